@@ -1,0 +1,116 @@
+using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Definitions;
+
+namespace Workflows.Abstractions.Runs;
+
+/// <summary>The active workflow definitions and the errors of files that failed to load.</summary>
+public interface IWorkflowCatalog
+{
+    /// <summary>Gets the active definitions, ordered by name.</summary>
+    IReadOnlyList<WorkflowDefinition> List();
+
+    /// <summary>Gets the active definition with this name, or null.</summary>
+    WorkflowDefinition? Get(string name);
+
+    /// <summary>Gets the errors of files that failed to load (their previous good version, if any, stays active).</summary>
+    IReadOnlyList<DefinitionError> Errors { get; }
+
+    /// <summary>Gets the registered actions, ordered by name.</summary>
+    IReadOnlyList<ActionDescriptor> Actions { get; }
+}
+
+/// <summary>A problem in a definition file.</summary>
+/// <param name="File">The file.</param>
+/// <param name="Line">The line (1-based), or 0 when unknown.</param>
+/// <param name="Column">The column (1-based), or 0 when unknown.</param>
+/// <param name="Field">The path of the field, e.g. <c>steps[2].retry.attempts</c>.</param>
+/// <param name="Message">What is wrong.</param>
+public sealed record DefinitionError(string File, int Line, int Column, string Field, string Message)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"{File}:{Line}:{Column}: {Field}: {Message}";
+}
+
+/// <summary>Commands that change runs. Every method validates and throws the exceptions below.</summary>
+public interface IRunCommands
+{
+    /// <summary>Validates the inputs and starts (or queues) a run.</summary>
+    /// <exception cref="WorkflowNotFoundException">No such workflow.</exception>
+    /// <exception cref="InputValidationException">An input is missing or invalid.</exception>
+    Task<RunSummary> StartAsync(StartRunRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels a run: running actions see their token cancelled, scheduled polls are deleted, completed steps are compensated.</summary>
+    /// <exception cref="RunNotFoundException">No such run.</exception>
+    /// <exception cref="RunStateException">The run has already finished.</exception>
+    Task CancelAsync(Guid runId, string actor, string? reason = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Retries a failed or cancelled run from its failed step, keeping all earlier attempts.</summary>
+    /// <exception cref="RunNotFoundException">No such run.</exception>
+    /// <exception cref="RunStateException">The run is not failed or cancelled.</exception>
+    /// <exception cref="InputValidationException">An edited input is invalid.</exception>
+    Task<RunSummary> RetryAsync(Guid runId, RetryRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Approves or rejects a waiting approval step.</summary>
+    /// <exception cref="RunNotFoundException">No such run or step.</exception>
+    /// <exception cref="RunStateException">The step is not waiting for a decision.</exception>
+    Task DecideAsync(Guid runId, string stepId, ApprovalDecision decision, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Read-only queries over runs for the API and the portal.</summary>
+public interface IRunQueries
+{
+    /// <summary>Lists runs, newest first.</summary>
+    Task<PageOf<RunSummary>> ListAsync(RunFilter filter, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a run with its steps and attempts, or null.</summary>
+    Task<RunDetail?> GetAsync(Guid runId, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets audit events after <paramref name="afterId"/>.</summary>
+    Task<IReadOnlyList<AuditEvent>> GetAuditAsync(Guid runId, long afterId = 0, int max = 1000, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets log chunks after <paramref name="after"/>, optionally of one step.</summary>
+    Task<LogSlice> GetLogsAsync(Guid runId, long after = 0, string? stepId = null, int max = 500, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists resources in the ledger.</summary>
+    Task<IReadOnlyList<ResourceEntry>> GetResourcesAsync(ResourceFilter filter, CancellationToken cancellationToken = default);
+}
+
+/// <summary>In-process change notifications for live views (the portal). Cross-server views poll.</summary>
+public interface IRunNotifications
+{
+    /// <summary>Subscribes to changes of one run, or of all runs when <paramref name="runId"/> is null.</summary>
+    /// <returns>A handle that unsubscribes when disposed.</returns>
+    IDisposable Subscribe(Guid? runId, Action<RunNotification> handler);
+}
+
+/// <summary>A field-level validation problem.</summary>
+/// <param name="Field">The field, e.g. <c>inputs.cidr</c>.</param>
+/// <param name="Message">What is wrong.</param>
+public sealed record FieldError(string Field, string Message);
+
+/// <summary>Thrown when inputs are missing or invalid.</summary>
+public sealed class InputValidationException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public InputValidationException(IReadOnlyList<FieldError> errors)
+        : base(string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}"))) => Errors = errors;
+
+    /// <summary>Gets the problems, one per field.</summary>
+    public IReadOnlyList<FieldError> Errors { get; }
+}
+
+/// <summary>Thrown when a workflow does not exist.</summary>
+/// <param name="name">The name asked for.</param>
+public sealed class WorkflowNotFoundException(string name) : Exception($"Workflow '{name}' does not exist.")
+{
+    /// <summary>Gets the name asked for.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>Thrown when a run (or a step of it) does not exist.</summary>
+/// <param name="message">What was not found.</param>
+public sealed class RunNotFoundException(string message) : Exception(message);
+
+/// <summary>Thrown when a command does not fit the run's current state (e.g. cancelling a finished run).</summary>
+/// <param name="message">Why.</param>
+public sealed class RunStateException(string message) : Exception(message);

@@ -1,0 +1,222 @@
+using System.Text.Json.Nodes;
+using Workflows.Abstractions.Definitions;
+
+namespace Workflows.Abstractions.Runs;
+
+/// <summary>Who or what started a run.</summary>
+/// <param name="Kind">The trigger kind.</param>
+/// <param name="Actor">The user, schedule name, webhook name or parent run.</param>
+/// <param name="Reference">A reference such as a webhook delivery id, or null.</param>
+public sealed record TriggerInfo(TriggerKind Kind, string Actor, string? Reference = null);
+
+/// <summary>A request to start a run.</summary>
+/// <param name="Workflow">The workflow name.</param>
+/// <param name="Inputs">Input values by name; missing ones take their defaults.</param>
+/// <param name="Trigger">Who starts it.</param>
+public sealed record StartRunRequest(string Workflow, IReadOnlyDictionary<string, JsonNode?> Inputs, TriggerInfo Trigger);
+
+/// <summary>A request to retry a failed or cancelled run.</summary>
+/// <param name="Actor">Who asks.</param>
+/// <param name="Inputs">Inputs to change (others keep their values; secrets left out keep theirs), or null.</param>
+/// <param name="FromStep">The step to restart from; null for every failed, cancelled or compensated step.</param>
+public sealed record RetryRequest(string Actor, IReadOnlyDictionary<string, JsonNode?>? Inputs = null, string? FromStep = null);
+
+/// <summary>An operator's decision on an approval step.</summary>
+/// <param name="Approved">Whether it is approved.</param>
+/// <param name="Actor">Who decided.</param>
+/// <param name="Comment">An optional comment.</param>
+public sealed record ApprovalDecision(bool Approved, string Actor, string? Comment);
+
+/// <summary>A run as listed.</summary>
+public sealed record RunSummary
+{
+    /// <summary>Gets the id.</summary>
+    public required Guid Id { get; init; }
+
+    /// <summary>Gets the workflow name.</summary>
+    public required string Workflow { get; init; }
+
+    /// <summary>Gets the definition version the run is pinned to.</summary>
+    public required string Version { get; init; }
+
+    /// <summary>Gets the status.</summary>
+    public required RunStatus Status { get; init; }
+
+    /// <summary>Gets who or what started it.</summary>
+    public required TriggerInfo Trigger { get; init; }
+
+    /// <summary>Gets when it was created.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Gets when it started executing (after any queueing).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>Gets when it finished.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>Gets the evaluated concurrency key, or null.</summary>
+    public string? ConcurrencyKey { get; init; }
+
+    /// <summary>Gets, for a queued run, the run it waits for.</summary>
+    public Guid? QueuedBehind { get; init; }
+
+    /// <summary>Gets the failure or cancellation reason.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Gets the step that failed, if one did.</summary>
+    public string? FailedStep { get; init; }
+}
+
+/// <summary>A run with its inputs, steps and attempts.</summary>
+/// <param name="Run">The summary.</param>
+/// <param name="Inputs">The inputs with secrets masked.</param>
+/// <param name="Steps">The steps in definition order, then compensations.</param>
+public sealed record RunDetail(RunSummary Run, IReadOnlyDictionary<string, JsonNode?> Inputs, IReadOnlyList<StepView> Steps);
+
+/// <summary>One step of a run.</summary>
+public sealed record StepView
+{
+    /// <summary>Gets the step id (compensations: <c>compensate:&lt;id&gt;</c>).</summary>
+    public required string StepId { get; init; }
+
+    /// <summary>Gets whether this is a compensation.</summary>
+    public bool IsCompensation { get; init; }
+
+    /// <summary>Gets the action.</summary>
+    public required string Uses { get; init; }
+
+    /// <summary>Gets the steps it needs.</summary>
+    public IReadOnlyList<string> Needs { get; init; } = [];
+
+    /// <summary>Gets the status.</summary>
+    public required StepStatus Status { get; init; }
+
+    /// <summary>Gets the current attempt number (0 before the first).</summary>
+    public int Attempt { get; init; }
+
+    /// <summary>Gets the attempts allowed by the retry policy.</summary>
+    public int MaxAttempts { get; init; }
+
+    /// <summary>Gets the latest progress text.</summary>
+    public string? Progress { get; init; }
+
+    /// <summary>Gets when it first started.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>Gets when it finished.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>Gets when it will be polled or retried next.</summary>
+    public DateTimeOffset? NextPollAt { get; init; }
+
+    /// <summary>Gets its deadline.</summary>
+    public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>Gets its outputs (secrets masked).</summary>
+    public JsonNode? Outputs { get; init; }
+
+    /// <summary>Gets the last error code.</summary>
+    public string? ErrorCode { get; init; }
+
+    /// <summary>Gets the last error message.</summary>
+    public string? ErrorMessage { get; init; }
+
+    /// <summary>Gets every attempt, oldest first.</summary>
+    public IReadOnlyList<AttemptView> Attempts { get; init; } = [];
+}
+
+/// <summary>One attempt of a step.</summary>
+/// <param name="Number">The attempt number across the run's whole history.</param>
+/// <param name="Status">Its status.</param>
+/// <param name="StartedAt">When it started.</param>
+/// <param name="FinishedAt">When it ended.</param>
+/// <param name="Polls">How many polls it took.</param>
+/// <param name="ErrorCode">Its error code.</param>
+/// <param name="ErrorMessage">Its error message.</param>
+/// <param name="Outputs">Its outputs (secrets masked).</param>
+public sealed record AttemptView(
+    int Number,
+    AttemptStatus Status,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt,
+    int Polls,
+    string? ErrorCode,
+    string? ErrorMessage,
+    JsonNode? Outputs);
+
+/// <summary>One entry of a run's audit trail.</summary>
+/// <param name="Id">A sequence number, increasing.</param>
+/// <param name="RunId">The run.</param>
+/// <param name="At">When.</param>
+/// <param name="Kind">What kind of event, e.g. <c>run.started</c>, <c>step.attempt.failed</c>, <c>call</c>.</param>
+/// <param name="Actor">Who: a user, <c>engine</c>, a schedule or a webhook.</param>
+/// <param name="StepId">The step concerned, if any.</param>
+/// <param name="Message">A readable line.</param>
+/// <param name="Data">Details (secrets masked).</param>
+public sealed record AuditEvent(long Id, Guid RunId, DateTimeOffset At, string Kind, string Actor, string? StepId, string Message, JsonNode? Data);
+
+/// <summary>A chunk of a run's log.</summary>
+/// <param name="Seq">Its sequence number; ask for chunks after it to follow the log.</param>
+/// <param name="StepId">The step that wrote it.</param>
+/// <param name="At">When it was written.</param>
+/// <param name="Text">The text (redacted).</param>
+public sealed record LogChunk(long Seq, string? StepId, DateTimeOffset At, string Text);
+
+/// <summary>A page of log chunks.</summary>
+/// <param name="Chunks">The chunks.</param>
+/// <param name="Next">The sequence number to pass as <c>after</c> next time.</param>
+public sealed record LogSlice(IReadOnlyList<LogChunk> Chunks, long Next);
+
+/// <summary>A page of results.</summary>
+/// <typeparam name="T">The item type.</typeparam>
+/// <param name="Items">The items.</param>
+/// <param name="Total">The total across pages.</param>
+/// <param name="Page">This page (1-based).</param>
+/// <param name="PageSize">The page size.</param>
+public sealed record PageOf<T>(IReadOnlyList<T> Items, int Total, int Page, int PageSize);
+
+/// <summary>Filters for listing runs.</summary>
+public sealed record RunFilter
+{
+    /// <summary>Gets the statuses to include, or null for all.</summary>
+    public IReadOnlyList<RunStatus>? Statuses { get; init; }
+
+    /// <summary>Gets the workflow name, or null.</summary>
+    public string? Workflow { get; init; }
+
+    /// <summary>Gets the trigger kind, or null.</summary>
+    public TriggerKind? TriggerKind { get; init; }
+
+    /// <summary>Gets the earliest creation time, or null.</summary>
+    public DateTimeOffset? From { get; init; }
+
+    /// <summary>Gets the latest creation time, or null.</summary>
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>Gets the page (1-based). Default is 1.</summary>
+    public int Page { get; init; } = 1;
+
+    /// <summary>Gets the page size (1–500). Default is 50.</summary>
+    public int PageSize { get; init; } = 50;
+}
+
+/// <summary>Filters for the resource ledger.</summary>
+public sealed record ResourceFilter
+{
+    /// <summary>Gets the run, or null for all runs.</summary>
+    public Guid? RunId { get; init; }
+
+    /// <summary>Gets the kind, or null.</summary>
+    public string? Kind { get; init; }
+
+    /// <summary>Gets whether to include deleted resources. Default is false.</summary>
+    public bool IncludeDeleted { get; init; }
+
+    /// <summary>Gets whether to list only orphans: resources still alive whose run has finished unsuccessfully.</summary>
+    public bool OrphansOnly { get; init; }
+}
+
+/// <summary>A change the engine announces in-process, for live views.</summary>
+/// <param name="RunId">The run that changed.</param>
+/// <param name="Kind">What changed: <c>run</c>, <c>step</c> or <c>log</c>.</param>
+public sealed record RunNotification(Guid RunId, string Kind);
