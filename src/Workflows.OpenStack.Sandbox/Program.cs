@@ -1,2 +1,43 @@
-var app = WebApplication.CreateBuilder(args).Build();
-app.Run();
+using System.Globalization;
+using Workflows.OpenStack.Sandbox;
+
+// Standalone sandbox: `dotnet run --project src/Workflows.OpenStack.Sandbox [-- --port 5000 --build-delay 3]`
+// prints a clouds.yaml entry and serves until Ctrl+C.
+var port = 0;
+var options = new SandboxOptions();
+for (var i = 0; i + 1 < args.Length; i += 2)
+{
+    var value = args[i + 1];
+    switch (args[i])
+    {
+        case "--port": port = int.Parse(value, CultureInfo.InvariantCulture); break;
+        case "--password": options.AdminPassword = value; break;
+        case "--build-delay": options.ServerBuildDelay = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
+        case "--cluster-delay": options.ClusterCreateDelay = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
+        case "--swarm-api-address": options.SwarmApiAddress = value; break;
+        case "--error-rate": options.Faults.Add(new FaultRule(ErrorRate: double.Parse(value, CultureInfo.InvariantCulture))); break;
+        default: await Console.Error.WriteLineAsync($"unknown option {args[i]}"); return 2;
+    }
+}
+
+await using var sandbox = await OpenStackSandboxHost.StartAsync(options, port);
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+Console.WriteLine($"# OpenStack sandbox listening on {sandbox.BaseUrl}; save as clouds.yaml and use OS_CLOUD=sandbox");
+Console.Write(sandbox.CloudsYaml());
+Console.Out.Flush();
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException)
+{
+    // Ctrl+C or SIGTERM: dispose stops Kestrel.
+}
+
+return 0;

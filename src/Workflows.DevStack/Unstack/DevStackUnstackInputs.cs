@@ -1,0 +1,59 @@
+using Workflows.Abstractions.Secrets;
+
+namespace Workflows.DevStack.Unstack;
+
+/// <summary>The <c>with:</c> inputs of <c>devstack.unstack</c>; the connection and paths match <c>devstack.install</c>'s.</summary>
+public sealed class DevStackUnstackInputs
+{
+    /// <summary>Gets or sets the host, or <c>sandbox</c> (nothing to undo).</summary>
+    public string Host { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the SSH port. Default is 22.</summary>
+    public int Port { get; set; } = 22;
+
+    /// <summary>Gets or sets the SSH login user. Default is <c>ubuntu</c>.</summary>
+    public string User { get; set; } = "ubuntu";
+
+    /// <summary>Gets or sets the SSH private key.</summary>
+    public Secret? PrivateKey { get; set; }
+
+    /// <summary>Gets or sets the private key's passphrase, if any.</summary>
+    public Secret? PrivateKeyPassphrase { get; set; }
+
+    /// <summary>Gets or sets the SSH password, for password authentication.</summary>
+    public Secret? Password { get; set; }
+
+    /// <summary>Gets or sets the pinned host key fingerprint (<c>SHA256:…</c>); trusted on first use when absent.</summary>
+    public string? HostKeyFingerprint { get; set; }
+
+    /// <summary>Gets or sets the user that ran stack.sh. Default is <c>stack</c>.</summary>
+    public string StackUser { get; set; } = "stack";
+
+    /// <summary>Gets or sets the stack user's home. Default is <c>/opt/stack</c>.</summary>
+    public string StackHome { get; set; } = "/opt/stack";
+
+    /// <summary>Gets or sets the devstack folder. Default is <c>{stackHome}/devstack</c>.</summary>
+    public string? DevstackDir { get; set; }
+
+    /// <summary>Gets or sets whether to run ./clean.sh after ./unstack.sh (removes packages' data, logs, databases). Default is false.</summary>
+    public bool Clean { get; set; }
+
+    /// <summary>Gets the devstack folder.</summary>
+    internal string DevstackFolder => string.IsNullOrWhiteSpace(DevstackDir) ? StackHome.TrimEnd('/') + "/devstack" : DevstackDir.TrimEnd('/');
+}
+
+/// <summary>The outputs of <c>devstack.unstack</c>.</summary>
+public sealed class DevStackUnstackOutputs
+{
+    /// <summary>Gets or sets whether ./unstack.sh ran (false when there was nothing to undo).</summary>
+    public bool Unstacked { get; set; }
+
+    /// <summary>Gets or sets whether ./clean.sh ran too.</summary>
+    public bool Cleaned { get; set; }
+
+    /// <summary>Gets or sets whether a still-running stack.sh of the compensated step was stopped first.</summary>
+    public bool StoppedRunningStack { get; set; }
+
+    /// <summary>Gets or sets whether this was the SANDBOX simulation.</summary>
+    public bool Simulated { get; set; }
+}

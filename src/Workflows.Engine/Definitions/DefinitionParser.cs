@@ -1,0 +1,981 @@
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Runs;
+using Workflows.Engine.Expressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Workflows.Engine.Definitions;
+
+/// <summary>The outcome of parsing one definition file.</summary>
+/// <param name="Definition">The definition, when there are no errors.</param>
+/// <param name="Errors">Every problem found, with line and column.</param>
+public sealed record ParseResult(WorkflowDefinition? Definition, IReadOnlyList<DefinitionError> Errors);
+
+/// <summary>
+/// Parses and validates workflow YAML: structure, types, the DAG, expressions and action inputs.
+/// Reports every problem with file, line, column and field, rather than stopping at the first.
+/// </summary>
+public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actions)
+{
+    private static readonly string[] TopKeys = ["name", "description", "inputs", "concurrency", "onFailure", "triggers", "steps"];
+    private static readonly string[] InputKeys = ["type", "required", "default", "pattern", "description", "values"];
+    private static readonly string[] StepKeys = ["id", "name", "uses", "with", "needs", "if", "retry", "timeout", "compensate"];
+    private static readonly string[] RetryKeys = ["attempts", "backoff", "initialDelay", "maxDelay", "jitter", "nonRetryable"];
+    private static readonly string[] CompensateKeys = ["uses", "with", "retry", "timeout"];
+    private static readonly string[] ScheduleKeys = ["name", "cron", "timezone", "inputs", "overlap"];
+    private static readonly string[] WebhookKeys = ["name", "inputs", "filter"];
+    private static readonly string[] RunFields = ["id", "workflow", "version", "actor", "trigger"];
+
+    private readonly Dictionary<string, ActionDescriptor> actions = actions.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+
+    /// <summary>Computes the version of a definition text: the first 12 hex digits of its SHA-256.</summary>
+    public static string VersionOf(string text) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
+
+    /// <summary>Parses <paramref name="text"/> read from <paramref name="file"/>.</summary>
+    public ParseResult Parse(string file, string text)
+    {
+        var ctx = new Ctx(file);
+        YamlMappingNode root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(text));
+            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode m)
+            {
+                ctx.Error(null, "", "the file must hold one YAML mapping with name, steps, …");
+                return new ParseResult(null, ctx.Errors);
+            }
+
+            root = m;
+        }
+        catch (YamlException e)
+        {
+            ctx.Errors.Add(new DefinitionError(file, (int)e.Start.Line, (int)e.Start.Column, "", $"YAML syntax: {Inner(e).Message}"));
+            return new ParseResult(null, ctx.Errors);
+        }
+
+        ctx.CheckKeys(root, "", TopKeys);
+        var name = ctx.RequiredString(root, "name", "");
+        if (name is not null && !NameRegex().IsMatch(name))
+        {
+            ctx.Error(Value(root, "name"), "name", $"'{name}' is not a valid workflow name: use lowercase letters, digits and '-', starting with a letter or digit");
+        }
+
+        var description = ctx.OptionalString(root, "description", "") ?? "";
+        var inputs = ParseInputs(ctx, Value(root, "inputs"));
+        var concurrency = ctx.OptionalString(root, "concurrency", "");
+        var onFailure = FailurePolicy.Compensate;
+        if (ctx.OptionalString(root, "onFailure", "") is { } of)
+        {
+            if (!Enum.TryParse(of, ignoreCase: true, out onFailure) || !Enum.IsDefined(onFailure))
+            {
+                ctx.Error(Value(root, "onFailure"), "onFailure", $"'{of}' is not valid: use compensate or hold");
+            }
+        }
+
+        var triggers = ParseTriggers(ctx, Value(root, "triggers"));
+        var steps = ParseSteps(ctx, Value(root, "steps"));
+        if (Value(root, "steps") is null)
+        {
+            ctx.Error(root, "steps", "is required: a workflow needs at least one step");
+        }
+
+        ValidateGraph(ctx, steps, root);
+        ValidateExpressions(ctx, inputs, steps, concurrency, root);
+
+        if (ctx.Errors.Count > 0 || name is null)
+        {
+            return new ParseResult(null, ctx.Errors);
+        }
+
+        var def = new WorkflowDefinition
+        {
+            Name = name,
+            Description = description,
+            Version = VersionOf(text),
+            Source = file,
+            Inputs = inputs.Select(i => i.Def).ToList(),
+            Concurrency = concurrency,
+            OnFailure = onFailure,
+            Triggers = triggers,
+            Steps = steps.Select(s => s.Def).ToList(),
+        };
+        return new ParseResult(def, []);
+    }
+
+    private static Exception Inner(Exception e) => e.InnerException is YamlException ie ? Inner(ie) : e;
+
+    private static YamlNode? Value(YamlMappingNode map, string key) =>
+        map.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode s && s.Value == key).Value;
+
+    private List<ParsedInput> ParseInputs(Ctx ctx, YamlNode? node)
+    {
+        var list = new List<ParsedInput>();
+        if (node is null)
+        {
+            return list;
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            ctx.Error(node, "inputs", "must be a mapping of input name to its type and options");
+            return list;
+        }
+
+        foreach (var (k, v) in map.Children)
+        {
+            var iname = ((YamlScalarNode)k).Value ?? "";
+            var path = $"inputs.{iname}";
+            if (!IdentRegex().IsMatch(iname))
+            {
+                ctx.Error(k, path, $"'{iname}' is not a valid input name: use letters, digits and '_', starting with a letter");
+                continue;
+            }
+
+            if (v is YamlScalarNode typeOnly)
+            {
+                // Short form "name: string".
+                if (ParseType(ctx, typeOnly, path) is { } t)
+                {
+                    list.Add(new ParsedInput(new InputDefinition { Name = iname, Type = t }, k));
+                }
+
+                continue;
+            }
+
+            if (v is not YamlMappingNode im)
+            {
+                ctx.Error(v, path, "must be a type name or a mapping with type, required, default, pattern, description, values");
+                continue;
+            }
+
+            ctx.CheckKeys(im, path, InputKeys);
+            var type = InputType.String;
+            if (Value(im, "type") is { } tn)
+            {
+                type = ParseType(ctx, tn, path + ".type") ?? InputType.String;
+            }
+
+            var values = ctx.StringList(Value(im, "values"), path + ".values");
+            if (type == InputType.Enum && values.Count == 0)
+            {
+                ctx.Error(Value(im, "type"), path + ".values", "an enum needs a non-empty list of values");
+            }
+
+            var pattern = ctx.OptionalString(im, "pattern", path);
+            if (pattern is not null)
+            {
+                try
+                {
+                    _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+                }
+                catch (ArgumentException e)
+                {
+                    ctx.Error(Value(im, "pattern"), path + ".pattern", $"is not a valid regular expression: {e.Message}");
+                }
+            }
+
+            JsonNode? def = null;
+            if (Value(im, "default") is { } dn)
+            {
+                def = ToJson(dn);
+                if (type == InputType.Secret && def is not null)
+                {
+                    ctx.Error(dn, path + ".default", "a secret cannot have a default in the definition file; pass it at run time");
+                }
+                else if (def is not null)
+                {
+                    var probe = new InputDefinition { Name = iname, Type = type, Pattern = pattern, Values = values };
+                    if (InputValidator.Check(probe, def, out _) is { } err)
+                    {
+                        ctx.Error(dn, path + ".default", err);
+                    }
+                }
+            }
+
+            list.Add(new ParsedInput(
+                new InputDefinition
+                {
+                    Name = iname,
+                    Type = type,
+                    Required = ctx.OptionalBool(im, "required", path) ?? false,
+                    Default = def,
+                    Pattern = pattern,
+                    Description = ctx.OptionalString(im, "description", path),
+                    Values = values,
+                },
+                k));
+        }
+
+        return list;
+    }
+
+    private static InputType? ParseType(Ctx ctx, YamlNode node, string path)
+    {
+        var text = (node as YamlScalarNode)?.Value ?? "";
+        if (Enum.TryParse<InputType>(text, ignoreCase: true, out var t) && Enum.IsDefined(t) && !int.TryParse(text, CultureInfo.InvariantCulture, out _))
+        {
+            return t;
+        }
+
+        ctx.Error(node, path, $"unknown type '{text}': use string, int, bool, enum, cidr, ip, secret or cloud");
+        return null;
+    }
+
+    private List<TriggerDefinition> ParseTriggers(Ctx ctx, YamlNode? node)
+    {
+        var list = new List<TriggerDefinition>();
+        if (node is null)
+        {
+            return list;
+        }
+
+        if (node is not YamlSequenceNode seq)
+        {
+            ctx.Error(node, "triggers", "must be a list, e.g. '- schedule: { cron: \"0 3 * * *\" }'");
+            return list;
+        }
+
+        var i = 0;
+        foreach (var item in seq.Children)
+        {
+            var path = $"triggers[{i++}]";
+            if (item is not YamlMappingNode m || m.Children.Count != 1)
+            {
+                ctx.Error(item, path, "each trigger is a mapping with one key: schedule or webhook");
+                continue;
+            }
+
+            var (k, v) = m.Children.First();
+            var kind = ((YamlScalarNode)k).Value;
+            if (v is not YamlMappingNode body)
+            {
+                ctx.Error(v, $"{path}.{kind}", "must be a mapping");
+                continue;
+            }
+
+            var line = (int)k.Start.Line;
+            switch (kind)
+            {
+                case "schedule":
+                    ctx.CheckKeys(body, $"{path}.schedule", ScheduleKeys);
+                    var cron = ctx.RequiredString(body, "cron", $"{path}.schedule");
+                    if (cron is not null)
+                    {
+                        try
+                        {
+                            var format = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 6 ? Cronos.CronFormat.IncludeSeconds : Cronos.CronFormat.Standard;
+                            Cronos.CronExpression.Parse(cron, format);
+                        }
+                        catch (Cronos.CronFormatException e)
+                        {
+                            ctx.Error(Value(body, "cron"), $"{path}.schedule.cron", $"'{cron}' is not a valid cron expression: {e.Message}");
+                        }
+                    }
+
+                    var tz = ctx.OptionalString(body, "timezone", $"{path}.schedule");
+                    if (tz is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(tz, out _))
+                    {
+                        ctx.Error(Value(body, "timezone"), $"{path}.schedule.timezone", $"unknown time zone '{tz}' (use an IANA name such as Europe/Berlin)");
+                    }
+
+                    var overlap = ctx.OptionalString(body, "overlap", $"{path}.schedule");
+                    if (overlap is not null and not ("skip" or "queue" or "allow"))
+                    {
+                        ctx.Error(Value(body, "overlap"), $"{path}.schedule.overlap", $"'{overlap}' is not valid: use skip, queue or allow");
+                    }
+
+                    list.Add(new TriggerDefinition
+                    {
+                        Kind = TriggerKind.Schedule,
+                        Name = ctx.OptionalString(body, "name", $"{path}.schedule"),
+                        Cron = cron,
+                        TimeZone = tz,
+                        Overlap = overlap,
+                        Inputs = ToJson(Value(body, "inputs")) as JsonObject ?? [],
+                        Line = line,
+                    });
+                    break;
+                case "webhook":
+                    ctx.CheckKeys(body, $"{path}.webhook", WebhookKeys);
+                    var filter = ctx.OptionalString(body, "filter", $"{path}.webhook");
+                    if (filter is not null)
+                    {
+                        ctx.CheckTemplate(Value(body, "filter")!, $"{path}.webhook.filter", filter);
+                    }
+
+                    list.Add(new TriggerDefinition
+                    {
+                        Kind = TriggerKind.Webhook,
+                        Name = ctx.RequiredString(body, "name", $"{path}.webhook"),
+                        Inputs = ToJson(Value(body, "inputs")) as JsonObject ?? [],
+                        Filter = filter,
+                        Line = line,
+                    });
+                    break;
+                default:
+                    ctx.Error(k, path, $"unknown trigger '{kind}': use schedule or webhook");
+                    break;
+            }
+        }
+
+        return list;
+    }
+
+    private List<ParsedStep> ParseSteps(Ctx ctx, YamlNode? node)
+    {
+        var list = new List<ParsedStep>();
+        if (node is null)
+        {
+            return list;
+        }
+
+        if (node is not YamlSequenceNode seq || seq.Children.Count == 0)
+        {
+            ctx.Error(node, "steps", "must be a non-empty list of steps");
+            return list;
+        }
+
+        var i = 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in seq.Children)
+        {
+            var path = $"steps[{i++}]";
+            if (item is not YamlMappingNode m)
+            {
+                ctx.Error(item, path, "a step must be a mapping with id and uses");
+                continue;
+            }
+
+            ctx.CheckKeys(m, path, StepKeys);
+            var id = ctx.RequiredString(m, "id", path);
+            if (id is not null)
+            {
+                path = $"steps[{id}]";
+                if (!StepIdRegex().IsMatch(id))
+                {
+                    ctx.Error(Value(m, "id"), path + ".id", $"'{id}' is not a valid step id: use letters, digits, '_' and '-', starting with a letter");
+                }
+                else if (!seen.Add(id))
+                {
+                    ctx.Error(Value(m, "id"), path + ".id", $"duplicate step id '{id}'");
+                }
+            }
+
+            var uses = ctx.RequiredString(m, "uses", path);
+            ActionDescriptor? action = null;
+            if (uses is not null && !actions.TryGetValue(uses, out action))
+            {
+                ctx.Error(Value(m, "uses"), path + ".uses", $"unknown action '{uses}'{Suggest(uses, actions.Keys)}");
+            }
+
+            var withNode = Value(m, "with");
+            var with = ParseWith(ctx, withNode, path + ".with", action);
+            TimeSpan? timeout = null;
+            if (ctx.OptionalString(m, "timeout", path) is { } ts)
+            {
+                timeout = Duration.TryParse(ts, out var err);
+                if (err is not null)
+                {
+                    ctx.Error(Value(m, "timeout"), path + ".timeout", err);
+                }
+            }
+
+            var ifText = ctx.OptionalString(m, "if", path);
+            if (ifText is not null)
+            {
+                ctx.CheckTemplate(Value(m, "if")!, path + ".if", ifText.Contains("${{", StringComparison.Ordinal) ? ifText : "${{ " + ifText + " }}");
+            }
+
+            CompensationDefinition? comp = null;
+            ParsedCompensation? parsedComp = null;
+            if (Value(m, "compensate") is { } cn)
+            {
+                if (cn is not YamlMappingNode cm)
+                {
+                    ctx.Error(cn, path + ".compensate", "must be a mapping with uses and with");
+                }
+                else
+                {
+                    ctx.CheckKeys(cm, path + ".compensate", CompensateKeys);
+                    var cuses = ctx.RequiredString(cm, "uses", path + ".compensate");
+                    ActionDescriptor? caction = null;
+                    if (cuses is not null && !actions.TryGetValue(cuses, out caction))
+                    {
+                        ctx.Error(Value(cm, "uses"), path + ".compensate.uses", $"unknown action '{cuses}'{Suggest(cuses, actions.Keys)}");
+                    }
+
+                    var cwith = ParseWith(ctx, Value(cm, "with"), path + ".compensate.with", caction);
+                    TimeSpan? ctimeout = null;
+                    if (ctx.OptionalString(cm, "timeout", path + ".compensate") is { } cts)
+                    {
+                        ctimeout = Duration.TryParse(cts, out var err);
+                        if (err is not null)
+                        {
+                            ctx.Error(Value(cm, "timeout"), path + ".compensate.timeout", err);
+                        }
+                    }
+
+                    comp = new CompensationDefinition
+                    {
+                        Uses = cuses ?? "",
+                        With = cwith,
+                        Retry = ParseRetry(ctx, Value(cm, "retry"), path + ".compensate.retry", RetryPolicy.CompensationDefault),
+                        Timeout = ctimeout,
+                    };
+                    parsedComp = new ParsedCompensation(Value(cm, "with") ?? cm);
+                }
+            }
+
+            var def = new StepDefinition
+            {
+                Id = id ?? $"#{i}",
+                Name = ctx.OptionalString(m, "name", path),
+                Uses = uses ?? "",
+                With = with,
+                Needs = ctx.StringList(Value(m, "needs"), path + ".needs"),
+                If = ifText,
+                Retry = ParseRetry(ctx, Value(m, "retry"), path + ".retry", RetryPolicy.None),
+                Timeout = timeout,
+                Compensate = comp,
+                Line = (int)m.Start.Line,
+            };
+            list.Add(new ParsedStep(def, m, path, withNode, parsedComp));
+        }
+
+        return list;
+    }
+
+    private JsonObject ParseWith(Ctx ctx, YamlNode? node, string path, ActionDescriptor? action)
+    {
+        if (node is null)
+        {
+            if (action?.InputType is { } it0)
+            {
+                foreach (var req in RequiredMembers(it0))
+                {
+                    ctx.Error(null, $"{path}.{req}", $"is required by action '{action.Name}'");
+                }
+            }
+
+            return [];
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            ctx.Error(node, path, "must be a mapping of input name to value");
+            return [];
+        }
+
+        var obj = (JsonObject)ToJson(map)!;
+        ctx.CheckTemplates(map, path);
+        if (action?.InputType is { } it)
+        {
+            var known = JsonNames(it);
+            foreach (var (k, _) in map.Children)
+            {
+                var key = ((YamlScalarNode)k).Value ?? "";
+                if (!known.Contains(key, StringComparer.OrdinalIgnoreCase))
+                {
+                    ctx.Error(k, $"{path}.{key}", $"action '{action.Name}' has no input '{key}'{Suggest(key, known)}; its inputs are: {string.Join(", ", known)}");
+                }
+            }
+
+            foreach (var req in RequiredMembers(it))
+            {
+                if (!obj.Any(kv => string.Equals(kv.Key, req, StringComparison.OrdinalIgnoreCase)))
+                {
+                    ctx.Error(map, $"{path}.{req}", $"is required by action '{action.Name}'");
+                }
+            }
+        }
+
+        return obj;
+    }
+
+    private static RetryPolicy ParseRetry(Ctx ctx, YamlNode? node, string path, RetryPolicy fallback)
+    {
+        if (node is null)
+        {
+            return fallback;
+        }
+
+        if (node is not YamlMappingNode m)
+        {
+            ctx.Error(node, path, "must be a mapping with attempts, backoff, initialDelay, maxDelay, jitter, nonRetryable");
+            return fallback;
+        }
+
+        ctx.CheckKeys(m, path, RetryKeys);
+        var policy = new RetryPolicy();
+        if (ctx.OptionalInt(m, "attempts", path) is { } a)
+        {
+            if (a is < 1 or > 100)
+            {
+                ctx.Error(Value(m, "attempts"), path + ".attempts", $"must be between 1 and 100, not {a}");
+            }
+
+            policy = policy with { MaxAttempts = a };
+        }
+
+        if (ctx.OptionalString(m, "backoff", path) is { } b)
+        {
+            if (Enum.TryParse<BackoffKind>(b, ignoreCase: true, out var kind) && Enum.IsDefined(kind))
+            {
+                policy = policy with { Backoff = kind };
+            }
+            else
+            {
+                ctx.Error(Value(m, "backoff"), path + ".backoff", $"'{b}' is not valid: use fixed or exponential");
+            }
+        }
+
+        foreach (var key in new[] { "initialDelay", "maxDelay" })
+        {
+            if (ctx.OptionalString(m, key, path) is { } d)
+            {
+                var span = Duration.TryParse(d, out var err);
+                if (err is not null)
+                {
+                    ctx.Error(Value(m, key), $"{path}.{key}", err);
+                }
+                else
+                {
+                    policy = key == "initialDelay" ? policy with { InitialDelay = span!.Value } : policy with { MaxDelay = span!.Value };
+                }
+            }
+        }
+
+        if (policy.InitialDelay > policy.MaxDelay)
+        {
+            ctx.Error(m, path + ".maxDelay", $"must not be shorter than initialDelay ({Duration.Format(policy.InitialDelay)})");
+        }
+
+        if (Value(m, "jitter") is YamlScalarNode js)
+        {
+            if (double.TryParse(js.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var j) && j is >= 0 and <= 1)
+            {
+                policy = policy with { Jitter = j };
+            }
+            else
+            {
+                ctx.Error(js, path + ".jitter", $"must be a number from 0 to 1, not '{js.Value}'");
+            }
+        }
+
+        policy = policy with { NonRetryable = ctx.StringList(Value(m, "nonRetryable"), path + ".nonRetryable") };
+        return policy;
+    }
+
+    private static void ValidateGraph(Ctx ctx, List<ParsedStep> steps, YamlMappingNode root)
+    {
+        var ids = steps.Select(s => s.Def.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var s in steps)
+        {
+            foreach (var n in s.Def.Needs)
+            {
+                if (n == s.Def.Id)
+                {
+                    ctx.Error(Value(s.Node, "needs"), s.Path + ".needs", "a step cannot need itself");
+                }
+                else if (!ids.Contains(n))
+                {
+                    ctx.Error(Value(s.Node, "needs"), s.Path + ".needs", $"unknown step '{n}'{Suggest(n, ids)}");
+                }
+            }
+        }
+
+        if (Dag.FindCycle(steps.Select(s => s.Def).ToList()) is { } cycle)
+        {
+            var first = steps.First(s => s.Def.Id == cycle[0]);
+            ctx.Error(Value(first.Node, "needs") ?? root, first.Path + ".needs", $"the steps form a cycle: {string.Join(" → ", cycle)} → {cycle[0]}");
+        }
+    }
+
+    private void ValidateExpressions(Ctx ctx, List<ParsedInput> inputs, List<ParsedStep> steps, string? concurrency, YamlMappingNode root)
+    {
+        var inputNames = inputs.Select(i => i.Def.Name).ToHashSet(StringComparer.Ordinal);
+        var byId = steps.GroupBy(s => s.Def.Id).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var graph = steps.Select(s => s.Def).ToList();
+
+        if (concurrency is not null)
+        {
+            CheckRefs(ctx, Value(root, "concurrency")!, "concurrency", concurrency, inputNames, byId, allowedSteps: null);
+        }
+
+        foreach (var s in steps)
+        {
+            var ancestors = Dag.Ancestors(graph, s.Def.Id);
+            foreach (var (node, path, text) in Strings(s.WithNode, s.Path + ".with"))
+            {
+                CheckRefs(ctx, node, path, text, inputNames, byId, ancestors);
+            }
+
+            if (s.Def.If is { } cond)
+            {
+                CheckRefs(ctx, Value(s.Node, "if")!, s.Path + ".if", cond.Contains("${{", StringComparison.Ordinal) ? cond : "${{ " + cond + " }}", inputNames, byId, ancestors);
+            }
+
+            if (s.Compensation is { } pc)
+            {
+                // A compensation may read its own step's outputs (null when the step did not complete).
+                var allowed = new HashSet<string>(ancestors, StringComparer.Ordinal) { s.Def.Id };
+                foreach (var (node, path, text) in Strings(pc.WithNode, s.Path + ".compensate.with"))
+                {
+                    CheckRefs(ctx, node, path, text, inputNames, byId, allowed);
+                }
+            }
+        }
+    }
+
+    private void CheckRefs(Ctx ctx, YamlNode node, string path, string text, HashSet<string> inputs, Dictionary<string, ParsedStep> steps, IReadOnlySet<string>? allowedSteps)
+    {
+        if (!Template.MayContainExpression(text))
+        {
+            return;
+        }
+
+        Template t;
+        try
+        {
+            t = Template.Parse(text);
+        }
+        catch (ExpressionException)
+        {
+            return; // reported by CheckTemplate already
+        }
+
+        foreach (var p in t.Expressions.SelectMany(e => e.Paths()))
+        {
+            switch (p[0])
+            {
+                case "inputs":
+                    if (p.Count < 2 || !inputs.Contains(p[1]))
+                    {
+                        ctx.Error(node, path, $"'{string.Join('.', p)}': unknown input{(p.Count > 1 ? $" '{p[1]}'" : "")}{(p.Count > 1 ? Suggest(p[1], inputs) : "")}");
+                    }
+
+                    break;
+                case "run":
+                    if (p.Count != 2 || !RunFields.Contains(p[1]))
+                    {
+                        ctx.Error(node, path, $"'{string.Join('.', p)}': run has {string.Join(", ", RunFields)}");
+                    }
+
+                    break;
+                case "steps":
+                    if (allowedSteps is null)
+                    {
+                        ctx.Error(node, path, "step outputs are not available here");
+                        break;
+                    }
+
+                    if (p.Count < 4 || p[2] != "outputs")
+                    {
+                        ctx.Error(node, path, $"'{string.Join('.', p)}': write steps.<id>.outputs.<name>");
+                        break;
+                    }
+
+                    if (!steps.TryGetValue(p[1], out var target))
+                    {
+                        ctx.Error(node, path, $"'{string.Join('.', p)}': unknown step '{p[1]}'{Suggest(p[1], steps.Keys)}");
+                    }
+                    else if (!allowedSteps.Contains(p[1]))
+                    {
+                        ctx.Error(node, path, $"'{string.Join('.', p)}': step '{p[1]}' is not in this step's needs (directly or through other steps), so its outputs may not exist yet");
+                    }
+                    else if (actions.TryGetValue(target.Def.Uses, out var a) && a.OutputType is { } ot)
+                    {
+                        var names = JsonNames(ot);
+                        if (!names.Contains(p[3], StringComparer.OrdinalIgnoreCase))
+                        {
+                            ctx.Error(node, path, $"'{string.Join('.', p)}': action '{a.Name}' has no output '{p[3]}'; its outputs are: {string.Join(", ", names)}");
+                        }
+                    }
+
+                    break;
+                default:
+                    ctx.Error(node, path, $"'{string.Join('.', p)}': unknown name '{p[0]}' (use inputs, steps or run)");
+                    break;
+            }
+        }
+    }
+
+    private static IEnumerable<(YamlNode Node, string Path, string Text)> Strings(YamlNode? node, string path)
+    {
+        switch (node)
+        {
+            case YamlScalarNode s when s.Value is not null:
+                yield return (s, path, s.Value);
+                break;
+            case YamlMappingNode m:
+                foreach (var (k, v) in m.Children)
+                {
+                    foreach (var x in Strings(v, $"{path}.{((YamlScalarNode)k).Value}"))
+                    {
+                        yield return x;
+                    }
+                }
+
+                break;
+            case YamlSequenceNode q:
+                var i = 0;
+                foreach (var v in q.Children)
+                {
+                    foreach (var x in Strings(v, $"{path}[{i++}]"))
+                    {
+                        yield return x;
+                    }
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Converts a YAML node to JSON: plain scalars become numbers, booleans or null where they look like one.</summary>
+    internal static JsonNode? ToJson(YamlNode? node) => node switch
+    {
+        null => null,
+        YamlScalarNode s when s.Style is ScalarStyle.Plain => PlainScalar(s.Value),
+        YamlScalarNode s => JsonValue.Create(s.Value ?? ""),
+        YamlMappingNode m => new JsonObject(m.Children.Select(kv => KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", ToJson(kv.Value)))),
+        YamlSequenceNode q => new JsonArray(q.Children.Select(ToJson).ToArray()),
+        _ => null,
+    };
+
+    private static JsonNode? PlainScalar(string? v)
+    {
+        if (v is null or "" or "~" or "null" or "Null" or "NULL")
+        {
+            return null;
+        }
+
+        if (v is "true" or "True" or "TRUE")
+        {
+            return JsonValue.Create(true);
+        }
+
+        if (v is "false" or "False" or "FALSE")
+        {
+            return JsonValue.Create(false);
+        }
+
+        if (long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        {
+            return JsonValue.Create(l);
+        }
+
+        if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && v.Any(char.IsAsciiDigit))
+        {
+            return JsonValue.Create(d);
+        }
+
+        return JsonValue.Create(v);
+    }
+
+    private static List<string> JsonNames(Type t) =>
+        t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite || p.GetCustomAttribute<JsonIncludeAttribute>() is not null || t.GetConstructors().Any(c => c.GetParameters().Any(a => string.Equals(a.Name, p.Name, StringComparison.OrdinalIgnoreCase))))
+            .Where(p => p.GetCustomAttribute<JsonIgnoreAttribute>() is null)
+            .Select(p => p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(p.Name))
+            .ToList();
+
+    private static IEnumerable<string> RequiredMembers(Type t) =>
+        t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetCustomAttribute<RequiredMemberAttribute>() is not null || p.GetCustomAttribute<JsonRequiredAttribute>() is not null)
+            .Select(p => p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(p.Name));
+
+    private static string Suggest(string value, IEnumerable<string> candidates)
+    {
+        var best = candidates
+            .Select(c => (c, d: Levenshtein(value.ToLowerInvariant(), c.ToLowerInvariant())))
+            .Where(x => x.d <= Math.Max(2, value.Length / 3))
+            .OrderBy(x => x.d)
+            .FirstOrDefault();
+        return best.c is null ? "" : $" (did you mean '{best.c}'?)";
+    }
+
+    private static int Levenshtein(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]*$")]
+    private static partial Regex NameRegex();
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*$")]
+    private static partial Regex IdentRegex();
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_-]*$")]
+    private static partial Regex StepIdRegex();
+
+    private sealed record ParsedInput(InputDefinition Def, YamlNode Node);
+
+    private sealed record ParsedStep(StepDefinition Def, YamlMappingNode Node, string Path, YamlNode? WithNode, ParsedCompensation? Compensation);
+
+    private sealed record ParsedCompensation(YamlNode WithNode);
+
+    private sealed class Ctx(string file)
+    {
+        public List<DefinitionError> Errors { get; } = [];
+
+        public void Error(YamlNode? node, string field, string message) =>
+            Errors.Add(new DefinitionError(file, node is null ? 0 : (int)node.Start.Line, node is null ? 0 : (int)node.Start.Column, field, message));
+
+        public void CheckKeys(YamlMappingNode map, string path, string[] allowed)
+        {
+            foreach (var (k, _) in map.Children)
+            {
+                var key = (k as YamlScalarNode)?.Value ?? "";
+                if (!allowed.Contains(key, StringComparer.Ordinal))
+                {
+                    Error(k, path.Length == 0 ? key : $"{path}.{key}", $"unknown field '{key}'{Suggest(key, allowed)}; allowed: {string.Join(", ", allowed)}");
+                }
+            }
+        }
+
+        public string? RequiredString(YamlMappingNode map, string key, string path)
+        {
+            var v = Value(map, key);
+            if (v is null)
+            {
+                Error(map, Join(path, key), "is required");
+                return null;
+            }
+
+            return AsString(v, Join(path, key));
+        }
+
+        public string? OptionalString(YamlMappingNode map, string key, string path) =>
+            Value(map, key) is { } v ? AsString(v, Join(path, key)) : null;
+
+        public bool? OptionalBool(YamlMappingNode map, string key, string path)
+        {
+            if (Value(map, key) is not { } v)
+            {
+                return null;
+            }
+
+            if (v is YamlScalarNode { Value: "true" or "false" } s)
+            {
+                return s.Value == "true";
+            }
+
+            Error(v, Join(path, key), "must be true or false");
+            return null;
+        }
+
+        public int? OptionalInt(YamlMappingNode map, string key, string path)
+        {
+            if (Value(map, key) is not { } v)
+            {
+                return null;
+            }
+
+            if (v is YamlScalarNode s && int.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i))
+            {
+                return i;
+            }
+
+            Error(v, Join(path, key), "must be a whole number");
+            return null;
+        }
+
+        public List<string> StringList(YamlNode? node, string path)
+        {
+            switch (node)
+            {
+                case null:
+                    return [];
+                case YamlScalarNode s when !string.IsNullOrEmpty(s.Value):
+                    return [s.Value];
+                case YamlSequenceNode q:
+                    var list = new List<string>();
+                    foreach (var item in q.Children)
+                    {
+                        if (item is YamlScalarNode { Value: { Length: > 0 } v })
+                        {
+                            list.Add(v);
+                        }
+                        else
+                        {
+                            Error(item, path, "must be a list of names");
+                        }
+                    }
+
+                    return list;
+                default:
+                    Error(node, path, "must be a list of names");
+                    return [];
+            }
+        }
+
+        public void CheckTemplates(YamlNode node, string path)
+        {
+            foreach (var (n, p, text) in Strings(node, path))
+            {
+                CheckTemplate(n, p, text);
+            }
+        }
+
+        public void CheckTemplate(YamlNode node, string path, string text)
+        {
+            if (!Template.MayContainExpression(text))
+            {
+                return;
+            }
+
+            try
+            {
+                Template.Parse(text);
+            }
+            catch (ExpressionException e)
+            {
+                Error(node, path, $"expression error at character {e.Position + 1} of '{text}': {e.Message}");
+            }
+        }
+
+        private static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
+
+        private string? AsString(YamlNode v, string path)
+        {
+            if (v is YamlScalarNode s)
+            {
+                return s.Value;
+            }
+
+            Error(v, path, "must be a single value, not a list or mapping");
+            return null;
+        }
+    }
+}

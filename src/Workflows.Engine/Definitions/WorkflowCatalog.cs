@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Runs;
+using Workflows.Engine.Storage;
+
+namespace Workflows.Engine.Definitions;
+
+/// <summary>
+/// Loads <c>workflows/*.yaml</c>, keeps the last good version of each file active, stores every
+/// version by content hash so runs stay pinned to theirs, and reloads on change.
+/// </summary>
+public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
+{
+    private readonly DefinitionParser parser;
+    private readonly EngineDatabase database;
+    private readonly ILogger<WorkflowCatalog> logger;
+    private readonly EngineOptions options;
+    private readonly ConcurrentDictionary<string, WorkflowDefinition> byVersion = new(StringComparer.Ordinal);
+    private readonly Lock gate = new();
+    private Dictionary<string, WorkflowDefinition> byFile = new(StringComparer.Ordinal);
+    private Dictionary<string, IReadOnlyList<DefinitionError>> errorsByFile = new(StringComparer.Ordinal);
+    private FileSystemWatcher? watcher;
+    private Timer? debounce;
+
+    /// <summary>Creates the catalog.</summary>
+    public WorkflowCatalog(IEnumerable<ActionDescriptor> actions, EngineDatabase database, IOptions<EngineOptions> options, ILogger<WorkflowCatalog> logger)
+    {
+        Actions = actions.GroupBy(a => a.Name).Select(g => g.Last()).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
+        parser = new DefinitionParser(Actions);
+        this.database = database;
+        this.logger = logger;
+        this.options = options.Value;
+    }
+
+    /// <summary>Raised after definitions changed (loaded, edited, removed).</summary>
+    public event Action? Changed;
+
+    /// <inheritdoc />
+    public IReadOnlyList<ActionDescriptor> Actions { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<DefinitionError> Errors
+    {
+        get
+        {
+            lock (gate)
+            {
+                return errorsByFile.Values.SelectMany(e => e).ToList();
+            }
+        }
+    }
+
+    /// <summary>Gets the parser (for validating definitions from other sources).</summary>
+    public DefinitionParser Parser => parser;
+
+    /// <inheritdoc />
+    public IReadOnlyList<WorkflowDefinition> List()
+    {
+        lock (gate)
+        {
+            return byFile.Values.GroupBy(d => d.Name).Select(g => g.First()).OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
+        }
+    }
+
+    /// <inheritdoc />
+    public WorkflowDefinition? Get(string name)
+    {
+        lock (gate)
+        {
+            return byFile.Values.FirstOrDefault(d => d.Name == name);
+        }
+    }
+
+    /// <summary>Gets a definition version, loading it from the database when this process has not seen it.</summary>
+    public async Task<WorkflowDefinition?> GetVersionAsync(string version, CancellationToken ct = default)
+    {
+        if (byVersion.TryGetValue(version, out var d))
+        {
+            return d;
+        }
+
+        await using var c = await database.OpenAsync(ct);
+        var row = await c.QuerySingleOrDefaultAsync<(string File, string Source)?>("SELECT file, source FROM wf_definitions WHERE version = @version", new { version });
+        if (row is not { } r)
+        {
+            return null;
+        }
+
+        var result = parser.Parse(r.File, r.Source);
+        if (result.Definition is null)
+        {
+            // Actions may have been removed since; a pinned run cannot continue without them.
+            logger.LogError("Stored definition version {Version} no longer validates: {Errors}", version, string.Join("; ", result.Errors));
+            return null;
+        }
+
+        return byVersion.GetOrAdd(version, result.Definition);
+    }
+
+    /// <summary>Loads every file of the workflows folder and starts watching it.</summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await ReloadAsync(ct);
+        var dir = Path.GetFullPath(options.WorkflowsDirectory);
+        if (options.WatchDefinitions && Directory.Exists(dir))
+        {
+            watcher = new FileSystemWatcher(dir) { IncludeSubdirectories = false, EnableRaisingEvents = true };
+            watcher.Filters.Add("*.yaml");
+            watcher.Filters.Add("*.yml");
+            watcher.Changed += (_, _) => Poke();
+            watcher.Created += (_, _) => Poke();
+            watcher.Deleted += (_, _) => Poke();
+            watcher.Renamed += (_, _) => Poke();
+        }
+    }
+
+    /// <summary>Re-reads the workflows folder.</summary>
+    public async Task ReloadAsync(CancellationToken ct = default)
+    {
+        var dir = Path.GetFullPath(options.WorkflowsDirectory);
+        var files = Directory.Exists(dir)
+            ? Directory.EnumerateFiles(dir).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList()
+            : [];
+        if (!Directory.Exists(dir))
+        {
+            logger.LogWarning("Workflows folder {Folder} does not exist; no definitions loaded", dir);
+        }
+
+        Dictionary<string, WorkflowDefinition> current;
+        lock (gate)
+        {
+            current = new Dictionary<string, WorkflowDefinition>(byFile, StringComparer.Ordinal);
+        }
+
+        var next = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
+        var errors = new Dictionary<string, IReadOnlyList<DefinitionError>>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            var rel = Path.GetRelativePath(Directory.GetCurrentDirectory(), file);
+            string text;
+            try
+            {
+                text = await File.ReadAllTextAsync(file, ct);
+            }
+            catch (IOException e)
+            {
+                errors[rel] = [new DefinitionError(rel, 0, 0, "", $"cannot read: {e.Message}")];
+                if (current.TryGetValue(rel, out var keep))
+                {
+                    next[rel] = keep;
+                }
+
+                continue;
+            }
+
+            var result = parser.Parse(rel, text);
+            if (result.Definition is { } def)
+            {
+                var dup = next.Values.FirstOrDefault(d => d.Name == def.Name);
+                if (dup is not null)
+                {
+                    errors[rel] = [new DefinitionError(rel, 1, 1, "name", $"workflow '{def.Name}' is already defined in {dup.Source}")];
+                    continue;
+                }
+
+                def = byVersion.GetOrAdd(def.Version, def);
+                next[rel] = def;
+                await StoreVersionAsync(def, text, ct);
+                if (!current.TryGetValue(rel, out var old) || old.Version != def.Version)
+                {
+                    logger.LogInformation("Loaded workflow {Name} version {Version} from {File}", def.Name, def.Version, rel);
+                }
+            }
+            else
+            {
+                errors[rel] = result.Errors;
+                foreach (var e in result.Errors)
+                {
+                    logger.LogError("Definition error {Error}", e.ToString());
+                }
+
+                if (current.TryGetValue(rel, out var keep))
+                {
+                    logger.LogWarning("Keeping the previous version {Version} of {File} active", keep.Version, rel);
+                    next[rel] = keep;
+                }
+            }
+        }
+
+        lock (gate)
+        {
+            byFile = next;
+            errorsByFile = errors;
+        }
+
+        Changed?.Invoke();
+    }
+
+    /// <summary>Validates a definition text without activating it.</summary>
+    public ParseResult Validate(string file, string text) => parser.Parse(file, text);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        watcher?.Dispose();
+        debounce?.Dispose();
+    }
+
+    private void Poke()
+    {
+        // Editors write files in several steps; reload once things are quiet.
+        debounce ??= new Timer(_ => _ = ReloadSafeAsync(), null, Timeout.Infinite, Timeout.Infinite);
+        debounce.Change(300, Timeout.Infinite);
+    }
+
+    private async Task ReloadSafeAsync()
+    {
+        try
+        {
+            await ReloadAsync();
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException)
+        {
+            logger.LogError(e, "Reloading workflow definitions failed");
+        }
+    }
+
+    private async Task StoreVersionAsync(WorkflowDefinition def, string text, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        await c.ExecuteAsync(
+            "INSERT INTO wf_definitions (version, name, source, file, created_at) VALUES (@Version, @Name, @text, @Source, @at) ON CONFLICT (version) DO NOTHING",
+            new { def.Version, def.Name, text, def.Source, at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+    }
+}

@@ -1,0 +1,184 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.Storage.SQLite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Runs;
+using Workflows.Engine;
+using Workflows.Engine.Actions;
+using Workflows.Engine.Definitions;
+using Workflows.Engine.Execution;
+using Workflows.Engine.Secrets;
+using Workflows.Engine.Storage;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the workflow engine: storage, definitions, execution on Hangfire, built-in actions.</summary>
+public static class WorkflowEngineServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the engine, bound to the <c>Workflows</c> section of <paramref name="configuration"/>.
+    /// With no <c>Workflows:ConnectionString</c>, runs on embedded SQLite files in <c>Workflows:DataDirectory</c>.
+    /// </summary>
+    public static IServiceCollection AddWorkflowEngine(this IServiceCollection services, IConfiguration configuration, Action<EngineOptions>? configure = null)
+    {
+        var builder = services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.Section));
+        if (configure is not null)
+        {
+            builder.Configure(configure);
+        }
+
+        builder.Validate(o => o.Workers is > 0 and <= 1000, "Workflows:Workers must be between 1 and 1000.")
+            .Validate(o => o.LeaseDuration > o.HeartbeatInterval * 2, "Workflows:LeaseDuration must be more than twice Workflows:HeartbeatInterval.")
+            .Validate(o => o.SecretKey is null || IsKey(o.SecretKey), "Workflows:SecretKey must be the base64 of 32 bytes (e.g. `openssl rand -base64 32`).")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
+            var log = sp.GetRequiredService<ILogger<EngineDatabase>>();
+            return o.ConnectionString is { Length: > 0 } cs
+                ? new EngineDatabase(DatabaseKind.Postgres, cs, log)
+                : new EngineDatabase(DatabaseKind.Sqlite, $"Data Source={Path.Combine(EnsureDir(o.DataDirectory), "workflows.db")}", log);
+        });
+        services.TryAddSingleton(sp => new SecretCodec(LoadKey(sp.GetRequiredService<IOptions<EngineOptions>>().Value)));
+        services.TryAddSingleton<RunStore>();
+        services.TryAddSingleton(sp => new RunMachine(sp.GetRequiredService<IOptions<EngineOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SecretCodec>()));
+        services.TryAddSingleton<WorkflowCatalog>();
+        services.TryAddSingleton<IWorkflowCatalog>(sp => sp.GetRequiredService<WorkflowCatalog>());
+        services.TryAddSingleton<RunSignals>();
+        services.TryAddSingleton<IRunNotifications>(sp => sp.GetRequiredService<RunSignals>());
+        services.TryAddSingleton<StepDispatcher>();
+        services.TryAddSingleton<IStepContextAccessor, StepContextAccessor>();
+        services.TryAddSingleton<RunCommands>();
+        services.TryAddSingleton<IRunCommands>(sp => sp.GetRequiredService<RunCommands>());
+        services.TryAddSingleton<RunQueries>();
+        services.TryAddSingleton<IRunQueries>(sp => sp.GetRequiredService<RunQueries>());
+        services.TryAddTransient<StepJob>();
+        services.TryAddSingleton<Sweeper>();
+        services.AddHttpClient("core.http");
+
+        services.AddWorkflowAction<HttpAction>("core.http", "One HTTP request with an expected status and JSON outputs");
+        services.AddWorkflowAction<DelayAction>("core.delay", "Wait for a duration without holding a worker");
+        services.AddWorkflowAction<ApprovalAction>("core.approval", "Wait for an operator to approve or reject, with an expiry");
+
+        // Order matters: migrations and definitions are ready before Hangfire's server starts fetching jobs.
+        services.AddHostedService<EngineStartup>();
+        services.AddHangfire((sp, config) =>
+        {
+            var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
+            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UseActivator(new ScopedActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+            if (o.ConnectionString is { Length: > 0 } cs)
+            {
+                config.UsePostgreSqlStorage(
+                    b => b.UseNpgsqlConnection(cs),
+                    new PostgreSqlStorageOptions
+                    {
+                        SchemaName = "hangfire",
+                        PrepareSchemaIfNecessary = true,
+                        UseSlidingInvisibilityTimeout = true,
+                        InvisibilityTimeout = o.InvisibilityTimeout,
+                        EnableLongPolling = true,
+                        QueuePollInterval = o.QueuePollInterval ?? TimeSpan.FromSeconds(15),
+                        DistributedLockTimeout = TimeSpan.FromMinutes(1),
+                    });
+            }
+            else
+            {
+                config.UseSQLiteStorage(
+                    Path.Combine(EnsureDir(o.DataDirectory), "hangfire.db"),
+                    new SQLiteStorageOptions
+                    {
+                        QueuePollInterval = o.QueuePollInterval ?? TimeSpan.FromSeconds(1),
+                        InvisibilityTimeout = o.InvisibilityTimeout,
+                    });
+            }
+        });
+
+        if (configuration.GetValue<bool?>($"{EngineOptions.Section}:{nameof(EngineOptions.RunWorkers)}") == false)
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
+            return services;
+        }
+
+        services.AddHangfireServer((sp, server) =>
+        {
+            var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
+            server.WorkerCount = o.Workers;
+            server.Queues = [o.Queue, "default"];
+            server.SchedulePollingInterval = o.SchedulePollingInterval;
+            server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+        });
+        services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
+        return services;
+    }
+
+    private static bool IsKey(string base64)
+    {
+        var buffer = new byte[64];
+        return Convert.TryFromBase64String(base64, buffer, out var n) && n == 32;
+    }
+
+    private static string EnsureDir(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private static byte[] LoadKey(EngineOptions o)
+    {
+        if (o.SecretKey is { Length: > 0 } k)
+        {
+            return Convert.FromBase64String(k);
+        }
+
+        var path = Path.Combine(EnsureDir(o.DataDirectory), "secret.key");
+        if (File.Exists(path))
+        {
+            return Convert.FromBase64String(File.ReadAllText(path).Trim());
+        }
+
+        var key = SecretCodec.NewKey();
+        File.WriteAllText(path, Convert.ToBase64String(key));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return key;
+    }
+
+    /// <summary>Applies migrations and loads definitions at start.</summary>
+    private sealed class EngineStartup(EngineDatabase database, WorkflowCatalog catalog, ILogger<EngineStartup> logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            await database.MigrateAsync(EngineSchema.Migrations, "engine", cancellationToken);
+            await catalog.StartAsync(cancellationToken);
+            logger.LogInformation("Workflow engine ready on {Database}: {Count} workflow(s), {Errors} definition error(s)", database.Kind, catalog.List().Count, catalog.Errors.Count);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>Resolves each job from its own DI scope.</summary>
+    private sealed class ScopedActivator(IServiceScopeFactory scopes) : JobActivator
+    {
+        public override JobActivatorScope BeginScope(JobActivatorContext context) => new Scope(scopes.CreateScope());
+
+        private sealed class Scope(IServiceScope scope) : JobActivatorScope
+        {
+            public override object Resolve(Type type) => ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, type);
+
+            public override void DisposeScope() => scope.Dispose();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+namespace Workflows.Engine;
+
+/// <summary>Settings of the workflow engine, bound from the <c>Workflows</c> configuration section.</summary>
+public sealed class EngineOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string Section = "Workflows";
+
+    /// <summary>Gets or sets the PostgreSQL connection string. Default is null: an embedded SQLite database in <see cref="DataDirectory"/>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Gets or sets the folder for the SQLite files and the generated secret key. Default is <c>data</c>.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Gets or sets the folder of workflow definitions (watched for changes). Default is <c>workflows</c>.</summary>
+    public string WorkflowsDirectory { get; set; } = "workflows";
+
+    /// <summary>Gets or sets whether definition files are watched and reloaded on change. Default is true.</summary>
+    public bool WatchDefinitions { get; set; } = true;
+
+    /// <summary>Gets or sets the number of Hangfire workers of this server. Default is 20 (steps mostly wait on I/O).</summary>
+    public int Workers { get; set; } = 20;
+
+    /// <summary>Gets or sets the Hangfire queue of step jobs. Default is <c>workflows</c>.</summary>
+    public string Queue { get; set; } = "workflows";
+
+    /// <summary>Gets or sets whether this process runs a Hangfire server (workers). Default is true.</summary>
+    public bool RunWorkers { get; set; } = true;
+
+    /// <summary>Gets or sets the base64 of the 32-byte key that encrypts secrets at rest. Default is null: read or create <c>secret.key</c> in <see cref="DataDirectory"/>. Servers sharing a database must share the key.</summary>
+    public string? SecretKey { get; set; }
+
+    /// <summary>Gets or sets how long a claimed step stays owned without a heartbeat. Default is 60 s.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Gets or sets how often a long action renews its lease and checks for a cancel from another server. Default is 5 s.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets how often the sweeper looks for steps whose worker was lost. Default is 30 s.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how late a dispatched job or poll may be before the sweeper dispatches it again. Default is 2 min.</summary>
+    public TimeSpan DispatchGrace { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Gets or sets the Hangfire invisibility timeout (sliding): how soon a dead server's job is handed to another. Default is 1 min.</summary>
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Gets or sets how often Hangfire moves due delayed jobs (polls, retries) to the queue. Default is 1 s.</summary>
+    public TimeSpan SchedulePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets how often an idle worker checks the queue when long polling is not available. Default is 15 s on PostgreSQL (LISTEN/NOTIFY wakes it), 1 s on SQLite.</summary>
+    public TimeSpan? QueuePollInterval { get; set; }
+
+    /// <summary>Gets or sets the longest single execution of an action; longer waits must use Pending. Default is 5 min.</summary>
+    public TimeSpan MaxExecution { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets how many ready steps one job may execute in a row without a queue round trip. Default is 50.</summary>
+    public int InlineSteps { get; set; } = 50;
+
+    /// <summary>Gets or sets how long one job may keep executing ready steps in a row. Default is 10 s.</summary>
+    public TimeSpan InlineTime { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets how long log chunks of finished runs are kept (the audit is kept). Default is 30 days.</summary>
+    public TimeSpan LogRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Gets or sets how often buffered log lines of a running action are written. Default is 500 ms.</summary>
+    public TimeSpan LogFlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+}

@@ -1,0 +1,196 @@
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Runs;
+using Workflows.Engine.Definitions;
+using Workflows.Engine.Expressions;
+using Workflows.Engine.Secrets;
+using Workflows.Engine.Storage;
+
+namespace Workflows.Engine.Execution;
+
+/// <summary>Starts, cancels, retries and approves runs.</summary>
+public sealed class RunCommands(
+    WorkflowCatalog catalog,
+    RunStore store,
+    RunMachine machine,
+    StepDispatcher dispatcher,
+    RunSignals signals,
+    ILogger<RunCommands> logger) : IRunCommands
+{
+    /// <inheritdoc />
+    public async Task<RunSummary> StartAsync(StartRunRequest request, CancellationToken cancellationToken = default)
+    {
+        var def = catalog.Get(request.Workflow) ?? throw new WorkflowNotFoundException(request.Workflow);
+        var inputs = InputValidator.Validate(def, request.Inputs);
+        var id = Guid.NewGuid().ToString();
+        var now = machine.Now;
+        var run = new RunRow
+        {
+            Id = id,
+            Workflow = def.Name,
+            Version = def.Version,
+            Status = nameof(RunStatus.Running),
+            Inputs = machine.Codec.Protect(inputs),
+            TriggerKind = request.Trigger.Kind.ToString(),
+            TriggerActor = request.Trigger.Actor,
+            TriggerRef = request.Trigger.Reference,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        if (def.Concurrency is { } concurrency)
+        {
+            var scope = machine.Scope(run, []);
+            var key = Expression.ToText(SecretCodec.Mask(Template.Parse(concurrency).Evaluate(scope)));
+            run.ConcurrencyKey = $"{def.Name}:{key}";
+        }
+
+        var steps = def.Steps.Select((s, i) => new StepRow { RunId = id, StepId = s.Id, Kind = StepKinds.Step, Position = i, Status = nameof(StepStatus.Pending) }).ToList();
+        var by = request.Trigger.Reference is null ? request.Trigger.Actor : $"{request.Trigger.Actor} ({request.Trigger.Reference})";
+        var audit = new List<AuditRow>
+        {
+            new()
+            {
+                RunId = id, At = now, Kind = "run.created", Actor = request.Trigger.Actor,
+                Message = $"Run of {def.Name} (version {def.Version}) created by {request.Trigger.Kind.ToString().ToLowerInvariant()} {by}",
+                Data = new JsonObject { ["trigger"] = request.Trigger.Kind.ToString(), ["actor"] = request.Trigger.Actor, ["reference"] = request.Trigger.Reference, ["inputs"] = SecretCodec.Mask(inputs) }.ToJsonString(),
+            },
+        };
+        var holder = await store.InsertRunAsync(run, steps, audit, cancellationToken);
+        if (holder is not null)
+        {
+            await store.AppendAuditAsync([new AuditRow { RunId = id, At = now, Kind = "run.queued", Actor = "engine", Message = $"Waiting for run {holder} which holds concurrency key '{run.ConcurrencyKey}'" }], cancellationToken);
+            logger.LogInformation("Run {RunId} ({Workflow}) queued behind {Holder} (key {Key})", id, def.Name, holder, run.ConcurrencyKey);
+            signals.Publish(id, "run");
+            return await GetSummaryAsync(id, cancellationToken);
+        }
+
+        var tx = await store.MutateAsync(id, t => { machine.Begin(t, def, $"Run started by {by}"); return ValueTask.CompletedTask; }, cancellationToken);
+        await dispatcher.AfterCommitAsync(tx!, cancellationToken);
+        logger.LogInformation("Run {RunId} ({Workflow}) started by {Trigger} {Actor}", id, def.Name, request.Trigger.Kind, request.Trigger.Actor);
+        return await GetSummaryAsync(id, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task CancelAsync(Guid runId, string actor, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        var tx = await store.MutateAsync(
+            runId.ToString(),
+            async t =>
+            {
+                if (RunStatusExtensions.IsTerminal(t.Run.Status))
+                {
+                    throw new RunStateException($"Run {runId} has already finished ({t.Run.Status.ToLowerInvariant()}).");
+                }
+
+                machine.Cancel(t, await DefinitionAsync(t.Run.Version, cancellationToken), actor, reason);
+            },
+            cancellationToken) ?? throw new RunNotFoundException($"Run {runId} does not exist.");
+        await dispatcher.AfterCommitAsync(tx, cancellationToken);
+        signals.CancelRun(runId.ToString());
+        logger.LogInformation("Run {RunId} cancel requested by {Actor}", runId, actor);
+    }
+
+    /// <inheritdoc />
+    public async Task<RunSummary> RetryAsync(Guid runId, RetryRequest request, CancellationToken cancellationToken = default)
+    {
+        var id = runId.ToString();
+        var snapshot = await store.LoadAsync(id, cancellationToken) ?? throw new RunNotFoundException($"Run {runId} does not exist.");
+        var def = await DefinitionAsync(snapshot.Run.Version, cancellationToken);
+        if (request.FromStep is { } from && def.FindStep(from) is null)
+        {
+            throw new InputValidationException([new FieldError("fromStep", $"run {runId} has no step '{from}'; its steps are: {string.Join(", ", def.Steps.Select(s => s.Id))}")]);
+        }
+
+        JsonObject? newInputs = null;
+        var edited = new List<string>();
+        if (request.Inputs is { Count: > 0 } changes)
+        {
+            var previous = machine.Codec.Unprotect(snapshot.Run.Inputs) as JsonObject ?? [];
+            newInputs = InputValidator.Validate(def, changes, previous);
+            edited = changes.Where(kv => kv.Value is not null && kv.Value.ToJsonString() != "\"\"").Select(kv => kv.Key).ToList();
+        }
+
+        string? holder = null;
+        if (snapshot.Run.ConcurrencyKey is { } key && RunStatusExtensions.IsTerminal(snapshot.Run.Status))
+        {
+            holder = await store.QueryAsync(
+                async c =>
+                {
+                    await c.ExecuteAsync("INSERT INTO wf_concurrency (key, run_id) VALUES (@key, @id) ON CONFLICT (key) DO NOTHING", new { key, id });
+                    return await c.ExecuteScalarAsync<string>("SELECT run_id FROM wf_concurrency WHERE key = @key", new { key });
+                },
+                cancellationToken);
+        }
+
+        var tx = await store.MutateAsync(
+            id,
+            t =>
+            {
+                if (t.Run.Status is not (nameof(RunStatus.Failed) or nameof(RunStatus.Cancelled)))
+                {
+                    throw new RunStateException($"Run {runId} is {t.Run.Status.ToLowerInvariant()}; only failed or cancelled runs can be retried.");
+                }
+
+                if (newInputs is not null)
+                {
+                    t.Run.Inputs = machine.Codec.Protect(newInputs);
+                }
+
+                var queued = holder is not null && holder != id;
+                machine.Retry(t, def, request.Actor, request.FromStep, edited, queued, holder);
+                return ValueTask.CompletedTask;
+            },
+            cancellationToken);
+        await dispatcher.AfterCommitAsync(tx!, cancellationToken);
+        logger.LogInformation("Run {RunId} retried by {Actor}", runId, request.Actor);
+        return await GetSummaryAsync(id, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task DecideAsync(Guid runId, string stepId, ApprovalDecision decision, CancellationToken cancellationToken = default)
+    {
+        var tx = await store.MutateAsync(
+            runId.ToString(),
+            async t =>
+            {
+                var def = await DefinitionAsync(t.Run.Version, cancellationToken);
+                var row = t.Step(stepId);
+                if (row is null || def.FindStep(stepId) is not { } sd)
+                {
+                    throw new RunNotFoundException($"Run {runId} has no step '{stepId}'.");
+                }
+
+                if (sd.Uses != "core.approval")
+                {
+                    throw new RunStateException($"Step '{stepId}' is not an approval step (it uses {sd.Uses}).");
+                }
+
+                if (row.Status is not (nameof(StepStatus.Waiting) or nameof(StepStatus.Running)) || t.Run.Status != nameof(RunStatus.Running))
+                {
+                    throw new RunStateException($"Step '{stepId}' is {row.Status.ToLowerInvariant()}, not waiting for a decision.");
+                }
+
+                if (row.Signal is not null)
+                {
+                    throw new RunStateException($"Step '{stepId}' has already been decided.");
+                }
+
+                var verb = decision.Approved ? "approved" : "rejected";
+                machine.Signal(t, row, def, "approval", decision.Actor, new JsonObject { ["approved"] = decision.Approved, ["comment"] = decision.Comment });
+                machine.Audit(t, $"approval.{verb}", $"Step '{stepId}' {verb} by {decision.Actor}" + (string.IsNullOrWhiteSpace(decision.Comment) ? "" : $": {decision.Comment}"), stepId, decision.Actor);
+            },
+            cancellationToken) ?? throw new RunNotFoundException($"Run {runId} does not exist.");
+        await dispatcher.AfterCommitAsync(tx, cancellationToken);
+    }
+
+    private async Task<WorkflowDefinition> DefinitionAsync(string version, CancellationToken ct) =>
+        await catalog.GetVersionAsync(version, ct) ?? throw new RunStateException($"Definition version {version} is no longer available.");
+
+    private async Task<RunSummary> GetSummaryAsync(string id, CancellationToken ct)
+    {
+        var loaded = await store.LoadAsync(id, ct);
+        return RunQueries.ToSummary(loaded!.Value.Run);
+    }
+}

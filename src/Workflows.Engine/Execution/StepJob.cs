@@ -1,0 +1,377 @@
+using System.ComponentModel;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Runs;
+using Workflows.Engine.Definitions;
+using Workflows.Engine.Expressions;
+using Workflows.Engine.Secrets;
+using Workflows.Engine.Storage;
+
+namespace Workflows.Engine.Execution;
+
+/// <summary>
+/// The Hangfire job that executes one attempt or poll of a step, commits its result, and keeps
+/// executing steps that became ready at once (up to a budget) without a queue round trip.
+/// </summary>
+/// <remarks>Hangfire retries this job only for infrastructure failures (database down); action failures are step results.</remarks>
+public sealed class StepJob(
+    RunStore store,
+    RunMachine machine,
+    WorkflowCatalog catalog,
+    StepDispatcher dispatcher,
+    RunSignals signals,
+    IServiceScopeFactory scopes,
+    IStepContextAccessor accessor,
+    IOptions<EngineOptions> options,
+    TimeProvider clock,
+    ILogger<StepJob> logger)
+{
+    private readonly EngineOptions options = options.Value;
+
+    /// <summary>Executes the step dispatched with number <paramref name="seq"/>.</summary>
+    [DisplayName("Step {1} of run {0} (dispatch {2})")]
+    [AutomaticRetry(Attempts = 10, DelaysInSeconds = [1, 2, 5, 10, 20, 30, 60, 60, 120, 300])]
+    public async Task ExecuteAsync(string runId, string stepId, long seq, CancellationToken shutdown)
+    {
+        WorkflowDefinition? def = null;
+        var poll = false;
+        var tx = await store.MutateAsync(
+            runId,
+            async t =>
+            {
+                def = await catalog.GetVersionAsync(t.Run.Version, shutdown);
+                var row = t.Step(stepId);
+                if (def is null || row is null || row.DispatchSeq != seq)
+                {
+                    t.Abort();
+                    return;
+                }
+
+                if (row is { Status: nameof(StepStatus.Waiting), NextAction: NextActions.Poll }
+                    && (t.Run.Status == nameof(RunStatus.Running) || (t.Run.Status == nameof(RunStatus.Compensating) && row.Kind == StepKinds.Compensation)))
+                {
+                    poll = true; // a poll needs no claim: its result is applied only if the dispatch number still matches
+                    t.Abort();
+                    return;
+                }
+
+                if (!machine.Claim(t, def, stepId, seq))
+                {
+                    if (t.Steps.Any(s => s.IsDirty))
+                    {
+                        t.Result = "changed"; // e.g. failed on its deadline while claiming
+                        return;
+                    }
+
+                    t.Abort();
+                    return;
+                }
+
+                t.InlineNext = t.Step(stepId);
+            },
+            shutdown);
+
+        if (tx is null || def is null)
+        {
+            if (tx is not null)
+            {
+                logger.LogError("Run {RunId}: definition version {Version} is not available; step {StepId} cannot run", runId, tx.Run.Version, stepId);
+            }
+
+            return;
+        }
+
+        if (!tx.Aborted)
+        {
+            await dispatcher.AfterCommitAsync(tx, shutdown);
+        }
+
+        var current = poll ? tx.Step(stepId) : tx.InlineNext;
+        var run = tx.Run;
+        var steps = tx.Steps;
+        var budget = options.InlineSteps;
+        var began = clock.GetTimestamp();
+        while (current is not null)
+        {
+            var currentSeq = current.DispatchSeq;
+            var (result, buffer) = await ExecuteActionAsync(run, steps, current, def, shutdown);
+            var allowInline = --budget > 0 && clock.GetElapsedTime(began) < options.InlineTime && !shutdown.IsCancellationRequested;
+            var (logs, audit) = buffer.Drain();
+            var applied = false;
+            var id = current.StepId;
+            var next = await store.MutateAsync(
+                runId,
+                t =>
+                {
+                    t.Logs.AddRange(logs);
+                    t.Audit.AddRange(audit);
+                    applied = machine.Apply(t, def, id, currentSeq, result, allowInline);
+                    return ValueTask.CompletedTask;
+                },
+                CancellationToken.None);
+            if (next is null)
+            {
+                return;
+            }
+
+            if (!applied)
+            {
+                logger.LogInformation("Run {RunId} step {StepId}: result discarded, the step was cancelled or dispatched again meanwhile", runId, id);
+            }
+
+            await dispatcher.AfterCommitAsync(next, CancellationToken.None);
+            LogState(next, id);
+            current = next.InlineNext;
+            run = next.Run;
+            steps = next.Steps;
+        }
+    }
+
+    /// <summary>Advances a run: starts it when it was promoted from the queue, or continues one that stalled.</summary>
+    [DisplayName("Advance run {0}")]
+    [AutomaticRetry(Attempts = 10)]
+    public async Task AdvanceAsync(string runId)
+    {
+        var tx = await store.MutateAsync(
+            runId,
+            async t =>
+            {
+                var def = await catalog.GetVersionAsync(t.Run.Version);
+                if (def is null)
+                {
+                    t.Abort();
+                    return;
+                }
+
+                if (t.Run.Status == nameof(RunStatus.Queued))
+                {
+                    if (t.Run.QueuedBehind is null)
+                    {
+                        machine.Begin(t, def, $"Run started: concurrency key '{t.Run.ConcurrencyKey}' is now free");
+                    }
+
+                    return;
+                }
+
+                machine.Advance(t, def, allowInline: false);
+            },
+            CancellationToken.None);
+        if (tx is { Aborted: false })
+        {
+            await dispatcher.AfterCommitAsync(tx);
+        }
+    }
+
+    private async Task<(StepResult Result, StepBuffer Buffer)> ExecuteActionAsync(RunRow run, List<StepRow> steps, StepRow row, WorkflowDefinition def, CancellationToken shutdown)
+    {
+        var isComp = row.Kind == StepKinds.Compensation;
+        var targetId = isComp ? row.StepId[StepKinds.CompensationPrefix.Length..] : row.StepId;
+        var sd = def.FindStep(targetId);
+        var uses = isComp ? sd?.Compensate?.Uses : sd?.Uses;
+        var with = isComp ? sd?.Compensate?.With : sd?.With;
+
+        var scope = machine.Scope(run, steps);
+        var secrets = new HashSet<string>(StringComparer.Ordinal);
+        SecretCodec.Collect(machine.Codec.Unprotect(run.Inputs), secrets);
+        foreach (var s in steps.Where(s => s.Outputs is not null))
+        {
+            SecretCodec.Collect(machine.Codec.Unprotect(s.Outputs), secrets);
+        }
+
+        var buffer = new StepBuffer(run.Id, row.StepId, new Redactor(secrets), clock);
+        var descriptor = catalog.Actions.FirstOrDefault(a => a.Name == uses);
+        if (sd is null || uses is null || descriptor is null)
+        {
+            return (StepResult.Failed("action.unknown", $"Action '{uses}' is not registered in this server", retryable: false), buffer);
+        }
+
+        JsonObject evaluated;
+        try
+        {
+            evaluated = Template.EvaluateTree(with, scope) as JsonObject ?? [];
+        }
+        catch (ExpressionException e)
+        {
+            return (StepResult.Failed("inputs.invalid", $"with: {e.Message}", retryable: false), buffer);
+        }
+
+        SecretCodec.Collect(evaluated, secrets);
+        var redactor = new Redactor(secrets);
+        buffer = new StepBuffer(run.Id, row.StepId, redactor, clock);
+        var inputs = (JsonObject)(SecretCodec.Reveal(evaluated) ?? new JsonObject());
+
+        CompensationTarget? target = null;
+        if (isComp && steps.FirstOrDefault(s => s.StepId == targetId) is { } t)
+        {
+            target = new CompensationTarget(
+                targetId,
+                IdempotencyKey(run.Id, targetId),
+                t.Outputs is null ? null : ToElement(SecretCodec.Reveal(machine.Codec.Unprotect(t.Outputs))),
+                t.State is null ? null : JsonDocument.Parse(t.State).RootElement.Clone());
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        var budget = options.MaxExecution;
+        var deadlineHit = false;
+        if (row.DeadlineAt is { } dl)
+        {
+            var left = TimeSpan.FromMilliseconds(dl - machine.Now);
+            if (left < budget)
+            {
+                budget = left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1);
+                deadlineHit = true;
+            }
+        }
+
+        using var budgetCts = new CancellationTokenSource(budget, clock);
+        using var budgetReg = budgetCts.Token.Register(cts.Cancel);
+        using var registration = signals.Register(run.Id, cts);
+        var runCancelled = false;
+
+        await using var scopeSp = scopes.CreateAsyncScope();
+        var context = new EngineStepContext(run, row, IdempotencyKey(run.Id, row.StepId), inputs, buffer, new StepLedger(store, run.Id, row.StepId, clock), scopeSp.ServiceProvider, clock, target, cts.Token);
+        using var loopStop = new CancellationTokenSource();
+        var loop = BackgroundLoopAsync(run.Id, row, buffer, () => { runCancelled = true; cts.Cancel(); }, loopStop.Token);
+
+        var attemptText = row.PollCount == 0 ? $"attempt {row.Attempt - row.AttemptBase}" : $"poll {row.PollCount}";
+        logger.LogInformation("Run {RunId} ({Workflow}) step {StepId} [{Uses}] {What}", run.Id, run.Workflow, row.StepId, uses, attemptText);
+        StepResult result;
+        try
+        {
+            var action = (IStepAction)scopeSp.ServiceProvider.GetRequiredService(descriptor.ActionType);
+            if (accessor is StepContextAccessor sca)
+            {
+                sca.Current = context;
+            }
+
+            result = await action.ExecuteAsync(context);
+        }
+        catch (StepFailedException e)
+        {
+            result = StepResult.Failed(e.ErrorCode, e.Message, e.Retryable);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            if (shutdown.IsCancellationRequested)
+            {
+                // The server is stopping: leave the step Running; its lease expires and another worker resumes it.
+                await loopStop.CancelAsync();
+                await loop;
+                throw;
+            }
+
+            // Either the execution budget ran out (deadline or MaxExecution), or the run was cancelled
+            // (in this process through RunSignals, or seen by the heartbeat from another server).
+            result = !budgetCts.IsCancellationRequested || runCancelled
+                ? StepResult.Failed("cancelled", "The run was cancelled while the step was running", retryable: false)
+                : deadlineHit
+                    ? StepResult.Failed("timeout", $"Step '{row.StepId}' reached its deadline while running", retryable: false)
+                    : StepResult.Failed("execution.too-long", $"One execution of '{uses}' ran longer than {Duration.Format(options.MaxExecution)}; long waits must return Pending", retryable: true);
+        }
+        catch (Exception e)
+        {
+            result = StepResult.Failed("error", $"{e.GetType().Name}: {e.Message}", retryable: true);
+        }
+        finally
+        {
+            if (accessor is StepContextAccessor sca)
+            {
+                sca.Current = null;
+            }
+        }
+
+        await loopStop.CancelAsync();
+        await loop;
+
+        result = result switch
+        {
+            FailedResult f => f with { Message = redactor.Redact(f.Message) },
+            PendingResult p when p.Progress is not null => p with { Progress = redactor.Redact(p.Progress) },
+            _ => result,
+        };
+        if (result is FailedResult fr)
+        {
+            logger.LogWarning("Run {RunId} step {StepId} {What} failed: [{Code}] {Message}", run.Id, row.StepId, attemptText, fr.ErrorCode, fr.Message);
+        }
+
+        return (result, buffer);
+    }
+
+    private async Task BackgroundLoopAsync(string runId, StepRow row, StepBuffer buffer, Action cancelRun, CancellationToken stop)
+    {
+        // Streams log chunks while the action runs, renews the lease and notices a cancel from another server.
+        using var timer = new PeriodicTimer(options.LogFlushInterval, clock);
+        var lastBeat = clock.GetTimestamp();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                if (buffer.HasContent)
+                {
+                    var (logs, audit) = buffer.Drain();
+                    await store.AppendLogsAsync(logs, audit, stop);
+                    signals.Publish(runId, "log");
+                }
+
+                if (clock.GetElapsedTime(lastBeat) >= options.HeartbeatInterval)
+                {
+                    lastBeat = clock.GetTimestamp();
+                    var status = await store.HeartbeatAsync(runId, row.StepId, row.DispatchSeq, machine.Now + (long)options.LeaseDuration.TotalMilliseconds, stop);
+                    if (status is not (nameof(RunStatus.Running) or nameof(RunStatus.Compensating)) || (status == nameof(RunStatus.Compensating) && row.Kind == StepKinds.Step))
+                    {
+                        cancelRun();
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+        {
+            logger.LogWarning(e, "Run {RunId} step {StepId}: streaming logs failed; they will be written with the result", runId, row.StepId);
+        }
+    }
+
+    private void LogState(RunTx tx, string stepId)
+    {
+        var row = tx.Step(stepId);
+        if (row is null)
+        {
+            return;
+        }
+
+        switch (row.Status)
+        {
+            case nameof(StepStatus.Waiting):
+                logger.LogInformation("Run {RunId} step {StepId} waiting{Progress}; next check in {Delay}", tx.Run.Id, stepId, row.Progress is null ? "" : $" ({row.Progress})", Duration.Format(TimeSpan.FromMilliseconds(Math.Max(0, (row.NextPollAt ?? 0) - machine.Now))));
+                break;
+            case nameof(StepStatus.Succeeded) or nameof(StepStatus.Failed):
+                logger.LogInformation("Run {RunId} step {StepId} {Status}", tx.Run.Id, stepId, row.Status.ToLowerInvariant());
+                break;
+        }
+
+        if (RunStatusExtensions.IsTerminal(tx.Run.Status) && tx.RunDirty)
+        {
+            logger.LogInformation("Run {RunId} ({Workflow}) {Status}{Error}", tx.Run.Id, tx.Run.Workflow, tx.Run.Status.ToLowerInvariant(), tx.Run.Error is null ? "" : $": {tx.Run.Error}");
+        }
+    }
+
+    private static JsonElement? ToElement(JsonNode? node) => node is null ? null : JsonDocument.Parse(node.ToJsonString()).RootElement.Clone();
+
+    /// <summary>The idempotency key of a step: stable across attempts, polls and crashes.</summary>
+    public static string IdempotencyKey(string runId, string stepId) => $"{runId}:{stepId}";
+}
+
+/// <summary>Status helpers over stored status names.</summary>
+internal static class RunStatusExtensions
+{
+    public static bool IsTerminal(string status) => status is nameof(RunStatus.Succeeded) or nameof(RunStatus.Failed) or nameof(RunStatus.Cancelled);
+}

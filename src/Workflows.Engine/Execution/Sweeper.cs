@@ -1,0 +1,93 @@
+using Dapper;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Workflows.Engine.Definitions;
+using Workflows.Engine.Storage;
+
+namespace Workflows.Engine.Execution;
+
+/// <summary>
+/// Finds work that lost its worker (a killed server) or whose job never ran, and dispatches it
+/// again; also prunes old log chunks. Safe to run on every server at once: every change is
+/// conditional on the dispatch number.
+/// </summary>
+public sealed class Sweeper(
+    RunStore store,
+    RunMachine machine,
+    WorkflowCatalog catalog,
+    StepDispatcher dispatcher,
+    IOptions<EngineOptions> options,
+    TimeProvider clock,
+    ILogger<Sweeper> logger) : BackgroundService
+{
+    private readonly EngineOptions options = options.Value;
+    private long lastPrune;
+
+    /// <summary>Runs one sweep; returns how many steps or runs were recovered.</summary>
+    public async Task<int> SweepAsync(CancellationToken ct)
+    {
+        var recovered = 0;
+        var grace = (long)options.DispatchGrace.TotalMilliseconds;
+        foreach (var (runId, stepId) in await store.FindStalledAsync(machine.Now, grace, 200, ct))
+        {
+            var tx = await store.MutateAsync(
+                runId,
+                async t =>
+                {
+                    var def = await catalog.GetVersionAsync(t.Run.Version, ct);
+                    if (def is null || !machine.Recover(t, def, stepId, grace))
+                    {
+                        t.Abort();
+                    }
+                },
+                ct);
+            if (tx is { Aborted: false })
+            {
+                recovered++;
+                logger.LogWarning("Recovered step {StepId} of run {RunId}", stepId, runId);
+                await dispatcher.AfterCommitAsync(tx, ct);
+            }
+        }
+
+        foreach (var runId in await store.FindIdleRunsAsync(machine.Now - grace, 100, ct))
+        {
+            logger.LogWarning("Run {RunId} had nothing scheduled; advancing it", runId);
+            dispatcher.Kick(runId);
+            recovered++;
+        }
+
+        if (machine.Now - lastPrune > TimeSpan.FromHours(1).TotalMilliseconds)
+        {
+            lastPrune = machine.Now;
+            var before = machine.Now - (long)options.LogRetention.TotalMilliseconds;
+            var deleted = await store.QueryAsync(
+                c => c.ExecuteAsync("DELETE FROM wf_logs WHERE run_id IN (SELECT id FROM wf_runs WHERE finished_at IS NOT NULL AND finished_at < @before)", new { before }),
+                ct);
+            if (deleted > 0)
+            {
+                logger.LogInformation("Pruned {Count} log chunks of runs finished before the retention of {Days} days", deleted, options.LogRetention.TotalDays);
+            }
+        }
+
+        return recovered;
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.SweepInterval, clock);
+        do
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Sweep failed; will try again");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}

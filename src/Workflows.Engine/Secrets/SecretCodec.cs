@@ -1,0 +1,248 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Workflows.Abstractions;
+using Workflows.Abstractions.Secrets;
+
+namespace Workflows.Engine.Secrets;
+
+/// <summary>
+/// Encrypts secrets at rest (AES-256-GCM) inside the JSON of run inputs and step outputs, and turns
+/// secret values into masks for display or plain text for action binding.
+/// </summary>
+/// <remarks>
+/// In memory a secret is a <see cref="JsonValue"/> holding a <see cref="Secret"/>; at rest it is
+/// <c>{"$secret":"v1:&lt;base64(nonce|cipher|tag)&gt;"}</c>.
+/// </remarks>
+public sealed class SecretCodec
+{
+    private const string Marker = "$secret";
+    private const string PlainMarker = "$secret-plain";
+    private readonly byte[] key;
+
+    /// <summary>Creates the codec with a 32-byte key.</summary>
+    /// <exception cref="ArgumentException">The key is not 32 bytes.</exception>
+    public SecretCodec(byte[] key)
+    {
+        if (key.Length != 32)
+        {
+            throw new ArgumentException("The secret key must be 32 bytes (base64 of 32 random bytes).", nameof(key));
+        }
+
+        this.key = key;
+        OutputOptions = new JsonSerializerOptions(JsonDefaults.Options);
+        OutputOptions.Converters.Insert(0, new PlainMarkerConverter());
+        OutputOptions.MakeReadOnly(populateMissingResolver: true);
+    }
+
+    /// <summary>Gets options that serialize action outputs with secret markers, for <see cref="FromOutputs"/>.</summary>
+    public JsonSerializerOptions OutputOptions { get; }
+
+    /// <summary>Converts an action's outputs object to JSON with secrets as <see cref="Secret"/> values.</summary>
+    public JsonNode? FromOutputs(object? outputs) => outputs switch
+    {
+        null => null,
+        JsonNode n => Unmark(n.DeepClone()),
+        _ => Unmark(JsonSerializer.SerializeToNode(outputs, outputs.GetType(), OutputOptions)),
+    };
+
+    /// <summary>Serializes JSON for storage, encrypting secrets.</summary>
+    public string Protect(JsonNode? node) => Transform(node, v => new JsonObject { [Marker] = Encrypt(v.Reveal()) })?.ToJsonString() ?? "null";
+
+    /// <summary>Parses stored JSON, decrypting secrets into <see cref="Secret"/> values.</summary>
+    public JsonNode? Unprotect(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        return Decode(JsonNode.Parse(json));
+    }
+
+    /// <summary>Returns a copy with every secret replaced by <c>***</c>.</summary>
+    public static JsonNode? Mask(JsonNode? node) => Transform(node, _ => JsonValue.Create(Secret.Mask));
+
+    /// <summary>Returns a copy with every secret as plain text (for binding action inputs, in memory only).</summary>
+    public static JsonNode? Reveal(JsonNode? node) => Transform(node, s => JsonValue.Create(s.Reveal()));
+
+    /// <summary>Adds the plain text of every secret in <paramref name="node"/> to <paramref name="into"/>.</summary>
+    public static void Collect(JsonNode? node, ISet<string> into)
+    {
+        switch (node)
+        {
+            case JsonValue v when v.TryGetValue(out Secret? s):
+                into.Add(s.Reveal());
+                break;
+            case JsonObject o:
+                foreach (var (_, c) in o)
+                {
+                    Collect(c, into);
+                }
+
+                break;
+            case JsonArray a:
+                foreach (var c in a)
+                {
+                    Collect(c, into);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Masks every secret of a stored JSON text (for read models), without decrypting.</summary>
+    public static JsonNode? MaskStored(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        return MaskMarkers(JsonNode.Parse(json));
+    }
+
+    /// <summary>Creates a random 32-byte key.</summary>
+    public static byte[] NewKey() => RandomNumberGenerator.GetBytes(32);
+
+    private static JsonNode? MaskMarkers(JsonNode? node) => node switch
+    {
+        JsonObject o when o.Count == 1 && o.ContainsKey(Marker) => JsonValue.Create(Secret.Mask),
+        JsonObject o => new JsonObject(o.Select(kv => KeyValuePair.Create(kv.Key, MaskMarkers(kv.Value)))),
+        JsonArray a => new JsonArray(a.Select(MaskMarkers).ToArray()),
+        _ => node?.DeepClone(),
+    };
+
+    private static JsonNode? Transform(JsonNode? node, Func<Secret, JsonNode> f) => node switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue(out Secret? s) => f(s),
+        JsonObject o => new JsonObject(o.Select(kv => KeyValuePair.Create(kv.Key, Transform(kv.Value, f)))),
+        JsonArray a => new JsonArray(a.Select(i => Transform(i, f)).ToArray()),
+        _ => node.DeepClone(),
+    };
+
+    private static JsonNode? Unmark(JsonNode? node) => node switch
+    {
+        JsonObject o when o.Count == 1 && o[PlainMarker] is JsonValue pv => JsonValue.Create(new Secret(pv.GetValue<string>())),
+        JsonObject o => new JsonObject(o.Select(kv => KeyValuePair.Create(kv.Key, Unmark(kv.Value)))),
+        JsonArray a => new JsonArray(a.Select(Unmark).ToArray()),
+        _ => node?.DeepClone(),
+    };
+
+    private JsonNode? Decode(JsonNode? node) => node switch
+    {
+        JsonObject o when o.Count == 1 && o[Marker] is JsonValue ev => JsonValue.Create(new Secret(Decrypt(ev.GetValue<string>()))),
+        JsonObject o => new JsonObject(o.Select(kv => KeyValuePair.Create(kv.Key, Decode(kv.Value)))),
+        JsonArray a => new JsonArray(a.Select(Decode).ToArray()),
+        _ => node?.DeepClone(),
+    };
+
+    private string Encrypt(string plain)
+    {
+        var data = Encoding.UTF8.GetBytes(plain);
+        var nonce = RandomNumberGenerator.GetBytes(12);
+        var cipher = new byte[data.Length];
+        var tag = new byte[16];
+        using var aes = new AesGcm(key, 16);
+        aes.Encrypt(nonce, data, cipher, tag);
+        return "v1:" + Convert.ToBase64String([.. nonce, .. cipher, .. tag]);
+    }
+
+    private string Decrypt(string stored)
+    {
+        if (!stored.StartsWith("v1:", StringComparison.Ordinal))
+        {
+            throw new CryptographicException("Unknown secret format.");
+        }
+
+        var all = Convert.FromBase64String(stored[3..]);
+        var nonce = all.AsSpan(0, 12);
+        var tag = all.AsSpan(all.Length - 16);
+        var cipher = all.AsSpan(12, all.Length - 28);
+        var plain = new byte[cipher.Length];
+        using var aes = new AesGcm(key, 16);
+        try
+        {
+            aes.Decrypt(nonce, cipher, tag, plain);
+        }
+        catch (AuthenticationTagMismatchException e)
+        {
+            // Never include the ciphertext: just say which key is wrong.
+            throw new CryptographicException("A stored secret cannot be decrypted with the configured Workflows:SecretKey (was the key changed?).", e);
+        }
+
+        return Encoding.UTF8.GetString(plain);
+    }
+
+    private sealed class PlainMarkerConverter : JsonConverter<Secret>
+    {
+        public override Secret? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.String ? new Secret(reader.GetString()!) : null;
+
+        public override void Write(Utf8JsonWriter writer, Secret value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            writer.WriteString(PlainMarker, value.Reveal());
+            writer.WriteEndObject();
+        }
+    }
+}
+
+/// <summary>Replaces known secret values in text by <c>***</c>.</summary>
+public sealed class Redactor
+{
+    private readonly string[] needles;
+
+    /// <summary>Creates a redactor for these secrets. Multi-line secrets (keys) are also redacted line by line.</summary>
+    public Redactor(IEnumerable<string> secrets)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var s in secrets)
+        {
+            if (s.Length >= 3)
+            {
+                set.Add(s);
+            }
+
+            if (s.Contains('\n', StringComparison.Ordinal))
+            {
+                foreach (var line in s.Split('\n'))
+                {
+                    var t = line.Trim();
+                    if (t.Length >= 12 && !t.StartsWith("-----", StringComparison.Ordinal))
+                    {
+                        set.Add(t);
+                    }
+                }
+            }
+        }
+
+        // Longest first, so a secret containing another is removed whole.
+        needles = [.. set.OrderByDescending(s => s.Length)];
+    }
+
+    /// <summary>Gets a redactor that knows no secrets.</summary>
+    public static Redactor None { get; } = new([]);
+
+    /// <summary>Returns <paramref name="text"/> with every known secret replaced.</summary>
+    public string Redact(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || needles.Length == 0)
+        {
+            return text ?? "";
+        }
+
+        foreach (var n in needles)
+        {
+            if (text.Contains(n, StringComparison.Ordinal))
+            {
+                text = text.Replace(n, Secret.Mask, StringComparison.Ordinal);
+            }
+        }
+
+        return text;
+    }
+}

@@ -1,0 +1,58 @@
+namespace Workflows.Engine.Storage;
+
+/// <summary>The engine's tables. Timestamps are Unix milliseconds (UTC) in both dialects.</summary>
+public static class EngineSchema
+{
+    private const string Common = """
+        CREATE TABLE wf_definitions (
+            version TEXT PRIMARY KEY, name TEXT NOT NULL, source TEXT NOT NULL, file TEXT NOT NULL, created_at BIGINT NOT NULL);
+        CREATE TABLE wf_runs (
+            id TEXT PRIMARY KEY, workflow TEXT NOT NULL, version TEXT NOT NULL, status TEXT NOT NULL,
+            inputs TEXT NOT NULL, concurrency_key TEXT NULL, queued_behind TEXT NULL,
+            trigger_kind TEXT NOT NULL, trigger_actor TEXT NOT NULL, trigger_ref TEXT NULL,
+            created_at BIGINT NOT NULL, started_at BIGINT NULL, finished_at BIGINT NULL, updated_at BIGINT NOT NULL,
+            error TEXT NULL, failed_step TEXT NULL, cause TEXT NULL, start_counter INTEGER NOT NULL DEFAULT 0, row_version INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX ix_wf_runs_created ON wf_runs (created_at);
+        CREATE INDEX ix_wf_runs_status ON wf_runs (status, created_at);
+        CREATE INDEX ix_wf_runs_workflow ON wf_runs (workflow, created_at);
+        CREATE INDEX ix_wf_runs_key ON wf_runs (concurrency_key, status, created_at);
+        CREATE TABLE wf_steps (
+            run_id TEXT NOT NULL, step_id TEXT NOT NULL, kind TEXT NOT NULL, position INTEGER NOT NULL,
+            status TEXT NOT NULL, attempt INTEGER NOT NULL DEFAULT 0, attempt_base INTEGER NOT NULL DEFAULT 0,
+            poll_count INTEGER NOT NULL DEFAULT 0, next_action TEXT NULL, dispatch_seq BIGINT NOT NULL DEFAULT 0,
+            dispatched_at BIGINT NULL, next_poll_at BIGINT NULL, lease_until BIGINT NULL, job_id TEXT NULL,
+            deadline_at BIGINT NULL, started_at BIGINT NULL, finished_at BIGINT NULL, start_order INTEGER NULL,
+            outputs TEXT NULL, state TEXT NULL, progress TEXT NULL, signal TEXT NULL,
+            error_code TEXT NULL, error_message TEXT NULL,
+            PRIMARY KEY (run_id, step_id));
+        CREATE INDEX ix_wf_steps_sweep ON wf_steps (status, lease_until);
+        CREATE TABLE wf_attempts (
+            run_id TEXT NOT NULL, step_id TEXT NOT NULL, number INTEGER NOT NULL, status TEXT NOT NULL,
+            started_at BIGINT NOT NULL, finished_at BIGINT NULL, polls INTEGER NOT NULL DEFAULT 0,
+            error_code TEXT NULL, error_message TEXT NULL, outputs TEXT NULL,
+            PRIMARY KEY (run_id, step_id, number));
+        CREATE TABLE wf_concurrency (key TEXT PRIMARY KEY, run_id TEXT NOT NULL);
+        """;
+
+    /// <summary>Gets the migrations, oldest first.</summary>
+    public static IReadOnlyList<Migration> Migrations { get; } =
+    [
+        new(1, "runs, steps, attempts, audit, logs, resources, definitions",
+            Common + """
+            CREATE TABLE wf_audit (id BIGSERIAL PRIMARY KEY, run_id TEXT NOT NULL, at BIGINT NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, step_id TEXT NULL, message TEXT NOT NULL, data TEXT NULL);
+            CREATE INDEX ix_wf_audit_run ON wf_audit (run_id, id);
+            CREATE TABLE wf_logs (id BIGSERIAL PRIMARY KEY, run_id TEXT NOT NULL, step_id TEXT NULL, at BIGINT NOT NULL, text TEXT NOT NULL);
+            CREATE INDEX ix_wf_logs_run ON wf_logs (run_id, id);
+            CREATE TABLE wf_resources (id BIGSERIAL PRIMARY KEY, run_id TEXT NOT NULL, step_id TEXT NOT NULL, kind TEXT NOT NULL, provider TEXT NOT NULL, external_id TEXT NOT NULL, name TEXT NULL, properties TEXT NULL, created_at BIGINT NOT NULL, deleted_at BIGINT NULL, UNIQUE (kind, provider, external_id));
+            CREATE INDEX ix_wf_resources_run ON wf_resources (run_id);
+            """,
+            Common + """
+            CREATE TABLE wf_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, at BIGINT NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, step_id TEXT NULL, message TEXT NOT NULL, data TEXT NULL);
+            CREATE INDEX ix_wf_audit_run ON wf_audit (run_id, id);
+            CREATE TABLE wf_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, step_id TEXT NULL, at BIGINT NOT NULL, text TEXT NOT NULL);
+            CREATE INDEX ix_wf_logs_run ON wf_logs (run_id, id);
+            CREATE TABLE wf_resources (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, step_id TEXT NOT NULL, kind TEXT NOT NULL, provider TEXT NOT NULL, external_id TEXT NOT NULL, name TEXT NULL, properties TEXT NULL, created_at BIGINT NOT NULL, deleted_at BIGINT NULL, UNIQUE (kind, provider, external_id));
+            CREATE INDEX ix_wf_resources_run ON wf_resources (run_id);
+            """),
+    ];
+}

@@ -1,0 +1,152 @@
+namespace Workflows.Engine.Storage;
+
+#pragma warning disable SA1402, CA1051 // Plain row types mapped by Dapper, kept together.
+
+/// <summary>A row of wf_runs.</summary>
+public sealed class RunRow
+{
+    public string Id { get; set; } = "";
+    public string Workflow { get; set; } = "";
+    public string Version { get; set; } = "";
+    public string Status { get; set; } = "";
+    public string Inputs { get; set; } = "{}";
+    public string? ConcurrencyKey { get; set; }
+    public string? QueuedBehind { get; set; }
+    public string TriggerKind { get; set; } = "";
+    public string TriggerActor { get; set; } = "";
+    public string? TriggerRef { get; set; }
+    public long CreatedAt { get; set; }
+    public long? StartedAt { get; set; }
+    public long? FinishedAt { get; set; }
+    public long UpdatedAt { get; set; }
+    public string? Error { get; set; }
+    public string? FailedStep { get; set; }
+
+    /// <summary>Gets or sets why the run is compensating: <c>failed</c> or <c>cancelled</c>.</summary>
+    public string? Cause { get; set; }
+
+    public int StartCounter { get; set; }
+    public int RowVersion { get; set; }
+}
+
+/// <summary>A row of wf_steps. Compensations are rows with kind <c>compensation</c> and id <c>compensate:&lt;step&gt;</c>.</summary>
+public sealed class StepRow
+{
+    public string RunId { get; set; } = "";
+    public string StepId { get; set; } = "";
+    public string Kind { get; set; } = StepKinds.Step;
+    public int Position { get; set; }
+    public string Status { get; set; } = "";
+
+    /// <summary>Gets or sets the attempt number across the whole history (0 before the first).</summary>
+    public int Attempt { get; set; }
+
+    /// <summary>Gets or sets the attempt number before the current round (a manual retry starts a new round).</summary>
+    public int AttemptBase { get; set; }
+
+    public int PollCount { get; set; }
+
+    /// <summary>Gets or sets what the next dispatched job does: <c>attempt</c>, <c>poll</c> or <c>resume</c>.</summary>
+    public string? NextAction { get; set; }
+
+    /// <summary>Gets or sets the number of the latest dispatch; a job carrying another number is stale and does nothing.</summary>
+    public long DispatchSeq { get; set; }
+
+    public long? DispatchedAt { get; set; }
+    public long? NextPollAt { get; set; }
+    public long? LeaseUntil { get; set; }
+    public string? JobId { get; set; }
+    public long? DeadlineAt { get; set; }
+    public long? StartedAt { get; set; }
+    public long? FinishedAt { get; set; }
+    public int? StartOrder { get; set; }
+    public string? Outputs { get; set; }
+    public string? State { get; set; }
+    public string? Progress { get; set; }
+    public string? Signal { get; set; }
+    public string? ErrorCode { get; set; }
+    public string? ErrorMessage { get; set; }
+
+    internal bool IsNew { get; set; }
+
+    internal bool IsDirty { get; set; }
+}
+
+/// <summary>A row of wf_attempts.</summary>
+public sealed class AttemptRow
+{
+    public string RunId { get; set; } = "";
+    public string StepId { get; set; } = "";
+    public int Number { get; set; }
+    public string Status { get; set; } = "";
+    public long StartedAt { get; set; }
+    public long? FinishedAt { get; set; }
+    public int Polls { get; set; }
+    public string? ErrorCode { get; set; }
+    public string? ErrorMessage { get; set; }
+    public string? Outputs { get; set; }
+}
+
+/// <summary>A row of wf_audit.</summary>
+public sealed class AuditRow
+{
+    public long Id { get; set; }
+    public string RunId { get; set; } = "";
+    public long At { get; set; }
+    public string Kind { get; set; } = "";
+    public string Actor { get; set; } = "";
+    public string? StepId { get; set; }
+    public string Message { get; set; } = "";
+    public string? Data { get; set; }
+}
+
+/// <summary>A row of wf_logs.</summary>
+public sealed class LogRow
+{
+    public long Id { get; set; }
+    public string RunId { get; set; } = "";
+    public string? StepId { get; set; }
+    public long At { get; set; }
+    public string Text { get; set; } = "";
+}
+
+/// <summary>A row of wf_resources.</summary>
+public sealed class ResourceRow
+{
+    public long Id { get; set; }
+    public string RunId { get; set; } = "";
+    public string StepId { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string Provider { get; set; } = "";
+    public string ExternalId { get; set; } = "";
+    public string? Name { get; set; }
+    public string? Properties { get; set; }
+    public long CreatedAt { get; set; }
+    public long? DeletedAt { get; set; }
+}
+
+/// <summary>Step kinds.</summary>
+public static class StepKinds
+{
+    /// <summary>A step of the definition.</summary>
+    public const string Step = "step";
+
+    /// <summary>A compensation of a step.</summary>
+    public const string Compensation = "compensation";
+
+    /// <summary>The prefix of compensation step ids.</summary>
+    public const string CompensationPrefix = "compensate:";
+}
+
+/// <summary>What a dispatched job does next.</summary>
+public static class NextActions
+{
+    /// <summary>Start a new attempt.</summary>
+    public const string Attempt = "attempt";
+
+    /// <summary>Poll the current attempt.</summary>
+    public const string Poll = "poll";
+
+    /// <summary>Run the current attempt again after its worker was lost (does not count as a new attempt).</summary>
+    public const string Resume = "resume";
+}

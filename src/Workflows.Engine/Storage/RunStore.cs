@@ -1,0 +1,332 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Workflows.Engine.Storage;
+
+/// <summary>
+/// All SQL over runs, steps, attempts, audit, logs and the ledger. State changes go through
+/// <see cref="MutateAsync"/>: one transaction that locks the run, loads its steps, lets the caller
+/// change them in memory, and writes the changes and their audit events together.
+/// </summary>
+public sealed class RunStore
+{
+    private const string StepColumns = "run_id, step_id, kind, position, status, attempt, attempt_base, poll_count, next_action, dispatch_seq, dispatched_at, next_poll_at, lease_until, job_id, deadline_at, started_at, finished_at, start_order, outputs, state, progress, signal, error_code, error_message";
+    private const string RunColumns = "id, workflow, version, status, inputs, concurrency_key, queued_behind, trigger_kind, trigger_actor, trigger_ref, created_at, started_at, finished_at, updated_at, error, failed_step, cause, start_counter, row_version";
+
+    static RunStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+    /// <summary>Creates the store.</summary>
+    public RunStore(EngineDatabase database) => Database = database;
+
+    /// <summary>Gets the database.</summary>
+    public EngineDatabase Database { get; }
+
+    /// <summary>Inserts a new run with its steps and first audit events, and acquires its concurrency key if it has one.</summary>
+    /// <returns>The run that holds the key when this run has to queue, else null.</returns>
+    public async Task<string?> InsertRunAsync(RunRow run, IReadOnlyList<StepRow> steps, IReadOnlyList<AuditRow> audit, CancellationToken ct)
+    {
+        await using var c = await Database.OpenAsync(ct);
+        await using var tx = await Database.BeginAsync(c, ct);
+        string? holder = null;
+        if (run.ConcurrencyKey is { } key)
+        {
+            var inserted = await c.ExecuteAsync("INSERT INTO wf_concurrency (key, run_id) VALUES (@key, @id) ON CONFLICT (key) DO NOTHING", new { key, id = run.Id }, tx);
+            if (inserted == 0)
+            {
+                holder = await c.ExecuteScalarAsync<string>($"SELECT run_id FROM wf_concurrency WHERE key = @key{Database.ForUpdate}", new { key }, tx);
+            }
+        }
+
+        if (holder is not null)
+        {
+            run.Status = nameof(Abstractions.Runs.RunStatus.Queued);
+            run.QueuedBehind = holder;
+        }
+
+        await c.ExecuteAsync($"INSERT INTO wf_runs ({RunColumns}) VALUES ({Params(RunColumns)})", run, tx);
+        await InsertStepsAsync(c, tx, steps);
+        await InsertAuditAsync(c, tx, audit);
+        await tx.CommitAsync(ct);
+        return holder;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the locked run and its steps and commits what it changed.
+    /// Returns null when the run does not exist.
+    /// </summary>
+    public async Task<RunTx?> MutateAsync(string runId, Func<RunTx, ValueTask> work, CancellationToken ct)
+    {
+        await using var c = await Database.OpenAsync(ct);
+        await using var tx = await Database.BeginAsync(c, ct);
+        var run = await c.QuerySingleOrDefaultAsync<RunRow>($"SELECT {RunColumns} FROM wf_runs WHERE id = @runId{Database.ForUpdate}", new { runId }, tx);
+        if (run is null)
+        {
+            return null;
+        }
+
+        var steps = (await c.QueryAsync<StepRow>($"SELECT {StepColumns} FROM wf_steps WHERE run_id = @runId ORDER BY position", new { runId }, tx)).ToList();
+        var rtx = new RunTx(run, steps);
+        await work(rtx);
+        if (rtx.Aborted)
+        {
+            await tx.RollbackAsync(ct);
+            return rtx;
+        }
+
+        if (rtx.RunDirty)
+        {
+            run.RowVersion++;
+            await c.ExecuteAsync(
+                "UPDATE wf_runs SET status=@Status, inputs=@Inputs, queued_behind=@QueuedBehind, started_at=@StartedAt, finished_at=@FinishedAt, updated_at=@UpdatedAt, error=@Error, failed_step=@FailedStep, cause=@Cause, start_counter=@StartCounter, row_version=@RowVersion WHERE id=@Id",
+                run,
+                tx);
+        }
+
+        await InsertStepsAsync(c, tx, rtx.Steps.Where(s => s.IsNew).ToList());
+        foreach (var s in rtx.Steps.Where(s => s.IsDirty && !s.IsNew))
+        {
+            await c.ExecuteAsync(
+                "UPDATE wf_steps SET status=@Status, attempt=@Attempt, attempt_base=@AttemptBase, poll_count=@PollCount, next_action=@NextAction, dispatch_seq=@DispatchSeq, dispatched_at=@DispatchedAt, next_poll_at=@NextPollAt, lease_until=@LeaseUntil, job_id=@JobId, deadline_at=@DeadlineAt, started_at=@StartedAt, finished_at=@FinishedAt, start_order=@StartOrder, outputs=@Outputs, state=@State, progress=@Progress, signal=@Signal, error_code=@ErrorCode, error_message=@ErrorMessage WHERE run_id=@RunId AND step_id=@StepId",
+                s,
+                tx);
+        }
+
+        foreach (var a in rtx.NewAttempts)
+        {
+            await c.ExecuteAsync("INSERT INTO wf_attempts (run_id, step_id, number, status, started_at, finished_at, polls, error_code, error_message, outputs) VALUES (@RunId, @StepId, @Number, @Status, @StartedAt, @FinishedAt, @Polls, @ErrorCode, @ErrorMessage, @Outputs)", a, tx);
+        }
+
+        foreach (var a in rtx.AttemptUpdates)
+        {
+            await c.ExecuteAsync("UPDATE wf_attempts SET status=@Status, finished_at=@FinishedAt, polls=@Polls, error_code=@ErrorCode, error_message=@ErrorMessage, outputs=@Outputs WHERE run_id=@RunId AND step_id=@StepId AND number=@Number", a, tx);
+        }
+
+        await InsertAuditAsync(c, tx, rtx.Audit);
+        await InsertLogsAsync(c, tx, rtx.Logs);
+
+        if (rtx.ReleaseKey is { } key)
+        {
+            // Hand the key to the oldest queued run, or free it.
+            var next = await c.QueryFirstOrDefaultAsync<string>(
+                "SELECT id FROM wf_runs WHERE concurrency_key = @key AND status = 'Queued' AND id <> @id ORDER BY created_at, id LIMIT 1",
+                new { key, id = run.Id },
+                tx);
+            if (next is null)
+            {
+                await c.ExecuteAsync("DELETE FROM wf_concurrency WHERE key = @key AND run_id = @id", new { key, id = run.Id }, tx);
+            }
+            else
+            {
+                await c.ExecuteAsync("UPDATE wf_concurrency SET run_id = @next WHERE key = @key", new { key, next }, tx);
+                await c.ExecuteAsync("UPDATE wf_runs SET queued_behind = NULL WHERE id = @next", new { next }, tx);
+                await c.ExecuteAsync("UPDATE wf_runs SET queued_behind = @next WHERE concurrency_key = @key AND status = 'Queued' AND id <> @next", new { key, next }, tx);
+                rtx.PromotedRun = next;
+            }
+        }
+
+        if (rtx.AcquireKey is { } akey)
+        {
+            var inserted = await c.ExecuteAsync("INSERT INTO wf_concurrency (key, run_id) VALUES (@akey, @id) ON CONFLICT (key) DO NOTHING", new { akey, id = run.Id }, tx);
+            var holder = inserted == 1 ? run.Id : await c.ExecuteScalarAsync<string>("SELECT run_id FROM wf_concurrency WHERE key = @akey", new { akey }, tx);
+            rtx.KeyHolder = holder;
+        }
+
+        await tx.CommitAsync(ct);
+        return rtx;
+    }
+
+    /// <summary>Reads a run and its steps without locking.</summary>
+    public async Task<(RunRow Run, List<StepRow> Steps)?> LoadAsync(string runId, CancellationToken ct)
+    {
+        await using var c = await Database.OpenAsync(ct);
+        var run = await c.QuerySingleOrDefaultAsync<RunRow>($"SELECT {RunColumns} FROM wf_runs WHERE id = @runId", new { runId });
+        if (run is null)
+        {
+            return null;
+        }
+
+        var steps = (await c.QueryAsync<StepRow>($"SELECT {StepColumns} FROM wf_steps WHERE run_id = @runId ORDER BY position", new { runId })).ToList();
+        return (run, steps);
+    }
+
+    /// <summary>Reads a run's status.</summary>
+    public async Task<string?> GetRunStatusAsync(string runId, CancellationToken ct)
+    {
+        await using var c = await Database.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<string>("SELECT status FROM wf_runs WHERE id = @runId", new { runId });
+    }
+
+    /// <summary>Extends the lease of a running step and returns the run's status (one round trip per heartbeat).</summary>
+    public async Task<string?> HeartbeatAsync(string runId, string stepId, long seq, long leaseUntil, CancellationToken ct)
+    {
+        await using var c = await Database.OpenAsync(ct);
+        await c.ExecuteAsync("UPDATE wf_steps SET lease_until = @leaseUntil WHERE run_id = @runId AND step_id = @stepId AND dispatch_seq = @seq AND status = 'Running'", new { runId, stepId, seq, leaseUntil });
+        return await c.ExecuteScalarAsync<string>("SELECT status FROM wf_runs WHERE id = @runId", new { runId });
+    }
+
+    /// <summary>Records the Hangfire job id of a scheduled dispatch, so a cancel can delete it.</summary>
+    public async Task SetJobIdAsync(string runId, string stepId, long seq, string jobId, CancellationToken ct)
+    {
+        await using var c = await Database.OpenAsync(ct);
+        await c.ExecuteAsync("UPDATE wf_steps SET job_id = @jobId WHERE run_id = @runId AND step_id = @stepId AND dispatch_seq = @seq", new { runId, stepId, seq, jobId });
+    }
+
+    /// <summary>Appends log chunks (outside a state change, e.g. while an action runs).</summary>
+    public async Task AppendLogsAsync(IReadOnlyList<LogRow> logs, IReadOnlyList<AuditRow> audit, CancellationToken ct)
+    {
+        if (logs.Count == 0 && audit.Count == 0)
+        {
+            return;
+        }
+
+        await using var c = await Database.OpenAsync(ct);
+        await using var tx = await Database.BeginAsync(c, ct);
+        await InsertLogsAsync(c, tx, logs);
+        await InsertAuditAsync(c, tx, audit);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Appends audit events outside a state change.</summary>
+    public Task AppendAuditAsync(IReadOnlyList<AuditRow> audit, CancellationToken ct) => AppendLogsAsync([], audit, ct);
+
+    /// <summary>Finds steps whose worker was lost or whose dispatch never ran, for the sweeper.</summary>
+    public async Task<List<(string RunId, string StepId)>> FindStalledAsync(long now, long dispatchGraceMs, int max, CancellationToken ct)
+    {
+        await using var c = await Database.OpenAsync(ct);
+        var rows = await c.QueryAsync<(string, string)>(
+            """
+            SELECT run_id, step_id FROM wf_steps
+            WHERE (status = 'Running' AND lease_until < @now)
+               OR (status = 'Waiting' AND next_poll_at < @late)
+               OR (status = 'Scheduled' AND dispatched_at < @late)
+            ORDER BY run_id LIMIT @max
+            """,
+            new { now, late = now - dispatchGraceMs, max });
+        return rows.ToList();
+    }
+
+    /// <summary>Finds running runs whose steps are all settled but which did not advance (e.g. a crash between two transactions).</summary>
+    public async Task<List<string>> FindIdleRunsAsync(long olderThan, int max, CancellationToken ct)
+    {
+        await using var c = await Database.OpenAsync(ct);
+        var rows = await c.QueryAsync<string>(
+            """
+            SELECT r.id FROM wf_runs r
+            WHERE r.status IN ('Running', 'Compensating', 'Cancelling') AND r.updated_at < @olderThan
+              AND NOT EXISTS (SELECT 1 FROM wf_steps s WHERE s.run_id = r.id AND s.status IN ('Scheduled', 'Running', 'Waiting'))
+            LIMIT @max
+            """,
+            new { olderThan, max });
+        return rows.ToList();
+    }
+
+    /// <summary>Runs a query with the store's connection (for read models).</summary>
+    public async Task<T> QueryAsync<T>(Func<DbConnection, Task<T>> query, CancellationToken ct)
+    {
+        await using var c = await Database.OpenAsync(ct);
+        return await query(c);
+    }
+
+    private static string Params(string columns) =>
+        string.Join(", ", columns.Split(',').Select(c => "@" + string.Concat(c.Trim().Split('_').Select(p => char.ToUpperInvariant(p[0]) + p[1..]))));
+
+    private static async Task InsertStepsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<StepRow> steps)
+    {
+        foreach (var s in steps)
+        {
+            await c.ExecuteAsync($"INSERT INTO wf_steps ({StepColumns}) VALUES ({Params(StepColumns)})", s, tx);
+            s.IsNew = false;
+            s.IsDirty = false;
+        }
+    }
+
+    private static async Task InsertAuditAsync(DbConnection c, DbTransaction tx, IReadOnlyList<AuditRow> audit)
+    {
+        foreach (var a in audit)
+        {
+            await c.ExecuteAsync("INSERT INTO wf_audit (run_id, at, kind, actor, step_id, message, data) VALUES (@RunId, @At, @Kind, @Actor, @StepId, @Message, @Data)", a, tx);
+        }
+    }
+
+    private static async Task InsertLogsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<LogRow> logs)
+    {
+        foreach (var l in logs)
+        {
+            await c.ExecuteAsync("INSERT INTO wf_logs (run_id, step_id, at, text) VALUES (@RunId, @StepId, @At, @Text)", l, tx);
+        }
+    }
+}
+
+/// <summary>One state change of one run, in memory until <see cref="RunStore.MutateAsync"/> commits it.</summary>
+public sealed class RunTx
+{
+    internal RunTx(RunRow run, List<StepRow> steps)
+    {
+        Run = run;
+        Steps = steps;
+    }
+
+    /// <summary>Gets the run (set <see cref="RunDirty"/> after changing it).</summary>
+    public RunRow Run { get; }
+
+    /// <summary>Gets the steps, in position order.</summary>
+    public List<StepRow> Steps { get; }
+
+    /// <summary>Gets or sets whether the run row changed.</summary>
+    public bool RunDirty { get; set; }
+
+    /// <summary>Gets whether the change was abandoned (nothing is written).</summary>
+    public bool Aborted { get; private set; }
+
+    /// <summary>Gets the attempts to insert.</summary>
+    public List<AttemptRow> NewAttempts { get; } = [];
+
+    /// <summary>Gets the attempts to update.</summary>
+    public List<AttemptRow> AttemptUpdates { get; } = [];
+
+    /// <summary>Gets the audit events to insert.</summary>
+    public List<AuditRow> Audit { get; } = [];
+
+    /// <summary>Gets the log chunks to insert.</summary>
+    public List<LogRow> Logs { get; } = [];
+
+    /// <summary>Gets the jobs to dispatch after commit.</summary>
+    public List<Dispatch> Dispatches { get; } = [];
+
+    /// <summary>Gets Hangfire jobs to delete after commit (scheduled polls of cancelled steps).</summary>
+    public List<string> JobsToDelete { get; } = [];
+
+    /// <summary>Gets or sets a concurrency key to release (or hand to the next queued run) in this transaction.</summary>
+    public string? ReleaseKey { get; set; }
+
+    /// <summary>Gets or sets a concurrency key to acquire in this transaction (retry of a finished run).</summary>
+    public string? AcquireKey { get; set; }
+
+    /// <summary>Gets or sets the run that holds <see cref="AcquireKey"/> after commit.</summary>
+    public string? KeyHolder { get; set; }
+
+    /// <summary>Gets or sets the queued run that received the released key.</summary>
+    public string? PromotedRun { get; set; }
+
+    /// <summary>Gets or sets a step this job claimed for itself to execute next without a queue round trip.</summary>
+    public StepRow? InlineNext { get; set; }
+
+    /// <summary>Gets or sets a value the work function hands back to its caller.</summary>
+    public object? Result { get; set; }
+
+    /// <summary>Finds a step.</summary>
+    public StepRow? Step(string id) => Steps.FirstOrDefault(s => s.StepId == id);
+
+    /// <summary>Marks a step changed.</summary>
+    public void Touch(StepRow step) => step.IsDirty = true;
+
+    /// <summary>Abandons the change.</summary>
+    public void Abort() => Aborted = true;
+}
+
+/// <summary>A Hangfire job to create after commit.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="StepId">The step.</param>
+/// <param name="Seq">The dispatch number the job carries.</param>
+/// <param name="Delay">Zero to enqueue, else the delay of a scheduled job.</param>
+public sealed record Dispatch(string RunId, string StepId, long Seq, TimeSpan Delay);

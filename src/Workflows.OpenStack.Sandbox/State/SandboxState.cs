@@ -1,0 +1,184 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
+
+namespace Workflows.OpenStack.Sandbox.State;
+
+/// <summary>The sandbox's in-memory cloud: seeded like a fresh DevStack. Every access happens under <see cref="Gate"/>.</summary>
+internal sealed class SandboxState
+{
+    public SandboxState(SandboxOptions options)
+    {
+        Options = options;
+        var now = options.TimeProvider.GetUtcNow();
+        AdminProject = new SandboxProject(NewHex(), "admin");
+        DemoProject = new SandboxProject(NewHex(), "demo");
+        Projects = [AdminProject, DemoProject];
+        Users =
+        [
+            new SandboxUser(NewHex(), "admin", options.AdminPassword, AdminProject.Id),
+            new SandboxUser(NewHex(), "demo", options.AdminPassword, DemoProject.Id),
+        ];
+        Images.Add(new SandboxImage(NewUuid(), "cirros", "qcow2", 21430272, null, now));
+        Images.Add(new SandboxImage(NewUuid(), "fedora-coreos", "qcow2", 745537536, "fedora-coreos", now));
+        Flavors.Add(new SandboxFlavor("1", "m1.tiny", 512, 1, 1));
+        Flavors.Add(new SandboxFlavor("2", "m1.small", 2048, 20, 1));
+        Flavors.Add(new SandboxFlavor("3", "m1.medium", 4096, 40, 2));
+        Public = new SandboxNetwork { Id = NewUuid(), Name = "public", External = true, SubnetId = NewUuid(), SubnetName = "public-subnet", CidrPrefix = "172.24.4.", PrefixLength = 24, ProjectId = AdminProject.Id, CreatedAt = now };
+        Private = new SandboxNetwork { Id = NewUuid(), Name = "private", External = false, SubnetId = NewUuid(), SubnetName = "private-subnet", CidrPrefix = "10.0.0.", PrefixLength = 26, ProjectId = AdminProject.Id, CreatedAt = now };
+        Networks.Add(Public);
+        Networks.Add(Private);
+        Router = new SandboxRouter { Id = NewUuid(), Name = "router1", ExternalNetworkId = Public.Id, ProjectId = AdminProject.Id, SubnetIds = [Private.SubnetId] };
+        if (options.ClusterCaCertificatePem is { } caPem && options.ClusterCaKeyPem is { } keyPem)
+        {
+            SharedCa = X509Certificate2.CreateFromPem(caPem, keyPem);
+        }
+    }
+
+    public Lock Gate { get; } = new();
+
+    public SandboxOptions Options { get; }
+
+    public DateTimeOffset Now => Options.TimeProvider.GetUtcNow();
+
+    public SandboxProject AdminProject { get; }
+
+    public SandboxProject DemoProject { get; }
+
+    public List<SandboxProject> Projects { get; }
+
+    public List<SandboxUser> Users { get; }
+
+    public Dictionary<string, SandboxToken> Tokens { get; } = new(StringComparer.Ordinal);
+
+    public List<SandboxApplicationCredential> ApplicationCredentials { get; } = [];
+
+    public List<SandboxImage> Images { get; } = [];
+
+    public List<SandboxFlavor> Flavors { get; } = [];
+
+    public List<SandboxKeypair> Keypairs { get; } = [];
+
+    public List<SandboxNetwork> Networks { get; } = [];
+
+    public SandboxNetwork Public { get; }
+
+    public SandboxNetwork Private { get; }
+
+    public SandboxRouter Router { get; }
+
+    public List<SandboxPort> Ports { get; } = [];
+
+    public List<SandboxServer> Servers { get; } = [];
+
+    public List<SandboxFloatingIp> FloatingIps { get; } = [];
+
+    public List<SandboxClusterTemplate> ClusterTemplates { get; } = [];
+
+    public List<SandboxCluster> Clusters { get; } = [];
+
+    public X509Certificate2? SharedCa { get; }
+
+    public static string NewUuid() => Guid.NewGuid().ToString();
+
+    public static string NewHex() => Guid.NewGuid().ToString("N");
+
+    public static string NewRequestId() => "req-" + Guid.NewGuid();
+
+    public static string NewMac()
+    {
+        Span<byte> b = stackalloc byte[3];
+        RandomNumberGenerator.Fill(b);
+        return $"fa:16:3e:{b[0]:x2}:{b[1]:x2}:{b[2]:x2}";
+    }
+
+    public static bool Matches(string? pattern, string name) =>
+        !string.IsNullOrEmpty(pattern) && Regex.IsMatch(name, pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+
+    /// <summary>Removes what finished deleting. Called under the gate before each request is served.</summary>
+    public void Sweep()
+    {
+        var now = Now;
+        foreach (var server in Servers.Where(s => s.DeleteRequestedAt is { } d && now >= d + Options.ServerDeleteDelay).ToList())
+        {
+            Servers.Remove(server);
+            foreach (var fip in FloatingIps.Where(f => f.PortId is { } p && server.PortIds.Contains(p)))
+            {
+                fip.PortId = null;
+                fip.FixedIpAddress = null;
+                fip.UpdatedAt = now;
+                fip.Revision++;
+            }
+
+            Ports.RemoveAll(p => server.PortIds.Contains(p.Id));
+        }
+
+        Clusters.RemoveAll(c => c.DeleteRequestedAt is { } d && now >= d + Options.ClusterUpdateDelay);
+    }
+
+    public (string Status, int Progress) ServerStatus(SandboxServer server)
+    {
+        var now = Now;
+        if (server.DeleteRequestedAt is not null)
+        {
+            return ("ACTIVE", 100);
+        }
+
+        var ready = server.CreatedAt + Options.ServerBuildDelay;
+        if (now < ready)
+        {
+            var total = Options.ServerBuildDelay.TotalMilliseconds;
+            var progress = total <= 0 ? 0 : (int)Math.Clamp((now - server.CreatedAt).TotalMilliseconds * 100 / total, 0, 99);
+            return ("BUILD", progress);
+        }
+
+        return server.WillFail ? ("ERROR", 0) : ("ACTIVE", 100);
+    }
+
+    public DateTimeOffset ServerReadyAt(SandboxServer server) => server.CreatedAt + Options.ServerBuildDelay;
+
+    public (string Status, string? Reason) ClusterStatus(SandboxCluster cluster)
+    {
+        var now = Now;
+        if (cluster.DeleteRequestedAt is not null)
+        {
+            return ("DELETE_IN_PROGRESS", null);
+        }
+
+        if (now < cluster.CreatedAt + Options.ClusterCreateDelay)
+        {
+            return ("CREATE_IN_PROGRESS", "Stack CREATE started");
+        }
+
+        if (cluster.WillFail)
+        {
+            return ("CREATE_FAILED", "Resource CREATE failed: ResourceInError: resources.kube_masters.resources[0].resources.kube-master: Went to status ERROR due to \"Message: No valid host was found. There are not enough hosts available., Code: 500\"");
+        }
+
+        if (cluster.UpdateRequestedAt is { } u)
+        {
+            return now < u + Options.ClusterUpdateDelay ? ("UPDATE_IN_PROGRESS", "Stack UPDATE started") : ("UPDATE_COMPLETE", "Stack UPDATE completed successfully");
+        }
+
+        return ("CREATE_COMPLETE", "Stack CREATE completed successfully");
+    }
+
+    public X509Certificate2 NewClusterCa(string clusterName)
+    {
+        if (SharedCa is not null)
+        {
+            return SharedCa;
+        }
+
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={clusterName}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
+        var now = Now;
+        return request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(5));
+    }
+
+    public SandboxServer? FindServer(string id) => Servers.Find(s => s.Id == id);
+
+    public SandboxNetwork? FindNetwork(string idOrName) => Networks.Find(n => n.Id == idOrName);
+}

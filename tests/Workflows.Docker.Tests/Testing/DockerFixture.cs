@@ -1,0 +1,66 @@
+using Docker.DotNet;
+using Microsoft.Extensions.DependencyInjection;
+using Workflows.Docker.Client;
+
+namespace Workflows.Docker.Tests.Testing;
+
+/// <summary>The private dockerd started by .ci/services/docker.sh (a single-node swarm with wf-test/busybox:v1..v3).</summary>
+public sealed class DockerFixture : IDisposable
+{
+    public const string Variable = "WORKFLOWS_TEST_DOCKER_HOST";
+
+    public DockerFixture()
+    {
+        Host = Environment.GetEnvironmentVariable(Variable);
+        if (string.IsNullOrEmpty(Host))
+        {
+            Skipped = Environment.GetEnvironmentVariable("WORKFLOWS_TEST_ALLOW_SKIP") == "1";
+            return;
+        }
+
+        var services = new ServiceCollection();
+        services.AddDockerRollout(o =>
+        {
+            o.PollInterval = TimeSpan.FromMilliseconds(250);
+        });
+        Services = services.BuildServiceProvider();
+        Client = new DockerClientConfiguration(new Uri(Host)).CreateClient();
+    }
+
+    public string? Host { get; }
+
+    public bool Skipped { get; }
+
+    public IServiceProvider? Services { get; private set; }
+
+    public IDockerClient? Client { get; private set; }
+
+    /// <summary>Fails the test with a clear message when the service is not running.</summary>
+    public (IServiceProvider Services, IDockerClient Client, string Host) Require()
+    {
+        if (Host is null)
+        {
+            Assert.Fail(Skipped
+                ? $"{Variable} is not set (skipping allowed by WORKFLOWS_TEST_ALLOW_SKIP=1 is not supported per test; run .ci/services/docker.sh start)."
+                : $"{Variable} is not set: start the test dockerd with 'bash .ci/services/docker.sh start' and load $WF_TEST_ENV (see .ci/test.sh).");
+        }
+
+        return (Services!, Client!, Host!);
+    }
+
+    public ActionDriver Driver() => new(Require().Services);
+
+    public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
+
+    public void Dispose()
+    {
+        Client?.Dispose();
+        (Services as IDisposable)?.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DockerCollection : ICollectionFixture<DockerFixture>
+{
+    public const string Name = "docker";
+}

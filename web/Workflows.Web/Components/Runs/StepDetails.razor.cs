@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Components;
+using Workflows.Abstractions.Runs;
+
+namespace Workflows.Web.Components.Runs;
+
+/// <summary>Every attempt of one step (start, end, error, outputs) and the external calls it made.</summary>
+public partial class StepDetails
+{
+    /// <summary>Gets or sets the step.</summary>
+    [Parameter, EditorRequired]
+    public StepView Step { get; set; } = default!;
+
+    /// <summary>Gets or sets the step's audit events of kind <c>call</c>.</summary>
+    [Parameter]
+    public IReadOnlyList<AuditEvent> Calls { get; set; } = [];
+
+    /// <summary>Gets or sets the current time.</summary>
+    [Parameter]
+    public DateTimeOffset Now { get; set; }
+
+    /// <summary>Gets or sets what happens when the user closes the details.</summary>
+    [Parameter]
+    public EventCallback CloseClicked { get; set; }
+}

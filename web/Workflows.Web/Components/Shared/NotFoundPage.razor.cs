@@ -1,0 +1,4 @@
+namespace Workflows.Web.Components.Shared;
+
+/// <summary>The page shown for unknown addresses.</summary>
+public partial class NotFoundPage;

@@ -1,0 +1,27 @@
+using System.Security.Claims;
+
+namespace Workflows.Web.Components.Shared;
+
+/// <summary>The portal's roles and what each may do.</summary>
+public static class PortalUser
+{
+    /// <summary>The role that may read everything.</summary>
+    public const string ViewerRole = "viewer";
+
+    /// <summary>The role that may also run, cancel, retry and approve.</summary>
+    public const string OperatorRole = "operator";
+
+    /// <summary>The role that may also reach the admin tools (Hangfire dashboard).</summary>
+    public const string AdminRole = "admin";
+
+    /// <summary>Returns whether the user may change runs.</summary>
+    public static bool CanOperate(this ClaimsPrincipal? user) =>
+        user is not null && (user.IsInRole(OperatorRole) || user.IsInRole(AdminRole));
+
+    /// <summary>Returns whether the user is an admin.</summary>
+    public static bool IsAdmin(this ClaimsPrincipal? user) => user is not null && user.IsInRole(AdminRole);
+
+    /// <summary>Returns the name recorded as the actor of the user's commands.</summary>
+    public static string ActorName(this ClaimsPrincipal? user) =>
+        user?.Identity?.Name is { Length: > 0 } name ? name : "unknown";
+}

@@ -1,0 +1,104 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using Workflows.Abstractions.Clouds;
+using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Runs;
+using Workflows.Web.Components.Shared;
+
+namespace Workflows.Web.Components.Workflows;
+
+/// <summary>The form that starts a run of one workflow, optionally prefilled from an earlier run (<c>?from=</c>).</summary>
+public partial class StartRunPage
+{
+    private WorkflowDefinition? definition;
+    private IReadOnlyList<CloudInfo>? clouds;
+    private IReadOnlyDictionary<string, JsonNode?>? initialValues;
+    private IReadOnlyList<FieldError>? serverErrors;
+    private List<BreadcrumbItem> breadcrumbs = [];
+    private Guid? fromRun;
+    private string? startError;
+    private bool busy;
+    private bool canOperate;
+    private string actor = "unknown";
+
+    /// <summary>Gets or sets the workflow's name.</summary>
+    [Parameter]
+    public string Name { get; set; } = "";
+
+    /// <summary>Gets or sets the run whose inputs to start from.</summary>
+    [SupplyParameterFromQuery(Name = "from")]
+    public Guid? From { get; set; }
+
+    [Inject]
+    private IWorkflowCatalog Catalog { get; set; } = default!;
+
+    [Inject]
+    private IRunQueries Queries { get; set; } = default!;
+
+    [Inject]
+    private IRunCommands Commands { get; set; } = default!;
+
+    [Inject]
+    private IServiceProvider Services { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    [CascadingParameter]
+    private Task<AuthenticationState>? AuthenticationState { get; set; }
+
+    /// <inheritdoc />
+    protected override async Task OnParametersSetAsync()
+    {
+        if (AuthenticationState is not null)
+        {
+            var user = (await AuthenticationState).User;
+            canOperate = user.CanOperate();
+            actor = user.ActorName();
+        }
+
+        breadcrumbs = [new("Workflows", href: "workflows"), new(Name, href: null, disabled: true)];
+        definition = Catalog.Get(Name);
+        clouds = Services.GetService<ICloudCatalog>()?.List();
+        fromRun = null;
+        initialValues = null;
+        if (From is { } runId && await Queries.GetAsync(runId) is { } earlier && earlier.Run.Workflow == Name)
+        {
+            fromRun = runId;
+            initialValues = earlier.Inputs;
+        }
+    }
+
+    private void GoBack() => Navigation.NavigateTo("workflows");
+
+    private async Task StartAsync(IReadOnlyDictionary<string, JsonNode?> values)
+    {
+        if (!canOperate || definition is null)
+        {
+            return;
+        }
+
+        busy = true;
+        startError = null;
+        try
+        {
+            var run = await Commands.StartAsync(new StartRunRequest(definition.Name, values, new TriggerInfo(TriggerKind.Portal, actor)));
+            Navigation.NavigateTo($"runs/{run.Id}");
+        }
+        catch (InputValidationException ex)
+        {
+            serverErrors = ex.Errors;
+        }
+        catch (WorkflowNotFoundException ex)
+        {
+            startError = ex.Message;
+        }
+        finally
+        {
+            busy = false;
+        }
+    }
+}

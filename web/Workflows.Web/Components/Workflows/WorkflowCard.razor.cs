@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Components;
+using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Runs;
+
+namespace Workflows.Web.Components.Workflows;
+
+/// <summary>One workflow: its description, its last run and the Run button.</summary>
+public partial class WorkflowCard
+{
+    /// <summary>Gets or sets the definition.</summary>
+    [Parameter, EditorRequired]
+    public WorkflowDefinition Definition { get; set; } = default!;
+
+    /// <summary>Gets or sets the newest run, or null when there is none.</summary>
+    [Parameter]
+    public RunSummary? LastRun { get; set; }
+
+    /// <summary>Gets or sets whether the last run has been looked up yet.</summary>
+    [Parameter]
+    public bool LastRunLoaded { get; set; }
+
+    /// <summary>Gets or sets whether the user may start runs.</summary>
+    [Parameter]
+    public bool CanRun { get; set; }
+
+    /// <summary>Gets or sets what happens when the user clicks Run.</summary>
+    [Parameter]
+    public EventCallback<WorkflowDefinition> RunClicked { get; set; }
+}

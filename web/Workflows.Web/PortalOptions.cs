@@ -1,0 +1,17 @@
+namespace Workflows.Web;
+
+/// <summary>Options of the portal, bound from the <c>Portal</c> configuration section.</summary>
+public sealed class PortalOptions
+{
+    /// <summary>
+    /// Gets or sets how often live views poll for changes that in-process notifications cannot
+    /// announce (runs changed by another server). Default is 2 seconds.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Gets or sets how many runs the runs page shows per page. Default is 25.</summary>
+    public int RunsPageSize { get; set; } = 25;
+
+    /// <summary>Gets or sets how many log lines the log view keeps on screen (the download has all). Default is 5000.</summary>
+    public int MaxLogLines { get; set; } = 5000;
+}
