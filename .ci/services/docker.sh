@@ -2,8 +2,11 @@
 # Starts a private dockerd (vfs storage, no iptables, no default bridge) on a unix socket under
 # $WF_TEST_TMP/docker, makes it a single-node swarm manager, imports the test images
 # wf-test/busybox:v1, :v2 (default command: sleep) and :v3 (default command exits 1) from
-# busybox-static, and appends WORKFLOWS_TEST_DOCKER_HOST=unix://… to $WF_TEST_ENV. "stop" kills
-# dockerd (and the containerd it started) and removes the folder.
+# busybox-static, and appends WORKFLOWS_TEST_DOCKER_HOST=unix://… to $WF_TEST_ENV. The same engine
+# also listens with mutual TLS on a free loopback port (certificates made here with openssl, like
+# the ones magnum.cluster.credentials hands out): WORKFLOWS_TEST_DOCKER_TLS_HOST=tcp://127.0.0.1:<port>
+# and WORKFLOWS_TEST_DOCKER_CERT_PATH=<folder with ca.pem, cert.pem, key.pem>. "stop" kills dockerd
+# (and the containerd it started) and removes the folder.
 #
 # Networking with --bridge=none: there is no "bridge" network. Swarm tasks without networks, on an
 # overlay network (stacks) or with ingress-published ports do run, but the routing mesh needs
@@ -15,10 +18,25 @@ dir="$WF_TEST_TMP/docker"
 sock="$dir/docker.sock"
 case "${1:-start}" in
 start)
-  mkdir -p "$dir/data" "$dir/exec"
+  mkdir -p "$dir/data" "$dir/exec" "$dir/certs"
+  certs="$dir/certs"
+  (
+    cd "$certs"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=wf-test-ca" -keyout ca-key.pem -out ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server-key.pem -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -extfile server.ext -out server-cert.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=wf-test-client" -keyout key.pem -out client.csr 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -extfile client.ext -out cert.pem 2>/dev/null
+    rm -f ./*.csr ./*.ext ./*.srl
+  )
+  tlsport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   dockerd --storage-driver=vfs --iptables=false --ip6tables=false --bridge=none \
     --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
-    -H "unix://$sock" >"$dir/dockerd.log" 2>&1 &
+    -H "unix://$sock" -H "tcp://127.0.0.1:$tlsport" \
+    --tlsverify --tlscacert "$certs/ca.pem" --tlscert "$certs/server-cert.pem" --tlskey "$certs/server-key.pem" \
+    >"$dir/dockerd.log" 2>&1 &
   for _ in $(seq 1 120); do
     docker -H "unix://$sock" info >/dev/null 2>&1 && break
     sleep 0.5
@@ -47,7 +65,9 @@ start)
   rm -rf "$root"
 
   echo "WORKFLOWS_TEST_DOCKER_HOST=unix://$sock" >>"$WF_TEST_ENV"
-  echo "docker: dockerd $(d version --format '{{.Server.Version}}') started on unix://$sock (swarm manager, images wf-test/busybox:v1 v2 v3)"
+  echo "WORKFLOWS_TEST_DOCKER_TLS_HOST=tcp://127.0.0.1:$tlsport" >>"$WF_TEST_ENV"
+  echo "WORKFLOWS_TEST_DOCKER_CERT_PATH=$certs" >>"$WF_TEST_ENV"
+  echo "docker: dockerd $(d version --format '{{.Server.Version}}') started on unix://$sock and tcp://127.0.0.1:$tlsport (mutual TLS) (swarm manager, images wf-test/busybox:v1 v2 v3)"
   ;;
 stop)
   if [ -f "$dir/dockerd.pid" ]; then
@@ -61,7 +81,7 @@ stop)
   fi
   # Container shims and mounts under the data root must go before the folder can.
   if [ -d "$dir" ]; then
-    grep -o " $dir[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    { grep -o " $dir[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf "$dir"
   fi
   ;;

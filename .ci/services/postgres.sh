@@ -13,7 +13,7 @@ start)
   "${runas[@]}" "$pgbin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1
   "${runas[@]}" "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
      -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c max_connections=300 -c fsync=on" start >/dev/null
-  echo "WORKFLOWS_TEST_POSTGRES=Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Maximum Pool Size=50" >>"$WF_TEST_ENV"
+  echo "WORKFLOWS_TEST_POSTGRES='Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Maximum Pool Size=50'" >>"$WF_TEST_ENV"
   echo "postgres: started on 127.0.0.1:$port ($dir)"
   ;;
 stop)

@@ -16,9 +16,14 @@ start)
   chmod 755 "$dir/home" "$dir/work"
   ssh-keygen -q -t ed25519 -N '' -C wf-test-host -f "$dir/host_ed25519_key"
   ssh-keygen -q -t ed25519 -N '' -C wf-test-client -f "$dir/client_ed25519_key"
-  if ! id "$user" >/dev/null 2>&1; then
-    useradd -m -d "$dir/home/$user" -s /bin/bash "$user"
-  fi
+  # Users left by a run that never reached "stop" would carry homes in a deleted folder: start clean.
+  for u in "$stack_user" "$user"; do
+    if id "$u" >/dev/null 2>&1; then
+      for pid in $(pgrep -u "$u" || true); do kill -9 "$pid" 2>/dev/null || true; done
+      userdel "$u" 2>/dev/null || true
+    fi
+  done
+  useradd -m -d "$dir/home/$user" -s /bin/bash "$user"
   # A locked account (no password) is refused by sshd without PAM, so give it a random one.
   password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
   echo "$user:$password" | chpasswd

@@ -173,7 +173,17 @@ public sealed class OpenStackSandboxHost : IAsyncDisposable
             }
         }
 
-        await next(context);
+        try
+        {
+            await next(context);
+        }
+        catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
+        {
+            context.Response.Clear();
+            await Error(service, 500, $"The server has either erred or is incapable of performing the requested operation. ({ex.GetType().Name})").ExecuteAsync(context);
+            return;
+        }
+
         if (context.Response.StatusCode == 404 && !context.Response.HasStarted)
         {
             await Error(service, 404, "The resource could not be found.").ExecuteAsync(context);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Workflows.OpenStack.Sandbox;
 
 // Standalone sandbox: `dotnet run --project src/Workflows.OpenStack.Sandbox [-- --port 5000 --build-delay 3]`
@@ -22,12 +23,8 @@ for (var i = 0; i + 1 < args.Length; i += 2)
 
 await using var sandbox = await OpenStackSandboxHost.StartAsync(options, port);
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 Console.WriteLine($"# OpenStack sandbox listening on {sandbox.BaseUrl}; save as clouds.yaml and use OS_CLOUD=sandbox");
 Console.Write(sandbox.CloudsYaml());
 Console.Out.Flush();
@@ -41,3 +38,9 @@ catch (OperationCanceledException)
 }
 
 return 0;
+
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.Cancel();
+}

@@ -1,5 +1,36 @@
-var app = WebApplication.CreateBuilder(args).Build();
-app.MapGet("/healthz", () => "ok");
+using System.Text.Json.Serialization;
+using Hangfire;
+using Workflows.Server.Apis;
+using Workflows.Server.Auth;
+using Workflows.Server.Hosting;
+
+if (await ServerCommands.TryRunAsync(args))
+{
+    return;
+}
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+builder.Services.AddProblemDetails().AddExceptionHandler<Problems>();
+builder.Services.AddOpenApi();
+builder.Services.AddWorkflowEngine(builder.Configuration);
+builder.Services.AddWorkflowAuth(builder.Configuration);
+builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").AddCheck<HangfireHealthCheck>("hangfire");
+builder.Services.AddHostedService<StartupBanner>();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+app.MapHealthChecks("/healthz").AllowAnonymous();
+app.MapOpenApi().RequireAuthorization(Roles.CanRead);
+app.MapAccountApi();
+app.MapWorkflowsApi();
+app.MapRunsApi();
+app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()], DisplayStorageConnectionString = false, AppPath = "/" })
+    .RequireAuthorization(Roles.CanAdminister);
 app.Run();
 
 /// <summary>The server's entry point; public so tests can host it.</summary>

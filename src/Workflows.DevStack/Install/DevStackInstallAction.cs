@@ -41,6 +41,7 @@ public sealed class DevStackInstallAction(ISshConnector ssh, IOptions<DevStackOp
     /// <inheritdoc />
     protected override async Task<StepResult> ExecuteAsync(DevStackInstallInputs inputs, StepContext context)
     {
+        inputs.Normalize();
         if (inputs.IsSandbox)
         {
             return await SandboxAsync(inputs, context);
@@ -98,18 +99,28 @@ public sealed class DevStackInstallAction(ISshConnector ssh, IOptions<DevStackOp
         var prefix = JobStreaming.Prefix("stack", context.IdempotencyKey);
         var own = $"{jobs}/{prefix}a{context.Attempt}";
 
-        var probe = (await session.RunAsync("probe", Shell.BashScript(null, jobs, own), RemoteScripts.Probe, Options.CommandTimeout, ct)).Values();
+        var probeResult = await session.RunAsync("probe", Shell.BashScript(null, jobs, own), RemoteScripts.Probe, Options.CommandTimeout, ct);
+        var probe = probeResult.Values();
         if (probe.GetValueOrDefault("own") == "exists")
         {
             context.Log.WriteLine($"[workflows] Re-attached to the stack.sh this step already started on {inputs.Host} ({own}); its log is replayed from the start.");
             return own;
         }
 
-        var alive = probe.Where(kv => kv.Key == "alive").Select(kv => kv.Value).ToList();
+        var lines = probeResult.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var alive = lines.Where(l => l.StartsWith("alive=", StringComparison.Ordinal)).Select(l => l["alive=".Length..]).ToList();
+        var succeeded = lines.Where(l => l.StartsWith("done=0 ", StringComparison.Ordinal)).Select(l => l["done=0 ".Length..]).ToList();
         if (alive.FirstOrDefault(d => d.StartsWith($"{jobs}/{prefix}", StringComparison.Ordinal)) is { } earlier)
         {
             context.Log.WriteLine($"[workflows] Re-attached to the stack.sh an earlier attempt of this step started on {inputs.Host} ({earlier}); it is still running.");
             return earlier;
+        }
+
+        if (succeeded.LastOrDefault(d => d.StartsWith($"{jobs}/{prefix}", StringComparison.Ordinal)) is { } installed)
+        {
+            // Exactly-once effect: an earlier attempt of this step already installed devstack.
+            context.Log.WriteLine($"[workflows] Re-attached to the stack.sh an earlier attempt of this step ran to success on {inputs.Host} ({installed}); not running it again.");
+            return installed;
         }
 
         if (alive.Count > 0)
@@ -119,7 +130,7 @@ public sealed class DevStackInstallAction(ISshConnector ssh, IOptions<DevStackOp
 
         var facts = (await session.RunAsync("preflight", Shell.BashScript(null, inputs.OsReleasePath, inputs.StackHome), RemoteScripts.Preflight, Options.CommandTimeout, ct)).Values();
         Preflight.Check(facts, Options, target.Endpoint);
-        context.Log.WriteLine($"[workflows] Preflight of {target.Endpoint} passed: {facts.GetValueOrDefault("os_name")}, {facts.GetValueOrDefault("cpus")} CPUs, {long.Parse(facts.GetValueOrDefault("mem_kb") ?? "0", System.Globalization.CultureInfo.InvariantCulture) / 1024} MiB, host key {session.HostKeyFingerprint}.");
+        context.Log.WriteLine($"[workflows] Preflight of {target.Endpoint} passed: {facts.GetValueOrDefault("os_name")}, {facts.GetValueOrDefault("cpus")} CPUs, {(long.TryParse(facts.GetValueOrDefault("mem_kb"), System.Globalization.CultureInfo.InvariantCulture, out var memKb) ? memKb / 1024 : 0)} MiB, host key {session.HostKeyFingerprint}.");
 
         await PrepareAsync(session, inputs, context, redactor);
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Workflows.Abstractions.Secrets;
 
 namespace Workflows.DevStack.Install;
@@ -50,10 +51,12 @@ public sealed class DevStackInstallInputs
     /// <summary>Gets or sets ADMIN_PASSWORD (also used for the database, RabbitMQ and service users). Generated when absent, and kept across re-runs on the same host.</summary>
     public Secret? AdminPassword { get; set; }
 
-    /// <summary>Gets or sets the devstack plugins: <c>name</c> (from opendev.org/openstack/name on <see cref="Branch"/>), <c>name url</c> or <c>name url branch</c>.</summary>
+    /// <summary>Gets or sets the devstack plugins: <c>name</c> (from opendev.org/openstack/name on <see cref="Branch"/>), <c>name url</c> or <c>name url branch</c>; a list or one comma-separated string.</summary>
+    [JsonConverter(typeof(StringListConverter.CommaOrLine))]
     public List<string> Plugins { get; set; } = [];
 
-    /// <summary>Gets or sets extra local.conf lines, appended to the <c>[[local|localrc]]</c> section; a <c>[[post-config|…]]</c> line starts another section.</summary>
+    /// <summary>Gets or sets extra local.conf lines (a list or one multi-line string), appended to the <c>[[local|localrc]]</c> section; a <c>[[post-config|…]]</c> line starts another section.</summary>
+    [JsonConverter(typeof(StringListConverter.Line))]
     public List<string> ExtraLocalConf { get; set; } = [];
 
     /// <summary>Gets or sets the user that runs stack.sh (created with passwordless sudo when missing). Default is <c>stack</c>.</summary>
@@ -74,6 +77,21 @@ public sealed class DevStackInstallInputs
     /// </summary>
     public string OsReleasePath { get; set; } = "/etc/os-release";
 
+    /// <summary>Treats empty optional inputs (what a form or an unset workflow input gives) as absent.</summary>
+    internal void Normalize()
+    {
+        HostKeyFingerprint = Blank(HostKeyFingerprint);
+        HostIp = Blank(HostIp);
+        FloatingRange = Blank(FloatingRange);
+        FixedRange = Blank(FixedRange);
+        DevstackDir = Blank(DevstackDir);
+        CloudName = Blank(CloudName);
+        PrivateKey = Blank(PrivateKey);
+        PrivateKeyPassphrase = Blank(PrivateKeyPassphrase);
+        Password = Blank(Password);
+        AdminPassword = Blank(AdminPassword);
+    }
+
     /// <summary>Gets the devstack folder.</summary>
     internal string DevstackFolder => string.IsNullOrWhiteSpace(DevstackDir) ? StackHome.TrimEnd('/') + "/devstack" : DevstackDir.TrimEnd('/');
 
@@ -82,4 +100,8 @@ public sealed class DevStackInstallInputs
 
     /// <summary>Gets whether this is the simulated sandbox install.</summary>
     internal bool IsSandbox => string.Equals(Host, SandboxHost, StringComparison.Ordinal);
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static Secret? Blank(Secret? value) => value is null || string.IsNullOrWhiteSpace(value.Reveal()) ? null : value;
 }

@@ -24,8 +24,9 @@ internal static class RemoteScripts
         """;
 
     /// <summary>
-    /// Args: jobs folder, own job folder. Whether this step's job exists, and which jobs on the host
-    /// are alive (a live pid whose command line names the job's run.sh). Runs as the login user with sudo.
+    /// Args: jobs folder, own job folder. Whether this step's job exists, which jobs on the host are
+    /// alive (a live pid whose command line names the job's run.sh) and which finished with which exit
+    /// code (<c>done=code folder</c>). Runs as the login user with sudo.
     /// </summary>
     public const string Probe = """
         base=$1; own=$2
@@ -33,7 +34,8 @@ internal static class RemoteScripts
         echo "sudo=yes"
         if $S test -d "$own"; then echo "own=exists"; else echo "own=missing"; fi
         for d in $($S find "$base" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | sort); do
-          [ -n "$($S cat "$d/exitcode" 2>/dev/null)" ] && continue
+          code=$($S cat "$d/exitcode" 2>/dev/null || true)
+          if [ -n "$code" ]; then echo "done=$code $d"; continue; fi
           pid=$($S cat "$d/pid" 2>/dev/null) || continue
           if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$d/run.sh"; then echo "alive=$d"; fi
         done

@@ -27,6 +27,7 @@ public sealed class DevStackUnstackAction(ISshConnector ssh, IOptions<DevStackOp
     /// <inheritdoc />
     protected override async Task<StepResult> ExecuteAsync(DevStackUnstackInputs inputs, StepContext context)
     {
+        inputs.Normalize();
         if (inputs.Host == DevStackInstallInputs.SandboxHost)
         {
             context.Log.WriteLine("[SANDBOX] simulated unstack: the sandbox install installed nothing, so there is nothing to undo.");

@@ -38,8 +38,20 @@ public sealed class DevStackUnstackInputs
     /// <summary>Gets or sets whether to run ./clean.sh after ./unstack.sh (removes packages' data, logs, databases). Default is false.</summary>
     public bool Clean { get; set; }
 
+    /// <summary>Treats empty optional inputs as absent.</summary>
+    internal void Normalize()
+    {
+        HostKeyFingerprint = string.IsNullOrWhiteSpace(HostKeyFingerprint) ? null : HostKeyFingerprint.Trim();
+        DevstackDir = string.IsNullOrWhiteSpace(DevstackDir) ? null : DevstackDir.Trim();
+        PrivateKey = Blank(PrivateKey);
+        PrivateKeyPassphrase = Blank(PrivateKeyPassphrase);
+        Password = Blank(Password);
+    }
+
     /// <summary>Gets the devstack folder.</summary>
     internal string DevstackFolder => string.IsNullOrWhiteSpace(DevstackDir) ? StackHome.TrimEnd('/') + "/devstack" : DevstackDir.TrimEnd('/');
+
+    private static Secret? Blank(Secret? value) => value is null || string.IsNullOrWhiteSpace(value.Reveal()) ? null : value;
 }
 
 /// <summary>The outputs of <c>devstack.unstack</c>.</summary>

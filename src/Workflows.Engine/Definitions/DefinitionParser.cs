@@ -358,7 +358,6 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                 continue;
             }
 
-            ctx.CheckKeys(m, path, StepKeys);
             var id = ctx.RequiredString(m, "id", path);
             if (id is not null)
             {
@@ -373,6 +372,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                 }
             }
 
+            ctx.CheckKeys(m, path, StepKeys);
             var uses = ctx.RequiredString(m, "uses", path);
             ActionDescriptor? action = null;
             if (uses is not null && !actions.TryGetValue(uses, out action))

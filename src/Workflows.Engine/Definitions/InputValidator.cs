@@ -37,13 +37,13 @@ public static class InputValidator
             provided.TryGetValue(input.Name, out var value);
             if (IsEmpty(value) && previous is not null && previous.TryGetPropertyValue(input.Name, out var prev))
             {
-                result[input.Name] = prev?.DeepClone();
+                result[input.Name] = Expressions.JsonNodes.Clone(prev);
                 continue;
             }
 
             if (IsEmpty(value))
             {
-                value = input.Default?.DeepClone();
+                value = Expressions.JsonNodes.Clone(input.Default);
             }
 
             if (IsEmpty(value))

@@ -143,7 +143,7 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
         row.DispatchSeq++;
         row.DispatchedAt = Now;
         row.NextAction = next;
-        row.Status = delay > TimeSpan.Zero ? nameof(StepStatus.Waiting) : nameof(StepStatus.Scheduled);
+        row.Status = delay > TimeSpan.Zero || next == NextActions.Poll ? nameof(StepStatus.Waiting) : nameof(StepStatus.Scheduled);
         row.NextPollAt = delay > TimeSpan.Zero ? Now + (long)delay.TotalMilliseconds : null;
         row.JobId = null;
         tx.Touch(row);

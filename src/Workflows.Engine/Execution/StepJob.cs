@@ -176,15 +176,8 @@ public sealed class StepJob(
         var uses = isComp ? sd?.Compensate?.Uses : sd?.Uses;
         var with = isComp ? sd?.Compensate?.With : sd?.With;
 
-        var scope = machine.Scope(run, steps);
         var secrets = new HashSet<string>(StringComparer.Ordinal);
-        SecretCodec.Collect(machine.Codec.Unprotect(run.Inputs), secrets);
-        foreach (var s in steps.Where(s => s.Outputs is not null))
-        {
-            SecretCodec.Collect(machine.Codec.Unprotect(s.Outputs), secrets);
-        }
-
-        var buffer = new StepBuffer(run.Id, row.StepId, new Redactor(secrets), clock);
+        var buffer = new StepBuffer(run.Id, row.StepId, Redactor.None, clock);
         var descriptor = catalog.Actions.FirstOrDefault(a => a.Name == uses);
         if (sd is null || uses is null || descriptor is null)
         {
@@ -194,11 +187,19 @@ public sealed class StepJob(
         JsonObject evaluated;
         try
         {
+            var scope = machine.Scope(run, steps);
+            SecretCodec.Collect(machine.Codec.Unprotect(run.Inputs), secrets);
+            foreach (var s in steps.Where(s => s.Outputs is not null))
+            {
+                SecretCodec.Collect(machine.Codec.Unprotect(s.Outputs), secrets);
+            }
+
             evaluated = Template.EvaluateTree(with, scope) as JsonObject ?? [];
         }
-        catch (ExpressionException e)
+        catch (Exception e) when (e is ExpressionException or InvalidOperationException or JsonException or System.Security.Cryptography.CryptographicException)
         {
-            return (StepResult.Failed("inputs.invalid", $"with: {e.Message}", retryable: false), buffer);
+            // Never a stuck job: a step whose inputs cannot be prepared fails, visibly and for good.
+            return (StepResult.Failed("inputs.invalid", $"with: {new Redactor(secrets).Redact(e.Message)}", retryable: false), buffer);
         }
 
         SecretCodec.Collect(evaluated, secrets);

@@ -68,14 +68,14 @@ public abstract class Expression
 
     private sealed class Literal(JsonNode? value) : Expression
     {
-        public override JsonNode? Evaluate(IExpressionScope scope) => value?.DeepClone();
+        public override JsonNode? Evaluate(IExpressionScope scope) => JsonNodes.Clone(value);
 
         public override IEnumerable<IReadOnlyList<string>> Paths() => [];
     }
 
     private sealed class PathExpr(IReadOnlyList<string> segments) : Expression
     {
-        public override JsonNode? Evaluate(IExpressionScope scope) => scope.Resolve(segments);
+        public override JsonNode? Evaluate(IExpressionScope scope) => JsonNodes.Clone(scope.Resolve(segments));
 
         public override IEnumerable<IReadOnlyList<string>> Paths() => [segments];
     }

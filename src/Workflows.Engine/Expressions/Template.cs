@@ -64,7 +64,7 @@ public sealed class Template
         JsonObject o => new JsonObject(o.Select(kv => KeyValuePair.Create(kv.Key, EvaluateTree(kv.Value, scope)))),
         JsonArray a => new JsonArray(a.Select(i => EvaluateTree(i, scope)).ToArray()),
         JsonValue v when v.TryGetValue(out string? s) && MayContainExpression(s) => Parse(s).Evaluate(scope),
-        _ => node.DeepClone(),
+        _ => JsonNodes.Clone(node),
     };
 
     private static Template Build(string text)

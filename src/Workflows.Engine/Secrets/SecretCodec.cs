@@ -44,7 +44,7 @@ public sealed class SecretCodec
     public JsonNode? FromOutputs(object? outputs) => outputs switch
     {
         null => null,
-        JsonNode n => Unmark(n.DeepClone()),
+        JsonNode n => Unmark(n),
         _ => Unmark(JsonSerializer.SerializeToNode(outputs, outputs.GetType(), OutputOptions)),
     };
 
@@ -112,7 +112,7 @@ public sealed class SecretCodec
         JsonObject o when o.Count == 1 && o.ContainsKey(Marker) => JsonValue.Create(Secret.Mask),
         JsonObject o => new JsonObject(o.Select(kv => KeyValuePair.Create(kv.Key, MaskMarkers(kv.Value)))),
         JsonArray a => new JsonArray(a.Select(MaskMarkers).ToArray()),
-        _ => node?.DeepClone(),
+        _ => Workflows.Engine.Expressions.JsonNodes.Clone(node),
     };
 
     private static JsonNode? Transform(JsonNode? node, Func<Secret, JsonNode> f) => node switch
@@ -121,7 +121,7 @@ public sealed class SecretCodec
         JsonValue v when v.TryGetValue(out Secret? s) => f(s),
         JsonObject o => new JsonObject(o.Select(kv => KeyValuePair.Create(kv.Key, Transform(kv.Value, f)))),
         JsonArray a => new JsonArray(a.Select(i => Transform(i, f)).ToArray()),
-        _ => node.DeepClone(),
+        _ => Workflows.Engine.Expressions.JsonNodes.Clone(node),
     };
 
     private static JsonNode? Unmark(JsonNode? node) => node switch
@@ -129,7 +129,7 @@ public sealed class SecretCodec
         JsonObject o when o.Count == 1 && o[PlainMarker] is JsonValue pv => JsonValue.Create(new Secret(pv.GetValue<string>())),
         JsonObject o => new JsonObject(o.Select(kv => KeyValuePair.Create(kv.Key, Unmark(kv.Value)))),
         JsonArray a => new JsonArray(a.Select(Unmark).ToArray()),
-        _ => node?.DeepClone(),
+        _ => Workflows.Engine.Expressions.JsonNodes.Clone(node),
     };
 
     private JsonNode? Decode(JsonNode? node) => node switch
@@ -137,7 +137,7 @@ public sealed class SecretCodec
         JsonObject o when o.Count == 1 && o[Marker] is JsonValue ev => JsonValue.Create(new Secret(Decrypt(ev.GetValue<string>()))),
         JsonObject o => new JsonObject(o.Select(kv => KeyValuePair.Create(kv.Key, Decode(kv.Value)))),
         JsonArray a => new JsonArray(a.Select(Decode).ToArray()),
-        _ => node?.DeepClone(),
+        _ => Workflows.Engine.Expressions.JsonNodes.Clone(node),
     };
 
     private string Encrypt(string plain)

@@ -11,7 +11,7 @@ namespace Workflows.OpenStack.Configuration;
 /// (the sandbox), and clouds registered by runs, which are kept in <see cref="OpenStackOptions.RegisteredCloudsFile"/>
 /// (mode 600) so they survive restarts. Later sources win over earlier ones for the same name.
 /// </summary>
-public sealed class OpenStackCloudCatalog : ICloudCatalog, IOpenStackClouds
+public sealed class OpenStackCloudCatalog : ICloudCatalog, IOpenStackClouds, IDisposable
 {
     private static readonly JsonSerializerOptions FileJson = new() { WriteIndented = true };
     private readonly OpenStackOptions options;
@@ -108,6 +108,9 @@ public sealed class OpenStackCloudCatalog : ICloudCatalog, IOpenStackClouds
             fileLock.Release();
         }
     }
+
+    /// <inheritdoc />
+    public void Dispose() => fileLock.Dispose();
 
     private Dictionary<string, CloudDefinition> All()
     {

@@ -13,8 +13,10 @@ public sealed class TokenProvider(IOpenStackClouds clouds, IHttpClientFactory ht
     /// <exception cref="OpenStackException">Authentication failed.</exception>
     public async Task<Token> GetAsync(string cloudName, CancellationToken cancellationToken = default)
     {
+        // A cloud re-registered under the same name (new DevStack, rotated password) gets a new token.
+        var cloud = clouds.Get(cloudName);
         var entry = entries.GetOrAdd(cloudName, _ => new Entry());
-        if (entry.Token is { } cached && IsFresh(cached))
+        if (entry.Token is { } cached && IsFresh(cached) && Equals(entry.Cloud, cloud))
         {
             return cached;
         }
@@ -22,14 +24,14 @@ public sealed class TokenProvider(IOpenStackClouds clouds, IHttpClientFactory ht
         await entry.Gate.WaitAsync(cancellationToken);
         try
         {
-            if (entry.Token is { } again && IsFresh(again))
+            if (entry.Token is { } again && IsFresh(again) && Equals(entry.Cloud, cloud))
             {
                 return again;
             }
 
-            var cloud = clouds.Get(cloudName);
             var identity = new IdentityClient(httpClientFactory.CreateClient(IdentityClient.HttpClientName));
             entry.Token = await identity.AuthenticateAsync(cloud, cancellationToken);
+            entry.Cloud = cloud;
             return entry.Token;
         }
         finally
@@ -54,5 +56,7 @@ public sealed class TokenProvider(IOpenStackClouds clouds, IHttpClientFactory ht
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
         public Token? Token { get; set; }
+
+        public CloudDefinition? Cloud { get; set; }
     }
 }

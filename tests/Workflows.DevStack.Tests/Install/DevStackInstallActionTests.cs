@@ -35,8 +35,7 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
             return Task.CompletedTask;
         });
 
-        var completed = Assert.IsType<CompletedResult>(result);
-        var outputs = Assert.IsType<DevStackInstallOutputs>(completed.Outputs);
+        var outputs = Results.Completed<DevStackInstallOutputs>(result);
         var stepPolls = polls.Where(p => p.LogAdded.Contains("| step ", StringComparison.Ordinal)).ToList();
         Assert.True(stepPolls.Count >= 3, $"expected several polls each adding stack.sh output, saw {stepPolls.Count}");
         Assert.All(stepPolls, p => Assert.Contains("stack.sh running", p.Result.Progress, StringComparison.Ordinal));
@@ -71,21 +70,31 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
                 services.GetRequiredService<DevStackInstallAction>(),
                 first,
                 stopWhen: (_, _) => first.RunLog.Text.Contains("step 1:", StringComparison.Ordinal));
-            Assert.IsType<PendingResult>(pending);
+            Results.Pending(pending);
         }
 
         // "The server was killed": a new process, new action, no state, and the engine starts a fresh attempt.
         var catalog = new FakeCloudCatalog();
         using var restarted = SshServerFixture.Services(catalog);
         var second = new TestStepContext(restarted, inputs, key) { AttemptNumber = 2 };
-        for (var step = 2; step <= 4; step++)
+
+        // stack.sh is held at step 2 until the restarted step has looked at the host.
+        var (result, _) = await StepDriver.RunAsync(restarted.GetRequiredService<DevStackInstallAction>(), second, onPending: (_, n) =>
         {
-            SshServerFixture.Open(gates, step);
-        }
+            if (n == 1)
+            {
+                Assert.True(File.Exists(Path.Combine(inputs.DevstackFolder, ".standin-runs")));
+                Assert.DoesNotContain("stack.sh completed", second.RunLog.Text, StringComparison.Ordinal);
+                for (var step = 2; step <= 4; step++)
+                {
+                    SshServerFixture.Open(gates, step);
+                }
+            }
 
-        var (result, _) = await StepDriver.RunAsync(restarted.GetRequiredService<DevStackInstallAction>(), second);
+            return Task.CompletedTask;
+        });
 
-        Assert.IsType<CompletedResult>(result);
+        Results.Completed<DevStackInstallOutputs>(result);
         Assert.Contains("Re-attached", second.RunLog.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("Started stack.sh", second.RunLog.Text, StringComparison.Ordinal);
         Assert.Contains("stack.sh completed", second.RunLog.Text, StringComparison.Ordinal);
@@ -100,14 +109,56 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
         using var services = SshServerFixture.Services(new FakeCloudCatalog());
         var key = $"{Guid.NewGuid()}:devstack";
         var (first, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), new TestStepContext(services, inputs, key));
-        Assert.IsType<CompletedResult>(first);
+        Results.Completed<DevStackInstallOutputs>(first);
 
         // At-least-once: the engine crashed before committing the result and runs the attempt again.
         var again = new TestStepContext(services, inputs, key);
         var (result, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), again);
 
-        Assert.IsType<CompletedResult>(result);
+        Results.Completed<DevStackInstallOutputs>(result);
         Assert.Contains("Re-attached", again.RunLog.Text, StringComparison.Ordinal);
+        Assert.Equal(1, SshServerFixture.StackRuns(inputs.DevstackFolder));
+    }
+
+    [SshFact]
+    public async Task ExecuteAsync_RunsStackShAgain_WhenANewAttemptFollowsAFailedOne()
+    {
+        var inputs = ssh.Inputs("STANDIN_FAIL=1");
+        using var services = SshServerFixture.Services(new FakeCloudCatalog());
+        var key = $"{Guid.NewGuid()}:devstack";
+        var (first, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), new TestStepContext(services, inputs, key));
+        Results.Failed(first, "devstack.stack_failed");
+
+        var retry = new TestStepContext(services, inputs, key) { AttemptNumber = 2 };
+        var (second, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), retry);
+
+        Results.Failed(second, "devstack.stack_failed");
+        Assert.Contains("Started stack.sh", retry.RunLog.Text, StringComparison.Ordinal);
+        Assert.Equal(2, SshServerFixture.StackRuns(inputs.DevstackFolder));
+    }
+
+    [SshFact]
+    public async Task ExecuteAsync_RefusesToStartASecondStackSh_WhenAnotherRunsOnTheHost()
+    {
+        var gates = ssh.NewGateDir();
+        var inputs = ssh.Inputs($"STANDIN_GATE_DIR={gates}");
+        using var services = SshServerFixture.Services(new FakeCloudCatalog());
+        var running = new TestStepContext(services, inputs);
+        var (pending, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), running, stopWhen: (_, _) => true);
+        Results.Pending(pending);
+
+        var other = new TestStepContext(services, inputs);
+        var result = await services.GetRequiredService<DevStackInstallAction>().ExecuteAsync(other);
+
+        var failed = Results.Failed(result, "devstack.busy");
+        Assert.True(failed.Retryable);
+        for (var step = 1; step <= 4; step++)
+        {
+            SshServerFixture.Open(gates, step);
+        }
+
+        var (finished, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), running);
+        Results.Completed<DevStackInstallOutputs>(finished);
         Assert.Equal(1, SshServerFixture.StackRuns(inputs.DevstackFolder));
     }
 
@@ -120,8 +171,7 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
 
         var (result, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), context);
 
-        var failed = Assert.IsType<FailedResult>(result);
-        Assert.Equal("devstack.stack_failed", failed.ErrorCode);
+        var failed = Results.Failed(result, "devstack.stack_failed");
         Assert.False(failed.Retryable);
         Assert.Contains($"[ERROR] {inputs.DevstackFolder}/lib/keystone:590 keystone did not start", failed.Message, StringComparison.Ordinal);
         Assert.Contains("exit code 1", failed.Message, StringComparison.Ordinal);
@@ -138,8 +188,7 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
 
         var result = await services.GetRequiredService<DevStackInstallAction>().ExecuteAsync(context);
 
-        var failed = Assert.IsType<FailedResult>(result);
-        Assert.Equal("ssh.auth_failed", failed.ErrorCode);
+        var failed = Results.Failed(result, "ssh.auth_failed");
         Assert.False(failed.Retryable);
         Assert.Contains($"'{ssh.User}'", failed.Message, StringComparison.Ordinal);
         Assert.Contains("authentication", failed.Message, StringComparison.OrdinalIgnoreCase);
@@ -156,8 +205,7 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
 
         var result = await services.GetRequiredService<DevStackInstallAction>().ExecuteAsync(context);
 
-        var failed = Assert.IsType<FailedResult>(result);
-        Assert.Equal("ssh.hostkey_mismatch", failed.ErrorCode);
+        var failed = Results.Failed(result, "ssh.hostkey_mismatch");
         Assert.False(failed.Retryable);
         Assert.Contains(pinned, failed.Message, StringComparison.Ordinal);
         Assert.Contains(ssh.HostKeyFingerprint, failed.Message, StringComparison.Ordinal);
@@ -179,8 +227,7 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
 
         var result = await services.GetRequiredService<DevStackInstallAction>().ExecuteAsync(context);
 
-        var failed = Assert.IsType<FailedResult>(result);
-        Assert.Equal("preflight.os_unsupported", failed.ErrorCode);
+        var failed = Results.Failed(result, "preflight.os_unsupported");
         Assert.False(failed.Retryable);
         Assert.Contains("Alpine Linux v3.20", failed.Message, StringComparison.Ordinal);
         Assert.Contains("ubuntu 22.04/24.04", failed.Message, StringComparison.Ordinal);
@@ -207,7 +254,7 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
         var pinContext = new TestStepContext(services, badPin);
         var pinResult = await services.GetRequiredService<DevStackInstallAction>().ExecuteAsync(pinContext);
 
-        var outputs = (DevStackInstallOutputs)Assert.IsType<CompletedResult>(okResult).Outputs!;
+        var outputs = Results.Completed<DevStackInstallOutputs>(okResult);
         Assert.Equal(adminPassword, outputs.AdminPassword!.Reveal());
         Assert.Contains("The password: ***", okContext.RunLog.Text, StringComparison.Ordinal);
         Assert.Contains("ADMIN_PASSWORD=***", okContext.RunLog.Text, StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Workflows.Abstractions.Clouds;
 using Workflows.Abstractions.Secrets;
@@ -99,6 +100,7 @@ public sealed class SshServerFixture : IDisposable
     public static ServiceProvider Services(FakeCloudCatalog? catalog = null)
     {
         var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddDevStack(o =>
         {
             // The flow is under test here, not this machine's size.
@@ -141,19 +143,21 @@ public sealed class SshServerFixture : IDisposable
         Git(repo, "-c", "user.name=tests", "-c", "user.email=tests@localhost", "commit", "--quiet", "-m", "stand-in devstack");
         Git(repo, "branch", "stable/2025.1");
 
-        // The stack user clones it: everything readable, nothing writable.
-        foreach (var path in Directory.GetFileSystemEntries(repo, "*", SearchOption.AllDirectories).Append(repo))
-        {
-            var mode = File.GetUnixFileMode(path);
-            File.SetUnixFileMode(path, mode | UnixFileMode.OtherRead | (Directory.Exists(path) ? UnixFileMode.OtherExecute : 0));
-        }
+        // The stack user clones from a bundle: git refuses to read a repository another user owns
+        // ("dubious ownership"), and a bundle is a plain file, like a mirror's snapshot.
+        var bundle = repo + ".bundle";
+        Git(repo, "bundle", "create", "--quiet", bundle, "--all");
 
-        return repo;
+        // The stack user clones it: everything readable, nothing writable.
+        Run("chmod", "a+r", bundle);
+        return bundle;
     }
 
-    private static void Git(string repo, params string[] args)
+    private static void Git(string repo, params string[] args) => Run("git", ["-C", repo, .. args]);
+
+    private static void Run(string program, params string[] args)
     {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = repo, RedirectStandardError = true, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
@@ -165,7 +169,7 @@ public sealed class SshServerFixture : IDisposable
         p.WaitForExit();
         if (p.ExitCode != 0)
         {
-            throw new InvalidOperationException($"git {string.Join(' ', args)} failed: {err}");
+            throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed: {err}");
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Workflows.Abstractions;
 using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Secrets;
 
 namespace Workflows.DevStack.Tests.Testing;
 
@@ -15,9 +16,12 @@ public sealed class TestStepContext : StepContext
     public TestStepContext(IServiceProvider services, object inputs, string? idempotencyKey = null)
     {
         Services = services;
-        this.inputs = JsonSerializer.SerializeToNode(inputs, JsonDefaults.Options)!.AsObject();
+        // The engine hands actions their secrets in plain text (in memory only); Secret's own converter writes the mask.
+        this.inputs = JsonSerializer.SerializeToNode(inputs, PlainSecrets)!.AsObject();
         IdempotencyKey = idempotencyKey ?? $"{RunId}:install";
     }
+
+    private static readonly JsonSerializerOptions PlainSecrets = new(JsonDefaults.Options) { Converters = { new PlainSecretConverter() } };
 
     public override Guid RunId { get; } = Guid.NewGuid();
 
@@ -103,11 +107,11 @@ public sealed class TestLog : IStepLog
         }
     }
 
-    public void Write(string chunk)
+    public void Write(string text)
     {
         lock (gate)
         {
-            text.Append(chunk);
+            this.text.Append(text);
         }
     }
 }
@@ -146,4 +150,13 @@ public sealed class TestLedger : IResourceLedger
 
     public Task<IReadOnlyList<ResourceEntry>> ListForRunAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<ResourceEntry>>([]);
+}
+
+internal sealed class PlainSecretConverter : System.Text.Json.Serialization.JsonConverter<Secret>
+{
+    public override Secret? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.Null ? null : new Secret(reader.GetString()!);
+
+    public override void Write(Utf8JsonWriter writer, Secret value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.Reveal());
 }

@@ -1,0 +1,159 @@
+using Workflows.Abstractions.Actions;
+using Workflows.OpenStack.Network.Responses;
+
+namespace Workflows.OpenStack.Actions;
+
+/// <summary>Inputs of <c>neutron.floatingip.attach</c>.</summary>
+public sealed class FloatingIpAttachInputs
+{
+    /// <summary>Gets or sets the cloud name.</summary>
+    public string? Cloud { get; set; }
+
+    /// <summary>Gets or sets the server whose port gets the address.</summary>
+    public string ServerId { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the external network (name or id). Default is <c>public</c>.</summary>
+    public string Network { get; set; } = "public";
+
+    /// <summary>Gets or sets a specific port of the server. Default is null: its first port.</summary>
+    public string? PortId { get; set; }
+}
+
+/// <summary>Outputs of <c>neutron.floatingip.attach</c>.</summary>
+/// <param name="Id">The floating IP id.</param>
+/// <param name="Address">The floating address.</param>
+/// <param name="PortId">The port it is associated with.</param>
+/// <param name="FixedIp">The fixed address it maps to.</param>
+/// <param name="NetworkId">The external network.</param>
+public sealed record FloatingIpAttachOutputs(string Id, string Address, string PortId, string? FixedIp, string NetworkId);
+
+/// <summary>
+/// Gives a server a floating IP: reuses the one already associated with its port, else one this step
+/// allocated earlier (found by its description), else allocates one on the external network associated
+/// with the port in the same call. Quota exhaustion fails with <c>openstack.quota</c> (not retryable).
+/// </summary>
+public sealed class FloatingIpAttachAction(IOpenStackClientFactory clients) : StepAction<FloatingIpAttachInputs, FloatingIpAttachOutputs>
+{
+    /// <summary>The prefix of the description that marks a floating IP with its step's key.</summary>
+    internal const string DescriptionPrefix = "workflows ";
+
+    /// <inheritdoc />
+    protected override async Task<StepResult> ExecuteAsync(FloatingIpAttachInputs inputs, StepContext context)
+    {
+        if (string.IsNullOrWhiteSpace(inputs.ServerId))
+        {
+            return StepResult.Failed("inputs.invalid", "neutron.floatingip.attach needs a 'serverId'.", retryable: false);
+        }
+
+        var ct = context.CancellationToken;
+        try
+        {
+            var os = clients.Connect(inputs.Cloud, context.Audit);
+            var network = os.Network;
+            var ports = await network.ListPortsAsync(deviceId: inputs.ServerId, cancellationToken: ct);
+            var port = inputs.PortId is { } wanted ? ports.FirstOrDefault(p => p.Id == wanted) : ports.Count > 0 ? ports[0] : null;
+            if (port is null)
+            {
+                return StepResult.Failed("neutron.port_not_found", $"Server {inputs.ServerId} has no port{(inputs.PortId is null ? string.Empty : $" {inputs.PortId}")} yet.", retryable: true);
+            }
+
+            var description = DescriptionPrefix + ActionSupport.Tag(context.IdempotencyKey);
+            FloatingIp fip;
+            if (await network.ListFloatingIpsAsync(portId: port.Id, cancellationToken: ct) is [var attached, ..])
+            {
+                context.Log.WriteLine($"Port {port.Id} already has floating IP {attached.FloatingIpAddress}; reusing it.");
+                fip = attached;
+            }
+            else if ((await network.ListFloatingIpsAsync(description: description, cancellationToken: ct)).FirstOrDefault(f => f.PortId is null) is { } ours)
+            {
+                context.Log.WriteLine($"Associating floating IP {ours.FloatingIpAddress} allocated by an earlier execution with port {port.Id}.");
+                fip = await network.AssociateFloatingIpAsync(ours.Id, port.Id, ct);
+            }
+            else
+            {
+                var external = await network.FindNetworkAsync(inputs.Network, ct);
+                if (!external.External)
+                {
+                    return StepResult.Failed("neutron.network_not_external", $"Network {external.Name} ({external.Id}) is not external; floating IPs come from an external network such as 'public'.", retryable: false);
+                }
+
+                fip = await network.CreateFloatingIpAsync(external.Id, port.Id, description, ct);
+                context.Log.WriteLine($"Allocated floating IP {fip.FloatingIpAddress} on {external.Name} for port {port.Id}.");
+            }
+
+            await context.Resources.RecordAsync(
+                new ResourceRecord(ResourceKinds.FloatingIp, fip.Id, fip.FloatingIpAddress, os.Cloud.Name, new Dictionary<string, string> { ["address"] = fip.FloatingIpAddress, ["server"] = inputs.ServerId }),
+                ct);
+            return Completed(new FloatingIpAttachOutputs(fip.Id, fip.FloatingIpAddress, port.Id, fip.FixedIpAddress ?? port.FixedIps.FirstOrDefault()?.IpAddress, fip.FloatingNetworkId));
+        }
+        catch (OpenStackException ex)
+        {
+            return ActionSupport.Fail(ex);
+        }
+    }
+}
+
+/// <summary>Inputs of <c>neutron.floatingip.release</c>.</summary>
+public sealed class FloatingIpReleaseInputs
+{
+    /// <summary>Gets or sets the cloud name.</summary>
+    public string? Cloud { get; set; }
+
+    /// <summary>Gets or sets the floating IP id.</summary>
+    public string? FloatingIpId { get; set; }
+
+    /// <summary>Gets or sets the floating address (used when no id is given).</summary>
+    public string? Address { get; set; }
+}
+
+/// <summary>Outputs of <c>neutron.floatingip.release</c>.</summary>
+/// <param name="Id">The floating IP released, if one was found.</param>
+/// <param name="Released">Whether one existed and was released.</param>
+public sealed record FloatingIpReleaseOutputs(string? Id, bool Released);
+
+/// <summary>Releases a floating IP (which also disassociates it). Releasing a missing one succeeds.</summary>
+public sealed class FloatingIpReleaseAction(IOpenStackClientFactory clients) : StepAction<FloatingIpReleaseInputs, FloatingIpReleaseOutputs>
+{
+    /// <inheritdoc />
+    protected override async Task<StepResult> ExecuteAsync(FloatingIpReleaseInputs inputs, StepContext context)
+    {
+        var ct = context.CancellationToken;
+        try
+        {
+            var os = clients.Connect(inputs.Cloud, context.Audit);
+            var network = os.Network;
+            var ids = new List<string>();
+            if ((inputs.FloatingIpId ?? ActionSupport.ReadString(context.Compensating?.Outputs, "id")) is { } id)
+            {
+                ids.Add(id);
+            }
+            else if (inputs.Address is { } address)
+            {
+                ids.AddRange((await network.ListFloatingIpsAsync(address: address, cancellationToken: ct)).Select(f => f.Id));
+            }
+            else if (context.Compensating is { } target)
+            {
+                var description = FloatingIpAttachAction.DescriptionPrefix + ActionSupport.Tag(target.IdempotencyKey);
+                ids.AddRange((await network.ListFloatingIpsAsync(description: description, cancellationToken: ct)).Select(f => f.Id));
+            }
+            else
+            {
+                return StepResult.Failed("inputs.invalid", "neutron.floatingip.release needs 'floatingIpId' or 'address'.", retryable: false);
+            }
+
+            var released = false;
+            foreach (var fipId in ids)
+            {
+                released |= await network.DeleteFloatingIpAsync(fipId, ct);
+                await context.Resources.MarkDeletedAsync(ResourceKinds.FloatingIp, fipId, os.Cloud.Name, ct);
+                context.Log.WriteLine($"Released floating IP {fipId}.");
+            }
+
+            return Completed(new FloatingIpReleaseOutputs(ids.FirstOrDefault(), released));
+        }
+        catch (OpenStackException ex)
+        {
+            return ActionSupport.Fail(ex);
+        }
+    }
+}

@@ -1,0 +1,368 @@
+using Microsoft.Extensions.Options;
+using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Secrets;
+using Workflows.OpenStack.ContainerInfra;
+using Workflows.OpenStack.ContainerInfra.Requests;
+using Workflows.OpenStack.ContainerInfra.Responses;
+
+namespace Workflows.OpenStack.Actions;
+
+/// <summary>Inputs of <c>magnum.cluster.create</c>.</summary>
+public sealed class MagnumClusterCreateInputs
+{
+    /// <summary>Gets or sets the cloud name.</summary>
+    public string? Cloud { get; set; }
+
+    /// <summary>Gets or sets the cluster name.</summary>
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the template name (created from the fields below when missing). Default is <c>swarm-template</c>.</summary>
+    public string Template { get; set; } = "swarm-template";
+
+    /// <summary>Gets or sets the COE of a created template. Default is <c>swarm</c>.</summary>
+    public string Coe { get; set; } = "swarm";
+
+    /// <summary>Gets or sets the image of a created template (needs <c>os_distro</c>). Default is <c>fedora-coreos</c>.</summary>
+    public string Image { get; set; } = "fedora-coreos";
+
+    /// <summary>Gets or sets the external network of a created template. Default is <c>public</c>.</summary>
+    public string ExternalNetwork { get; set; } = "public";
+
+    /// <summary>Gets or sets the node flavor of a created template. Default is <c>m1.small</c>.</summary>
+    public string Flavor { get; set; } = "m1.small";
+
+    /// <summary>Gets or sets the master flavor of a created template. Default is <c>m1.small</c>.</summary>
+    public string MasterFlavor { get; set; } = "m1.small";
+
+    /// <summary>Gets or sets the network driver of a created template. Default is null (Magnum's default for the COE).</summary>
+    public string? NetworkDriver { get; set; }
+
+    /// <summary>Gets or sets the Docker volume size in GB. Default is 10.</summary>
+    public int? DockerVolumeSize { get; set; } = 10;
+
+    /// <summary>Gets or sets the key pair. Default is null.</summary>
+    public string? Keypair { get; set; }
+
+    /// <summary>Gets or sets the master count. Default is 1.</summary>
+    public int MasterCount { get; set; } = 1;
+
+    /// <summary>Gets or sets the node count. Default is 2.</summary>
+    public int NodeCount { get; set; } = 2;
+
+    /// <summary>Gets or sets extra labels (merged with the template's).</summary>
+    public Dictionary<string, string>? Labels { get; set; }
+
+    /// <summary>Gets or sets Heat's create timeout in minutes. Default is 60.</summary>
+    public int CreateTimeout { get; set; } = 60;
+}
+
+/// <summary>Outputs of <c>magnum.cluster.create</c>.</summary>
+/// <param name="Id">The cluster uuid.</param>
+/// <param name="Name">The name.</param>
+/// <param name="Status">CREATE_COMPLETE.</param>
+/// <param name="ApiAddress">The API address.</param>
+/// <param name="TemplateId">The template uuid.</param>
+/// <param name="MasterAddresses">The masters' addresses.</param>
+/// <param name="NodeAddresses">The nodes' addresses.</param>
+public sealed record MagnumClusterCreateOutputs(string Id, string Name, string Status, string? ApiAddress, string? TemplateId, IReadOnlyList<string> MasterAddresses, IReadOnlyList<string> NodeAddresses);
+
+/// <summary>The state a building cluster's polls carry.</summary>
+/// <param name="ClusterId">The cluster uuid.</param>
+public sealed record ClusterState(string ClusterId);
+
+/// <summary>
+/// Ensures the template, creates the cluster (labelled with the step's key, so a retry adopts it) and
+/// waits for CREATE_COMPLETE through durable polls; CREATE_FAILED fails with Magnum's status_reason.
+/// </summary>
+public sealed class MagnumClusterCreateAction(IOpenStackClientFactory clients, IOptions<OpenStackOptions> options) : StepAction<MagnumClusterCreateInputs, MagnumClusterCreateOutputs>
+{
+    /// <inheritdoc />
+    protected override async Task<StepResult> ExecuteAsync(MagnumClusterCreateInputs inputs, StepContext context)
+    {
+        if (string.IsNullOrWhiteSpace(inputs.Name))
+        {
+            return StepResult.Failed("inputs.invalid", "magnum.cluster.create needs a 'name'.", retryable: false);
+        }
+
+        var ct = context.CancellationToken;
+        try
+        {
+            var os = clients.Connect(inputs.Cloud, context.Audit);
+            var magnum = os.ContainerInfra;
+            var tag = ActionSupport.Tag(context.IdempotencyKey);
+            Cluster? cluster;
+            if (context.GetState<ClusterState>() is { ClusterId: { } id })
+            {
+                cluster = await magnum.TryGetClusterAsync(id, ct);
+                if (cluster is null)
+                {
+                    return StepResult.Failed("magnum.cluster_gone", $"Cluster {id} disappeared while it was being created.", retryable: true);
+                }
+            }
+            else
+            {
+                var sameName = (await magnum.ListClustersAsync(ct)).Where(c => c.Name == inputs.Name).ToList();
+                cluster = null;
+                foreach (var candidate in sameName)
+                {
+                    var detail = await magnum.TryGetClusterAsync(candidate.Uuid, ct);
+                    if (detail?.Labels is { } labels && labels.TryGetValue(ActionSupport.IdempotencyMetadataKey, out var v) && v == tag)
+                    {
+                        cluster = detail;
+                        context.Log.WriteLine($"Adopting cluster {detail.Name} ({detail.Uuid}) created by an earlier execution of this step.");
+                        break;
+                    }
+                }
+
+                if (cluster is null)
+                {
+                    if (sameName.Count > 0)
+                    {
+                        return StepResult.Failed("magnum.name_taken", $"A cluster named '{inputs.Name}' already exists ({sameName[0].Uuid}) and was not created by this step.", retryable: false);
+                    }
+
+                    var template = await magnum.TryGetClusterTemplateAsync(inputs.Template, ct);
+                    if (template is null)
+                    {
+                        template = await magnum.CreateClusterTemplateAsync(
+                            new CreateClusterTemplateRequest
+                            {
+                                Name = inputs.Template,
+                                Coe = inputs.Coe,
+                                ImageId = inputs.Image,
+                                ExternalNetworkId = inputs.ExternalNetwork,
+                                FlavorId = inputs.Flavor,
+                                MasterFlavorId = inputs.MasterFlavor,
+                                DockerVolumeSize = inputs.DockerVolumeSize,
+                                NetworkDriver = inputs.NetworkDriver,
+                            },
+                            ct);
+                        await context.Resources.RecordAsync(new ResourceRecord(ResourceKinds.ClusterTemplate, template.Uuid, template.Name, os.Cloud.Name), ct);
+                        context.Log.WriteLine($"Created cluster template {template.Name} ({template.Uuid}, {template.Coe}).");
+                    }
+
+                    var labels = new Dictionary<string, string>(inputs.Labels ?? [], StringComparer.Ordinal) { [ActionSupport.IdempotencyMetadataKey] = tag };
+                    var uuid = await magnum.CreateClusterAsync(
+                        new CreateClusterRequest
+                        {
+                            Name = inputs.Name,
+                            ClusterTemplateId = template.Uuid,
+                            MasterCount = inputs.MasterCount,
+                            NodeCount = inputs.NodeCount,
+                            DockerVolumeSize = inputs.DockerVolumeSize,
+                            Keypair = inputs.Keypair,
+                            CreateTimeout = inputs.CreateTimeout,
+                            Labels = labels,
+                            MergeLabels = true,
+                        },
+                        ct);
+                    await context.Resources.RecordAsync(new ResourceRecord(ResourceKinds.Cluster, uuid, inputs.Name, os.Cloud.Name, new Dictionary<string, string> { ["template"] = template.Name, ["coe"] = template.Coe }), ct);
+                    context.Log.WriteLine($"Magnum accepted cluster {inputs.Name} ({uuid}): {inputs.MasterCount} master(s), {inputs.NodeCount} node(s).");
+                    return StepResult.Pending(ActionSupport.PollDelay(options.Value, 0), "CREATE_IN_PROGRESS", new ClusterState(uuid));
+                }
+            }
+
+            return Evaluate(cluster, context);
+        }
+        catch (OpenStackException ex)
+        {
+            return ActionSupport.Fail(ex);
+        }
+    }
+
+    private StepResult Evaluate(Cluster cluster, StepContext context)
+    {
+        if (cluster.Status is "CREATE_COMPLETE" or "UPDATE_COMPLETE")
+        {
+            context.Log.WriteLine($"Cluster {cluster.Name} ({cluster.Uuid}) is {cluster.Status}; API at {cluster.ApiAddress}.");
+            return Completed(new MagnumClusterCreateOutputs(cluster.Uuid, cluster.Name, cluster.Status, cluster.ApiAddress, cluster.ClusterTemplateId, cluster.MasterAddresses ?? [], cluster.NodeAddresses ?? []));
+        }
+
+        if (cluster.Status.EndsWith("_FAILED", StringComparison.Ordinal))
+        {
+            var reason = cluster.StatusReason ?? "Magnum gave no reason";
+            context.Log.WriteLine($"Cluster {cluster.Name} ({cluster.Uuid}) is {cluster.Status}: {reason}");
+            return StepResult.Failed("magnum.cluster_failed", $"Cluster {cluster.Name} ({cluster.Uuid}) is {cluster.Status}: {reason}", retryable: false);
+        }
+
+        context.Log.WriteLine($"Cluster {cluster.Name} ({cluster.Uuid}): {cluster.Status}{(cluster.StatusReason is { } r ? $" ({r})" : string.Empty)}");
+        return StepResult.Pending(ActionSupport.PollDelay(options.Value, context.PollCount + 1), cluster.Status, new ClusterState(cluster.Uuid));
+    }
+}
+
+/// <summary>Inputs of <c>magnum.cluster.credentials</c>.</summary>
+public sealed class MagnumClusterCredentialsInputs
+{
+    /// <summary>Gets or sets the cloud name.</summary>
+    public string? Cloud { get; set; }
+
+    /// <summary>Gets or sets the cluster name or uuid.</summary>
+    public string Cluster { get; set; } = string.Empty;
+}
+
+/// <summary>Outputs of <c>magnum.cluster.credentials</c>: what the Docker actions take (Swarm) or a kubeconfig (Kubernetes).</summary>
+public sealed class MagnumClusterCredentialsOutputs
+{
+    /// <summary>Gets the COE.</summary>
+    public required string Coe { get; init; }
+
+    /// <summary>Gets the API address.</summary>
+    public required string ApiAddress { get; init; }
+
+    /// <summary>Gets the Docker endpoint (Swarm), e.g. <c>tcp://172.24.4.10:2376</c>.</summary>
+    public string? DockerHost { get; init; }
+
+    /// <summary>Gets the cluster CA (PEM); null when TLS is disabled.</summary>
+    public string? CaCert { get; init; }
+
+    /// <summary>Gets the client certificate (PEM).</summary>
+    public string? ClientCert { get; init; }
+
+    /// <summary>Gets the client private key (PEM).</summary>
+    public Secret? ClientKey { get; init; }
+
+    /// <summary>Gets the kubeconfig (Kubernetes).</summary>
+    public Secret? Kubeconfig { get; init; }
+}
+
+/// <summary>
+/// Returns a cluster's endpoint and fresh TLS client material signed by the cluster CA, as
+/// <c>openstack coe cluster config</c> does: Docker host + PEMs for Swarm, a kubeconfig for Kubernetes.
+/// </summary>
+public sealed class MagnumClusterCredentialsAction(IOpenStackClientFactory clients) : StepAction<MagnumClusterCredentialsInputs, MagnumClusterCredentialsOutputs>
+{
+    /// <inheritdoc />
+    protected override async Task<StepResult> ExecuteAsync(MagnumClusterCredentialsInputs inputs, StepContext context)
+    {
+        if (string.IsNullOrWhiteSpace(inputs.Cluster))
+        {
+            return StepResult.Failed("inputs.invalid", "magnum.cluster.credentials needs a 'cluster'.", retryable: false);
+        }
+
+        var ct = context.CancellationToken;
+        try
+        {
+            var magnum = clients.Connect(inputs.Cloud, context.Audit).ContainerInfra;
+            var cluster = await magnum.GetClusterAsync(inputs.Cluster, ct);
+            if (!cluster.Status.EndsWith("_COMPLETE", StringComparison.Ordinal) || cluster.ApiAddress is null)
+            {
+                return StepResult.Failed("magnum.cluster_not_ready", $"Cluster {cluster.Name} is {cluster.Status}; credentials need a completed cluster with an API address.", retryable: true);
+            }
+
+            var template = cluster.ClusterTemplateId is { } tid ? await magnum.TryGetClusterTemplateAsync(tid, ct) : null;
+            var coe = template?.Coe ?? (cluster.ApiAddress.StartsWith("tcp://", StringComparison.Ordinal) ? "swarm" : "kubernetes");
+            var swarm = coe is "swarm" or "swarm-mode";
+            if (template?.TlsDisabled == true)
+            {
+                return Completed(new MagnumClusterCredentialsOutputs { Coe = coe, ApiAddress = cluster.ApiAddress, DockerHost = swarm ? cluster.ApiAddress : null });
+            }
+
+            var tls = await magnum.CreateClientCredentialsAsync(cluster.Uuid, "admin", ct);
+            context.Log.WriteLine($"Issued a client certificate for cluster {cluster.Name} ({cluster.Uuid}) signed by its CA.");
+            return Completed(new MagnumClusterCredentialsOutputs
+            {
+                Coe = coe,
+                ApiAddress = cluster.ApiAddress,
+                DockerHost = swarm ? cluster.ApiAddress : null,
+                CaCert = tls.CaCertificatePem,
+                ClientCert = tls.ClientCertificatePem,
+                ClientKey = tls.ClientKeyPem,
+                Kubeconfig = swarm ? null : new Secret(ContainerInfra.Kubeconfig.Build(cluster.Name, cluster.ApiAddress, tls)),
+            });
+        }
+        catch (OpenStackException ex)
+        {
+            return ActionSupport.Fail(ex);
+        }
+    }
+}
+
+/// <summary>Inputs of <c>magnum.cluster.delete</c>.</summary>
+public sealed class MagnumClusterDeleteInputs
+{
+    /// <summary>Gets or sets the cloud name.</summary>
+    public string? Cloud { get; set; }
+
+    /// <summary>Gets or sets the cluster name or uuid. When null in a compensation, found by the compensated step's outputs, state or key.</summary>
+    public string? Cluster { get; set; }
+}
+
+/// <summary>Outputs of <c>magnum.cluster.delete</c>.</summary>
+/// <param name="Id">The cluster deleted, if one was found.</param>
+/// <param name="Deleted">Whether one existed and is now gone.</param>
+public sealed record MagnumClusterDeleteOutputs(string? Id, bool Deleted);
+
+/// <summary>Deletes a cluster and waits until Magnum no longer returns it; DELETE_FAILED fails (retryable).</summary>
+public sealed class MagnumClusterDeleteAction(IOpenStackClientFactory clients, IOptions<OpenStackOptions> options) : StepAction<MagnumClusterDeleteInputs, MagnumClusterDeleteOutputs>
+{
+    /// <inheritdoc />
+    protected override async Task<StepResult> ExecuteAsync(MagnumClusterDeleteInputs inputs, StepContext context)
+    {
+        var ct = context.CancellationToken;
+        try
+        {
+            var os = clients.Connect(inputs.Cloud, context.Audit);
+            var magnum = os.ContainerInfra;
+            var state = context.GetState<ClusterState>();
+            var id = state?.ClusterId
+                ?? inputs.Cluster
+                ?? ActionSupport.ReadString(context.Compensating?.Outputs, "id")
+                ?? ActionSupport.ReadString(context.Compensating?.State, "clusterId");
+            if (id is null && context.Compensating is { } target)
+            {
+                var tag = ActionSupport.Tag(target.IdempotencyKey);
+                foreach (var c in await magnum.ListClustersAsync(ct))
+                {
+                    if ((await magnum.TryGetClusterAsync(c.Uuid, ct))?.Labels is { } labels && labels.TryGetValue(ActionSupport.IdempotencyMetadataKey, out var v) && v == tag)
+                    {
+                        id = c.Uuid;
+                        break;
+                    }
+                }
+            }
+
+            if (id is null)
+            {
+                if (context.Compensating is null)
+                {
+                    return StepResult.Failed("inputs.invalid", "magnum.cluster.delete needs a 'cluster'.", retryable: false);
+                }
+
+                context.Log.WriteLine("No cluster to delete: the compensated step created none.");
+                return Completed(new MagnumClusterDeleteOutputs(null, false));
+            }
+
+            if (state is null)
+            {
+                var existing = await magnum.TryGetClusterAsync(id, ct);
+                if (existing is null || !await magnum.DeleteClusterAsync(existing.Uuid, ct))
+                {
+                    context.Log.WriteLine($"Cluster {id} is already gone.");
+                    return Completed(new MagnumClusterDeleteOutputs(existing?.Uuid ?? id, true));
+                }
+
+                context.Log.WriteLine($"Deleting cluster {existing.Name} ({existing.Uuid}).");
+                return StepResult.Pending(ActionSupport.PollDelay(options.Value, 0), "DELETE_IN_PROGRESS", new ClusterState(existing.Uuid));
+            }
+
+            var cluster = await magnum.TryGetClusterAsync(id, ct);
+            if (cluster is null)
+            {
+                await context.Resources.MarkDeletedAsync(ResourceKinds.Cluster, id, os.Cloud.Name, ct);
+                context.Log.WriteLine($"Cluster {id} is gone.");
+                return Completed(new MagnumClusterDeleteOutputs(id, true));
+            }
+
+            if (cluster.Status == "DELETE_FAILED")
+            {
+                return StepResult.Failed("magnum.delete_failed", $"Cluster {cluster.Name} ({cluster.Uuid}) is DELETE_FAILED: {cluster.StatusReason}", retryable: true);
+            }
+
+            return StepResult.Pending(ActionSupport.PollDelay(options.Value, context.PollCount + 1), cluster.Status, state);
+        }
+        catch (OpenStackException ex)
+        {
+            return ActionSupport.Fail(ex);
+        }
+    }
+}

@@ -1,0 +1,272 @@
+using Microsoft.Extensions.Options;
+using Workflows.Abstractions.Actions;
+using Workflows.OpenStack.Compute;
+using Workflows.OpenStack.Compute.Requests;
+using Workflows.OpenStack.Compute.Responses;
+
+namespace Workflows.OpenStack.Actions;
+
+/// <summary>Inputs of <c>nova.server.create</c>.</summary>
+public sealed class NovaServerCreateInputs
+{
+    /// <summary>Gets or sets the cloud name. Default is OS_CLOUD.</summary>
+    public string? Cloud { get; set; }
+
+    /// <summary>Gets or sets the server name.</summary>
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the image name or id. Default is <c>cirros</c>.</summary>
+    public string Image { get; set; } = "cirros";
+
+    /// <summary>Gets or sets the flavor name or id. Default is <c>m1.tiny</c>.</summary>
+    public string Flavor { get; set; } = "m1.tiny";
+
+    /// <summary>Gets or sets the network names or ids. Default is null: Nova's <c>auto</c>.</summary>
+    public List<string>? Networks { get; set; }
+
+    /// <summary>Gets or sets the key pair name.</summary>
+    public string? KeyName { get; set; }
+
+    /// <summary>Gets or sets the user data (plain text; cloud-init).</summary>
+    public string? UserData { get; set; }
+
+    /// <summary>Gets or sets extra metadata.</summary>
+    public Dictionary<string, string>? Metadata { get; set; }
+
+    /// <summary>Gets or sets extra tags.</summary>
+    public List<string>? Tags { get; set; }
+}
+
+/// <summary>Outputs of <c>nova.server.create</c>.</summary>
+/// <param name="Id">The server id.</param>
+/// <param name="Name">The server name.</param>
+/// <param name="Status">ACTIVE.</param>
+/// <param name="FixedIp">The first fixed IPv4 address.</param>
+public sealed record NovaServerCreateOutputs(string Id, string Name, string Status, string? FixedIp);
+
+/// <summary>
+/// Boots a server and waits for ACTIVE through durable polls. The server carries the step's
+/// idempotency key (metadata <c>workflows_idempotency_key</c> and a <c>wf-…</c> tag), so a retry or a
+/// resume after a crash adopts the server an earlier execution booted instead of booting another.
+/// A server in ERROR fails the step with Nova's fault message (code <c>nova.fault</c>, not retryable).
+/// </summary>
+public sealed class NovaServerCreateAction(IOpenStackClientFactory clients, IOptions<OpenStackOptions> options) : StepAction<NovaServerCreateInputs, NovaServerCreateOutputs>
+{
+    /// <inheritdoc />
+    protected override async Task<StepResult> ExecuteAsync(NovaServerCreateInputs inputs, StepContext context)
+    {
+        if (string.IsNullOrWhiteSpace(inputs.Name))
+        {
+            return StepResult.Failed("inputs.invalid", "nova.server.create needs a 'name'.", retryable: false);
+        }
+
+        var ct = context.CancellationToken;
+        try
+        {
+            var os = clients.Connect(inputs.Cloud, context.Audit);
+            var compute = os.Compute;
+            Server? server;
+            if (context.GetState<ServerState>() is { ServerId: { } id })
+            {
+                server = await compute.TryGetServerAsync(id, ct);
+                if (server is null)
+                {
+                    return StepResult.Failed("nova.server_gone", $"Server {id} disappeared while it was building.", retryable: true);
+                }
+            }
+            else
+            {
+                server = await FindByKeyAsync(compute, context.IdempotencyKey, ct);
+                if (server is not null)
+                {
+                    context.Log.WriteLine($"Adopting server {server.Name} ({server.Id}) booted by an earlier execution of this step.");
+                }
+                else
+                {
+                    var image = await os.Image.FindImageAsync(inputs.Image, ct);
+                    var flavor = await compute.FindFlavorAsync(inputs.Flavor, ct);
+                    var networkIds = new List<string>();
+                    foreach (var n in inputs.Networks ?? [])
+                    {
+                        networkIds.Add((await os.Network.FindNetworkAsync(n, ct)).Id);
+                    }
+
+                    var metadata = new Dictionary<string, string>(inputs.Metadata ?? [], StringComparer.Ordinal)
+                    {
+                        [ActionSupport.IdempotencyMetadataKey] = context.IdempotencyKey,
+                        ["workflows_run"] = context.RunId.ToString(),
+                    };
+                    var created = await compute.CreateServerAsync(
+                        new CreateServerRequest
+                        {
+                            Name = inputs.Name,
+                            ImageId = image.Id,
+                            FlavorId = flavor.Id,
+                            NetworkIds = networkIds,
+                            KeyName = inputs.KeyName,
+                            UserData = inputs.UserData,
+                            Metadata = metadata,
+                            Tags = [ActionSupport.Tag(context.IdempotencyKey), .. inputs.Tags ?? []],
+                        },
+                        ct);
+                    await context.Resources.RecordAsync(Record(created.Id, inputs.Name, os.Cloud.Name, image.Name, flavor.Name), ct);
+                    context.Log.WriteLine($"Nova accepted server {inputs.Name} ({created.Id}): image {image.Name}, flavor {flavor.Name}.");
+                    return StepResult.Pending(ActionSupport.PollDelay(options.Value, 0), "BUILD", new ServerState(created.Id));
+                }
+            }
+
+            await context.Resources.RecordAsync(Record(server.Id, server.Name, os.Cloud.Name, null, null), ct);
+            return Evaluate(server, context);
+        }
+        catch (OpenStackException ex)
+        {
+            return ActionSupport.Fail(ex);
+        }
+    }
+
+    /// <summary>Finds the live server carrying <paramref name="idempotencyKey"/>, if any.</summary>
+    internal static async Task<Server?> FindByKeyAsync(ComputeClient compute, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        var servers = await compute.ListServersAsync(
+            tags: [ActionSupport.Tag(idempotencyKey)],
+            metadata: new Dictionary<string, string> { [ActionSupport.IdempotencyMetadataKey] = idempotencyKey },
+            cancellationToken: cancellationToken);
+        return servers.Where(s => s.Status is not ("DELETED" or "SOFT_DELETED") && s.TaskState != "deleting").OrderBy(s => s.Created).FirstOrDefault();
+    }
+
+    private StepResult Evaluate(Server server, StepContext context)
+    {
+        switch (server.Status)
+        {
+            case "ACTIVE":
+                context.Log.WriteLine($"Server {server.Name} ({server.Id}) is ACTIVE{(server.FixedIp is { } ip ? $" at {ip}" : string.Empty)}.");
+                return Completed(new NovaServerCreateOutputs(server.Id, server.Name, server.Status, server.FixedIp));
+            case "ERROR":
+                var fault = server.Fault?.Message ?? "Nova reported no fault message";
+                context.Log.WriteLine($"Server {server.Name} ({server.Id}) went to ERROR: {fault}");
+                return StepResult.Failed("nova.fault", $"Server {server.Name} ({server.Id}) went to ERROR: {fault}", retryable: false);
+            default:
+                var progress = $"{server.Status}{(server.Progress is { } p ? $" {p}%" : string.Empty)}";
+                context.Log.WriteLine($"Server {server.Name} ({server.Id}): {progress}");
+                return StepResult.Pending(ActionSupport.PollDelay(options.Value, context.PollCount + 1), progress, new ServerState(server.Id));
+        }
+    }
+
+    private static Abstractions.Actions.ResourceRecord Record(string id, string name, string cloud, string? image, string? flavor)
+    {
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (image is not null)
+        {
+            properties["image"] = image;
+        }
+
+        if (flavor is not null)
+        {
+            properties["flavor"] = flavor;
+        }
+
+        return new(ResourceKinds.Server, id, name, cloud, properties);
+    }
+}
+
+/// <summary>The state a building server's polls carry.</summary>
+/// <param name="ServerId">The server id.</param>
+public sealed record ServerState(string ServerId);
+
+/// <summary>Inputs of <c>nova.server.delete</c>.</summary>
+public sealed class NovaServerDeleteInputs
+{
+    /// <summary>Gets or sets the cloud name.</summary>
+    public string? Cloud { get; set; }
+
+    /// <summary>Gets or sets the server id. When null in a compensation, the server is found by the compensated step's outputs, state or idempotency key.</summary>
+    public string? ServerId { get; set; }
+}
+
+/// <summary>Outputs of <c>nova.server.delete</c>.</summary>
+/// <param name="ServerId">The server deleted, if one was found.</param>
+/// <param name="Deleted">Whether a server existed and is now gone.</param>
+public sealed record NovaServerDeleteOutputs(string? ServerId, bool Deleted);
+
+/// <summary>Deletes a server and waits until Nova no longer returns it. Deleting a missing server succeeds.</summary>
+public sealed class NovaServerDeleteAction(IOpenStackClientFactory clients, IOptions<OpenStackOptions> options) : StepAction<NovaServerDeleteInputs, NovaServerDeleteOutputs>
+{
+    /// <inheritdoc />
+    protected override async Task<StepResult> ExecuteAsync(NovaServerDeleteInputs inputs, StepContext context)
+    {
+        var ct = context.CancellationToken;
+        try
+        {
+            var os = clients.Connect(inputs.Cloud, context.Audit);
+            var state = context.GetState<ServerState>();
+            var id = state?.ServerId
+                ?? inputs.ServerId
+                ?? ActionSupport.ReadString(context.Compensating?.Outputs, "id")
+                ?? ActionSupport.ReadString(context.Compensating?.State, "serverId");
+            if (id is null && context.Compensating is { } target)
+            {
+                id = (await NovaServerCreateAction.FindByKeyAsync(os.Compute, target.IdempotencyKey, ct))?.Id;
+            }
+
+            if (id is null)
+            {
+                if (context.Compensating is null)
+                {
+                    return StepResult.Failed("inputs.invalid", "nova.server.delete needs a 'serverId'.", retryable: false);
+                }
+
+                context.Log.WriteLine("No server to delete: the compensated step created none.");
+                return Completed(new NovaServerDeleteOutputs(null, false));
+            }
+
+            if (state is null)
+            {
+                if (!await os.Compute.DeleteServerAsync(id, ct))
+                {
+                    await context.Resources.MarkDeletedAsync(ResourceKinds.Server, id, os.Cloud.Name, ct);
+                    context.Log.WriteLine($"Server {id} is already gone.");
+                    return Completed(new NovaServerDeleteOutputs(id, true));
+                }
+
+                context.Log.WriteLine($"Deleting server {id}.");
+                return StepResult.Pending(ActionSupport.PollDelay(options.Value, 0), "deleting", new ServerState(id));
+            }
+
+            var server = await os.Compute.TryGetServerAsync(id, ct);
+            if (server is null || server.Status == "DELETED")
+            {
+                await context.Resources.MarkDeletedAsync(ResourceKinds.Server, id, os.Cloud.Name, ct);
+                context.Log.WriteLine($"Server {id} is gone.");
+                return Completed(new NovaServerDeleteOutputs(id, true));
+            }
+
+            if (server.TaskState != "deleting")
+            {
+                // A delete can be lost (e.g. a server still in BUILD on some clouds): ask again.
+                await os.Compute.DeleteServerAsync(id, ct);
+            }
+
+            return StepResult.Pending(ActionSupport.PollDelay(options.Value, context.PollCount + 1), $"deleting ({server.Status})", state);
+        }
+        catch (OpenStackException ex)
+        {
+            return ActionSupport.Fail(ex);
+        }
+    }
+}
+
+/// <summary>The resource kinds the OpenStack actions record in the ledger.</summary>
+public static class ResourceKinds
+{
+    /// <summary>A Nova server.</summary>
+    public const string Server = "nova.server";
+
+    /// <summary>A Neutron floating IP.</summary>
+    public const string FloatingIp = "neutron.floatingip";
+
+    /// <summary>A Magnum cluster.</summary>
+    public const string Cluster = "magnum.cluster";
+
+    /// <summary>A Magnum cluster template.</summary>
+    public const string ClusterTemplate = "magnum.clustertemplate";
+}

@@ -1,0 +1,179 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Runs;
+using Workflows.Server.Auth;
+
+namespace Workflows.Server.Apis;
+
+/// <summary>Runs: list, detail, audit, logs, resources, and the operator commands.</summary>
+public static class RunsApi
+{
+    /// <summary>Maps <c>/api/runs</c> and <c>/api/resources</c>.</summary>
+    public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
+    {
+        var read = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Roles.CanRead);
+        read.MapGet("/", ListAsync).WithName("ListRuns").WithSummary("Lists runs, newest first, with filters and paging.");
+        read.MapGet("/{id:guid}", GetAsync).WithName("GetRun").WithSummary("Gets a run with its steps and every attempt.");
+        read.MapGet("/{id:guid}/audit", AuditAsync).WithName("GetRunAudit").WithSummary("Gets the run's audit events after an id.");
+        read.MapGet("/{id:guid}/logs", LogsAsync).WithName("GetRunLogs").WithSummary("Gets log chunks after a sequence number; poll with ?after=<next> to follow.");
+        read.MapGet("/{id:guid}/logs.txt", LogTextAsync).WithName("DownloadRunLog").WithSummary("Downloads the whole log as text.");
+        read.MapGet("/{id:guid}/resources", RunResourcesAsync).WithName("GetRunResources").WithSummary("Lists the resources the run created.");
+
+        var write = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Roles.CanOperate);
+        write.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelRun").WithSummary("Cancels a run; completed steps are compensated in reverse order.");
+        write.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryRun").WithSummary("Retries a failed or cancelled run from its failed step, optionally with edited inputs.");
+        write.MapPost("/{id:guid}/steps/{stepId}/approve", (Guid id, string stepId, [FromBody] DecisionBody? body, IRunCommands c, HttpContext h, CancellationToken ct) => DecideAsync(id, stepId, true, body, c, h, ct))
+            .WithName("ApproveStep").WithSummary("Approves a waiting approval step.");
+        write.MapPost("/{id:guid}/steps/{stepId}/reject", (Guid id, string stepId, [FromBody] DecisionBody? body, IRunCommands c, HttpContext h, CancellationToken ct) => DecideAsync(id, stepId, false, body, c, h, ct))
+            .WithName("RejectStep").WithSummary("Rejects a waiting approval step.");
+
+        app.MapGet("/api/resources", ResourcesAsync).WithTags("Resources").RequireAuthorization(Roles.CanRead)
+            .WithName("ListResources").WithSummary("Lists the resource ledger across runs; ?orphans=true lists live resources of failed or cancelled runs.");
+        return app;
+    }
+
+    private static async Task<Results<Ok<PageOf<RunSummary>>, ValidationProblem>> ListAsync(
+        string? status, string? workflow, string? trigger, DateTimeOffset? from, DateTimeOffset? to, int? page, int? pageSize, IRunQueries queries, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        List<RunStatus>? statuses = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            statuses = [];
+            foreach (var s in status.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (Enum.TryParse<RunStatus>(s, true, out var rs) && Enum.IsDefined(rs))
+                {
+                    statuses.Add(rs);
+                }
+                else
+                {
+                    errors["status"] = [$"'{s}' is not a run status: use {string.Join(", ", Enum.GetNames<RunStatus>())}"];
+                }
+            }
+        }
+
+        TriggerKind? tk = null;
+        if (!string.IsNullOrEmpty(trigger))
+        {
+            if (Enum.TryParse<TriggerKind>(trigger, true, out var t) && Enum.IsDefined(t))
+            {
+                tk = t;
+            }
+            else
+            {
+                errors["trigger"] = [$"'{trigger}' is not a trigger kind: use {string.Join(", ", Enum.GetNames<TriggerKind>())}"];
+            }
+        }
+
+        if (page is < 1)
+        {
+            errors["page"] = ["must be 1 or more"];
+        }
+
+        if (pageSize is < 1 or > 500)
+        {
+            errors["pageSize"] = ["must be between 1 and 500"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        return TypedResults.Ok(await queries.ListAsync(new RunFilter { Statuses = statuses, Workflow = workflow, TriggerKind = tk, From = from, To = to, Page = page ?? 1, PageSize = pageSize ?? 50 }, ct));
+    }
+
+    private static async Task<Results<Ok<RunDetail>, NotFound<ProblemDetails>>> GetAsync(Guid id, IRunQueries queries, CancellationToken ct) =>
+        await queries.GetAsync(id, ct) is { } r ? TypedResults.Ok(r) : TypedResults.NotFound(Problems.NotFound($"Run {id} does not exist."));
+
+    private static async Task<Results<Ok<IReadOnlyList<AuditEvent>>, NotFound<ProblemDetails>>> AuditAsync(Guid id, long? after, IRunQueries queries, CancellationToken ct)
+    {
+        if (await queries.GetAsync(id, ct) is null)
+        {
+            return TypedResults.NotFound(Problems.NotFound($"Run {id} does not exist."));
+        }
+
+        return TypedResults.Ok(await queries.GetAuditAsync(id, after ?? 0, 1000, ct));
+    }
+
+    private static async Task<Results<Ok<LogSlice>, NotFound<ProblemDetails>>> LogsAsync(Guid id, long? after, string? step, int? max, IRunQueries queries, CancellationToken ct)
+    {
+        var slice = await queries.GetLogsAsync(id, after ?? 0, step, max ?? 500, ct);
+        if (slice.Chunks.Count == 0 && await queries.GetAsync(id, ct) is null)
+        {
+            return TypedResults.NotFound(Problems.NotFound($"Run {id} does not exist."));
+        }
+
+        return TypedResults.Ok(slice);
+    }
+
+    private static async Task<IResult> LogTextAsync(Guid id, IRunQueries queries, CancellationToken ct)
+    {
+        if (await queries.GetAsync(id, ct) is null)
+        {
+            return TypedResults.NotFound(Problems.NotFound($"Run {id} does not exist."));
+        }
+
+        var sb = new StringBuilder();
+        long after = 0;
+        while (true)
+        {
+            var slice = await queries.GetLogsAsync(id, after, null, 5000, ct);
+            if (slice.Chunks.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var c in slice.Chunks)
+            {
+                sb.Append(c.Text);
+            }
+
+            after = slice.Next;
+        }
+
+        return TypedResults.File(Encoding.UTF8.GetBytes(sb.ToString()), "text/plain; charset=utf-8", $"run-{id}.log");
+    }
+
+    private static async Task<Ok<IReadOnlyList<ResourceEntry>>> RunResourcesAsync(Guid id, IRunQueries queries, CancellationToken ct) =>
+        TypedResults.Ok(await queries.GetResourcesAsync(new ResourceFilter { RunId = id, IncludeDeleted = true }, ct));
+
+    private static async Task<Ok<IReadOnlyList<ResourceEntry>>> ResourcesAsync(string? kind, bool? orphans, bool? includeDeleted, IRunQueries queries, CancellationToken ct) =>
+        TypedResults.Ok(await queries.GetResourcesAsync(new ResourceFilter { Kind = kind, OrphansOnly = orphans ?? false, IncludeDeleted = includeDeleted ?? false }, ct));
+
+    private static async Task<Accepted<RunDetail>> CancelAsync(Guid id, [FromBody] CancelBody? body, IRunCommands commands, IRunQueries queries, HttpContext http, CancellationToken ct)
+    {
+        await commands.CancelAsync(id, http.User.Actor(), body?.Reason, ct);
+        return TypedResults.Accepted($"/api/runs/{id}", (await queries.GetAsync(id, ct))!);
+    }
+
+    private static async Task<Accepted<RunSummary>> RetryAsync(Guid id, [FromBody] RetryBody? body, IRunCommands commands, HttpContext http, CancellationToken ct)
+    {
+        var run = await commands.RetryAsync(id, new RetryRequest(http.User.Actor(), body?.Inputs?.ToDictionary(kv => kv.Key, kv => kv.Value), body?.FromStep), ct);
+        return TypedResults.Accepted($"/api/runs/{id}", run);
+    }
+
+    private static async Task<Accepted> DecideAsync(Guid id, string stepId, bool approved, DecisionBody? body, IRunCommands commands, HttpContext http, CancellationToken ct)
+    {
+        await commands.DecideAsync(id, stepId, new ApprovalDecision(approved, http.User.Actor(), body?.Comment), ct);
+        return TypedResults.Accepted($"/api/runs/{id}");
+    }
+}
+
+/// <summary>The body of CancelRun.</summary>
+/// <param name="Reason">Why.</param>
+public sealed record CancelBody(string? Reason);
+
+/// <summary>The body of RetryRun.</summary>
+/// <param name="FromStep">The step to restart from, or null for the failed ones.</param>
+/// <param name="Inputs">Inputs to change.</param>
+public sealed record RetryBody(string? FromStep, Dictionary<string, JsonNode?>? Inputs);
+
+/// <summary>The body of ApproveStep and RejectStep.</summary>
+/// <param name="Comment">An optional comment.</param>
+public sealed record DecisionBody(string? Comment);

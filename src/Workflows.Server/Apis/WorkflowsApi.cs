@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Runs;
+using Workflows.Server.Auth;
+
+namespace Workflows.Server.Apis;
+
+/// <summary>Workflow definitions, registered actions, and starting runs.</summary>
+public static class WorkflowsApi
+{
+    /// <summary>Maps <c>/api/workflows</c> and <c>/api/actions</c>.</summary>
+    public static IEndpointRouteBuilder MapWorkflowsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/workflows").WithTags("Workflows").RequireAuthorization(Roles.CanRead);
+        group.MapGet("/", List).WithName("ListWorkflows").WithSummary("Lists the active workflow definitions.");
+        group.MapGet("/errors", Errors).WithName("ListDefinitionErrors").WithSummary("Lists definition files that failed to load, with line, column and field.");
+        group.MapGet("/{name}", Get).WithName("GetWorkflow").WithSummary("Gets one workflow definition.");
+        group.MapPost("/{name}/runs", StartAsync).RequireAuthorization(Roles.CanOperate).WithName("StartRun")
+            .WithSummary("Starts a run; answers 202 with the run and its Location.");
+        app.MapGet("/api/actions", (IWorkflowCatalog catalog) => TypedResults.Ok(catalog.Actions.Select(a => new ActionDto(a.Name, a.Description, Props(a.InputType), Props(a.OutputType)))))
+            .WithTags("Workflows").RequireAuthorization(Roles.CanRead).WithName("ListActions").WithSummary("Lists registered step actions with their input and output names.");
+        return app;
+    }
+
+    private static Ok<List<WorkflowDto>> List(IWorkflowCatalog catalog) => TypedResults.Ok(catalog.List().Select(ToDto).ToList());
+
+    private static Ok<IReadOnlyList<DefinitionError>> Errors(IWorkflowCatalog catalog) => TypedResults.Ok(catalog.Errors);
+
+    private static Results<Ok<WorkflowDto>, NotFound<ProblemDetails>> Get(string name, IWorkflowCatalog catalog) =>
+        catalog.Get(name) is { } d ? TypedResults.Ok(ToDto(d)) : TypedResults.NotFound(Problems.NotFound($"Workflow '{name}' does not exist."));
+
+    private static async Task<Accepted<RunSummary>> StartAsync(string name, [FromBody] StartRunBody? body, IRunCommands commands, HttpContext http, CancellationToken ct)
+    {
+        var inputs = body?.Inputs ?? [];
+        var run = await commands.StartAsync(new StartRunRequest(name, inputs.ToDictionary(kv => kv.Key, kv => kv.Value), new TriggerInfo(TriggerKind.Api, http.User.Actor())), ct);
+        return TypedResults.Accepted($"/api/runs/{run.Id}", run);
+    }
+
+    private static WorkflowDto ToDto(WorkflowDefinition d) => new(
+        d.Name,
+        d.Description,
+        d.Version,
+        d.Source,
+        d.Inputs.Select(i => new InputDto(i.Name, i.Type.ToString().ToLowerInvariant(), i.Required, i.Default, i.Pattern, i.Description, i.Values)).ToList(),
+        d.Concurrency,
+        d.OnFailure.ToString().ToLowerInvariant(),
+        d.Steps.Select(s => new StepDto(s.Id, s.Name, s.Uses, s.Needs, s.If, s.Retry.MaxAttempts, s.Timeout, s.Compensate?.Uses)).ToList(),
+        d.Triggers.Select(t => new TriggerDto(t.Kind.ToString().ToLowerInvariant(), t.Name, t.Cron, t.TimeZone)).ToList());
+
+    private static IReadOnlyList<string> Props(Type? t) =>
+        t is null ? [] : t.GetProperties().Select(p => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToList();
+}
+
+/// <summary>The body of StartRun.</summary>
+/// <param name="Inputs">Input values by name.</param>
+public sealed record StartRunBody(Dictionary<string, JsonNode?>? Inputs);
+
+/// <summary>A workflow definition.</summary>
+public sealed record WorkflowDto(string Name, string Description, string Version, string Source, IReadOnlyList<InputDto> Inputs, string? Concurrency, string OnFailure, IReadOnlyList<StepDto> Steps, IReadOnlyList<TriggerDto> Triggers);
+
+/// <summary>An input of a workflow.</summary>
+public sealed record InputDto(string Name, string Type, bool Required, JsonNode? Default, string? Pattern, string? Description, IReadOnlyList<string> Values);
+
+/// <summary>A step of a workflow.</summary>
+public sealed record StepDto(string Id, string? Name, string Uses, IReadOnlyList<string> Needs, string? If, int MaxAttempts, TimeSpan? Timeout, string? Compensate);
+
+/// <summary>A trigger of a workflow.</summary>
+public sealed record TriggerDto(string Kind, string? Name, string? Cron, string? TimeZone);
+
+/// <summary>A registered action.</summary>
+public sealed record ActionDto(string Name, string? Description, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);

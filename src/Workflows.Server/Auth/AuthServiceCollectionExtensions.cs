@@ -1,0 +1,119 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Hangfire.Dashboard;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+using Workflows.Engine.Storage;
+using Workflows.Server.Auth;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Authentication (portal cookie, API bearer tokens) and role policies; everything requires sign-in unless marked anonymous.</summary>
+public static class AuthServiceCollectionExtensions
+{
+    /// <summary>Adds cookie and API-token authentication, the role policies and a fallback policy that requires a signed-in user.</summary>
+    public static IServiceCollection AddWorkflowAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section))
+            .Validate(o => o.Users.All(u => Roles.All.Contains(u.Role)) && o.ApiTokens.All(t => Roles.All.Contains(t.Role)), "Auth: every role must be viewer, operator or admin.")
+            .Validate(o => o.ApiTokens.All(t => t.Sha256.Length == 64), "Auth:ApiTokens: Sha256 must be the 64-character hex SHA-256 of the token.")
+            .ValidateOnStart();
+        services.AddSingleton<AccountStore>();
+        services.AddHostedService<AccountBootstrap>();
+        services.AddAuthentication("smart")
+            .AddPolicyScheme("smart", "Cookie or API token", o =>
+                o.ForwardDefaultSelector = ctx => ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? ApiTokenHandler.Scheme
+                    : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.Scheme, null)
+            .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
+            {
+                o.LoginPath = "/login";
+                o.LogoutPath = "/account/logout";
+                o.Cookie.Name = "workflows.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.SlidingExpiration = true;
+                o.Events.OnRedirectToLogin = ctx => ApiAware(ctx, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = ctx => ApiAware(ctx, StatusCodes.Status403Forbidden);
+            });
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IOptions<AuthOptions>>((c, a) => c.ExpireTimeSpan = a.Value.CookieLifetime);
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(Roles.CanRead, p => p.RequireRole(Roles.Viewer, Roles.Operator, Roles.Admin))
+            .AddPolicy(Roles.CanOperate, p => p.RequireRole(Roles.Operator, Roles.Admin))
+            .AddPolicy(Roles.CanAdminister, p => p.RequireRole(Roles.Admin));
+        services.AddCascadingAuthenticationState();
+        return services;
+    }
+
+    /// <summary>Gets the actor name of a user for the audit.</summary>
+    public static string Actor(this ClaimsPrincipal user) => user.Identity?.Name ?? "anonymous";
+
+    /// <summary>Builds the claims principal of a portal user.</summary>
+    public static ClaimsPrincipal PortalPrincipal(string name, string role)
+    {
+        var claims = new List<Claim> { new(ClaimTypes.Name, name), new("auth", "cookie") };
+        claims.AddRange(Roles.Including(role).Select(r => new Claim(ClaimTypes.Role, r)));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme));
+    }
+
+    private static Task ApiAware(RedirectContext<CookieAuthenticationOptions> ctx, int status)
+    {
+        if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/openapi") || ctx.Request.Path.StartsWithSegments("/hangfire"))
+        {
+            if (ctx.Request.Path.StartsWithSegments("/hangfire") && status == StatusCodes.Status401Unauthorized)
+            {
+                ctx.Response.Redirect(ctx.RedirectUri);
+                return Task.CompletedTask;
+            }
+
+            ctx.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+
+        ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Creates the server's tables and, on a first start with no user, an admin with a one-time password.</summary>
+    private sealed class AccountBootstrap(EngineDatabase database, AccountStore accounts, IOptions<AuthOptions> options, ILogger<AccountBootstrap> logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            await database.MigrateAsync(AccountStore.Migrations, "server", cancellationToken);
+            if (options.Value.BootstrapAdmin && !await accounts.AnyUserAsync(cancellationToken))
+            {
+                var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('+', 'x').Replace('/', 'y');
+                await accounts.SetUserAsync("admin", password, Roles.Admin, cancellationToken);
+                // Printed once, on purpose, to the console of the person who started the server; it is not stored in clear anywhere.
+                Console.WriteLine($"""
+
+                    ================================================================
+                     First start: created user 'admin' with one-time password:
+                         {password}
+                     Sign in to the portal and keep it safe; it is not shown again.
+                    ================================================================
+
+                    """);
+                logger.LogWarning("Created the first admin user 'admin'; its one-time password was printed to the console");
+            }
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
+
+/// <summary>Lets only admins into the Hangfire dashboard.</summary>
+public sealed class AdminDashboardFilter : IDashboardAuthorizationFilter
+{
+    /// <inheritdoc />
+    public bool Authorize(DashboardContext context)
+    {
+        var user = context.GetHttpContext().User;
+        return user.Identity?.IsAuthenticated == true && user.IsInRole(Roles.Admin);
+    }
+}

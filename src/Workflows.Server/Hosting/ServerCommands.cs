@@ -1,0 +1,105 @@
+using Workflows.Server.Auth;
+
+namespace Workflows.Server.Hosting;
+
+/// <summary>Command-line tasks besides serving: hashing a password for configuration, creating an API token.</summary>
+public static class ServerCommands
+{
+    /// <summary>Runs a command when the first argument names one; returns whether it did.</summary>
+    public static async Task<bool> TryRunAsync(string[] args)
+    {
+        switch (args.FirstOrDefault())
+        {
+            case "hash-password":
+                Console.Error.Write("Password: ");
+                var password = Console.IsInputRedirected ? Console.In.ReadLine() : ReadHidden();
+                if (string.IsNullOrEmpty(password))
+                {
+                    Console.Error.WriteLine("hash-password: no password given on standard input");
+                    Environment.ExitCode = 2;
+                    return true;
+                }
+
+                Console.WriteLine(AccountStore.HashPassword(password));
+                return true;
+            case "create-token":
+                var name = Arg(args, "--name");
+                var role = Arg(args, "--role") ?? Roles.Operator;
+                if (name is null || !Roles.All.Contains(role))
+                {
+                    Console.Error.WriteLine("usage: Workflows.Server create-token --name NAME [--role viewer|operator|admin] [--days N]");
+                    Environment.ExitCode = 2;
+                    return true;
+                }
+
+                var days = Arg(args, "--days") is { } d ? int.Parse(d, System.Globalization.CultureInfo.InvariantCulture) : (int?)null;
+                var builder = WebApplication.CreateBuilder(args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) || a.Contains('=', StringComparison.Ordinal)).Skip(1).ToArray());
+                builder.Logging.ClearProviders();
+                builder.Services.AddWorkflowEngine(builder.Configuration, o => o.RunWorkers = false);
+                builder.Services.AddWorkflowAuth(builder.Configuration);
+                await using (var app = builder.Build())
+                {
+                    var db = app.Services.GetRequiredService<Workflows.Engine.Storage.EngineDatabase>();
+                    await db.MigrateAsync(Workflows.Engine.Storage.EngineSchema.Migrations, "engine");
+                    await db.MigrateAsync(AccountStore.Migrations, "server");
+                    var (id, token) = await app.Services.GetRequiredService<AccountStore>().CreateTokenAsync(name, role, "command line", days is { } n ? TimeSpan.FromDays(n) : null, default);
+                    Console.Error.WriteLine($"Created API token '{name}' ({role}), id {id}. Use it as: Authorization: Bearer <token>");
+                    Console.WriteLine(token);
+                }
+
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static string? Arg(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static string ReadHidden()
+    {
+        var s = new System.Text.StringBuilder();
+        while (true)
+        {
+            var k = Console.ReadKey(intercept: true);
+            if (k.Key == ConsoleKey.Enter)
+            {
+                Console.Error.WriteLine();
+                return s.ToString();
+            }
+
+            if (k.Key == ConsoleKey.Backspace && s.Length > 0)
+            {
+                s.Length--;
+            }
+            else if (!char.IsControl(k.KeyChar))
+            {
+                s.Append(k.KeyChar);
+            }
+        }
+    }
+}
+
+/// <summary>Prints where the portal is once the server listens.</summary>
+public sealed class StartupBanner(IHostApplicationLifetime lifetime, Microsoft.AspNetCore.Hosting.Server.IServer server, ILogger<StartupBanner> logger) : IHostedService
+{
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
+            foreach (var a in addresses)
+            {
+                logger.LogInformation("Workflows portal: {Url}  (API: {Url}/api, Hangfire dashboard: {Url}/hangfire, health: {Url}/healthz)", a, a, a, a);
+            }
+        });
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,224 @@
+using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Definitions;
+using Workflows.Engine.Actions;
+using Workflows.Engine.Definitions;
+using Workflows.Engine.TestHost;
+
+namespace Workflows.Engine.Tests.Definitions;
+
+public class DefinitionParserTests
+{
+    private static readonly ActionDescriptor[] Actions =
+    [
+        new("test.record", typeof(RecordAction), typeof(RecordInputs), null),
+        new("test.undo", typeof(UndoAction), typeof(UndoInputs), null),
+        new("core.delay", typeof(DelayAction), typeof(DelayInputs), typeof(DelayOutputs)),
+    ];
+
+    private static ParseResult Parse(string yaml) => new DefinitionParser(Actions).Parse("workflows/x.yaml", yaml);
+
+    [Fact]
+    public void Parse_ReturnsDefinition_WhenFileUsesEveryFeature()
+    {
+        var r = Parse("""
+            name: full
+            description: Everything at once
+            inputs:
+              host: { type: string, required: true, pattern: "[a-z]+" }
+              count: { type: int, default: 3 }
+              net: { type: cidr, default: 10.0.0.0/24 }
+              size: { type: enum, values: [small, large], default: small }
+              password: { type: secret }
+            concurrency: ${{ inputs.host }}
+            onFailure: hold
+            triggers:
+              - schedule: { cron: "0 3 * * *", timezone: Europe/Berlin, overlap: skip }
+            steps:
+              - id: a
+                uses: test.record
+                with: { value: "${{ inputs.host }}" }
+                retry: { attempts: 3, backoff: fixed, initialDelay: 2s, maxDelay: 1m, jitter: 0.1, nonRetryable: [bad] }
+                timeout: 1h30m
+                compensate:
+                  uses: test.undo
+                  with: { what: "${{ steps.a.outputs.value }}" }
+              - id: wait
+                needs: [a]
+                if: ${{ inputs.count > 1 && inputs.size == 'small' }}
+                uses: core.delay
+                with: { duration: 5s }
+              - id: b
+                needs: [wait]
+                uses: test.record
+                with: { value: "${{ steps.wait.outputs.waitedUntil }}" }
+            """);
+
+        Assert.Empty(r.Errors);
+        var d = r.Definition!;
+        Assert.Equal("full", d.Name);
+        Assert.Equal(FailurePolicy.Hold, d.OnFailure);
+        Assert.Equal(InputType.Cidr, d.Inputs.Single(i => i.Name == "net").Type);
+        Assert.Equal(3L, d.Inputs.Single(i => i.Name == "count").Default!.GetValue<long>());
+        var a = d.FindStep("a")!;
+        Assert.Equal(3, a.Retry.MaxAttempts);
+        Assert.Equal(BackoffKind.Fixed, a.Retry.Backoff);
+        Assert.Equal(TimeSpan.FromMinutes(90), a.Timeout);
+        Assert.Equal("test.undo", a.Compensate!.Uses);
+        Assert.Equal(["a"], d.FindStep("wait")!.Needs);
+        Assert.Equal(12, d.Version.Length);
+        Assert.Single(d.Triggers);
+    }
+
+    [Fact]
+    public void Parse_ReportsLineColumnAndSuggestion_WhenFieldIsMisspelled()
+    {
+        var r = Parse("""
+            name: typo
+            steps:
+              - id: a
+                uses: test.record
+                retyr: { attempts: 2 }
+            """);
+
+        var e = Assert.Single(r.Errors);
+        Assert.Equal(5, e.Line);
+        Assert.Equal(5, e.Column);
+        Assert.Equal("steps[a].retyr", e.Field);
+        Assert.Contains("did you mean 'retry'", e.Message, StringComparison.Ordinal);
+        Assert.Null(r.Definition);
+    }
+
+    [Fact]
+    public void Parse_ReportsPosition_WhenYamlIsMalformed()
+    {
+        var r = Parse("name: bad\nsteps:\n  - id: a\n    uses: [unclosed\n");
+        var e = Assert.Single(r.Errors);
+        Assert.Contains("YAML syntax", e.Message, StringComparison.Ordinal);
+        Assert.True(e.Line >= 4, $"line {e.Line}");
+    }
+
+    [Fact]
+    public void Parse_ReportsCycle_WhenNeedsLoop()
+    {
+        var r = Parse("""
+            name: cycle
+            steps:
+              - { id: a, uses: test.record, needs: [c] }
+              - { id: b, uses: test.record, needs: [a] }
+              - { id: c, uses: test.record, needs: [b] }
+            """);
+        var e = Assert.Single(r.Errors);
+        Assert.Contains("cycle", e.Message, StringComparison.Ordinal);
+        Assert.Contains("a → ", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ReportsUnknownAction_WithSuggestion()
+    {
+        var r = Parse("name: x\nsteps:\n  - id: a\n    uses: test.recrd\n");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("steps[a].uses", e.Field);
+        Assert.Equal(4, e.Line);
+        Assert.Contains("did you mean 'test.record'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ReportsOutputReference_WhenStepIsNotANeed()
+    {
+        var r = Parse("""
+            name: refs
+            steps:
+              - { id: a, uses: test.record }
+              - id: b
+                uses: test.record
+                with: { value: "${{ steps.a.outputs.value }}" }
+            """);
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("steps[b].with.value", e.Field);
+        Assert.Contains("not in this step's needs", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ReportsUnknownOutput_WhenActionDeclaresItsOutputs()
+    {
+        var r = Parse("""
+            name: outs
+            steps:
+              - { id: w, uses: core.delay, with: { duration: 1s } }
+              - { id: b, uses: test.record, needs: [w], with: { value: "${{ steps.w.outputs.nope }}" } }
+            """);
+        Assert.Contains(r.Errors, e => e.Message.Contains("has no output 'nope'", StringComparison.Ordinal) && e.Message.Contains("waitedUntil", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_ReportsUnknownInputAndBadExpression()
+    {
+        var r = Parse("""
+            name: exprs
+            inputs: { host: string }
+            steps:
+              - id: a
+                uses: test.record
+                with: { value: "${{ inputs.hots }}", failCode: "${{ inputs.host == }}" }
+            """);
+        Assert.Contains(r.Errors, e => e.Field == "steps[a].with.value" && e.Message.Contains("did you mean 'host'", StringComparison.Ordinal));
+        Assert.Contains(r.Errors, e => e.Field == "steps[a].with.failCode" && e.Message.Contains("expression error", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_ReportsActionInputProblems_WhenWithDoesNotFitTheAction()
+    {
+        var r = Parse("name: w\nsteps:\n  - id: a\n    uses: core.delay\n    with: { duraton: 5s }\n");
+        Assert.Contains(r.Errors, e => e.Field == "steps[a].with.duraton" && e.Message.Contains("did you mean 'duration'", StringComparison.Ordinal));
+        Assert.Contains(r.Errors, e => e.Field == "steps[a].with.duration" && e.Message.Contains("is required", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("count: { type: int, default: abc }", "inputs.count.default", "not a whole number")]
+    [InlineData("net: { type: cidr, default: 10.0.0.1/24 }", "inputs.net.default", "host bits")]
+    [InlineData("size: { type: enum }", "inputs.size.values", "non-empty list")]
+    [InlineData("x: { type: float }", "inputs.x.type", "unknown type 'float'")]
+    [InlineData("pw: { type: secret, default: hunter2 }", "inputs.pw.default", "cannot have a default")]
+    public void Parse_ReportsInputDefinitionErrors(string input, string field, string message)
+    {
+        var r = Parse($"name: in\ninputs:\n  {input}\nsteps:\n  - {{ id: a, uses: test.record }}\n");
+        Assert.Contains(r.Errors, e => e.Field == field && e.Message.Contains(message, StringComparison.Ordinal) && e.Line == 3);
+    }
+
+    [Theory]
+    [InlineData("timeout: 5 minutes", "steps[a].timeout", "not a duration")]
+    [InlineData("retry: { attempts: 0 }", "steps[a].retry.attempts", "between 1 and 100")]
+    [InlineData("retry: { backoff: linear }", "steps[a].retry.backoff", "fixed or exponential")]
+    [InlineData("retry: { jitter: 2 }", "steps[a].retry.jitter", "from 0 to 1")]
+    [InlineData("retry: { initialDelay: 1m, maxDelay: 1s }", "steps[a].retry.maxDelay", "not be shorter")]
+    [InlineData("needs: [ghost]", "steps[a].needs", "unknown step 'ghost'")]
+    public void Parse_ReportsStepErrors(string extra, string field, string message)
+    {
+        var r = Parse($"name: st\nsteps:\n  - id: a\n    uses: test.record\n    {extra}\n");
+        Assert.Contains(r.Errors, e => e.Field == field && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_ReportsDuplicateIdsAndMissingFields()
+    {
+        var r = Parse("name: Bad Name\nsteps:\n  - { id: a, uses: test.record }\n  - { id: a, uses: test.record }\n  - { id: c }\n");
+        Assert.Contains(r.Errors, e => e.Field == "name" && e.Message.Contains("not a valid workflow name", StringComparison.Ordinal));
+        Assert.Contains(r.Errors, e => e.Message.Contains("duplicate step id 'a'", StringComparison.Ordinal) && e.Line == 4);
+        Assert.Contains(r.Errors, e => e.Field == "steps[c].uses" && e.Message == "is required");
+    }
+
+    [Fact]
+    public void Parse_ReportsBadCronAndTimeZone()
+    {
+        var r = Parse("name: s\ntriggers:\n  - schedule: { cron: \"61 * * * *\", timezone: Mars/Olympus }\nsteps:\n  - { id: a, uses: test.record }\n");
+        Assert.Contains(r.Errors, e => e.Field == "triggers[0].schedule.cron");
+        Assert.Contains(r.Errors, e => e.Field == "triggers[0].schedule.timezone" && e.Message.Contains("Mars/Olympus", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void VersionOf_ChangesWithContent()
+    {
+        Assert.Equal(DefinitionParser.VersionOf("a"), DefinitionParser.VersionOf("a"));
+        Assert.NotEqual(DefinitionParser.VersionOf("a"), DefinitionParser.VersionOf("b"));
+    }
+}

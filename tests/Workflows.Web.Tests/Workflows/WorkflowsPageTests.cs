@@ -1,0 +1,120 @@
+using System.Text.Json.Nodes;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Components;
+using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Runs;
+using Workflows.Web.Components.Workflows;
+using Workflows.Web.Tests.Testing;
+
+namespace Workflows.Web.Tests.Workflows;
+
+public sealed class WorkflowsPageTests : PortalTestContext
+{
+    [Theory]
+    [InlineData("viewer", false)]
+    [InlineData("operator", true)]
+    [InlineData("admin", true)]
+    public void Render_EnablesRunButtonByRole(string role, bool enabled)
+    {
+        SignIn("alice", role);
+        Catalog.Definitions.Add(TestData.Definition("boot-vm"));
+
+        var cut = Render<WorkflowsPage>();
+
+        Assert.Equal(!enabled, cut.Find("[data-testid=run-boot-vm]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void Render_ShowsLastRunStatusAndLoadErrors()
+    {
+        SignIn("alice", "viewer");
+        Catalog.Definitions.Add(TestData.Definition("boot-vm"));
+        Catalog.LoadErrors.Add(new DefinitionError("workflows/broken.yaml", 3, 7, "steps[0].uses", "Unknown action 'nova.nope'."));
+        var id = Guid.NewGuid();
+        Queries.Runs[id] = new RunDetail(TestData.Summary(id, "boot-vm", RunStatus.Failed), new Dictionary<string, JsonNode?>(), []);
+
+        var cut = Render<WorkflowsPage>();
+
+        Assert.Equal("Failed", cut.Find("[data-testid=workflow-boot-vm] [data-testid=last-run-status]").GetAttribute("data-status"));
+        Assert.Contains("workflows/broken.yaml:3:7 steps[0].uses: Unknown action 'nova.nope'.", cut.Find("[data-testid=definition-errors]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_ShowsEmptyState_WhenThereAreNoDefinitions()
+    {
+        SignIn("alice", "viewer");
+
+        var cut = Render<WorkflowsPage>();
+
+        Assert.NotNull(cut.Find("[data-testid=empty-state]"));
+    }
+
+    [Fact]
+    public void Notification_UpdatesLastRunStatus_WhenARunChanges()
+    {
+        SignIn("alice", "viewer");
+        Catalog.Definitions.Add(TestData.Definition("boot-vm"));
+        var id = Guid.NewGuid();
+        Queries.Runs[id] = new RunDetail(TestData.Summary(id, "boot-vm", RunStatus.Running), new Dictionary<string, JsonNode?>(), []);
+        var cut = Render<WorkflowsPage>();
+
+        Queries.Runs[id] = Queries.Runs[id] with { Run = TestData.Summary(id, "boot-vm", RunStatus.Succeeded) };
+        Notifications.Raise(new RunNotification(id, "run"));
+
+        Assert.Equal("Succeeded", cut.Find("[data-testid=last-run-status]").GetAttribute("data-status"));
+    }
+}
+
+public sealed class StartRunPageTests : PortalTestContext
+{
+    public StartRunPageTests()
+    {
+        Catalog.Definitions.Add(TestData.Definition(
+            "boot-vm",
+            new InputDefinition { Name = "name", Required = true },
+            new InputDefinition { Name = "password", Type = InputType.Secret }));
+    }
+
+    [Fact]
+    public void Submit_StartsPortalRunAsTheUserAndOpensIt()
+    {
+        SignIn("alice", "operator");
+        RenderPopovers();
+        var page = Render<StartRunPage>(p => p.Add(s => s.Name, "boot-vm"));
+
+        page.Find("[data-testid=input-name]").Input("web-1");
+        page.Find("[data-testid=submit]").Click();
+
+        var request = Assert.Single(Commands.Started);
+        Assert.Equal("boot-vm", request.Workflow);
+        Assert.Equal(new TriggerInfo(TriggerKind.Portal, "alice"), request.Trigger);
+        Assert.Equal("web-1", request.Inputs["name"]!.GetValue<string>());
+        Assert.EndsWith($"/runs/{Commands.NextRunId}", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Submit_ShowsEngineErrorsOnFields_WhenInputsAreRejected()
+    {
+        SignIn("alice", "operator");
+        Commands.StartFailure = new InputValidationException([new FieldError("inputs.name", "Name is taken.")]);
+        RenderPopovers();
+        var page = Render<StartRunPage>(p => p.Add(s => s.Name, "boot-vm"));
+
+        page.Find("[data-testid=input-name]").Input("web-1");
+        page.Find("[data-testid=submit]").Click();
+
+        Assert.Equal("Name is taken.", page.Find("[data-testid=error-name]").TextContent);
+    }
+
+    [Fact]
+    public void Render_ShowsNoForm_WhenUserIsViewer()
+    {
+        SignIn("bob", "viewer");
+
+        var page = Render<StartRunPage>(p => p.Add(s => s.Name, "boot-vm"));
+
+        Assert.NotNull(page.Find("[data-testid=needs-operator]"));
+        Assert.Empty(page.FindAll("[data-testid=submit]"));
+    }
+}
