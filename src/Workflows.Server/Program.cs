@@ -16,6 +16,12 @@ builder.Services.AddProblemDetails().AddExceptionHandler<Problems>();
 builder.Services.AddOpenApi();
 builder.Services.AddWorkflowEngine(builder.Configuration);
 builder.Services.AddWorkflowAuth(builder.Configuration);
+builder.Services.AddOpenStack();
+builder.Services.AddOptions<SandboxCloudOptions>().BindConfiguration("Sandbox");
+builder.Services.AddHostedService<SandboxCloud>();
+builder.Services.AddDockerRollout();
+builder.Services.AddDevStack();
+builder.Services.AddPortal();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").AddCheck<HangfireHealthCheck>("hangfire");
 builder.Services.AddHostedService<StartupBanner>();
 
@@ -29,6 +35,8 @@ app.MapOpenApi().RequireAuthorization(Roles.CanRead);
 app.MapAccountApi();
 app.MapWorkflowsApi();
 app.MapRunsApi();
+app.MapStaticAssets();
+app.MapRazorComponents<Workflows.Web.App>().AddInteractiveServerRenderMode();
 app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()], DisplayStorageConnectionString = false, AppPath = "/" })
     .RequireAuthorization(Roles.CanAdminister);
 app.Run();

@@ -97,6 +97,12 @@ public sealed class ContainerRunAction(IDockerClientFactory clients, IOptions<Do
             // An earlier execution created it, or the app already runs exactly this spec.
             var changed = same.Labels.Label(WorkflowLabels.IdempotencyKey) == context.IdempotencyKey;
             context.Log.WriteLine($"container {same.Names.FirstOrDefault()?.TrimStart('/')}: already has this spec ({same.State}); adopting {SwarmRollout.Short(same.ID)}");
+            if (changed)
+            {
+                // A crash between create and record would otherwise leave it out of the ledger.
+                await context.Resources.RecordAsync(new ResourceRecord("docker.container", same.ID, same.Names.FirstOrDefault()?.TrimStart('/'), endpoint.Display, new Dictionary<string, string> { ["image"] = inputs.Image, ["app"] = inputs.App }), ct);
+            }
+
             if (same.State != "running")
             {
                 await DockerAudit.CallAsync(context, endpoint, "POST", $"/containers/{same.ID}/start", () => client.Containers.StartContainerAsync(same.ID, new ContainerStartParameters(), ct));

@@ -124,6 +124,12 @@ public sealed class StackDeployAction(IDockerClientFactory clients, IOptions<Doc
             .FirstOrDefault(n => n.Name == name);
         if (existing is not null)
         {
+            if (existing.Labels.Label(WorkflowLabels.IdempotencyKey) == context.IdempotencyKey)
+            {
+                // Created by an earlier execution of this step that may have stopped before recording it.
+                await context.Resources.RecordAsync(new ResourceRecord("docker.network", existing.ID, name, endpoint.Display, new Dictionary<string, string> { ["stack"] = stack }), ct);
+            }
+
             return;
         }
 

@@ -14,7 +14,8 @@ public static class DockerAudit
         try
         {
             var result = await call();
-            context.Audit.RecordCall(new ExternalCall("docker", method, $"{endpoint}{path}", 200, Stopwatch.GetElapsedTime(started)));
+            // Docker.DotNet does not expose the 2xx code it got; success is "no error".
+            context.Audit.RecordCall(new ExternalCall("docker", method, $"{endpoint}{path}", null, Stopwatch.GetElapsedTime(started)));
             return result;
         }
         catch (DockerApiException ex)

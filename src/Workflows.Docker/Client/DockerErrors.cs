@@ -26,10 +26,12 @@ public static class DockerErrors
                     return new StepFailedException("docker.swarm.not_manager", $"{doing}: the Docker engine at {endpoint} is not a swarm manager ({message}). Point host at a manager node or run 'docker swarm init'.", retryable: false, api);
                 }
 
-                if (api.StatusCode == HttpStatusCode.NotFound)
+                // Older engines answer 500 for a missing network or secret; the message is what tells.
+                if (api.StatusCode == HttpStatusCode.NotFound || message.EndsWith("not found", StringComparison.OrdinalIgnoreCase) || message.StartsWith("No such", StringComparison.OrdinalIgnoreCase))
                 {
-                    var code = message.Contains("service", StringComparison.OrdinalIgnoreCase) ? "docker.service.not_found"
+                    var code = message.StartsWith("service", StringComparison.OrdinalIgnoreCase) ? "docker.service.not_found"
                         : message.Contains("image", StringComparison.OrdinalIgnoreCase) ? "docker.image.not_found"
+                        : message.StartsWith("network", StringComparison.OrdinalIgnoreCase) ? "docker.network.not_found"
                         : "docker.not_found";
                     return new StepFailedException(code, $"{doing} on {endpoint}: {message}.", retryable: false, api);
                 }

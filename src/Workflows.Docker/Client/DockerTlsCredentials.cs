@@ -52,6 +52,15 @@ internal sealed class DockerTlsCredentials(DockerTlsMaterial tls) : Credentials
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         custom.ChainPolicy.CustomTrustStore.AddRange(tls.CaCertificates);
+        if (chain is not null)
+        {
+            // Intermediates the server presented.
+            foreach (var element in chain.ChainElements)
+            {
+                custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
         using var leaf = new X509Certificate2(certificate);
         return custom.Build(leaf);
     }

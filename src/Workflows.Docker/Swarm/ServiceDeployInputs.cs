@@ -48,6 +48,9 @@ public sealed record ServiceDeployInputs : DockerEndpointInputs
     /// <summary>Gets how rollbacks roll out. Default is the same shape as <see cref="UpdateConfig"/> with failure action pause.</summary>
     public ServiceUpdatePolicy? RollbackConfig { get; init; }
 
+    /// <summary>Gets how long a task may take to stop after SIGTERM before it is killed, e.g. <c>10s</c>. Default is Docker's (10s).</summary>
+    public string? StopGracePeriod { get; init; }
+
     /// <summary>Gets the restart condition: <c>any</c>, <c>on-failure</c> or <c>none</c>. Default is Docker's (any).</summary>
     public string? RestartCondition { get; init; }
 

@@ -23,6 +23,7 @@ public static class ServiceSpecBuilder
             Env = inputs.Env?.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}={e.Value}").ToList(),
             Labels = inputs.ContainerLabels is { } cl ? new Dictionary<string, string>(cl) : null,
             Mounts = inputs.Mounts?.Select(ToMount).ToList(),
+            StopGracePeriod = inputs.StopGracePeriod is { } grace ? Units.Nanoseconds(Units.ParseDuration(grace, "stopGracePeriod")) : null,
         };
 
         return new ServiceSpec

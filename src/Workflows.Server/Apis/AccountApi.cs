@@ -54,7 +54,7 @@ public static class AccountApi
         return Results.Redirect(returnUrl);
     }
 
-    private static async Task<IResult> LogoutAsync(HttpContext http)
+    private static async Task<IResult> LogoutAsync(HttpContext http, CancellationToken ct)
     {
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         return Results.Redirect("/login");

@@ -10,7 +10,7 @@ public sealed class ApiTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions>
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     /// <summary>The scheme name.</summary>
-    public const string Scheme = "ApiToken";
+    public const string SchemeName = "ApiToken";
 
     /// <inheritdoc />
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -31,7 +31,7 @@ public sealed class ApiTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions>
 
         var claims = new List<Claim> { new(ClaimTypes.Name, $"token:{f.Name}"), new("auth", "token") };
         claims.AddRange(Roles.Including(f.Role).Select(r => new Claim(ClaimTypes.Role, r)));
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme));
-        return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 }

@@ -25,9 +25,9 @@ public static class AuthServiceCollectionExtensions
         services.AddAuthentication("smart")
             .AddPolicyScheme("smart", "Cookie or API token", o =>
                 o.ForwardDefaultSelector = ctx => ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                    ? ApiTokenHandler.Scheme
+                    ? ApiTokenHandler.SchemeName
                     : CookieAuthenticationDefaults.AuthenticationScheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.Scheme, null)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null)
             .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
             {
                 o.LoginPath = "/login";

@@ -25,10 +25,10 @@ public sealed class ActionDriver(IServiceProvider services)
     /// <summary>Gets the last pending state (what the engine would have persisted).</summary>
     public JsonElement? LastState { get; private set; }
 
-    public Task<StepResult> RunAsync(string actionName, object inputs, string? idempotencyKey = null, CancellationToken cancellationToken = default, CompensationTarget? compensating = null, Func<int, Task>? beforePoll = null, int? maxPolls = null) =>
-        RunAsync(actionName, ToJson(inputs), idempotencyKey ?? $"{RunId}:step", cancellationToken, compensating, beforePoll, maxPolls);
+    public Task<StepResult> RunAsync(string actionName, object inputs, string? idempotencyKey = null, CompensationTarget? compensating = null, Func<int, Task>? beforePoll = null, int? maxPolls = null, CancellationToken cancellationToken = default) =>
+        RunJsonAsync(actionName, ToJson(inputs), idempotencyKey ?? $"{RunId}:step", compensating, beforePoll, maxPolls, cancellationToken);
 
-    public async Task<StepResult> RunAsync(string actionName, JsonObject inputs, string idempotencyKey, CancellationToken cancellationToken, CompensationTarget? compensating, Func<int, Task>? beforePoll, int? maxPolls)
+    public async Task<StepResult> RunJsonAsync(string actionName, JsonObject inputs, string idempotencyKey, CompensationTarget? compensating, Func<int, Task>? beforePoll, int? maxPolls, CancellationToken cancellationToken)
     {
         var descriptor = services.GetServices<ActionDescriptor>().Single(d => d.Name == actionName);
         var context = new TestStepContext(services, inputs, idempotencyKey, RunId, Ledger, Log, Audit)

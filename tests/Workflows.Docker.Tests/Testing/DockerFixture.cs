@@ -1,5 +1,4 @@
 using Docker.DotNet;
-using Microsoft.Extensions.DependencyInjection;
 using Workflows.Docker.Client;
 
 namespace Workflows.Docker.Tests.Testing;
@@ -14,22 +13,14 @@ public sealed class DockerFixture : IDisposable
         Host = Environment.GetEnvironmentVariable(Variable);
         if (string.IsNullOrEmpty(Host))
         {
-            Skipped = Environment.GetEnvironmentVariable("WORKFLOWS_TEST_ALLOW_SKIP") == "1";
             return;
         }
 
-        var services = new ServiceCollection();
-        services.AddDockerRollout(o =>
-        {
-            o.PollInterval = TimeSpan.FromMilliseconds(250);
-        });
-        Services = services.BuildServiceProvider();
+        Services = TestServices.Create();
         Client = new DockerClientConfiguration(new Uri(Host)).CreateClient();
     }
 
     public string? Host { get; }
-
-    public bool Skipped { get; }
 
     public IServiceProvider? Services { get; private set; }
 
@@ -40,9 +31,7 @@ public sealed class DockerFixture : IDisposable
     {
         if (Host is null)
         {
-            Assert.Fail(Skipped
-                ? $"{Variable} is not set (skipping allowed by WORKFLOWS_TEST_ALLOW_SKIP=1 is not supported per test; run .ci/services/docker.sh start)."
-                : $"{Variable} is not set: start the test dockerd with 'bash .ci/services/docker.sh start' and load $WF_TEST_ENV (see .ci/test.sh).");
+            Assert.Fail($"{Variable} is not set: start the test dockerd with 'bash .ci/services/docker.sh start' and load $WF_TEST_ENV (see .ci/test.sh).");
         }
 
         return (Services!, Client!, Host!);
