@@ -35,7 +35,7 @@ app.MapOpenApi().RequireAuthorization(Roles.CanRead);
 app.MapAccountApi();
 app.MapWorkflowsApi();
 app.MapRunsApi();
-app.MapStaticAssets();
+app.MapStaticAssets().AllowAnonymous();
 app.MapRazorComponents<Workflows.Web.App>().AddInteractiveServerRenderMode();
 app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()], DisplayStorageConnectionString = false, AppPath = "/" })
     .RequireAuthorization(Roles.CanAdminister);

@@ -54,6 +54,32 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
         }
     }
 
+    /// <summary>
+    /// Gets the definitions folder. A relative path is looked up from the current folder upwards, so
+    /// <c>dotnet run --project src/Workflows.Server</c> finds the repository's <c>workflows/</c>.
+    /// </summary>
+    public string Directory
+    {
+        get
+        {
+            if (Path.IsPathRooted(options.WorkflowsDirectory))
+            {
+                return options.WorkflowsDirectory;
+            }
+
+            for (var d = new DirectoryInfo(System.IO.Directory.GetCurrentDirectory()); d is not null; d = d.Parent)
+            {
+                var candidate = Path.Combine(d.FullName, options.WorkflowsDirectory);
+                if (System.IO.Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            return Path.GetFullPath(options.WorkflowsDirectory);
+        }
+    }
+
     /// <summary>Gets the parser (for validating definitions from other sources).</summary>
     public DefinitionParser Parser => parser;
 
@@ -105,8 +131,8 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
     public async Task StartAsync(CancellationToken ct)
     {
         await ReloadAsync(ct);
-        var dir = Path.GetFullPath(options.WorkflowsDirectory);
-        if (options.WatchDefinitions && Directory.Exists(dir))
+        var dir = Directory;
+        if (options.WatchDefinitions && System.IO.Directory.Exists(dir))
         {
             watcher = new FileSystemWatcher(dir) { IncludeSubdirectories = false, EnableRaisingEvents = true };
             watcher.Filters.Add("*.yaml");
@@ -121,11 +147,11 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
     /// <summary>Re-reads the workflows folder.</summary>
     public async Task ReloadAsync(CancellationToken ct = default)
     {
-        var dir = Path.GetFullPath(options.WorkflowsDirectory);
-        var files = Directory.Exists(dir)
-            ? Directory.EnumerateFiles(dir).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList()
+        var dir = Directory;
+        var files = System.IO.Directory.Exists(dir)
+            ? System.IO.Directory.EnumerateFiles(dir).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList()
             : [];
-        if (!Directory.Exists(dir))
+        if (!System.IO.Directory.Exists(dir))
         {
             logger.LogWarning("Workflows folder {Folder} does not exist; no definitions loaded", dir);
         }
@@ -140,7 +166,7 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
         var errors = new Dictionary<string, IReadOnlyList<DefinitionError>>(StringComparer.Ordinal);
         foreach (var file in files)
         {
-            var rel = Path.GetRelativePath(Directory.GetCurrentDirectory(), file);
+            var rel = Path.GetRelativePath(System.IO.Directory.GetCurrentDirectory(), file);
             string text;
             try
             {
