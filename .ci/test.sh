@@ -42,7 +42,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build Workflows.sln -c Release -nologo -v q
 rm -rf test-results; mkdir -p test-results
 status=0
-for proj in $(ls tests/*/*.csproj | grep -v Benchmarks); do
+for proj in tests/*/*.Tests.csproj; do
   name=$(basename "$proj" .csproj)
   echo "test: $name"
   dotnet test "$proj" -c Release --no-build --nologo -v q --logger "trx;LogFileName=$name.trx" \

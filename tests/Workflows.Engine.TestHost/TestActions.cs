@@ -143,6 +143,9 @@ public sealed class UndoInputs
 {
     /// <summary>Gets or sets what is undone (for the record).</summary>
     public string? What { get; set; }
+
+    /// <summary>Gets or sets how long the undo works (honours cancellation).</summary>
+    public int SleepMs { get; set; }
 }
 
 /// <summary>test.undo: a compensation that records which step it undid, in order.</summary>
@@ -151,6 +154,11 @@ public sealed class UndoAction : StepAction<UndoInputs>
     /// <inheritdoc />
     protected override async Task<StepResult> ExecuteAsync(UndoInputs inputs, StepContext context)
     {
+        if (inputs.SleepMs > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(inputs.SleepMs), context.Clock, context.CancellationToken);
+        }
+
         var target = context.Compensating?.StepId ?? "?";
         Effects.Apply($"undo:{context.RunId}:{target}");
         await context.Resources.MarkDeletedAsync("test.thing", context.Compensating!.IdempotencyKey, "test");

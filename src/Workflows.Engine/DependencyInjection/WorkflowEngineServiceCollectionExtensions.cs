@@ -88,7 +88,8 @@ public static class WorkflowEngineServiceCollectionExtensions
                         InvisibilityTimeout = o.InvisibilityTimeout,
                         EnableLongPolling = true,
                         QueuePollInterval = o.QueuePollInterval ?? TimeSpan.FromSeconds(15),
-                        DistributedLockTimeout = TimeSpan.FromMinutes(1),
+                        // A lock held by a killed server (e.g. the delayed-job scheduler's) blocks polls until it times out.
+                        DistributedLockTimeout = TimeSpan.FromSeconds(15),
                     });
             }
             else

@@ -478,6 +478,8 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
             var next = row.NextAction ?? NextActions.Attempt;
             row.DispatchSeq++;
             row.DispatchedAt = now;
+            // Not overdue any more: another sweeper (or the next sweep) must not dispatch it again.
+            row.NextPollAt = row.Status == nameof(StepStatus.Waiting) ? now : row.NextPollAt;
             tx.Touch(row);
             tx.Dispatches.Add(new Dispatch(tx.Run.Id, row.StepId, row.DispatchSeq, TimeSpan.Zero));
             Audit(tx, "step.recovered", $"Step '{stepId}' was overdue ({next}); dispatched again", stepId);

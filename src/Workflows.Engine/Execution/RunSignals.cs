@@ -6,27 +6,33 @@ namespace Workflows.Engine.Execution;
 /// <summary>In-process cancellation of running actions and change notifications for live views.</summary>
 public sealed class RunSignals : IRunNotifications
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<CancellationTokenSource, byte>> running = new(StringComparer.Ordinal);
+    // The value says whether the action is a compensation: a cancel stops the normal steps, never the undo.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<CancellationTokenSource, bool>> running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, (Guid? RunId, Action<RunNotification> Handler)> subscribers = new();
 
     /// <summary>Registers a running action's token source under its run.</summary>
-    public IDisposable Register(string runId, CancellationTokenSource cts)
+    public IDisposable Register(string runId, CancellationTokenSource cts, bool isCompensation = false)
     {
         var set = running.GetOrAdd(runId, _ => new());
-        set[cts] = 0;
+        set[cts] = isCompensation;
         return new Unregister(() =>
         {
             set.TryRemove(cts, out _);
         });
     }
 
-    /// <summary>Cancels every action of the run running in this process.</summary>
-    public void CancelRun(string runId)
+    /// <summary>Cancels the actions of the run running in this process: its normal steps, and its compensations too when <paramref name="includeCompensations"/>.</summary>
+    public void CancelRun(string runId, bool includeCompensations = false)
     {
         if (running.TryGetValue(runId, out var set))
         {
-            foreach (var cts in set.Keys)
+            foreach (var (cts, isCompensation) in set)
             {
+                if (isCompensation && !includeCompensations)
+                {
+                    continue;
+                }
+
                 try
                 {
                     cts.Cancel();

@@ -33,9 +33,15 @@ public sealed class StepDispatcher(IBackgroundJobClient jobs, RunStore store, Ru
             Kick(promoted);
         }
 
-        if (tx.Run.Status is "Cancelling" or "Compensating" or "Cancelled" or "Failed")
+        // Stop running normal steps of a run that is stopping; a compensation is never interrupted by
+        // another commit on its run (it is what cleans up), only by the run ending.
+        if (tx.Run.Status is "Cancelling")
         {
             signals.CancelRun(tx.Run.Id);
+        }
+        else if (tx.Run.Status is "Cancelled" or "Failed")
+        {
+            signals.CancelRun(tx.Run.Id, includeCompensations: true);
         }
 
         signals.Publish(tx.Run.Id, "run");

@@ -232,7 +232,7 @@ public sealed class StepJob(
 
         using var budgetCts = new CancellationTokenSource(budget, clock);
         using var budgetReg = budgetCts.Token.Register(cts.Cancel);
-        using var registration = signals.Register(run.Id, cts);
+        using var registration = signals.Register(run.Id, cts, isComp);
         var runCancelled = false;
 
         await using var scopeSp = scopes.CreateAsyncScope();

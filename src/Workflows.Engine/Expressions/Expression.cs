@@ -53,8 +53,8 @@ public abstract class Expression
         _ => true,
     };
 
-    /// <summary>Converts a value to text for interpolation; secrets stay wrapped by the caller.</summary>
-    internal static string ToText(JsonNode? v) => v switch
+    /// <summary>Converts a value to text for interpolation (a secret is revealed: wrap the result again if it must stay secret).</summary>
+    public static string ToText(JsonNode? v) => v switch
     {
         null => "",
         JsonValue jv when jv.TryGetValue(out Secret? s) => s.Reveal(),
@@ -64,7 +64,7 @@ public abstract class Expression
         _ => v.ToJsonString(),
     };
 
-    internal static bool IsSecret(JsonNode? v) => v is JsonValue jv && jv.TryGetValue(out Secret? _);
+    public static bool IsSecret(JsonNode? v) => v is JsonValue jv && jv.TryGetValue(out Secret? _);
 
     private sealed class Literal(JsonNode? value) : Expression
     {

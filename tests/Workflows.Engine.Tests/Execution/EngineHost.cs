@@ -268,6 +268,17 @@ public static class Scenarios
                 with: { polls: 100000, intervalMs: 100 }
                 timeout: 1s
             """,
+        ["slowundo"] = """
+            name: slowundo
+            steps:
+              - id: s1
+                uses: test.record
+                compensate: { uses: test.undo, with: { sleepMs: 3000 } }
+              - id: s2
+                needs: [s1]
+                uses: test.record
+                with: { failHard: true }
+            """,
         ["linear"] = """
             name: linear
             steps:

@@ -117,6 +117,22 @@ public abstract class EngineScenarioTests(EngineHost engine)
     }
 
     [Fact]
+    public async Task Compensation_IsNotInterrupted_ByOtherCommitsOrACancelOfTheRun()
+    {
+        var run = await engine.StartRunAsync("slowundo");
+        await engine.WaitAsync(run.Id, r => r.Steps.Any(s => s.StepId == "compensate:s1" && s.Status == StepStatus.Running));
+        // What the sweeper does for a run it finds idle, and what an impatient operator does.
+        engine.Services.GetRequiredService<Workflows.Engine.Execution.StepDispatcher>().Kick(run.Id.ToString());
+        await engine.Commands.CancelAsync(run.Id, "impatient");
+        var r = await engine.WaitFinishedAsync(run.Id);
+
+        var undo = r.Steps.Single(s => s.StepId == "compensate:s1");
+        Assert.Equal(StepStatus.Succeeded, undo.Status);
+        Assert.Single(undo.Attempts);
+        Assert.Equal(StepStatus.Compensated, r.Steps.Single(s => s.StepId == "s1").Status);
+    }
+
+    [Fact]
     public async Task Cancel_ReachesTheRunningActionsToken()
     {
         var run = await engine.StartRunAsync("cancel", new { sleepMs = 120_000 });

@@ -80,9 +80,21 @@ public sealed class ResilienceAndErrorsTests(SandboxFixture fixture)
     {
         var magnum = fixture.Connect().ContainerInfra;
         var template = await magnum.CreateClusterTemplateAsync(new ContainerInfra.Requests.CreateClusterTemplateRequest { Name = $"rs-{Guid.NewGuid():N}"[..10], Coe = "kubernetes", ImageId = "fedora-coreos", ExternalNetworkId = "public" });
-        var uuid = await magnum.CreateClusterAsync(new ContainerInfra.Requests.CreateClusterRequest { Name = $"rs-{Guid.NewGuid():N}"[..10], ClusterTemplateId = template.Uuid, NodeCount = 1 });
-        var conflict = await Assert.ThrowsAsync<OpenStackConflictException>(() => magnum.ResizeClusterAsync(uuid, 3));
-        Assert.Contains("CREATE_IN_PROGRESS", conflict.ApiMessage, StringComparison.Ordinal);
+        // Hold the cluster in CREATE_IN_PROGRESS however slow this machine is, then let it complete.
+        var delay = fixture.Sandbox.Options.ClusterCreateDelay;
+        fixture.Sandbox.Options.ClusterCreateDelay = TimeSpan.FromMinutes(10);
+        string uuid;
+        try
+        {
+            uuid = await magnum.CreateClusterAsync(new ContainerInfra.Requests.CreateClusterRequest { Name = $"rs-{Guid.NewGuid():N}"[..10], ClusterTemplateId = template.Uuid, NodeCount = 1 });
+            var conflict = await Assert.ThrowsAsync<OpenStackConflictException>(() => magnum.ResizeClusterAsync(uuid, 3));
+            Assert.Contains("CREATE_IN_PROGRESS", conflict.ApiMessage, StringComparison.Ordinal);
+        }
+        finally
+        {
+            fixture.Sandbox.Options.ClusterCreateDelay = delay;
+        }
+
         var waits = 0;
         while ((await magnum.GetClusterAsync(uuid)).Status != "CREATE_COMPLETE" && waits++ < 100)
         {
