@@ -10,6 +10,7 @@ if (await ServerCommands.TryRunAsync(args))
 }
 
 var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.UseStaticWebAssets(); // the portal's CSS/JS from the build output in any environment; a no-op once published
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 builder.Services.AddProblemDetails().AddExceptionHandler<Problems>();
@@ -22,6 +23,7 @@ builder.Services.AddHostedService<SandboxCloud>();
 builder.Services.AddDockerRollout();
 builder.Services.AddDevStack();
 builder.Services.AddPortal();
+builder.Services.AddTriggers(builder.Configuration);
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").AddCheck<HangfireHealthCheck>("hangfire");
 builder.Services.AddHostedService<StartupBanner>();
 
@@ -35,6 +37,7 @@ app.MapOpenApi().RequireAuthorization(Roles.CanRead);
 app.MapAccountApi();
 app.MapWorkflowsApi();
 app.MapRunsApi();
+app.MapWebhooksApi().MapSchedulesApi();
 app.MapStaticAssets().AllowAnonymous();
 app.MapRazorComponents<Workflows.Web.App>().AddInteractiveServerRenderMode();
 app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()], DisplayStorageConnectionString = false, AppPath = "/" })

@@ -10,7 +10,7 @@ namespace Workflows.Server.Tests;
 
 // Any public type of the server assembly names its entry point; "Program" is ambiguous with the sandbox's.
 /// <summary>The real server in memory: SQLite (or PostgreSQL when WORKFLOWS_TEST_POSTGRES is set), the repo's workflows, tokens per role.</summary>
-public sealed class ServerFactory : WebApplicationFactory<Workflows.Server.Hosting.StartupBanner>
+public class ServerFactory : WebApplicationFactory<Workflows.Server.Hosting.StartupBanner>
 {
     public const string ViewerToken = "wft_test_viewer_0123456789abcdef";
     public const string OperatorToken = "wft_test_operator_0123456789abcdef";
@@ -48,6 +48,15 @@ public sealed class ServerFactory : WebApplicationFactory<Workflows.Server.Hosti
 
     public string? Database { get; private set; }
 
+    /// <summary>Gets the definitions folder; the default holds the small test workflows written above.</summary>
+    protected virtual string WorkflowsDirectory => Path.Combine(folder, "workflows");
+
+    /// <summary>Gets whether the built-in OpenStack sandbox runs.</summary>
+    protected virtual bool SandboxEnabled => false;
+
+    /// <summary>Gets whether to use PostgreSQL (when WORKFLOWS_TEST_POSTGRES is set) rather than SQLite.</summary>
+    protected virtual bool UsePostgres => true;
+
     public HttpClient ClientWith(string? token)
     {
         var c = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
@@ -62,7 +71,7 @@ public sealed class ServerFactory : WebApplicationFactory<Workflows.Server.Hosti
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         string? cs = null;
-        if (Environment.GetEnvironmentVariable("WORKFLOWS_TEST_POSTGRES") is { Length: > 0 } admin)
+        if (UsePostgres && Environment.GetEnvironmentVariable("WORKFLOWS_TEST_POSTGRES") is { Length: > 0 } admin)
         {
             var name = $"wf_srv_{Guid.NewGuid():N}"[..22];
             using var c = new NpgsqlConnection(admin);
@@ -74,11 +83,13 @@ public sealed class ServerFactory : WebApplicationFactory<Workflows.Server.Hosti
         }
 
         builder.UseSetting("Workflows:DataDirectory", Path.Combine(folder, "data"));
-        builder.UseSetting("Workflows:WorkflowsDirectory", Path.Combine(folder, "workflows"));
+        builder.UseSetting("Workflows:WorkflowsDirectory", WorkflowsDirectory);
         builder.UseSetting("Workflows:ConnectionString", cs);
         builder.UseSetting("Workflows:SchedulePollingInterval", "00:00:00.200");
         builder.UseSetting("Workflows:QueuePollInterval", cs is null ? "00:00:00.100" : "00:00:05");
-        builder.UseSetting("Sandbox:Enabled", "false");
+        builder.UseSetting("Sandbox:Enabled", SandboxEnabled ? "true" : "false");
+        builder.UseSetting("Sandbox:Options:ServerBuildDelay", "00:00:01");
+        builder.UseSetting("Sandbox:Options:ClusterCreateDelay", "00:00:02");
         builder.UseSetting("Auth:BootstrapAdmin", "false");
         builder.UseSetting("Auth:Users:0:Name", "admin");
         builder.UseSetting("Auth:Users:0:PasswordHash", AccountStore.HashPassword(AdminPassword));

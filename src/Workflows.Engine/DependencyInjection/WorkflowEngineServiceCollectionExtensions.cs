@@ -34,6 +34,8 @@ public static class WorkflowEngineServiceCollectionExtensions
 
         builder.Validate(o => o.Workers is > 0 and <= 1000, "Workflows:Workers must be between 1 and 1000.")
             .Validate(o => o.LeaseDuration > o.HeartbeatInterval * 2, "Workflows:LeaseDuration must be more than twice Workflows:HeartbeatInterval.")
+            .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.SweepInterval > TimeSpan.Zero && o.LogFlushInterval > TimeSpan.Zero && o.SchedulePollingInterval > TimeSpan.Zero, "Workflows:HeartbeatInterval, SweepInterval, LogFlushInterval and SchedulePollingInterval must be positive durations (e.g. 00:00:05).")
+            .Validate(o => o.MaxExecution > TimeSpan.Zero && o.InlineSteps >= 1, "Workflows:MaxExecution must be positive and Workflows:InlineSteps at least 1.")
             .Validate(o => o.SecretKey is null || IsKey(o.SecretKey), "Workflows:SecretKey must be the base64 of 32 bytes (e.g. `openssl rand -base64 32`).")
             .ValidateOnStart();
 

@@ -208,9 +208,8 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
         if (row.StartedAt is null)
         {
             row.StartedAt = now;
-            tx.Run.StartCounter++;
-            row.StartOrder = tx.Run.StartCounter;
-            tx.RunDirty = true;
+            // Derived from the loaded steps, so starting a step does not rewrite the run row.
+            row.StartOrder = tx.Steps.Max(s => s.StartOrder ?? 0) + 1;
         }
 
         row.Attempt++;

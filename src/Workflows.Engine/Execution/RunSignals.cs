@@ -18,6 +18,10 @@ public sealed class RunSignals : IRunNotifications
         return new Unregister(() =>
         {
             set.TryRemove(cts, out _);
+            if (set.IsEmpty)
+            {
+                running.TryRemove(KeyValuePair.Create(runId, set));
+            }
         });
     }
 

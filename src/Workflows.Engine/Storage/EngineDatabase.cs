@@ -34,7 +34,9 @@ public sealed class EngineDatabase
         else
         {
             ConnectionString = connectionString;
-            DataSource = NpgsqlDataSource.Create(connectionString);
+            // The engine never changes session state, so the DISCARD ALL on every pooled open is a wasted
+            // server transaction (about one commit per step, measured by the benchmark).
+            DataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString);
         }
     }
 

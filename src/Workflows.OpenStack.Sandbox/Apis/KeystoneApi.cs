@@ -37,6 +37,16 @@ internal static class KeystoneApi
                 return state.Tokens.Remove(c.Request.Headers["X-Subject-Token"].ToString()) ? NoContent() : Keystone(404, "Not Found", "Could not find token.");
             }
         });
+        app.MapDelete("/identity/v3/users/{userId}/application_credentials/{credentialId}", (string userId, string credentialId) =>
+        {
+            lock (state.Gate)
+            {
+                // As Keystone: 204, then 404 "Could not find Application Credential: {id}."
+                return state.ApplicationCredentials.RemoveAll(a => a.Id == credentialId && a.UserId == userId) > 0
+                    ? NoContent()
+                    : Keystone(404, "Not Found", $"Could not find Application Credential: {credentialId}.");
+            }
+        });
         app.MapPost("/identity/v3/users/{userId}/application_credentials", async (HttpContext c, string userId) =>
         {
             var body = await ReadObjectAsync(c.Request);
@@ -108,9 +118,14 @@ internal static class KeystoneApi
             {
                 method = "application_credential";
                 var ac = identity["application_credential"] as JsonObject;
-                var cred = ac is null ? null : state.ApplicationCredentials.Find(a =>
-                    (Str(ac, "id") is { } id ? a.Id == id : a.Name == Str(ac, "name"))
-                    && a.Secret == Str(ac, "secret"));
+                var known = ac is null ? null : state.ApplicationCredentials.Find(a => Str(ac, "id") is { } id ? a.Id == id : a.Name == Str(ac, "name"));
+                if (known is null && ac is not null && Str(ac, "id") is { } unknownId)
+                {
+                    // Keystone answers an unknown (e.g. deleted) credential id with 404, not 401.
+                    return Keystone(404, "Not Found", $"Could not find Application Credential: {unknownId}.");
+                }
+
+                var cred = known is not null && known.Secret == Str(ac!, "secret") ? known : null;
                 if (cred is null)
                 {
                     return Unauthorized();

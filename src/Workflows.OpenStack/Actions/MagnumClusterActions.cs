@@ -93,7 +93,18 @@ public sealed class MagnumClusterCreateAction(IOpenStackClientFactory clients, I
             Cluster? cluster;
             if (context.GetState<ClusterState>() is { ClusterId: { } id })
             {
-                cluster = await magnum.TryGetClusterAsync(id, ct);
+                try
+                {
+                    cluster = await magnum.TryGetClusterAsync(id, ct);
+                }
+                catch (OpenStackException ex) when (ex.StatusCode == System.Net.HttpStatusCode.BadRequest)
+                {
+                    // Magnum 15 (Zed) briefly answers GET with 400 "Invalid input for field/attribute
+                    // master_count. Value: '0'" while the cluster's node groups are being written: poll again.
+                    context.Log.WriteLine($"Cluster {id}: Magnum answered {ex.ApiMessage}; polling again.");
+                    return StepResult.Pending(ActionSupport.PollDelay(options.Value, context.PollCount + 1), "CREATE_IN_PROGRESS", new ClusterState(id));
+                }
+
                 if (cluster is null)
                 {
                     return StepResult.Failed("magnum.cluster_gone", $"Cluster {id} disappeared while it was being created.", retryable: true);

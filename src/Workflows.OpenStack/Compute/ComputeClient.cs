@@ -25,13 +25,24 @@ public sealed class ComputeClient(HttpClient http, TokenProvider tokens, CloudDe
     public async Task<IReadOnlyList<Flavor>> ListFlavorsAsync(CancellationToken cancellationToken = default) =>
         (await SendAsync<FlavorsEnvelope>(HttpMethod.Get, "flavors/detail", null, cancellationToken)).Flavors;
 
-    /// <summary>Finds a flavor by id or name.</summary>
-    /// <exception cref="OpenStackNotFoundException">No flavor has that id or name.</exception>
+    /// <summary>Finds a flavor by id, else by name (as openstacksdk's find_flavor does).</summary>
+    /// <exception cref="OpenStackNotFoundException">No flavor has that id or name; carries Nova's own 404 message.</exception>
     public async Task<Flavor> FindFlavorAsync(string nameOrId, CancellationToken cancellationToken = default)
     {
+        // Nova answers GET flavors/{id} with 404 "Flavor X could not be found." for names too, so the
+        // error of a truly unknown flavor is the cloud's own, with its request id.
+        OpenStackNotFoundException notFound;
+        try
+        {
+            return await GetFlavorAsync(nameOrId, cancellationToken);
+        }
+        catch (OpenStackNotFoundException ex)
+        {
+            notFound = ex;
+        }
+
         var flavors = await ListFlavorsAsync(cancellationToken);
-        return flavors.FirstOrDefault(f => f.Id == nameOrId) ?? flavors.FirstOrDefault(f => f.Name == nameOrId)
-            ?? throw new OpenStackNotFoundException("compute", "GET", "flavors/detail", $"No flavor named or with id '{nameOrId}'.", null, null);
+        return flavors.FirstOrDefault(f => f.Name == nameOrId) ?? throw notFound;
     }
 
     /// <summary>Creates a server; Nova answers 202 and builds it asynchronously.</summary>

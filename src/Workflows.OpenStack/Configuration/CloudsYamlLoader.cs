@@ -15,18 +15,25 @@ public sealed class CloudsYamlLoader
     private readonly string currentDirectory;
     private readonly string homeDirectory;
 
+    private readonly string? systemDirectory;
+
     /// <summary>Creates a loader over the process environment.</summary>
     public CloudsYamlLoader()
-        : this(Environment.GetEnvironmentVariable, Directory.GetCurrentDirectory(), Environment.GetFolderPath(Environment.SpecialFolder.UserProfile))
+        : this(Environment.GetEnvironmentVariable, Directory.GetCurrentDirectory(), Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), "/etc/openstack")
     {
     }
 
-    /// <summary>Creates a loader over the given environment (for tests).</summary>
-    public CloudsYamlLoader(Func<string, string?> getEnvironment, string currentDirectory, string homeDirectory)
+    /// <summary>
+    /// Creates a loader over the given environment (for tests). <paramref name="systemDirectory"/> is the
+    /// last folder searched; null (the default here) searches none, so a machine's /etc/openstack
+    /// (e.g. a test cloud's clouds.yaml) cannot leak into tests.
+    /// </summary>
+    public CloudsYamlLoader(Func<string, string?> getEnvironment, string currentDirectory, string homeDirectory, string? systemDirectory = null)
     {
         this.getEnvironment = getEnvironment;
         this.currentDirectory = currentDirectory;
         this.homeDirectory = homeDirectory;
+        this.systemDirectory = systemDirectory;
     }
 
     /// <summary>Gets the name in OS_CLOUD, if set.</summary>
@@ -39,9 +46,9 @@ public sealed class CloudsYamlLoader
         {
             currentDirectory,
             Path.Combine(getEnvironment("XDG_CONFIG_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(homeDirectory, ".config"), "openstack"),
-            "/etc/openstack",
+            systemDirectory,
         };
-        return [.. folders.SelectMany(f => new[] { Path.Combine(f, baseName + ".yaml"), Path.Combine(f, baseName + ".yml") })];
+        return [.. folders.OfType<string>().SelectMany(f => new[] { Path.Combine(f, baseName + ".yaml"), Path.Combine(f, baseName + ".yml") })];
     }
 
     /// <summary>Loads every cloud: clouds.yaml (explicit path or search path) merged with secure.yaml, then OS_* variables.</summary>
@@ -50,7 +57,7 @@ public sealed class CloudsYamlLoader
     {
         var clouds = new List<CloudDefinition>();
         var file = explicitFile
-            ?? (getEnvironment("OS_CLIENT_CONFIG_FILE") is { Length: > 0 } env ? env : null)
+            ?? (useSearchPath && getEnvironment("OS_CLIENT_CONFIG_FILE") is { Length: > 0 } env ? env : null)
             ?? (useSearchPath ? SearchPath("clouds").FirstOrDefault(File.Exists) : null);
         if (file is not null && File.Exists(file))
         {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Workflows.Abstractions.Actions;
 using Workflows.OpenStack.Configuration;
@@ -69,7 +68,7 @@ public abstract class OpenStackServiceClient
         request.Headers.Accept.ParseAdd("application/json");
         if (body is not null)
         {
-            request.Content = JsonContent.Create(body, body.GetType(), options: OpenStackJson.Options);
+            request.Content = OpenStackRequest.Json(body);
         }
 
         request.Options.Set(OpenStackRequest.Cloud, Cloud.Name);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Workflows.OpenStack.Configuration;
@@ -19,7 +18,7 @@ public sealed class IdentityClient(HttpClient http)
     public async Task<Token> AuthenticateAsync(CloudDefinition cloud, CancellationToken cancellationToken = default)
     {
         var url = new Uri(AuthBase(cloud.AuthUrl) + "/auth/tokens");
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(Body(cloud)) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = OpenStackRequest.Json(Body(cloud)) };
         request.Options.Set(OpenStackRequest.Cloud, cloud.Name);
         request.Options.Set(OpenStackRequest.Service, "identity");
         using var response = await http.SendAsync(request, cancellationToken);

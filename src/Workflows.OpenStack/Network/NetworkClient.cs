@@ -21,27 +21,27 @@ public sealed class NetworkClient(HttpClient http, TokenProvider tokens, CloudDe
         (await SendAsync<NetworkEnvelope>(HttpMethod.Get, $"v2.0/networks/{Segment(id)}", null, cancellationToken)).Network;
 
     /// <summary>Finds a network by id, else by exact name.</summary>
-    /// <exception cref="OpenStackNotFoundException">No network has that id or name.</exception>
+    /// <exception cref="OpenStackNotFoundException">No network has that id or name; carries Neutron's own 404 message.</exception>
     /// <exception cref="OpenStackConflictException">Several networks have that name.</exception>
     public async Task<Responses.Network> FindNetworkAsync(string nameOrId, CancellationToken cancellationToken = default)
     {
-        if (Guid.TryParse(nameOrId, out _))
+        // Neutron answers GET networks/{id} with 404 NetworkNotFound "Network X could not be found."
+        // for any string, so the error of a truly unknown network is the cloud's own.
+        OpenStackNotFoundException notFound;
+        try
         {
-            try
-            {
-                return await GetNetworkAsync(nameOrId, cancellationToken);
-            }
-            catch (OpenStackNotFoundException)
-            {
-                // fall through to the search by name
-            }
+            return await GetNetworkAsync(nameOrId, cancellationToken);
+        }
+        catch (OpenStackNotFoundException ex)
+        {
+            notFound = ex;
         }
 
         var matches = await ListNetworksAsync(nameOrId, null, cancellationToken);
         return matches.Count switch
         {
             1 => matches[0],
-            0 => throw new OpenStackNotFoundException("network", "GET", "/v2.0/networks", $"No network named or with id '{nameOrId}'.", "NetworkNotFound", null),
+            0 => throw notFound,
             _ => throw new OpenStackConflictException("network", "GET", "/v2.0/networks", $"{matches.Count} networks are named '{nameOrId}'; use an id.", null, null),
         };
     }

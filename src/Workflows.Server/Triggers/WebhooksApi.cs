@@ -1,0 +1,163 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Workflows.Server.Auth;
+using Workflows.Server.Triggers;
+
+namespace Workflows.Server.Apis;
+
+/// <summary>Webhooks: the signed receiver <c>POST /hooks/{name}</c> and the operator API under <c>/api/webhooks</c>.</summary>
+public static class WebhooksApi
+{
+    /// <summary>Maps <c>/hooks/{name}</c> (anonymous: authenticated by signature) and <c>/api/webhooks</c>.</summary>
+    public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/hooks/{name}", ReceiveAsync).AllowAnonymous().WithTags("Webhooks").WithName("ReceiveWebhook")
+            .WithSummary("Receives a signed delivery (X-Hub-Signature-256, X-Gitlab-Token, or X-Signature + X-Timestamp) and starts the hook's workflow.")
+            .Produces<WebhookResponse>(202).Produces<WebhookResponse>(200).Produces<WebhookResponse>(401).Produces<WebhookResponse>(404)
+            .Produces<WebhookResponse>(413).Produces<WebhookResponse>(422).Produces<WebhookResponse>(429);
+
+        var api = app.MapGroup("/api/webhooks").WithTags("Webhooks").RequireAuthorization(Roles.CanOperate);
+        api.MapGet("/", List).WithName("ListWebhooks").WithSummary("Lists hooks from configuration and definitions; secrets are never shown.");
+        api.MapGet("/{name}/deliveries", ListDeliveriesAsync).WithName("ListWebhookDeliveries").WithSummary("Lists a hook's deliveries, newest first, with status, masked headers and the run they started.");
+        api.MapGet("/{name}/deliveries/{id}", GetDeliveryAsync).WithName("GetWebhookDelivery").WithSummary("Gets a delivery with its body.");
+        api.MapPost("/{name}/deliveries/{id}/redeliver", RedeliverAsync).WithName("RedeliverWebhook")
+            .WithSummary("Replays a stored, authenticated delivery (bypassing replay protection); recorded as a new delivery.");
+        if (app.ServiceProvider.GetService<TriggerEndpoints>() is { } marker)
+        {
+            marker.WebhooksMapped = true;
+        }
+
+        return app;
+    }
+
+    /// <summary>Reads the request headers into a case-insensitive dictionary.</summary>
+    internal static Dictionary<string, string> Headers(HttpRequest request) =>
+        request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+
+    private static async Task<IResult> ReceiveAsync(string name, HttpContext http, WebhookRegistry registry, WebhookReceiver receiver, IOptionsMonitor<WebhookOptions> options, CancellationToken ct)
+    {
+        var hook = registry.Find(name);
+        if (hook is null)
+        {
+            return TypedResults.Json(new WebhookResponse("not-found", null, $"no webhook named '{name}'"), statusCode: 404);
+        }
+
+        if (!registry.TryAcquire(hook, out var retryAfter))
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Json(new WebhookResponse("rate-limited", null, $"hook '{name}' allows {hook.PermitsPerMinute} deliveries per minute (burst {hook.Burst}); retry later"), statusCode: 429);
+        }
+
+        var headers = Headers(http.Request);
+        var max = options.CurrentValue.MaxBodyBytes;
+        var body = await ReadLimitedAsync(http.Request, max, ct);
+        if (body is null)
+        {
+            var size = http.Request.ContentLength ?? max + 1L;
+            var refused = await receiver.RefuseAsync(hook, headers, 413, "too-large", $"the body is larger than {max} bytes", size, ct);
+            return TypedResults.Json(refused.Body, statusCode: refused.StatusCode);
+        }
+
+        var outcome = await receiver.ReceiveAsync(hook, body, headers, null, ct);
+        return Respond(http, outcome);
+    }
+
+    private static IResult Respond(HttpContext http, DeliveryOutcome outcome)
+    {
+        if (outcome.Location is { } location)
+        {
+            http.Response.Headers.Location = location;
+        }
+
+        return TypedResults.Json(outcome.Body, statusCode: outcome.StatusCode);
+    }
+
+    private static async Task<byte[]?> ReadLimitedAsync(HttpRequest request, int max, CancellationToken ct)
+    {
+        if (request.ContentLength > max)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int n;
+        while ((n = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + n > max)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, n);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static Ok<IReadOnlyList<HookView>> List(WebhookRegistry registry) =>
+        TypedResults.Ok<IReadOnlyList<HookView>>(registry.List().Select(HookView.From).ToList());
+
+    private static async Task<Results<Ok<IReadOnlyList<DeliveryRecord>>, NotFound<ProblemDetails>>> ListDeliveriesAsync(string name, int? max, WebhookRegistry registry, TriggerStore store, CancellationToken ct)
+    {
+        var list = await store.ListDeliveriesAsync(name, Math.Clamp(max ?? 100, 1, 1000), ct);
+        if (list.Count == 0 && registry.Find(name) is null)
+        {
+            return TypedResults.NotFound(Problems.NotFound($"No webhook named '{name}'."));
+        }
+
+        return TypedResults.Ok(list);
+    }
+
+    private static async Task<Results<Ok<DeliveryDetail>, NotFound<ProblemDetails>>> GetDeliveryAsync(string name, string id, TriggerStore store, CancellationToken ct)
+    {
+        if (await store.GetDeliveryAsync(id, ct) is not { } d || d.Delivery.Hook != name)
+        {
+            return TypedResults.NotFound(Problems.NotFound($"Webhook '{name}' has no delivery {id}."));
+        }
+
+        return TypedResults.Ok(new DeliveryDetail(d.Delivery, d.Body is null ? null : Encoding.UTF8.GetString(d.Body)));
+    }
+
+    private static async Task<IResult> RedeliverAsync(string name, string id, HttpContext http, WebhookRegistry registry, WebhookReceiver receiver, CancellationToken ct)
+    {
+        if (registry.Find(name) is not { } hook)
+        {
+            return TypedResults.NotFound(Problems.NotFound($"No webhook named '{name}'."));
+        }
+
+        return await receiver.RedeliverAsync(hook, id, http.User.Actor(), ct) switch
+        {
+            null => TypedResults.NotFound(Problems.NotFound($"Webhook '{name}' has no delivery {id}.")),
+            { StatusCode: 409 } conflict => TypedResults.Problem(statusCode: 409, title: "Cannot redeliver", detail: conflict.Body.Message),
+            var outcome => Respond(http, outcome),
+        };
+    }
+}
+
+/// <summary>A hook as listed by the API: the secret is never shown.</summary>
+/// <param name="Name">The name.</param>
+/// <param name="Url">The path senders post to.</param>
+/// <param name="Workflow">The workflow it starts.</param>
+/// <param name="Provider">github, gitlab, generic or auto.</param>
+/// <param name="Source">configuration or the definition file.</param>
+/// <param name="SecretConfigured">Whether a secret is configured (without one, every delivery is rejected).</param>
+/// <param name="Secret">Always <c>***</c> or null.</param>
+/// <param name="Filter">The filter.</param>
+/// <param name="Inputs">The input mapping.</param>
+/// <param name="PermitsPerMinute">The sustained rate.</param>
+/// <param name="Burst">The burst.</param>
+public sealed record HookView(string Name, string Url, string Workflow, string Provider, string Source, bool SecretConfigured, string? Secret, string? Filter, JsonObject Inputs, int PermitsPerMinute, int Burst)
+{
+    /// <summary>Builds the view of a hook.</summary>
+    public static HookView From(HookInfo h) =>
+        new(h.Name, $"/hooks/{h.Name}", h.Workflow, h.Provider, h.Source, h.Secret is not null, h.Secret is null ? null : "***", h.Filter, (JsonObject)h.Inputs.DeepClone(), h.PermitsPerMinute, h.Burst);
+}
+
+/// <summary>A delivery with its body.</summary>
+/// <param name="Delivery">The delivery.</param>
+/// <param name="Body">The body as text, or null when it was not stored (rejected deliveries).</param>
+public sealed record DeliveryDetail(DeliveryRecord Delivery, string? Body);

@@ -1,0 +1,292 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.PostgreSql;
+using Hangfire.States;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Workflows.Benchmarks.Infrastructure;
+using Workflows.Engine;
+
+namespace Workflows.Benchmarks.Bare;
+
+/// <summary>Records when bare Hangfire jobs ran (in-process, Stopwatch ticks).</summary>
+public sealed class JobRecorder
+{
+    private readonly ConcurrentDictionary<(int Chain, int Index), (long Start, long End)> links = new();
+    private long first = long.MaxValue;
+    private long last;
+    private int done;
+
+    public int Done => Volatile.Read(ref done);
+
+    public TimeSpan Window => Stopwatch.GetElapsedTime(Interlocked.Read(ref first), Interlocked.Read(ref last));
+
+    public void Record(int chain, int index, long start)
+    {
+        var end = Stopwatch.GetTimestamp();
+        if (chain >= 0)
+        {
+            links[(chain, index)] = (start, end);
+        }
+
+        Min(ref first, start);
+        Max(ref last, end);
+        Interlocked.Increment(ref done);
+    }
+
+    public bool Finished(int chain, int length) => links.ContainsKey((chain, length - 1));
+
+    /// <summary>Gets the gaps from the end of each job to the start of its continuation.</summary>
+    public IEnumerable<double> Gaps(IEnumerable<int> chains, int length)
+    {
+        foreach (var c in chains)
+        {
+            for (var i = 1; i < length; i++)
+            {
+                yield return Stopwatch.GetElapsedTime(links[(c, i - 1)].End, links[(c, i)].Start).TotalMilliseconds;
+            }
+        }
+    }
+
+    public void Reset()
+    {
+        links.Clear();
+        Interlocked.Exchange(ref first, long.MaxValue);
+        Interlocked.Exchange(ref last, 0);
+        Interlocked.Exchange(ref done, 0);
+    }
+
+    private static void Min(ref long target, long value)
+    {
+        for (var seen = Interlocked.Read(ref target); value < seen; seen = Interlocked.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
+    }
+
+    private static void Max(ref long target, long value)
+    {
+        for (var seen = Interlocked.Read(ref target); value > seen; seen = Interlocked.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
+    }
+}
+
+/// <summary>The bare Hangfire jobs: no work at all, only the recording.</summary>
+public sealed class BenchJobs(JobRecorder recorder)
+{
+    public void Noop() => recorder.Record(-1, 0, Stopwatch.GetTimestamp());
+
+    public void Link(int chain, int index) => recorder.Record(chain, index, Stopwatch.GetTimestamp());
+}
+
+/// <summary>
+/// Bare Hangfire on PostgreSQL, configured exactly as the engine configures it
+/// (WorkflowEngineServiceCollectionExtensions): same storage options, same server options.
+/// </summary>
+internal sealed class BareHangfire(BenchSettings settings, CommandCounter commands)
+{
+    private const string Queue = "workflows";
+    private readonly JobRecorder recorder = new();
+
+    /// <summary>Enqueues N no-op jobs with no server running, then drains them with 8 workers.</summary>
+    public async Task<DrainResult> DrainAsync(CancellationToken ct)
+    {
+        var db = await BenchDatabase.CreateAsync(settings.AdminConnectionString, "hfdrain", ct);
+        try
+        {
+            recorder.Reset();
+            using var producer = Build(db.ConnectionString, server: false);
+            await producer.StartAsync(ct);
+            var client = producer.Services.GetRequiredService<IBackgroundJobClient>();
+            const int warm = 8; // installs the schema and warms the code paths outside the counted window
+            for (var i = 0; i < warm; i++)
+            {
+                Enqueue(client);
+            }
+
+            var c0 = await db.QuiesceAsync(ct);
+            var k0 = commands.Snapshot(db.Name);
+            var watch = Stopwatch.StartNew();
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, settings.Workers).Select(_ => Task.Run(
+                () =>
+                {
+                    while (Interlocked.Increment(ref next) < settings.HangfireJobs)
+                    {
+                        Enqueue(client);
+                    }
+                },
+                ct)));
+            var createTime = watch.Elapsed;
+            var c1 = await db.QuiesceAsync(ct);
+            var k1 = commands.Snapshot(db.Name);
+
+            var total = settings.HangfireJobs + warm;
+            using (var worker = Build(db.ConnectionString, server: true))
+            {
+                await worker.StartAsync(ct);
+                await WaitAsync(() => recorder.Done >= total, $"{total} bare jobs", ct);
+                await worker.StopAsync(ct);
+            }
+
+            await producer.StopAsync(ct);
+            var c2 = await db.QuiesceAsync(ct);
+            var k2 = commands.Snapshot(db.Name);
+            return new DrainResult("bare Hangfire no-op jobs", settings.HangfireJobs, settings.HangfireJobs, total, createTime, recorder.Window, c1 - c0, c2 - c1, k1 - k0, k2 - k1);
+        }
+        finally
+        {
+            await DropAsync(db);
+        }
+    }
+
+    /// <summary>Chains of 10 jobs (ContinueJobWith): alone, one after the other, then many at once.</summary>
+    public async Task ChainsAsync(BenchResults results, CancellationToken ct)
+    {
+        const int length = 10;
+        var db = await BenchDatabase.CreateAsync(settings.AdminConnectionString, "hfchain", ct);
+        try
+        {
+            recorder.Reset();
+            using var host = Build(db.ConnectionString, server: true);
+            await host.StartAsync(ct);
+            var client = host.Services.GetRequiredService<IBackgroundJobClient>();
+
+            // Warm-up chain (JIT, connections), not measured.
+            await RunChainsAsync(client, [1_000_000], length, ct);
+
+            var alone = Enumerable.Range(0, settings.SequentialChains).ToList();
+            foreach (var c in alone)
+            {
+                await RunChainsAsync(client, [c], length, ct);
+            }
+
+            results.HangfireChainsAlone = Latency.Of(recorder.Gaps(alone, length));
+
+            var loaded = Enumerable.Range(1000, settings.ConcurrentChains).ToList();
+            var watch = Stopwatch.StartNew();
+            await RunChainsAsync(client, loaded, length, ct);
+            results.HangfireChainsLoadedWindow = watch.Elapsed;
+            results.HangfireChainsLoadedCount = loaded.Count;
+            results.HangfireChainsLoaded = Latency.Of(recorder.Gaps(loaded, length));
+            await host.StopAsync(ct);
+        }
+        finally
+        {
+            await DropAsync(db);
+        }
+    }
+
+    /// <summary>A Hangfire server with nothing to do: statements over the idle window.</summary>
+    public async Task<IdleResult> IdleAsync(CancellationToken ct)
+    {
+        var db = await BenchDatabase.CreateAsync(settings.AdminConnectionString, "hfidle", ct);
+        try
+        {
+            return await Idle.MeasureAsync(db, commands, settings.IdleWindow, () => Build(db.ConnectionString, server: true), _ => [], ct);
+        }
+        finally
+        {
+            await DropAsync(db);
+        }
+    }
+
+    private static void Enqueue(IBackgroundJobClient client) =>
+        client.Create(Job.FromExpression<BenchJobs>(j => j.Noop(), Queue), new EnqueuedState(Queue));
+
+    private async Task RunChainsAsync(IBackgroundJobClient client, IReadOnlyList<int> chains, int length, CancellationToken ct)
+    {
+        // Build every chain first (its head parked as scheduled), then release the heads together,
+        // so that building does not overlap running.
+        var heads = new List<string>();
+        foreach (var c in chains)
+        {
+            var parent = client.Create(Job.FromExpression<BenchJobs>(j => j.Link(c, 0), Queue), new ScheduledState(TimeSpan.FromHours(1)));
+            heads.Add(parent);
+            for (var i = 1; i < length; i++)
+            {
+                var index = i;
+                parent = client.Create(
+                    Job.FromExpression<BenchJobs>(j => j.Link(c, index), Queue),
+                    new AwaitingState(parent, new EnqueuedState(Queue), JobContinuationOptions.OnlyOnSucceededState));
+            }
+        }
+
+        foreach (var h in heads)
+        {
+            client.ChangeState(h, new EnqueuedState(Queue), ScheduledState.StateName);
+        }
+
+        await WaitAsync(() => chains.All(c => recorder.Finished(c, length)), $"{chains.Count} chain(s)", ct);
+    }
+
+    private async Task WaitAsync(Func<bool> done, string what, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!done())
+        {
+            if (watch.Elapsed > settings.Timeout)
+            {
+                throw new TimeoutException($"{what} did not finish within {settings.Timeout}.");
+            }
+
+            await Task.Delay(5, ct);
+        }
+    }
+
+    private async Task DropAsync(BenchDatabase db)
+    {
+        if (!settings.KeepDatabases)
+        {
+            await db.DropAsync();
+        }
+    }
+
+    private IHost Build(string connectionString, bool server)
+    {
+        var defaults = new EngineOptions();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(recorder);
+        builder.Services.AddHangfire(config => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UsePostgreSqlStorage(
+                b => b.UseNpgsqlConnection(connectionString),
+                new PostgreSqlStorageOptions
+                {
+                    SchemaName = "hangfire",
+                    PrepareSchemaIfNecessary = true,
+                    UseSlidingInvisibilityTimeout = true,
+                    InvisibilityTimeout = defaults.InvisibilityTimeout,
+                    EnableLongPolling = true,
+                    QueuePollInterval = defaults.QueuePollInterval ?? TimeSpan.FromSeconds(15),
+                    DistributedLockTimeout = TimeSpan.FromMinutes(1),
+                }));
+        if (server)
+        {
+            builder.Services.AddHangfireServer(o =>
+            {
+                o.WorkerCount = settings.Workers;
+                o.Queues = [Queue, "default"];
+                o.SchedulePollingInterval = defaults.SchedulePollingInterval;
+                o.ServerName = $"bench:{Environment.ProcessId}:{Guid.NewGuid():N}";
+            });
+        }
+
+        return builder.Build();
+    }
+}

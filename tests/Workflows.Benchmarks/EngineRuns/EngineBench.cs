@@ -1,0 +1,287 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Runs;
+using Workflows.Benchmarks.Infrastructure;
+using Workflows.Engine.Storage;
+
+namespace Workflows.Benchmarks.EngineRuns;
+
+/// <summary>
+/// The engine hosted as in production (AddWorkflowEngine on Hangfire + PostgreSQL, default options
+/// but 8 workers), running workflows of <c>bench.noop</c> steps.
+/// </summary>
+internal sealed class EngineBench(BenchSettings settings, CommandCounter commands) : IDisposable
+{
+    private static readonly string[] TenSteps = [.. Enumerable.Range(1, 10).Select(i => $"s{i}")];
+    private readonly string folder = Directory.CreateTempSubdirectory("wf-bench-").FullName;
+    private readonly string secretKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    public static IReadOnlyDictionary<string, string[]> Workflows { get; } = new Dictionary<string, string[]>
+    {
+        ["bench-1"] = ["s1"],
+        ["bench-10"] = TenSteps,
+    };
+
+    /// <summary>Starts the runs with no worker running (a host with RunWorkers=false), then drains them with 8 workers.</summary>
+    public async Task<DrainResult> DrainAsync(string workflow, int runs, CancellationToken ct)
+    {
+        var stepIds = Workflows[workflow];
+        var db = await BenchDatabase.CreateAsync(settings.AdminConnectionString, workflow.Replace('-', '_'), ct);
+        var recorder = new StepRecorder();
+        NpgsqlDataSource? producerSource = null;
+        try
+        {
+            using var producer = Build(db.ConnectionString, runWorkers: false, recorder);
+            await producer.StartAsync(ct);
+            producerSource = producer.Services.GetRequiredService<EngineDatabase>().DataSource;
+            var runCommands = producer.Services.GetRequiredService<IRunCommands>();
+            var ids = new ConcurrentBag<Guid>();
+            const int warm = 8; // installs Hangfire's schema and warms the code paths outside the counted window
+            for (var i = 0; i < warm; i++)
+            {
+                ids.Add((await StartAsync(runCommands, workflow, ct)).Id);
+            }
+
+            var c0 = await db.QuiesceAsync(ct, producerSource);
+            var k0 = commands.Snapshot(db.Name);
+            var watch = Stopwatch.StartNew();
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, settings.Workers).Select(_ => Task.Run(
+                async () =>
+                {
+                    while (Interlocked.Increment(ref next) < runs)
+                    {
+                        ids.Add((await StartAsync(runCommands, workflow, ct)).Id);
+                    }
+                },
+                ct)));
+            var createTime = watch.Elapsed;
+            var c1 = await db.QuiesceAsync(ct, producerSource);
+            var k1 = commands.Snapshot(db.Name);
+
+            await ProcessAsync(db, recorder, stepIds, ids.ToList(), producerSource, ct);
+            var c2 = await db.QuiesceAsync(ct, producerSource);
+            var k2 = commands.Snapshot(db.Name);
+
+            // Read back through the engine's own read model, after the counted window.
+            var queries = producer.Services.GetRequiredService<IRunQueries>();
+            var details = await ReadAllAsync(queries, ids, ct);
+            var window = Window(details);
+            var result = new DrainResult($"engine {workflow}", runs, runs * stepIds.Length, details.Count * stepIds.Length, createTime, window, c1 - c0, c2 - c1, k1 - k0, k2 - k1)
+            {
+                StoredGaps = stepIds.Length > 1 ? Latency.Of(StoredGaps(details)) : null,
+                ActionGaps = stepIds.Length > 1 ? Latency.Of(recorder.Gaps(ids, stepIds)) : null,
+            };
+            await producer.StopAsync(ct);
+            return result;
+        }
+        finally
+        {
+            if (producerSource is not null)
+            {
+                await producerSource.DisposeAsync();
+            }
+
+            await DropAsync(db);
+        }
+    }
+
+    /// <summary>10-step runs one at a time on an otherwise idle engine.</summary>
+    public async Task<(Latency Stored, Latency Actions)> AloneAsync(CancellationToken ct)
+    {
+        var db = await BenchDatabase.CreateAsync(settings.AdminConnectionString, "enalone", ct);
+        var recorder = new StepRecorder();
+        NpgsqlDataSource? source = null;
+        try
+        {
+            using var host = Build(db.ConnectionString, runWorkers: true, recorder);
+            var done = new ConcurrentDictionary<Guid, byte>();
+            using var subscription = host.Services.GetRequiredService<IRunNotifications>().Subscribe(null, n =>
+            {
+                if (recorder.ExecutionsOf(n.RunId) >= TenSteps.Length)
+                {
+                    done.TryAdd(n.RunId, 0);
+                }
+            });
+            await host.StartAsync(ct);
+            source = host.Services.GetRequiredService<EngineDatabase>().DataSource;
+            var runCommands = host.Services.GetRequiredService<IRunCommands>();
+            var ids = new List<Guid>();
+            for (var i = -2; i < settings.SequentialRuns; i++)
+            {
+                var id = (await StartAsync(runCommands, "bench-10", ct)).Id;
+                await WaitAsync(() => done.ContainsKey(id), $"run {id}", ct);
+                if (i >= 0)
+                {
+                    ids.Add(id); // the first two warm up
+                }
+            }
+
+            var details = await ReadAllAsync(host.Services.GetRequiredService<IRunQueries>(), ids, ct);
+            await host.StopAsync(ct);
+            return (Latency.Of(StoredGaps(details)), Latency.Of(recorder.Gaps(ids, TenSteps)));
+        }
+        finally
+        {
+            if (source is not null)
+            {
+                await source.DisposeAsync();
+            }
+
+            await DropAsync(db);
+        }
+    }
+
+    /// <summary>An engine host (8 workers, sweeper, Hangfire server) with no runs.</summary>
+    public async Task<IdleResult> IdleAsync(CancellationToken ct)
+    {
+        var db = await BenchDatabase.CreateAsync(settings.AdminConnectionString, "enidle", ct);
+        try
+        {
+            return await Idle.MeasureAsync(
+                db,
+                commands,
+                settings.IdleWindow,
+                () => Build(db.ConnectionString, runWorkers: true, new StepRecorder()),
+                h => h.Services.GetRequiredService<EngineDatabase>().DataSource is { } ds ? [ds] : [],
+                ct);
+        }
+        finally
+        {
+            await DropAsync(db);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder; the OS cleans it.
+        }
+    }
+
+    private static Task<RunSummary> StartAsync(IRunCommands runCommands, string workflow, CancellationToken ct) =>
+        runCommands.StartAsync(new StartRunRequest(workflow, new Dictionary<string, JsonNode?>(), new TriggerInfo(TriggerKind.Api, "bench")), ct);
+
+    private static async Task<List<RunDetail>> ReadAllAsync(IRunQueries queries, IEnumerable<Guid> ids, CancellationToken ct)
+    {
+        var details = new ConcurrentBag<RunDetail>();
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (id, token) =>
+        {
+            details.Add(await queries.GetAsync(id, token) ?? throw new InvalidOperationException($"Run {id} is missing."));
+        });
+        var bad = details.Where(d => d.Run.Status != RunStatus.Succeeded).ToList();
+        if (bad.Count > 0)
+        {
+            throw new InvalidOperationException($"{bad.Count} run(s) did not succeed, e.g. {bad[0].Run.Id}: {bad[0].Run.Status} {bad[0].Run.Error}");
+        }
+
+        return [.. details];
+    }
+
+    private static TimeSpan Window(IReadOnlyList<RunDetail> details)
+    {
+        var steps = details.SelectMany(d => d.Steps).ToList();
+        return steps.Max(s => s.FinishedAt!.Value) - steps.Min(s => s.StartedAt!.Value);
+    }
+
+    private static IEnumerable<double> StoredGaps(IEnumerable<RunDetail> details) =>
+        details.SelectMany(d => d.Steps.Zip(d.Steps.Skip(1), (prev, next) => (next.StartedAt!.Value - prev.FinishedAt!.Value).TotalMilliseconds));
+
+    private async Task ProcessAsync(BenchDatabase db, StepRecorder recorder, string[] stepIds, IReadOnlyList<Guid> ids, NpgsqlDataSource? producerSource, CancellationToken ct)
+    {
+        // Finished = the engine published a change of the run after its last action ran, i.e. after
+        // the transaction that recorded the last result committed; no polling of the database.
+        var done = new ConcurrentDictionary<Guid, byte>();
+        using var worker = Build(db.ConnectionString, runWorkers: true, recorder);
+        using var subscription = worker.Services.GetRequiredService<IRunNotifications>().Subscribe(null, n =>
+        {
+            if (recorder.ExecutionsOf(n.RunId) >= stepIds.Length)
+            {
+                done.TryAdd(n.RunId, 0);
+            }
+        });
+        await worker.StartAsync(ct);
+        await WaitAsync(() => done.Count >= ids.Count, $"{ids.Count} runs", ct);
+        var source = worker.Services.GetRequiredService<EngineDatabase>().DataSource;
+        await worker.StopAsync(ct);
+        await db.QuiesceAsync(ct, source, producerSource);
+        if (source is not null)
+        {
+            await source.DisposeAsync();
+        }
+    }
+
+    private async Task WaitAsync(Func<bool> done, string what, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!done())
+        {
+            if (watch.Elapsed > settings.Timeout)
+            {
+                throw new TimeoutException($"{what} did not finish within {settings.Timeout}.");
+            }
+
+            await Task.Delay(5, ct);
+        }
+    }
+
+    private async Task DropAsync(BenchDatabase db)
+    {
+        if (!settings.KeepDatabases)
+        {
+            await db.DropAsync();
+        }
+    }
+
+    private IHost Build(string connectionString, bool runWorkers, StepRecorder recorder)
+    {
+        var wfDir = Path.Combine(folder, "workflows");
+        if (!Directory.Exists(wfDir))
+        {
+            Directory.CreateDirectory(wfDir);
+            foreach (var (name, steps) in Workflows)
+            {
+                var lines = steps.Select((s, i) => i == 0 ? $"  - {{ id: {s}, uses: bench.noop }}" : $"  - {{ id: {s}, uses: bench.noop, needs: [{steps[i - 1]}] }}");
+                File.WriteAllText(Path.Combine(wfDir, name + ".yaml"), $"name: {name}\nsteps:\n{string.Join('\n', lines)}\n");
+            }
+        }
+
+        var builder = Host.CreateApplicationBuilder();
+        var config = new Dictionary<string, string?>
+        {
+            ["Workflows:ConnectionString"] = connectionString,
+            ["Workflows:DataDirectory"] = Path.Combine(folder, "data"),
+            ["Workflows:WorkflowsDirectory"] = wfDir,
+            ["Workflows:WatchDefinitions"] = "false",
+            ["Workflows:SecretKey"] = secretKey,
+            ["Workflows:Workers"] = settings.Workers.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Workflows:RunWorkers"] = runWorkers ? "true" : "false",
+        };
+        if (!runWorkers)
+        {
+            // The host that only starts runs must stay silent while the workers are measured.
+            config["Workflows:SweepInterval"] = "01:00:00";
+        }
+
+        builder.Configuration.AddInMemoryCollection(config);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(recorder);
+        builder.Services.AddWorkflowEngine(builder.Configuration);
+        builder.Services.AddWorkflowAction<NoopAction>("bench.noop", "Does nothing (benchmark)");
+        return builder.Build();
+    }
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text;
+using Workflows.Benchmarks.Infrastructure;
+
+namespace Workflows.Benchmarks;
+
+/// <summary>Renders the results as a Markdown table with the goals of the issue next to them.</summary>
+internal static class Report
+{
+    public static string Render(BenchSettings s, BenchResults r, TimeSpan elapsed)
+    {
+        var hf = r.HangfireDrain!;
+        var one = r.EngineOneStep!;
+        var ten = r.EngineTenSteps!;
+        var md = new StringBuilder();
+        md.AppendLine(Inv($"## Workflows engine benchmark ({(s.Quick ? "--quick" : "full")}, {Environment.ProcessorCount} cores, {s.Workers} Hangfire workers, PostgreSQL, {elapsed.TotalSeconds:0} s)"));
+        md.AppendLine();
+        if (s.Quick)
+        {
+            md.AppendLine("> `--quick` is a smoke test: windows of about a second, JIT warm-up inside them; only a full run gives figures to compare.");
+            md.AppendLine();
+        }
+
+        md.AppendLine("| # | Measure | Result | Goal | |");
+        md.AppendLine("|---|---|---|---|---|");
+        Row(md, "1", "Bare Hangfire no-op jobs drained", Inv($"**{hf.UnitsPerSecond:0} jobs/s** ({hf.Units} jobs in {hf.Window.TotalSeconds:0.00} s; enqueue {hf.Items / hf.CreateTime.TotalSeconds:0} jobs/s from {s.Workers} threads)"), "baseline", "");
+        Row(md, "1", "Bare Hangfire continuation, job end → next job start, p50 / p95 / p99 — one 10-job chain at a time", r.HangfireChainsAlone?.ToString() ?? "n/a", "baseline", "");
+        Row(md, "1", Inv($"… {r.HangfireChainsLoadedCount} chains of 10 at once"), Inv($"{r.HangfireChainsLoaded} — {r.HangfireChainsLoadedCount * 10 / r.HangfireChainsLoadedWindow.TotalSeconds:0} jobs/s"), "baseline", "");
+        Row(md, "2", "Engine no-op steps drained, 1-step workflow", Inv($"**{one.UnitsPerSecond:0} steps/s** ({one.Units} runs × 1 in {one.Window.TotalSeconds:0.00} s; runs started at {one.Items / one.CreateTime.TotalSeconds:0} runs/s)"), "", "");
+        Row(md, "2", "Engine no-op steps drained, 10-step workflow", Inv($"**{ten.UnitsPerSecond:0} steps/s** ({ten.Units / 10} runs × 10 in {ten.Window.TotalSeconds:0.00} s; runs started at {ten.Items / ten.CreateTime.TotalSeconds:0} runs/s)"), "", "");
+        var ratio = ten.UnitsPerSecond / hf.UnitsPerSecond;
+        Row(md, "6", "Engine steps/s ÷ bare Hangfire jobs/s (10-step; 1-step in brackets)", Inv($"**{ratio:0.00}×** ({one.UnitsPerSecond / hf.UnitsPerSecond:0.00}×)"), "≥ 2×", Both(ratio >= 2, one.UnitsPerSecond / hf.UnitsPerSecond >= 2));
+        var stored = ten.StoredGaps!;
+        Row(md, "3", Inv($"Step-to-step, stored timestamps (next.StartedAt − prev.FinishedAt), {ten.Units / 10} runs at once, p50 / p95 / p99"), stored.ToString(), "p50 < 5 ms, p99 < 25 ms", Verdict(stored.P50 < 5 && stored.P99 < 25));
+        Row(md, "3", "… in-process, action end → next action start (includes the commit the stored times hide)", ten.ActionGaps!.ToString(), "p50 < 5 ms, p99 < 25 ms", Verdict(ten.ActionGaps.P50 < 5 && ten.ActionGaps.P99 < 25));
+        Row(md, "3", "… one run at a time, stored timestamps", r.EngineAloneStored?.ToString() ?? "n/a", "p50 < 5 ms, p99 < 25 ms", Verdict(r.EngineAloneStored is { P50: < 5, P99: < 25 }));
+        Row(md, "3", "… one run at a time, in-process action end → next action start", r.EngineAloneActions?.ToString() ?? "n/a", "p50 < 5 ms, p99 < 25 ms", Verdict(r.EngineAloneActions is { P50: < 5, P99: < 25 }));
+        Row(md, "4", "Bare Hangfire commits per job (enqueue + process)", Inv($"{hf.CommitsPerUnit:0.00} ({Per(hf.CreateTx.Commits, hf.CreatedUnits)} + {Per(hf.ProcessTx.Commits, hf.Units)}; {hf.CommandsPerUnit:0.0} round trips/job)"), "baseline", "");
+        Row(md, "4", "Engine commits per step, 10-step (start run + process)", Inv($"{ten.CommitsPerUnit:0.00} ({Per(ten.CreateTx.Commits, ten.CreatedUnits)} + {Per(ten.ProcessTx.Commits, ten.Units)}; {ten.CommandsPerUnit:0.0} round trips/step)"), "", "");
+        Row(md, "4", "Engine commits per step, 1-step (start run + process)", Inv($"{one.CommitsPerUnit:0.00} ({Per(one.CreateTx.Commits, one.CreatedUnits)} + {Per(one.ProcessTx.Commits, one.Units)}; {one.CommandsPerUnit:0.0} round trips/step)"), "", "");
+        var ownTen = ten.CommitsPerUnit - hf.CommitsPerUnit;
+        var ownOne = one.CommitsPerUnit - hf.CommitsPerUnit;
+        Row(md, "4", "Our own commits per step as the issue defines it = engine per step − bare Hangfire per job (10-step; 1-step in brackets)", Inv($"{ownTen:0.00} ({ownOne:0.00})"), "≤ 2", Both(ownTen <= 2, ownOne <= 2));
+        var attrTen = ten.CommitsPerUnit - (ten.JobsPerUnit * hf.CommitsPerUnit);
+        var attrOne = one.CommitsPerUnit - (one.JobsPerUnit * hf.CommitsPerUnit);
+        Row(md, "4", "**Our own** commits per step = engine per step − (Hangfire jobs per step × bare Hangfire per job) (10-step; 1-step in brackets)", Inv($"**{attrTen:0.00}** ({attrOne:0.00}); jobs/step {ten.JobsPerUnit:0.00} ({one.JobsPerUnit:0.00})"), "≤ 2", Both(attrTen <= 2, attrOne <= 2));
+        var idle = r.EngineIdle!;
+        var hfIdle = r.HangfireIdle;
+        Row(md, "5", Inv($"Engine idle ({s.IdleWindow.TotalSeconds:0} s, no runs): transactions/s = (xact_commit + xact_rollback)/s — proxy, pg_stat_statements not loaded"), Inv($"**{idle.TransactionsPerSecond:0.0}/s** (bare Hangfire: {hfIdle?.TransactionsPerSecond:0.0}/s)"), "< 50 statements/s", Verdict(idle.TransactionsPerSecond < 50));
+        Row(md, "5", "… SQL commands/s sent by the process (Npgsql tracing, one per round trip)", Inv($"**{idle.CommandsPerSecond:0.0}/s** (bare Hangfire: {hfIdle?.CommandsPerSecond:0.0}/s)"), "< 50 statements/s", Verdict(idle.CommandsPerSecond < 50));
+        Row(md, "7", "Recovery after a killed worker", "not measured", "", "");
+        md.AppendLine();
+        md.AppendLine("How it was measured: every section runs on its own fresh database. Jobs or runs are created while no worker runs (bare Hangfire: a client-only host; engine: a host with `RunWorkers=false`), then a server with 8 workers drains them; throughput is units ÷ (first start → last finish). Commit counts are pg_stat_database.xact_commit read with no connection open (PostgreSQL 15 flushes idle backends' statistics up to 10 s late, exiting ones at once), so they are exact per phase and include one host start and stop. Round trips are Npgsql commands counted in-process. Idle = (host run for 1 s + window) − (host run for 1 s).");
+        foreach (var note in r.Notes)
+        {
+            md.AppendLine().AppendLine(note);
+        }
+
+        md.AppendLine();
+        md.AppendLine("### Round trips per unit, by statement (top 12)");
+        Top(md, Inv($"Engine 10-step, starting runs (per step; ×10 per run)"), ten.CreateCommands, ten.CreatedUnits);
+        Top(md, "Engine 10-step, processing (per step)", ten.ProcessCommands, ten.Units);
+        Top(md, "Engine 1-step, processing (per step)", one.ProcessCommands, one.Units);
+        Top(md, "Bare Hangfire, enqueue (per job)", hf.CreateCommands, hf.CreatedUnits);
+        Top(md, "Bare Hangfire, processing (per job)", hf.ProcessCommands, hf.Units);
+        md.AppendLine("### Idle statements per second");
+        TopRate(md, "Engine host idle", idle.Commands, idle.Window);
+        if (hfIdle is not null)
+        {
+            TopRate(md, "Bare Hangfire idle", hfIdle.Commands, hfIdle.Window);
+        }
+
+        return md.ToString();
+    }
+
+    private static void Row(StringBuilder md, string n, string what, string result, string goal, string verdict) =>
+        md.AppendLine($"| {n} | {what} | {result} | {goal} | {verdict} |");
+
+    private static string Verdict(bool ok) => ok ? "✅" : "❌";
+
+    private static string Both(bool tenSteps, bool oneStep) => $"{Verdict(tenSteps)} ({Verdict(oneStep)})";
+
+    private static string Per(long count, int units) => Inv($"{count / (double)units:0.00}");
+
+    private static void Top(StringBuilder md, string title, CommandSnapshot snapshot, int units)
+    {
+        md.AppendLine().AppendLine(Inv($"{title}: {snapshot.Total / (double)units:0.00} in all"));
+        md.AppendLine();
+        foreach (var (sql, count) in snapshot.Top(12))
+        {
+            md.AppendLine(Inv($"- {count / (double)units:0.00} `{sql.Replace('`', '\'')}`"));
+        }
+    }
+
+    private static void TopRate(StringBuilder md, string title, CommandSnapshot snapshot, TimeSpan window)
+    {
+        md.AppendLine().AppendLine(Inv($"{title}: {snapshot.Total / window.TotalSeconds:0.0}/s in all"));
+        md.AppendLine();
+        foreach (var (sql, count) in snapshot.Top(12))
+        {
+            md.AppendLine(Inv($"- {count / window.TotalSeconds:0.00}/s `{sql.Replace('`', '\'')}`"));
+        }
+    }
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

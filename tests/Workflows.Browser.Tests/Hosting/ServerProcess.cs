@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Workflows.Browser.Tests.Hosting;
+
+/// <summary>
+/// The real server (<c>dotnet Workflows.Server.dll</c>) as a child process on a free loopback port, with its
+/// console captured to a log file. It runs in the Development environment: a build output (rather than a
+/// published one) serves the static web assets (MudBlazor's CSS and JS, the portal's own files) only
+/// there; in Production those URLs answer 200 with an empty body.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StreamWriter log;
+    private readonly Lock logLock = new();
+
+    private ServerProcess(Process process, StreamWriter log, string logFile, Uri baseUrl)
+    {
+        this.process = process;
+        this.log = log;
+        LogFile = logFile;
+        BaseUrl = baseUrl;
+    }
+
+    /// <summary>Gets the portal's address, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>Gets the file holding the server's console output.</summary>
+    public string LogFile { get; }
+
+    /// <summary>Starts the server from the test output folder and waits until it answers <c>/healthz</c>.</summary>
+    /// <param name="settings">Configuration as key/value pairs, passed as <c>--key=value</c> arguments.</param>
+    /// <param name="logFile">Where the console output goes.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string logFile, CancellationToken cancellationToken)
+    {
+        var folder = AppContext.BaseDirectory;
+        var dll = Path.Combine(folder, "Workflows.Server.dll");
+        if (!File.Exists(dll) || !File.Exists(Path.Combine(folder, "Workflows.Server.runtimeconfig.json")))
+        {
+            throw new InvalidOperationException($"{dll} (with its runtimeconfig.json) is missing: build tests/Workflows.Browser.Tests, which references the server project.");
+        }
+
+        var port = FreePort();
+        var baseUrl = new Uri($"http://127.0.0.1:{port}/");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(baseUrl.ToString().TrimEnd('/'));
+        start.ArgumentList.Add("--contentRoot");
+        start.ArgumentList.Add(folder);
+        foreach (var (key, value) in settings)
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        start.Environment.Remove("ASPNETCORE_URLS");
+        start.Environment.Remove("ASPNETCORE_HTTP_PORTS");
+
+        var writer = new StreamWriter(logFile, append: false) { AutoFlush = true };
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var server = new ServerProcess(process, writer, logFile, baseUrl);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await server.WaitUntilHealthyAsync(cancellationToken);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
+    }
+
+    /// <summary>Returns the last lines of the server's log, for failure messages.</summary>
+    public string LogTail(int lines = 60)
+    {
+        lock (logLock)
+        {
+            log.Flush();
+        }
+
+        using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var all = reader.ReadToEnd().Split('\n');
+        return string.Join('\n', all.TakeLast(lines));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await process.WaitForExitAsync(wait.Token);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already gone.
+        }
+
+        process.Dispose();
+        lock (logLock)
+        {
+            log.Dispose();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (logLock)
+        {
+            try
+            {
+                log.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Output that arrives while the process is being killed.
+            }
+        }
+    }
+
+    private async Task WaitUntilHealthyAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(5) };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The server exited with code {process.ExitCode} before answering /healthz. Its log ({LogFile}):\n{LogTail()}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri("healthz", UriKind.Relative), deadline.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The server did not answer {BaseUrl}healthz within 90 s. Its log ({LogFile}):\n{LogTail()}");
+            }
+            catch (TaskCanceledException)
+            {
+                // One request timed out; try again.
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The server did not answer {BaseUrl}healthz within 90 s. Its log ({LogFile}):\n{LogTail()}");
+            }
+        }
+    }
+}

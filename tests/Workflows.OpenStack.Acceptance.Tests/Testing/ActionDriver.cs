@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Workflows.Abstractions;
+using Workflows.Abstractions.Actions;
+
+namespace Workflows.OpenStack.Acceptance.Tests.Testing;
+
+/// <summary>
+/// Drives an action like the engine would: executes, and while it is Pending waits (capped) and calls
+/// again with the returned state and an increasing poll count, until Completed or Failed.
+/// </summary>
+public static class ActionDriver
+{
+    /// <summary>The longest wait between polls: short enough for a quick suite, long enough not to load a real cloud.</summary>
+    public static readonly TimeSpan PollCap = TimeSpan.FromSeconds(1);
+
+    public static async Task<DriverResult> RunAsync<TAction>(TestStepContext context, int maxCalls = 400)
+        where TAction : IStepAction
+    {
+        var action = context.Services.GetRequiredService<TAction>();
+        var progress = new List<string>();
+        for (var call = 0; call < maxCalls; call++)
+        {
+            var result = await action.ExecuteAsync(context);
+            if (result is PendingResult pending)
+            {
+                if (pending.Progress is { } p)
+                {
+                    progress.Add(p);
+                }
+
+                context.CurrentState = pending.State is null ? null : JsonSerializer.SerializeToElement(pending.State, JsonDefaults.Options);
+                context.Polls++;
+                await Task.Delay(pending.PollAfter < PollCap ? pending.PollAfter : PollCap);
+                continue;
+            }
+
+            return new DriverResult(result, progress, call + 1);
+        }
+
+        throw new InvalidOperationException($"{typeof(TAction).Name} was still pending after {maxCalls} calls.");
+    }
+
+    /// <summary>Executes exactly once (one attempt's first call), returning the raw result.</summary>
+    public static Task<StepResult> ExecuteOnceAsync<TAction>(TestStepContext context)
+        where TAction : IStepAction =>
+        context.Services.GetRequiredService<TAction>().ExecuteAsync(context);
+
+    /// <summary>Reads the outputs of a completed result as JSON.</summary>
+    public static JsonElement Outputs(StepResult result) =>
+        result is CompletedResult completed
+            ? JsonSerializer.SerializeToElement(completed.Outputs, JsonDefaults.Options)
+            : throw new Xunit.Sdk.XunitException($"Expected Completed but got {result}");
+}
+
+public sealed record DriverResult(StepResult Result, IReadOnlyList<string> Progress, int Calls)
+{
+    public JsonElement Outputs => ActionDriver.Outputs(Result);
+
+    public FailedResult Failure => Result as FailedResult ?? throw new Xunit.Sdk.XunitException($"Expected Failed but got {Result}");
+}
