@@ -32,8 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT
 for s in postgres $(ls .ci/services/*.sh | xargs -n1 basename | sed 's/\.sh$//' | grep -v '^postgres$' | sort); do
+  services+=("$s")   # before start, so a service that fails half-way is still stopped
   bash ".ci/services/$s.sh" start
-  services+=("$s")
 done
 set -a; . "$WF_TEST_ENV"; set +a
 

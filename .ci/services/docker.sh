@@ -47,7 +47,8 @@ start)
     exit 1
   fi
   d() { docker -H "unix://$sock" "$@"; }
-  d swarm init --advertise-addr 127.0.0.1 >/dev/null
+  swarmport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  d swarm init --advertise-addr 127.0.0.1:$swarmport --listen-addr 127.0.0.1:$swarmport >/dev/null
 
   root="$dir/image-root"
   mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/www"
