@@ -103,6 +103,12 @@ public class ServerFactory : WebApplicationFactory<Workflows.Server.Hosting.Star
         }
 
         builder.ConfigureLogging(l => l.AddProvider(new FileLoggerProvider(LogFile)));
+        ConfigureMore(builder);
+    }
+
+    /// <summary>Adds settings of a derived factory.</summary>
+    protected virtual void ConfigureMore(IWebHostBuilder builder)
+    {
     }
 
     protected override void Dispose(bool disposing)

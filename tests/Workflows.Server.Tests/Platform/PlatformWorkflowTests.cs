@@ -12,6 +12,23 @@ public abstract class PlatformFactory : ServerFactory
 
     protected override bool SandboxEnabled => true;
 
+    /// <summary>The secret of the test's GitHub-style push hook onto ci-rollout.</summary>
+    public const string HookSecret = "push-hook-secret-4e1d";
+
+    protected override void ConfigureMore(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        // A configured hook onto the shipped ci-rollout workflow that also pins the test's Docker endpoint.
+        builder.UseSetting("Webhooks:Hooks:0:Name", "ci-push");
+        builder.UseSetting("Webhooks:Hooks:0:Workflow", "ci-rollout");
+        builder.UseSetting("Webhooks:Hooks:0:Secret", HookSecret);
+        builder.UseSetting("Webhooks:Hooks:0:Provider", "github");
+        builder.UseSetting("Webhooks:Hooks:0:Filter", "${{ payload.ref == 'refs/heads/main' }}");
+        builder.UseSetting("Webhooks:Hooks:0:Inputs:service", "${{ payload.service }}");
+        builder.UseSetting("Webhooks:Hooks:0:Inputs:image", "${{ payload.image.repository }}");
+        builder.UseSetting("Webhooks:Hooks:0:Inputs:tag", "${{ payload.image.tag }}");
+        builder.UseSetting("Webhooks:Hooks:0:Inputs:dockerHost", Environment.GetEnvironmentVariable("WORKFLOWS_TEST_DOCKER_HOST") ?? "");
+    }
+
     private static string FindRepositoryWorkflows()
     {
         var root = typeof(PlatformFactory).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
@@ -105,6 +122,36 @@ public abstract class PlatformWorkflowTests(PlatformFactory server)
         }
     }
 
+    [Fact]
+    public async Task SignedPushWebhook_RollsTheNewImageOutToTheLocalSwarm_ThroughCiRollout()
+    {
+        var host = Environment.GetEnvironmentVariable("WORKFLOWS_TEST_DOCKER_HOST")
+            ?? throw new InvalidOperationException("WORKFLOWS_TEST_DOCKER_HOST is not set: run `bash .ci/test.sh` (it starts dockerd via .ci/services/docker.sh).");
+        var service = $"hook-{Guid.NewGuid():N}"[..12];
+        try
+        {
+            foreach (var tag in new[] { "v1", "v2" })
+            {
+                var body = new JsonObject { ["ref"] = "refs/heads/main", ["service"] = service, ["image"] = new JsonObject { ["repository"] = "wf-test/busybox", ["tag"] = tag } }.ToJsonString();
+                var signature = "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(PlatformFactory.HookSecret), System.Text.Encoding.UTF8.GetBytes(body)));
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/hooks/ci-push") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+                request.Headers.Add("X-Hub-Signature-256", signature);
+                request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
+                request.Headers.Add("X-GitHub-Event", "push");
+                var r = await server.ClientWith(null).SendAsync(request);
+                Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+                var run = await WaitAsync(r.Headers.Location!.ToString(), "Succeeded");
+                Assert.Equal("Webhook", (string?)run["run"]!["trigger"]!["kind"]);
+                Assert.Equal("ci-push", (string?)run["run"]!["trigger"]!["actor"]);
+                Assert.StartsWith($"wf-test/busybox:{tag}", Docker(host, $"service inspect {service} --format {{{{.Spec.TaskTemplate.ContainerSpec.Image}}}}"), StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Docker(host, $"service rm {service}", check: false);
+        }
+    }
+
     private static JsonObject Step(JsonObject run, string id) => (JsonObject)run["steps"]!.AsArray().Single(s => (string?)s!["stepId"] == id)!;
 
     private static string Docker(string host, string args, bool check = true)
@@ -126,7 +173,11 @@ public abstract class PlatformWorkflowTests(PlatformFactory server)
     {
         var r = await Operator.PostAsJsonAsync($"/api/workflows/{workflow}/runs", new JsonObject { ["inputs"] = inputs });
         Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
-        var location = r.Headers.Location!.ToString();
+        return await WaitAsync(r.Headers.Location!.ToString(), status, workflow);
+    }
+
+    private async Task<JsonObject> WaitAsync(string location, string status, string workflow = "run")
+    {
         JsonObject? last = null;
         for (var i = 0; i < 1200; i++)
         {
