@@ -53,11 +53,11 @@ public sealed class DevStackInstallInputs
 
     /// <summary>Gets or sets the devstack plugins: <c>name</c> (from opendev.org/openstack/name on <see cref="Branch"/>), <c>name url</c> or <c>name url branch</c>; a list or one comma-separated string.</summary>
     [JsonConverter(typeof(StringListConverter.CommaOrLine))]
-    public List<string> Plugins { get; set; } = [];
+    public List<string> Plugins { get; set => field = value ?? []; } = []; // an empty workflow input arrives as null
 
     /// <summary>Gets or sets extra local.conf lines (a list or one multi-line string), appended to the <c>[[local|localrc]]</c> section; a <c>[[post-config|…]]</c> line starts another section.</summary>
     [JsonConverter(typeof(StringListConverter.Line))]
-    public List<string> ExtraLocalConf { get; set; } = [];
+    public List<string> ExtraLocalConf { get; set => field = value ?? []; } = [];
 
     /// <summary>Gets or sets the user that runs stack.sh (created with passwordless sudo when missing). Default is <c>stack</c>.</summary>
     public string StackUser { get; set; } = "stack";

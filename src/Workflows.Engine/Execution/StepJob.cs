@@ -278,6 +278,8 @@ public sealed class StepJob(
         catch (Exception e)
         {
             result = StepResult.Failed("error", $"{e.GetType().Name}: {e.Message}", retryable: true);
+            // Where it broke, for whoever fixes the action; the message (which may quote values) is only stored redacted.
+            logger.LogWarning("Run {RunId} step {StepId}: action {Uses} threw {Type}{StackTrace}", run.Id, row.StepId, uses, e.GetType().FullName, Environment.NewLine + e.StackTrace);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -18,6 +19,10 @@ public abstract class PlatformFactory : ServerFactory
     protected override void ConfigureMore(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
     {
         // A configured hook onto the shipped ci-rollout workflow that also pins the test's Docker endpoint.
+        // The flow is under test, not this machine's size.
+        builder.UseSetting("DevStack:MinCpus", "1");
+        builder.UseSetting("DevStack:MinMemoryMiB", "256");
+        builder.UseSetting("DevStack:MinFreeDiskGiB", "1");
         builder.UseSetting("Webhooks:Hooks:0:Name", "ci-push");
         builder.UseSetting("Webhooks:Hooks:0:Workflow", "ci-rollout");
         builder.UseSetting("Webhooks:Hooks:0:Secret", HookSecret);
@@ -152,6 +157,79 @@ public abstract class PlatformWorkflowTests(PlatformFactory server)
         }
     }
 
+    [Fact]
+    public async Task InstallDevstack_FromTheApi_RunsStackShOverSsh_StreamsItsLog_AndRegistersTheCloud()
+    {
+        string Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v
+            : throw new InvalidOperationException($"{name} is not set: run `bash .ci/test.sh` (it starts sshd via .ci/services/sshd.sh).");
+        var work = Env("WORKFLOWS_TEST_SSH_WORKDIR");
+        var bundle = StandInBundle(work);
+        var cloud = $"devstack-{Guid.NewGuid():N}"[..16];
+        var run = await StartAndWaitAsync("install-devstack", new JsonObject
+        {
+            ["host"] = Env("WORKFLOWS_TEST_SSH_HOST"),
+            ["port"] = int.Parse(Env("WORKFLOWS_TEST_SSH_PORT"), System.Globalization.CultureInfo.InvariantCulture),
+            ["user"] = Env("WORKFLOWS_TEST_SSH_USER"),
+            ["privateKey"] = await File.ReadAllTextAsync(Env("WORKFLOWS_TEST_SSH_KEY")),
+            ["hostKeyFingerprint"] = Env("WORKFLOWS_TEST_SSH_HOSTKEY_FINGERPRINT"),
+            ["repositoryUrl"] = bundle,
+            ["hostIp"] = "127.0.0.1",
+            ["plugins"] = "heat",
+            ["cloudName"] = cloud,
+            ["stackUser"] = Env("WORKFLOWS_TEST_SSH_STACK_USER"),
+            ["stackHome"] = Path.Combine(work, "api-stack-" + Guid.NewGuid().ToString("N")[..8]),
+        }, "Succeeded");
+
+        var step = Step(run, "devstack");
+        Assert.Equal(cloud, (string?)step["outputs"]!["cloudName"]);
+        Assert.Equal("***", (string?)step["outputs"]!["adminPassword"]);
+        var id = (string)run["run"]!["id"]!;
+        var log = await Operator.GetFromJsonAsync<JsonObject>($"/api/runs/{id}/logs");
+        Assert.True(log!["chunks"]!.AsArray().Count >= 2, "the log arrived in several chunks while stack.sh ran");
+        var clouds = server.Services.GetRequiredService<Workflows.Abstractions.Clouds.ICloudCatalog>().List();
+        Assert.Contains(clouds, c => c.Name == cloud);
+    }
+
+    private static string StandInBundle(string work)
+    {
+        // The DevStack tests' stand-in devstack, committed into a git bundle the stack user can read.
+        var root = typeof(PlatformFactory).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
+        var repo = Path.Combine(work, "api-standin-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(repo);
+        foreach (var f in Directory.GetFiles(Path.Combine(root, "tests", "Workflows.DevStack.Tests", "StandIn")))
+        {
+            File.Copy(f, Path.Combine(repo, Path.GetFileName(f)));
+        }
+
+        Run("git", "-C", repo, "init", "--quiet", "--initial-branch=master");
+        Run("git", "-C", repo, "add", "--chmod=+x", "stack.sh", "unstack.sh", "clean.sh");
+        Run("git", "-C", repo, "add", "README.md");
+        Run("git", "-C", repo, "-c", "user.name=tests", "-c", "user.email=tests@localhost", "commit", "--quiet", "-m", "stand-in devstack");
+        Run("git", "-C", repo, "branch", "stable/2025.1");
+        Run("git", "-C", repo, "bundle", "create", "--quiet", repo + ".bundle", "--all");
+        Run("chmod", "a+r", repo + ".bundle");
+        return repo + ".bundle";
+    }
+
+    private static void Run(string program, params string[] args)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed: {err}");
+        }
+    }
+
     private static JsonObject Step(JsonObject run, string id) => (JsonObject)run["steps"]!.AsArray().Single(s => (string?)s!["stepId"] == id)!;
 
     private static string Docker(string host, string args, bool check = true)
@@ -188,7 +266,8 @@ public abstract class PlatformWorkflowTests(PlatformFactory server)
                 if (s != status)
                 {
                     var audit = await Operator.GetStringAsync(location + "/audit");
-                    throw new Xunit.Sdk.XunitException($"{workflow} ended {s}, expected {status}: {last}\n{audit}");
+                    var log = File.Exists(server.LogFile) ? await File.ReadAllTextAsync(server.LogFile) : "";
+                    throw new Xunit.Sdk.XunitException($"{workflow} ended {s}, expected {status}: {last}\n{audit}\nServer log (end):\n{log[Math.Max(0, log.Length - 4000)..]}");
                 }
 
                 return last;
