@@ -34,6 +34,7 @@ public sealed class AcceptanceFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        ActionDriver.PollCap = TimeSpan.FromSeconds(1);
         Services = CreateServices();
         if (Settings.IsConfigured)
         {

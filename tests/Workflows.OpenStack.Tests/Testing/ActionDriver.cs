@@ -11,8 +11,8 @@ namespace Workflows.OpenStack.Tests.Testing;
 /// </summary>
 public static class ActionDriver
 {
-    /// <summary>The longest wait between polls in tests.</summary>
-    public static readonly TimeSpan PollCap = TimeSpan.FromMilliseconds(100);
+    /// <summary>Gets or sets the longest wait between polls (100 ms here; the acceptance suite, sharing this file, uses 1 s so as not to load a real cloud).</summary>
+    public static TimeSpan PollCap { get; set; } = TimeSpan.FromMilliseconds(100);
 
     public static async Task<DriverResult> RunAsync<TAction>(TestStepContext context, int maxCalls = 400)
         where TAction : IStepAction
