@@ -41,6 +41,7 @@ public sealed class StepJob(
     {
         WorkflowDefinition? def = null;
         var poll = false;
+        long early = 0;
         var tx = await store.MutateAsync(
             runId,
             async t =>
@@ -49,6 +50,15 @@ public sealed class StepJob(
                 var row = t.Step(stepId);
                 if (def is null || row is null || row.DispatchSeq != seq)
                 {
+                    t.Abort();
+                    return;
+                }
+
+                // Hangfire keeps scheduled times in whole seconds, so a delayed job can arrive up to a second
+                // early: a retry backoff or poll interval must not be cut short.
+                if (row.Status == nameof(StepStatus.Waiting) && row.NextPollAt is { } due && due - machine.Now > 2)
+                {
+                    early = due - machine.Now;
                     t.Abort();
                     return;
                 }
@@ -76,6 +86,19 @@ public sealed class StepJob(
                 t.InlineNext = t.Step(stepId);
             },
             shutdown);
+
+        if (early > 0)
+        {
+            if (early > 1500)
+            {
+                await dispatcher.DispatchAsync(new Dispatch(runId, stepId, seq, TimeSpan.FromMilliseconds(early)), shutdown);
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(early), clock, shutdown);
+            await ExecuteAsync(runId, stepId, seq, shutdown);
+            return;
+        }
 
         if (tx is null || def is null)
         {
