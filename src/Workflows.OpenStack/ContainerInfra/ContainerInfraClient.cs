@@ -41,8 +41,23 @@ public sealed class ContainerInfraClient(HttpClient http, TokenProvider tokens, 
 
     /// <summary>Gets a cluster by name or uuid.</summary>
     /// <exception cref="OpenStackNotFoundException">No such cluster.</exception>
-    public Task<Cluster> GetClusterAsync(string nameOrUuid, CancellationToken cancellationToken = default) =>
-        SendAsync<Cluster>(HttpMethod.Get, $"clusters/{Segment(nameOrUuid)}", null, cancellationToken);
+    public async Task<Cluster> GetClusterAsync(string nameOrUuid, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await SendAsync<Cluster>(HttpMethod.Get, $"clusters/{Segment(nameOrUuid)}", null, cancellationToken);
+            }
+            catch (OpenStackException ex) when (attempt < 6 && ex.StatusCode == System.Net.HttpStatusCode.BadRequest
+                && ex.ApiMessage?.Contains("master_count", StringComparison.Ordinal) == true)
+            {
+                // Magnum 15 (Zed) briefly answers 400 "master_count. Value: '0'" on any GET of a cluster whose
+                // node groups are still being written (seen on the real peer): it clears within seconds.
+                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
+            }
+        }
+    }
 
     /// <summary>Gets a cluster, or null when it does not exist.</summary>
     public async Task<Cluster?> TryGetClusterAsync(string nameOrUuid, CancellationToken cancellationToken = default)
