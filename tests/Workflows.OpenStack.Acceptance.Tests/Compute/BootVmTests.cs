@@ -55,8 +55,9 @@ public sealed class BootVmTests(AcceptanceFixture fixture) : IClassFixture<Accep
                 new { cloud = fixture.CloudName, serverId }, "server-compensate", runId, new CompensationTarget("server", serverContext.IdempotencyKey, server.Outputs, null), recorder));
             Assert.True(delete.Outputs.GetProperty("deleted").GetBoolean());
 
-            Assert.Equal(404, (await raw.GetAsync("network", $"v2.0/floatingips/{fipId}")).Status);
-            Assert.Equal(404, (await raw.GetAsync("compute", $"servers/{serverId}")).Status);
+            // Deletion is asynchronous in a real cloud: the cloud's own API must show both gone within a bounded time.
+            Assert.Equal(404, await StatusOnceSettledAsync(raw, "network", $"v2.0/floatingips/{fipId}"));
+            Assert.Equal(404, await StatusOnceSettledAsync(raw, "compute", $"servers/{serverId}"));
             Assert.Empty((await raw.GetAsync("network", $"v2.0/ports?device_id={serverId}")).Expect(200).Body!["ports"]!.AsArray());
             Assert.All(recorder.ResourceEntries, r => Assert.NotNull(r.DeletedAt));
         }
@@ -178,5 +179,22 @@ public sealed class BootVmTests(AcceptanceFixture fixture) : IClassFixture<Accep
             await admin.DeleteAsync("network", $"v2.0/quotas/{projectId}");
             (await admin.DeleteAsync("identity", $"projects/{projectId}")).Expect(204);
         }
+    }
+
+    private static async Task<int> StatusOnceSettledAsync(RawOpenStack raw, string service, string path)
+    {
+        var status = 0;
+        for (var i = 0; i < 60; i++)
+        {
+            status = (await raw.GetAsync(service, path)).Status;
+            if (status == 404)
+            {
+                break;
+            }
+
+            await Task.Delay(500);
+        }
+
+        return status;
     }
 }
