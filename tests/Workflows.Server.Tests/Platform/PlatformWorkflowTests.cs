@@ -34,11 +34,13 @@ public abstract class PlatformFactory : ServerFactory
         builder.UseSetting("Webhooks:Hooks:0:Inputs:dockerHost", Environment.GetEnvironmentVariable("WORKFLOWS_TEST_DOCKER_HOST") ?? "");
     }
 
+    /// <summary>Gets the repository's root, recorded at build time (the build output may be anywhere).</summary>
+    public static string RepositoryRoot { get; } = typeof(PlatformFactory).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+        .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
+
     private static string FindRepositoryWorkflows()
     {
-        var root = typeof(PlatformFactory).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
-        var folder = Path.Combine(root, "workflows");
+        var folder = Path.Combine(RepositoryRoot, "workflows");
         return File.Exists(Path.Combine(folder, "boot-vm.yaml"))
             ? folder
             : throw new InvalidOperationException($"The repository's workflows/ folder was not found at {folder}");
@@ -193,8 +195,7 @@ public abstract class PlatformWorkflowTests(PlatformFactory server)
     private static string StandInBundle(string work)
     {
         // The DevStack tests' stand-in devstack, committed into a git bundle the stack user can read.
-        var root = typeof(PlatformFactory).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
+        var root = PlatformFactory.RepositoryRoot;
         var repo = Path.Combine(work, "api-standin-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(repo);
         foreach (var f in Directory.GetFiles(Path.Combine(root, "tests", "Workflows.DevStack.Tests", "StandIn")))
