@@ -39,13 +39,14 @@ public static class OpenStackServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Adds the cloud catalog (<see cref="ICloudCatalog"/> and <see cref="IOpenStackClouds"/>).</summary>
+    /// <summary>Adds the cloud catalog (<see cref="ICloudCatalog"/>, <see cref="ICloudDirectory"/> and <see cref="IOpenStackClouds"/>).</summary>
     public static IServiceCollection AddOpenStackClouds(this IServiceCollection services)
     {
         services.TryAddSingleton<CloudsYamlLoader>();
         services.TryAddSingleton<OpenStackCloudCatalog>();
         services.TryAddSingleton<IOpenStackClouds>(sp => sp.GetRequiredService<OpenStackCloudCatalog>());
         services.TryAddSingleton<ICloudCatalog>(sp => sp.GetRequiredService<OpenStackCloudCatalog>());
+        services.TryAddSingleton<ICloudDirectory, OpenStackCloudDirectory>();
         return services;
     }
 

@@ -89,8 +89,14 @@ public sealed class InputDefinition
     /// <summary>Gets the default value, or null.</summary>
     public JsonNode? Default { get; init; }
 
-    /// <summary>Gets a regular expression a string value must match entirely, or null.</summary>
+    /// <summary>Gets a regular expression a value must match entirely (as <c>\A(?:pattern)\z</c>), or null.</summary>
     public string? Pattern { get; init; }
+
+    /// <summary>
+    /// Gets the longest value accepted, in characters (<c>maxLength:</c>), or null for
+    /// <see cref="InputRules.DefaultMaxLength"/>.
+    /// </summary>
+    public int? MaxLength { get; init; }
 
     /// <summary>Gets the help text.</summary>
     public string? Description { get; init; }

@@ -28,7 +28,7 @@ public sealed record ParseResult(WorkflowDefinition? Definition, IReadOnlyList<D
 public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actions)
 {
     private static readonly string[] TopKeys = ["name", "description", "inputs", "concurrency", "onFailure", "triggers", "steps"];
-    private static readonly string[] InputKeys = ["type", "required", "default", "pattern", "description", "values"];
+    private static readonly string[] InputKeys = ["type", "required", "default", "pattern", "maxLength", "description", "values"];
     private static readonly string[] StepKeys = ["id", "name", "uses", "with", "needs", "if", "retry", "timeout", "compensate"];
     private static readonly string[] RetryKeys = ["attempts", "backoff", "initialDelay", "maxDelay", "jitter", "nonRetryable"];
     private static readonly string[] CompensateKeys = ["uses", "with", "retry", "timeout"];
@@ -42,8 +42,33 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
     public static string VersionOf(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
 
+    /// <summary>Parses the bytes of <paramref name="file"/>: UTF-8 (with or without BOM), at most <see cref="DefinitionLimits.MaxFileBytes"/>.</summary>
+    /// <remarks>Never throws for any content: every problem is an error with file, line and column.</remarks>
+    public ParseResult Parse(string file, ReadOnlySpan<byte> bytes) =>
+        YamlGuard.Decode(file, bytes, out var error) is { } text ? Parse(file, text) : new ParseResult(null, [error!]);
+
     /// <summary>Parses <paramref name="text"/> read from <paramref name="file"/>.</summary>
+    /// <remarks>Never throws for any content: every problem is an error with file, line and column.</remarks>
     public ParseResult Parse(string file, string text)
+    {
+        try
+        {
+            if (YamlGuard.Check(file, text) is { } unsafeText)
+            {
+                return new ParseResult(null, [unsafeText]);
+            }
+
+            return ParseChecked(file, text);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug of ours must not take the catalog down: the file is refused, the rest still loads.
+            // The exception's message may quote the file, so only its type is reported.
+            return new ParseResult(null, [new DefinitionError(file, 1, 1, "", $"could not be checked ({e.GetType().Name} in the definition parser); please report this file as a bug")]);
+        }
+    }
+
+    private ParseResult ParseChecked(string file, string text)
     {
         var ctx = new Ctx(file);
         YamlMappingNode root;
@@ -53,7 +78,8 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             stream.Load(new StringReader(text));
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode m)
             {
-                ctx.Error(null, "", "the file must hold one YAML mapping with name, steps, …");
+                var at = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+                ctx.Error(at, "", "the file must hold one YAML mapping with name, steps, …");
                 return new ParseResult(null, ctx.Errors);
             }
 
@@ -61,7 +87,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
         }
         catch (YamlException e)
         {
-            ctx.Errors.Add(new DefinitionError(file, (int)e.Start.Line, (int)e.Start.Column, "", $"YAML syntax: {Inner(e).Message}"));
+            ctx.Errors.Add(new DefinitionError(file, Math.Max(1, (int)e.Start.Line), Math.Max(1, (int)e.Start.Column), "", Ctx.Cap($"YAML syntax: {Inner(e).Message}")));
             return new ParseResult(null, ctx.Errors);
         }
 
@@ -69,7 +95,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
         var name = ctx.RequiredString(root, "name", "");
         if (name is not null && !NameRegex().IsMatch(name))
         {
-            ctx.Error(Value(root, "name"), "name", $"'{name}' is not a valid workflow name: use lowercase letters, digits and '-', starting with a letter or digit");
+            ctx.Error(Value(root, "name"), "name", $"'{YamlGuard.Cut(name)}' is not a valid workflow name: use lowercase letters, digits and '-', starting with a letter or digit");
         }
 
         var description = ctx.OptionalString(root, "description", "") ?? "";
@@ -80,7 +106,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
         {
             if (!Enum.TryParse(of, ignoreCase: true, out onFailure) || !Enum.IsDefined(onFailure))
             {
-                ctx.Error(Value(root, "onFailure"), "onFailure", $"'{of}' is not valid: use compensate or hold");
+                ctx.Error(Value(root, "onFailure"), "onFailure", $"'{YamlGuard.Cut(of)}' is not valid: use compensate or hold");
             }
         }
 
@@ -136,10 +162,10 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
         foreach (var (k, v) in map.Children)
         {
             var iname = ((YamlScalarNode)k).Value ?? "";
-            var path = $"inputs.{iname}";
+            var path = $"inputs.{YamlGuard.Cut(iname)}";
             if (!IdentRegex().IsMatch(iname))
             {
-                ctx.Error(k, path, $"'{iname}' is not a valid input name: use letters, digits and '_', starting with a letter");
+                ctx.Error(k, path, $"'{YamlGuard.Cut(iname)}' is not a valid input name: use letters, digits and '_', starting with a letter");
                 continue;
             }
 
@@ -156,7 +182,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
 
             if (v is not YamlMappingNode im)
             {
-                ctx.Error(v, path, "must be a type name or a mapping with type, required, default, pattern, description, values");
+                ctx.Error(v, path, "must be a type name or a mapping with type, required, default, pattern, maxLength, description, values");
                 continue;
             }
 
@@ -174,16 +200,30 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             }
 
             var pattern = ctx.OptionalString(im, "pattern", path);
-            if (pattern is not null)
+            if (pattern is { Length: > DefinitionLimits.MaxPatternLength })
+            {
+                ctx.Error(Value(im, "pattern"), path + ".pattern", $"is {pattern.Length:N0} characters long; a pattern may have at most {DefinitionLimits.MaxPatternLength:N0}");
+                pattern = null;
+            }
+            else if (pattern is not null)
             {
                 try
                 {
-                    _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+                    // Compiled as values are matched (whole value), so a pattern that only works unwrapped is caught here.
+                    _ = InputRules.WholeValuePattern(pattern);
                 }
                 catch (ArgumentException e)
                 {
                     ctx.Error(Value(im, "pattern"), path + ".pattern", $"is not a valid regular expression: {e.Message}");
+                    pattern = null;
                 }
+            }
+
+            var maxLength = ctx.OptionalInt(im, "maxLength", path);
+            if (maxLength is < 1 or > InputRules.MaxMaxLength)
+            {
+                ctx.Error(Value(im, "maxLength"), path + ".maxLength", $"must be between 1 and {InputRules.MaxMaxLength:N0} characters, not {maxLength:N0}");
+                maxLength = null;
             }
 
             JsonNode? def = null;
@@ -196,7 +236,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                 }
                 else if (def is not null)
                 {
-                    var probe = new InputDefinition { Name = iname, Type = type, Pattern = pattern, Values = values };
+                    var probe = new InputDefinition { Name = iname, Type = type, Pattern = pattern, Values = values, MaxLength = maxLength };
                     if (InputValidator.Check(probe, def, out _) is { } err)
                     {
                         ctx.Error(dn, path + ".default", err);
@@ -212,6 +252,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                     Required = ctx.OptionalBool(im, "required", path) ?? false,
                     Default = def,
                     Pattern = pattern,
+                    MaxLength = maxLength,
                     Description = ctx.OptionalString(im, "description", path),
                     Values = values,
                 },
@@ -229,7 +270,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             return t;
         }
 
-        ctx.Error(node, path, $"unknown type '{text}': use string, int, bool, enum, cidr, ip, secret or cloud");
+        ctx.Error(node, path, $"unknown type '{YamlGuard.Cut(text)}': use string, int, bool, enum, cidr, ip, secret or cloud");
         return null;
     }
 
@@ -258,7 +299,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             }
 
             var (k, v) = m.Children.First();
-            var kind = ((YamlScalarNode)k).Value;
+            var kind = YamlGuard.Cut(((YamlScalarNode)k).Value ?? "");
             if (v is not YamlMappingNode body)
             {
                 ctx.Error(v, $"{path}.{kind}", "must be a mapping");
@@ -280,20 +321,20 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                         }
                         catch (Cronos.CronFormatException e)
                         {
-                            ctx.Error(Value(body, "cron"), $"{path}.schedule.cron", $"'{cron}' is not a valid cron expression: {e.Message}");
+                            ctx.Error(Value(body, "cron"), $"{path}.schedule.cron", $"'{YamlGuard.Cut(cron)}' is not a valid cron expression: {e.Message}");
                         }
                     }
 
                     var tz = ctx.OptionalString(body, "timezone", $"{path}.schedule");
                     if (tz is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(tz, out _))
                     {
-                        ctx.Error(Value(body, "timezone"), $"{path}.schedule.timezone", $"unknown time zone '{tz}' (use an IANA name such as Europe/Berlin)");
+                        ctx.Error(Value(body, "timezone"), $"{path}.schedule.timezone", $"unknown time zone '{YamlGuard.Cut(tz)}' (use an IANA name such as Europe/Berlin)");
                     }
 
                     var overlap = ctx.OptionalString(body, "overlap", $"{path}.schedule");
                     if (overlap is not null and not ("skip" or "queue" or "allow"))
                     {
-                        ctx.Error(Value(body, "overlap"), $"{path}.schedule.overlap", $"'{overlap}' is not valid: use skip, queue or allow");
+                        ctx.Error(Value(body, "overlap"), $"{path}.schedule.overlap", $"'{YamlGuard.Cut(overlap)}' is not valid: use skip, queue or allow");
                     }
 
                     list.Add(new TriggerDefinition
@@ -347,6 +388,12 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             return list;
         }
 
+        if (seq.Children.Count > DefinitionLimits.MaxSteps)
+        {
+            ctx.Error(node, "steps", $"has {seq.Children.Count:N0} steps; a workflow may have at most {DefinitionLimits.MaxSteps}");
+            return list;
+        }
+
         var i = 0;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in seq.Children)
@@ -361,14 +408,14 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             var id = ctx.RequiredString(m, "id", path);
             if (id is not null)
             {
-                path = $"steps[{id}]";
+                path = $"steps[{YamlGuard.Cut(id)}]";
                 if (!StepIdRegex().IsMatch(id))
                 {
-                    ctx.Error(Value(m, "id"), path + ".id", $"'{id}' is not a valid step id: use letters, digits, '_' and '-', starting with a letter");
+                    ctx.Error(Value(m, "id"), path + ".id", $"'{YamlGuard.Cut(id)}' is not a valid step id: use letters, digits, '_' and '-', starting with a letter");
                 }
                 else if (!seen.Add(id))
                 {
-                    ctx.Error(Value(m, "id"), path + ".id", $"duplicate step id '{id}'");
+                    ctx.Error(Value(m, "id"), path + ".id", $"duplicate step id '{YamlGuard.Cut(id)}'");
                 }
             }
 
@@ -377,11 +424,11 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             ActionDescriptor? action = null;
             if (uses is not null && !actions.TryGetValue(uses, out action))
             {
-                ctx.Error(Value(m, "uses"), path + ".uses", $"unknown action '{uses}'{Suggest(uses, actions.Keys)}");
+                ctx.Error(Value(m, "uses"), path + ".uses", $"unknown action '{YamlGuard.Cut(uses)}'{Suggest(uses, actions.Keys)}");
             }
 
             var withNode = Value(m, "with");
-            var with = ParseWith(ctx, withNode, path + ".with", action);
+            var with = ParseWith(ctx, withNode, m, path + ".with", action);
             TimeSpan? timeout = null;
             if (ctx.OptionalString(m, "timeout", path) is { } ts)
             {
@@ -413,10 +460,10 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                     ActionDescriptor? caction = null;
                     if (cuses is not null && !actions.TryGetValue(cuses, out caction))
                     {
-                        ctx.Error(Value(cm, "uses"), path + ".compensate.uses", $"unknown action '{cuses}'{Suggest(cuses, actions.Keys)}");
+                        ctx.Error(Value(cm, "uses"), path + ".compensate.uses", $"unknown action '{YamlGuard.Cut(cuses)}'{Suggest(cuses, actions.Keys)}");
                     }
 
-                    var cwith = ParseWith(ctx, Value(cm, "with"), path + ".compensate.with", caction);
+                    var cwith = ParseWith(ctx, Value(cm, "with"), cm, path + ".compensate.with", caction);
                     TimeSpan? ctimeout = null;
                     if (ctx.OptionalString(cm, "timeout", path + ".compensate") is { } cts)
                     {
@@ -457,7 +504,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
         return list;
     }
 
-    private JsonObject ParseWith(Ctx ctx, YamlNode? node, string path, ActionDescriptor? action)
+    private JsonObject ParseWith(Ctx ctx, YamlNode? node, YamlNode owner, string path, ActionDescriptor? action)
     {
         if (node is null)
         {
@@ -465,7 +512,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             {
                 foreach (var req in RequiredMembers(it0))
                 {
-                    ctx.Error(null, $"{path}.{req}", $"is required by action '{action.Name}'");
+                    ctx.Error(owner, $"{path}.{req}", $"is required by action '{action.Name}'");
                 }
             }
 
@@ -488,7 +535,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                 var key = ((YamlScalarNode)k).Value ?? "";
                 if (!known.Contains(key, StringComparer.OrdinalIgnoreCase))
                 {
-                    ctx.Error(k, $"{path}.{key}", $"action '{action.Name}' has no input '{key}'{Suggest(key, known)}; its inputs are: {string.Join(", ", known)}");
+                    ctx.Error(k, $"{path}.{YamlGuard.Cut(key)}", $"action '{action.Name}' has no input '{YamlGuard.Cut(key)}'{Suggest(key, known)}; its inputs are: {string.Join(", ", known)}");
                 }
             }
 
@@ -537,7 +584,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             }
             else
             {
-                ctx.Error(Value(m, "backoff"), path + ".backoff", $"'{b}' is not valid: use fixed or exponential");
+                ctx.Error(Value(m, "backoff"), path + ".backoff", $"'{YamlGuard.Cut(b)}' is not valid: use fixed or exponential");
             }
         }
 
@@ -570,7 +617,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             }
             else
             {
-                ctx.Error(js, path + ".jitter", $"must be a number from 0 to 1, not '{js.Value}'");
+                ctx.Error(js, path + ".jitter", $"must be a number from 0 to 1, not '{YamlGuard.Cut(js.Value ?? "")}'");
             }
         }
 
@@ -591,7 +638,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                 }
                 else if (!ids.Contains(n))
                 {
-                    ctx.Error(Value(s.Node, "needs"), s.Path + ".needs", $"unknown step '{n}'{Suggest(n, ids)}");
+                    ctx.Error(Value(s.Node, "needs"), s.Path + ".needs", $"unknown step '{YamlGuard.Cut(n)}'{Suggest(n, ids)}");
                 }
             }
         }
@@ -798,7 +845,13 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
 
     private static string Suggest(string value, IEnumerable<string> candidates)
     {
+        if (value.Length > 64)
+        {
+            return ""; // nobody mistypes 64 characters; and the distance costs length × length
+        }
+
         var best = candidates
+            .Where(c => c.Length <= 64)
             .Select(c => (c, d: Levenshtein(value.ToLowerInvariant(), c.ToLowerInvariant())))
             .Where(x => x.d <= Math.Max(2, value.Length / 3))
             .OrderBy(x => x.d)
@@ -830,13 +883,13 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
         return d[a.Length, b.Length];
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]*$")]
+    [GeneratedRegex(@"\A[a-z0-9][a-z0-9-]*\z")]
     private static partial Regex NameRegex();
 
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*$")]
+    [GeneratedRegex(@"\A[A-Za-z][A-Za-z0-9_]*\z")]
     private static partial Regex IdentRegex();
 
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_-]*$")]
+    [GeneratedRegex(@"\A[A-Za-z][A-Za-z0-9_-]*\z")]
     private static partial Regex StepIdRegex();
 
     private sealed record ParsedInput(InputDefinition Def, YamlNode Node);
@@ -849,8 +902,18 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
     {
         public List<DefinitionError> Errors { get; } = [];
 
+        /// <summary>Records a problem at <paramref name="node"/> (the file's start when null).</summary>
         public void Error(YamlNode? node, string field, string message) =>
-            Errors.Add(new DefinitionError(file, node is null ? 0 : (int)node.Start.Line, node is null ? 0 : (int)node.Start.Column, field, message));
+            Errors.Add(new DefinitionError(
+                file,
+                node is null ? 1 : (int)Math.Clamp(node.Start.Line, 1, int.MaxValue),
+                node is null ? 1 : (int)Math.Clamp(node.Start.Column, 1, int.MaxValue),
+                field.Length > DefinitionLimits.MaxMessageLength / 4 ? YamlGuard.Cut(field) : field,
+                Cap(message)));
+
+        /// <summary>Cuts a message that quotes too much.</summary>
+        public static string Cap(string message) =>
+            message.Length <= DefinitionLimits.MaxMessageLength ? message : string.Concat(message.AsSpan(0, DefinitionLimits.MaxMessageLength), "…");
 
         public void CheckKeys(YamlMappingNode map, string path, string[] allowed)
         {
@@ -859,7 +922,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                 var key = (k as YamlScalarNode)?.Value ?? "";
                 if (!allowed.Contains(key, StringComparer.Ordinal))
                 {
-                    Error(k, path.Length == 0 ? key : $"{path}.{key}", $"unknown field '{key}'{Suggest(key, allowed)}; allowed: {string.Join(", ", allowed)}");
+                    Error(k, path.Length == 0 ? key : $"{path}.{key}", $"unknown field '{YamlGuard.Cut(key)}'{Suggest(key, allowed)}; allowed: {string.Join(", ", allowed)}");
                 }
             }
         }
@@ -961,7 +1024,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             }
             catch (ExpressionException e)
             {
-                Error(node, path, $"expression error at character {e.Position + 1} of '{text}': {e.Message}");
+                Error(node, path, $"expression error at character {e.Position + 1} of '{YamlGuard.Cut(text)}': {e.Message}");
             }
         }
 

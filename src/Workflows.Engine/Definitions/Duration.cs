@@ -13,22 +13,30 @@ public static partial class Duration
         var t = text.Trim();
         if (t.Length == 0 || !DurationRegex().IsMatch(t))
         {
-            error = $"'{text}' is not a duration: use a number with a unit (ms, s, m, h, d), e.g. 30s, 5m, 1h30m";
+            error = $"'{Abstractions.Definitions.InputRules.Preview(text)}' is not a duration: use a number with a unit (ms, s, m, h, d), e.g. 30s, 5m, 1h30m";
             return null;
         }
 
         var total = TimeSpan.Zero;
-        foreach (Match m in PartRegex().Matches(t))
+        try
         {
-            var n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-            total += m.Groups[2].Value switch
+            foreach (Match m in PartRegex().Matches(t))
             {
-                "ms" => TimeSpan.FromMilliseconds(n),
-                "s" => TimeSpan.FromSeconds(n),
-                "m" => TimeSpan.FromMinutes(n),
-                "h" => TimeSpan.FromHours(n),
-                _ => TimeSpan.FromDays(n),
-            };
+                var n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+                total += m.Groups[2].Value switch
+                {
+                    "ms" => TimeSpan.FromMilliseconds(n),
+                    "s" => TimeSpan.FromSeconds(n),
+                    "m" => TimeSpan.FromMinutes(n),
+                    "h" => TimeSpan.FromHours(n),
+                    _ => TimeSpan.FromDays(n),
+                };
+            }
+        }
+        catch (OverflowException)
+        {
+            error = $"'{Abstractions.Definitions.InputRules.Preview(text)}' is longer than any duration can be (at most about 10 million days)";
+            return null;
         }
 
         return total;
@@ -66,7 +74,7 @@ public static partial class Duration
         return string.Concat(parts);
     }
 
-    [GeneratedRegex(@"^(\d+(\.\d+)?(ms|s|m|h|d))+$")]
+    [GeneratedRegex(@"\A(\d+(\.\d+)?(ms|s|m|h|d))+\z")]
     private static partial Regex DurationRegex();
 
     [GeneratedRegex(@"(\d+(?:\.\d+)?)(ms|s|m|h|d)")]

@@ -1,11 +1,8 @@
-using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using Workflows.Abstractions.Clouds;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
-using Workflows.Abstractions.Secrets;
 
 namespace Workflows.Engine.Definitions;
 
@@ -19,15 +16,16 @@ public static class InputValidator
     /// <param name="definition">The workflow.</param>
     /// <param name="provided">The values given.</param>
     /// <param name="previous">For a retry with edited inputs: the run's current inputs; values not given keep them.</param>
+    /// <param name="clouds">The configured clouds, to refuse a <c>cloud</c> input naming another; null to skip that check.</param>
     /// <exception cref="InputValidationException">Naming every bad field.</exception>
-    public static JsonObject Validate(WorkflowDefinition definition, IReadOnlyDictionary<string, JsonNode?> provided, JsonObject? previous = null)
+    public static JsonObject Validate(WorkflowDefinition definition, IReadOnlyDictionary<string, JsonNode?> provided, JsonObject? previous = null, ICloudDirectory? clouds = null)
     {
         var errors = new List<FieldError>();
         foreach (var key in provided.Keys)
         {
             if (definition.Inputs.All(i => i.Name != key))
             {
-                errors.Add(new FieldError($"inputs.{key}", $"unknown input; '{definition.Name}' takes: {(definition.Inputs.Count == 0 ? "no inputs" : string.Join(", ", definition.Inputs.Select(i => i.Name)))}"));
+                errors.Add(new FieldError($"inputs.{InputRules.Preview(key)}", $"unknown input; '{definition.Name}' takes: {(definition.Inputs.Count == 0 ? "no inputs" : string.Join(", ", definition.Inputs.Select(i => i.Name)))}"));
             }
         }
 
@@ -61,6 +59,12 @@ public static class InputValidator
             {
                 errors.Add(new FieldError($"inputs.{input.Name}", error));
             }
+            else if (input.Type == InputType.Cloud && clouds is not null && normalized!.GetValue<string>() is var cloud && !clouds.Exists(cloud))
+            {
+                var names = clouds.Names();
+                var known = names.Count == 0 ? "none" : string.Join(", ", names.Take(20)) + (names.Count > 20 ? $", … ({names.Count} in all)" : "");
+                errors.Add(new FieldError($"inputs.{input.Name}", $"unknown cloud '{InputRules.Preview(cloud)}'; configured clouds: {known}"));
+            }
             else
             {
                 result[input.Name] = normalized;
@@ -75,72 +79,8 @@ public static class InputValidator
         return result;
     }
 
-    /// <summary>Checks one value; returns an error message, or null with the normalized value.</summary>
-    public static string? Check(InputDefinition input, JsonNode value, out JsonNode? normalized)
-    {
-        normalized = null;
-        var text = value is JsonValue v && v.TryGetValue(out string? s) ? s
-            : value is JsonValue sv && sv.TryGetValue(out Secret? sec) ? sec.Reveal()
-            : value is JsonValue ? value.ToJsonString() : null;
-        if (text is null)
-        {
-            return $"must be a single {input.Type.ToString().ToLowerInvariant()} value, not {value.GetValueKind().ToString().ToLowerInvariant()}";
-        }
-
-        switch (input.Type)
-        {
-            case InputType.Int:
-                if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
-                {
-                    return $"'{text}' is not a whole number";
-                }
-
-                normalized = JsonValue.Create(n);
-                return null;
-            case InputType.Bool:
-                if (!bool.TryParse(text, out var b))
-                {
-                    return $"'{text}' is not true or false";
-                }
-
-                normalized = JsonValue.Create(b);
-                return null;
-            case InputType.Enum:
-                if (!input.Values.Contains(text, StringComparer.Ordinal))
-                {
-                    return $"'{text}' is not one of: {string.Join(", ", input.Values)}";
-                }
-
-                break;
-            case InputType.Ip:
-                if (!IPAddress.TryParse(text, out _) || text.Contains('/', StringComparison.Ordinal))
-                {
-                    return $"'{text}' is not an IP address";
-                }
-
-                break;
-            case InputType.Cidr:
-                if (!IPNetwork.TryParse(text, out var net))
-                {
-                    return $"'{text}' is not a network in CIDR notation (e.g. 10.0.0.0/24)";
-                }
-
-                if (!string.Equals(net.ToString(), text, StringComparison.OrdinalIgnoreCase))
-                {
-                    return $"'{text}' has host bits set; the network is {net}";
-                }
-
-                break;
-        }
-
-        if (input.Pattern is { } pattern && !Regex.IsMatch(text, $"^(?:{pattern})$", RegexOptions.None, TimeSpan.FromSeconds(1)))
-        {
-            return input.IsSecret ? $"does not match the pattern {pattern}" : $"'{text}' does not match the pattern {pattern}";
-        }
-
-        normalized = input.IsSecret ? JsonValue.Create(new Secret(text)) : JsonValue.Create(text);
-        return null;
-    }
+    /// <summary>Checks one value against <see cref="InputRules"/>; returns an error message, or null with the normalized value.</summary>
+    public static string? Check(InputDefinition input, JsonNode value, out JsonNode? normalized) => InputRules.Check(input, value, out normalized);
 
     private static bool IsEmpty(JsonNode? value) =>
         value is null || (value is JsonValue v && v.TryGetValue(out string? s) && s.Length == 0) || value.GetValueKind() == JsonValueKind.Null;

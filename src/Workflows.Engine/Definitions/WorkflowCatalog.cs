@@ -21,6 +21,7 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
     private readonly EngineOptions options;
     private readonly ConcurrentDictionary<string, WorkflowDefinition> byVersion = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
+    private readonly SemaphoreSlim reloading = new(1, 1);
     private Dictionary<string, WorkflowDefinition> byFile = new(StringComparer.Ordinal);
     private Dictionary<string, IReadOnlyList<DefinitionError>> errorsByFile = new(StringComparer.Ordinal);
     private FileSystemWatcher? watcher;
@@ -127,10 +128,13 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
         return byVersion.GetOrAdd(version, result.Definition);
     }
 
-    /// <summary>Loads every file of the workflows folder and starts watching it.</summary>
+    /// <summary>
+    /// Loads every file of the workflows folder and starts watching it. Never fails because of a
+    /// file's content: broken files are listed in <see cref="Errors"/> and the others load.
+    /// </summary>
     public async Task StartAsync(CancellationToken ct)
     {
-        await ReloadAsync(ct);
+        await ReloadSafeAsync(ct);
         var dir = Directory;
         if (options.WatchDefinitions && System.IO.Directory.Exists(dir))
         {
@@ -141,11 +145,31 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
             watcher.Created += (_, _) => Poke();
             watcher.Deleted += (_, _) => Poke();
             watcher.Renamed += (_, _) => Poke();
+
+            // Events were lost (the buffer overflowed): read everything again.
+            watcher.Error += (_, _) => Poke();
         }
     }
 
-    /// <summary>Re-reads the workflows folder.</summary>
+    /// <summary>
+    /// Re-reads the workflows folder. Each file is loaded on its own: one that cannot be read, parsed
+    /// or stored is listed in <see cref="Errors"/> with its previous version kept active, and never
+    /// stops the others. Reloads run one at a time.
+    /// </summary>
     public async Task ReloadAsync(CancellationToken ct = default)
+    {
+        await reloading.WaitAsync(ct);
+        try
+        {
+            await ReloadOnceAsync(ct);
+        }
+        finally
+        {
+            reloading.Release();
+        }
+    }
+
+    private async Task ReloadOnceAsync(CancellationToken ct)
     {
         var dir = Directory;
         var files = System.IO.Directory.Exists(dir)
@@ -167,53 +191,18 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
         foreach (var file in files)
         {
             var rel = Path.GetRelativePath(System.IO.Directory.GetCurrentDirectory(), file);
-            string text;
             try
             {
-                text = await File.ReadAllTextAsync(file, ct);
+                await LoadFileAsync(file, rel, current, next, errors, ct);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                errors[rel] = [new DefinitionError(rel, 0, 0, "", $"cannot read: {e.Message}")];
-                if (current.TryGetValue(rel, out var keep))
-                {
-                    next[rel] = keep;
-                }
-
-                continue;
-            }
-
-            var result = parser.Parse(rel, text);
-            if (result.Definition is { } def)
-            {
-                var dup = next.Values.FirstOrDefault(d => d.Name == def.Name);
-                if (dup is not null)
-                {
-                    errors[rel] = [new DefinitionError(rel, 1, 1, "name", $"workflow '{def.Name}' is already defined in {dup.Source}")];
-                    continue;
-                }
-
-                def = byVersion.GetOrAdd(def.Version, def);
-                next[rel] = def;
-                await StoreVersionAsync(def, text, ct);
-                if (!current.TryGetValue(rel, out var old) || old.Version != def.Version)
-                {
-                    logger.LogInformation("Loaded workflow {Name} version {Version} from {File}", def.Name, def.Version, rel);
-                }
-            }
-            else
-            {
-                errors[rel] = result.Errors;
-                foreach (var e in result.Errors)
-                {
-                    logger.LogError("Definition error {Error}", e.ToString());
-                }
-
-                if (current.TryGetValue(rel, out var keep))
-                {
-                    logger.LogWarning("Keeping the previous version {Version} of {File} active", keep.Version, rel);
-                    next[rel] = keep;
-                }
+                // Reading, parsing and storing each handle their own failures; this is the last guard
+                // so that one file can never stop the reload. Only the type is logged: a message may
+                // quote the file.
+                errors[rel] = [new DefinitionError(rel, 1, 1, "", $"could not be loaded ({e.GetType().Name}); see the server log")];
+                logger.LogError("Loading {File} failed with {Exception}", rel, e.GetType().FullName);
+                Keep(rel, current, next);
             }
         }
 
@@ -226,6 +215,81 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
         Changed?.Invoke();
     }
 
+    private async Task LoadFileAsync(string file, string rel, Dictionary<string, WorkflowDefinition> current, Dictionary<string, WorkflowDefinition> next, Dictionary<string, IReadOnlyList<DefinitionError>> errors, CancellationToken ct)
+    {
+        byte[] bytes;
+        try
+        {
+            var length = new FileInfo(file).Length;
+            if (length > DefinitionLimits.MaxFileBytes)
+            {
+                Refuse([new DefinitionError(rel, 1, 1, "", $"the file has {length:N0} bytes; a definition may have at most {DefinitionLimits.MaxFileBytes:N0}")]);
+                return;
+            }
+
+            bytes = await File.ReadAllBytesAsync(file, ct);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Deleted between listing and reading, locked by an editor, or not readable by the server's user.
+            Refuse([new DefinitionError(rel, 1, 1, "", $"cannot read the file: {e.GetType().Name}")]);
+            return;
+        }
+
+        var text = YamlGuard.Decode(rel, bytes, out var notText);
+        var result = text is null ? new ParseResult(null, [notText!]) : parser.Parse(rel, text);
+        if (result.Definition is not { } def)
+        {
+            Refuse(result.Errors);
+            return;
+        }
+
+        if (next.Values.FirstOrDefault(d => d.Name == def.Name) is { } dup)
+        {
+            Refuse([new DefinitionError(rel, 1, 1, "name", $"workflow '{def.Name}' is already defined in {dup.Source}")]);
+            return;
+        }
+
+        try
+        {
+            await StoreVersionAsync(def, text!, ct);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            // A version that is not stored cannot pin runs; keep the previous one until the next reload.
+            logger.LogError(e, "Storing version {Version} of {File} failed; keeping the previous version", def.Version, rel);
+            Refuse([new DefinitionError(rel, 1, 1, "", $"version {def.Version} could not be stored in the database ({e.GetType().Name}); the previous version stays active until the next reload")]);
+            return;
+        }
+
+        def = byVersion.GetOrAdd(def.Version, def);
+        next[rel] = def;
+        if (!current.TryGetValue(rel, out var old) || old.Version != def.Version)
+        {
+            logger.LogInformation("Loaded workflow {Name} version {Version} from {File}", def.Name, def.Version, rel);
+        }
+
+        void Refuse(IReadOnlyList<DefinitionError> problems)
+        {
+            errors[rel] = problems;
+            foreach (var p in problems)
+            {
+                logger.LogError("Definition error {Error}", p.ToString());
+            }
+
+            Keep(rel, current, next);
+        }
+    }
+
+    private void Keep(string rel, Dictionary<string, WorkflowDefinition> current, Dictionary<string, WorkflowDefinition> next)
+    {
+        if (current.TryGetValue(rel, out var keep) && next.Values.All(d => d.Name != keep.Name))
+        {
+            logger.LogWarning("Keeping the previous version {Version} of {File} active", keep.Version, rel);
+            next[rel] = keep;
+        }
+    }
+
     /// <summary>Validates a definition text without activating it.</summary>
     public ParseResult Validate(string file, string text) => parser.Parse(file, text);
 
@@ -234,24 +298,27 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
     {
         watcher?.Dispose();
         debounce?.Dispose();
+        reloading.Dispose();
     }
 
     private void Poke()
     {
         // Editors write files in several steps; reload once things are quiet.
-        debounce ??= new Timer(_ => _ = ReloadSafeAsync(), null, Timeout.Infinite, Timeout.Infinite);
+        debounce ??= new Timer(_ => _ = ReloadSafeAsync(CancellationToken.None), null, Timeout.Infinite, Timeout.Infinite);
         debounce.Change(300, Timeout.Infinite);
     }
 
-    private async Task ReloadSafeAsync()
+    private async Task ReloadSafeAsync(CancellationToken ct)
     {
         try
         {
-            await ReloadAsync();
+            await ReloadAsync(ct);
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            logger.LogError(e, "Reloading workflow definitions failed");
+            // Listing the folder failed (e.g. it was removed or is not readable); the loaded
+            // definitions stay active and the next change or restart tries again.
+            logger.LogError("Reloading workflow definitions failed with {Exception}", e.GetType().FullName);
         }
     }
 

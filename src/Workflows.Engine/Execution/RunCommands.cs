@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Extensions.Logging;
+using Workflows.Abstractions.Clouds;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
 using Workflows.Engine.Definitions;
@@ -17,13 +18,14 @@ public sealed class RunCommands(
     RunMachine machine,
     StepDispatcher dispatcher,
     RunSignals signals,
-    ILogger<RunCommands> logger) : IRunCommands
+    ILogger<RunCommands> logger,
+    ICloudDirectory? clouds = null) : IRunCommands
 {
     /// <inheritdoc />
     public async Task<RunSummary> StartAsync(StartRunRequest request, CancellationToken cancellationToken = default)
     {
         var def = catalog.Get(request.Workflow) ?? throw new WorkflowNotFoundException(request.Workflow);
-        var inputs = InputValidator.Validate(def, request.Inputs);
+        var inputs = InputValidator.Validate(def, request.Inputs, clouds: clouds);
         var id = Guid.NewGuid().ToString();
         var now = machine.Now;
         var run = new RunRow
@@ -108,7 +110,7 @@ public sealed class RunCommands(
         if (request.Inputs is { Count: > 0 } changes)
         {
             var previous = machine.Codec.Unprotect(snapshot.Run.Inputs) as JsonObject ?? [];
-            newInputs = InputValidator.Validate(def, changes, previous);
+            newInputs = InputValidator.Validate(def, changes, previous, clouds);
             edited = changes.Where(kv => kv.Value is not null && kv.Value.ToJsonString() != "\"\"").Select(kv => kv.Key).ToList();
         }
 

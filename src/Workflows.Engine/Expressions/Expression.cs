@@ -37,7 +37,7 @@ public abstract class Expression
         p.SkipSpace();
         if (!p.AtEnd)
         {
-            throw new ExpressionException($"unexpected '{p.Rest}'", p.Pos);
+            throw new ExpressionException($"unexpected '{Abstractions.Definitions.InputRules.Preview(p.Rest)}'", p.Pos);
         }
 
         return e;
@@ -177,6 +177,14 @@ public abstract class Expression
 
     private sealed class Parser(string text)
     {
+        // Parsing recurses per '(' and '!'; a deeper expression is refused before the stack runs out.
+        private const int MaxDepth = 64;
+
+        // '&&' and '||' chains build a tree as deep as they are long, which evaluation walks recursively.
+        private const int MaxOperators = 256;
+        private int depth;
+        private int operators;
+
         public int Pos { get; private set; }
 
         public bool AtEnd => Pos >= text.Length;
@@ -196,6 +204,7 @@ public abstract class Expression
             var e = ParseAnd();
             while (Eat("||"))
             {
+                Count();
                 e = new Binary("||", e, ParseAnd());
             }
 
@@ -207,6 +216,7 @@ public abstract class Expression
             var e = ParseUnary();
             while (Eat("&&"))
             {
+                Count();
                 e = new Binary("&&", e, ParseUnary());
             }
 
@@ -218,8 +228,11 @@ public abstract class Expression
             SkipSpace();
             if (!AtEnd && text[Pos] == '!' && (Pos + 1 >= text.Length || text[Pos + 1] != '='))
             {
+                Enter();
                 Pos++;
-                return new Not(ParseUnary());
+                var inner = new Not(ParseUnary());
+                depth--;
+                return inner;
             }
 
             var left = ParsePrimary();
@@ -245,9 +258,11 @@ public abstract class Expression
             var c = text[Pos];
             if (c == '(')
             {
+                Enter();
                 Pos++;
                 var e = ParseOr();
                 Expect(')');
+                depth--;
                 return e;
             }
 
@@ -265,9 +280,16 @@ public abstract class Expression
                 }
 
                 var num = text[start..Pos];
-                return num.Contains('.', StringComparison.Ordinal)
-                    ? new Literal(JsonValue.Create(double.Parse(num, CultureInfo.InvariantCulture)))
-                    : new Literal(JsonValue.Create(long.Parse(num, CultureInfo.InvariantCulture)));
+                if (num.Contains('.', StringComparison.Ordinal))
+                {
+                    return double.TryParse(num, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
+                        ? new Literal(JsonValue.Create(d))
+                        : throw new ExpressionException($"'{Abstractions.Definitions.InputRules.Preview(num)}' is not a number", start);
+                }
+
+                return long.TryParse(num, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)
+                    ? new Literal(JsonValue.Create(l))
+                    : throw new ExpressionException($"'{Abstractions.Definitions.InputRules.Preview(num)}' is not a whole number from {long.MinValue} to {long.MaxValue}", start);
             }
 
             if (IsIdentStart(c))
@@ -289,6 +311,7 @@ public abstract class Expression
                         throw new ExpressionException($"unknown function '{ident}' (known: {string.Join(", ", Functions)})", start);
                     }
 
+                    Enter();
                     Pos++;
                     var args = new List<Expression> { ParseOr() };
                     while (Eat(","))
@@ -297,6 +320,7 @@ public abstract class Expression
                     }
 
                     Expect(')');
+                    depth--;
                     if (args.Count != 2)
                     {
                         throw new ExpressionException($"function '{ident}' takes 2 arguments, not {args.Count}", start);
@@ -399,6 +423,22 @@ public abstract class Expression
             }
 
             throw new ExpressionException("unterminated string", start);
+        }
+
+        private void Count()
+        {
+            if (++operators > MaxOperators)
+            {
+                throw new ExpressionException($"the expression has more than {MaxOperators} '&&' and '||' operators", Pos);
+            }
+        }
+
+        private void Enter()
+        {
+            if (++depth > MaxDepth)
+            {
+                throw new ExpressionException($"the expression nests more than {MaxDepth} levels of '(' or '!'", Pos);
+            }
         }
 
         private bool Eat(string token)
