@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -30,6 +31,8 @@ public static class InputRules
     /// <summary>How long one pattern match may take (1 second) before the value is refused.</summary>
     public static readonly TimeSpan PatternTimeout = TimeSpan.FromSeconds(1);
 
+    private static readonly ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
+
     /// <summary>Returns the longest value <paramref name="input"/> accepts, in characters.</summary>
     public static int MaxLengthOf(InputDefinition input) => input.MaxLength ?? DefaultMaxLength;
 
@@ -52,9 +55,26 @@ public static class InputRules
     /// Builds the regular expression that a value must match entirely: <c>\A(?:pattern)\z</c>, so that
     /// neither a prefix nor a trailing newline passes (.NET's <c>$</c> matches before a final <c>\n</c>).
     /// </summary>
-    /// <exception cref="ArgumentException">The pattern is not a valid regular expression.</exception>
-    public static Regex WholeValuePattern(string pattern) =>
-        new($@"\A(?:{pattern})\z", RegexOptions.CultureInvariant, PatternTimeout);
+    /// <exception cref="ArgumentException">
+    /// The pattern is not a valid regular expression on its own (e.g. <c>a)|(b</c>, which would
+    /// otherwise escape the wrapping group) or not once wrapped (e.g. <c>(?x)a#</c>).
+    /// </exception>
+    public static Regex WholeValuePattern(string pattern)
+    {
+        if (Patterns.TryGetValue(pattern, out var cached))
+        {
+            return cached;
+        }
+
+        _ = new Regex(pattern, RegexOptions.CultureInvariant);
+        var regex = new Regex($@"\A(?:{pattern})\z", RegexOptions.CultureInvariant, PatternTimeout);
+        if (Patterns.Count >= 1000)
+        {
+            Patterns.Clear(); // patterns come from definitions: a handful, unless files churn
+        }
+
+        return Patterns.GetOrAdd(pattern, regex);
+    }
 
     /// <summary>Checks a JSON value given for <paramref name="input"/> (API, schedule, webhook, default).</summary>
     /// <param name="input">The input's definition.</param>
@@ -193,7 +213,7 @@ public static class InputRules
         var prefix = int.Parse(digits, CultureInfo.InvariantCulture);
         if (prefix > bytes.Length * 8)
         {
-            return $"has a prefix length of {prefix}; at most {bytes.Length * 8} is possible";
+            return $"is not a network in CIDR notation: the prefix length is at most {bytes.Length * 8}, not {prefix}";
         }
 
         var network = (byte[])bytes.Clone();

@@ -44,7 +44,7 @@ public static class WorkflowsApi
         d.Description,
         d.Version,
         d.Source,
-        d.Inputs.Select(i => new InputDto(i.Name, i.Type.ToString().ToLowerInvariant(), i.Required, i.Default, i.Pattern, i.Description, i.Values)).ToList(),
+        d.Inputs.Select(i => new InputDto(i.Name, i.Type.ToString().ToLowerInvariant(), i.Required, i.Default, i.Pattern, i.Description, i.Values, InputRules.MaxLengthOf(i))).ToList(),
         d.Concurrency,
         d.OnFailure.ToString().ToLowerInvariant(),
         d.Steps.Select(s => new StepDto(s.Id, s.Name, s.Uses, s.Needs, s.If, s.Retry.MaxAttempts, s.Timeout, s.Compensate?.Uses)).ToList(),
@@ -62,7 +62,7 @@ public sealed record StartRunBody(Dictionary<string, JsonNode?>? Inputs);
 public sealed record WorkflowDto(string Name, string Description, string Version, string Source, IReadOnlyList<InputDto> Inputs, string? Concurrency, string OnFailure, IReadOnlyList<StepDto> Steps, IReadOnlyList<TriggerDto> Triggers);
 
 /// <summary>An input of a workflow.</summary>
-public sealed record InputDto(string Name, string Type, bool Required, JsonNode? Default, string? Pattern, string? Description, IReadOnlyList<string> Values);
+public sealed record InputDto(string Name, string Type, bool Required, JsonNode? Default, string? Pattern, string? Description, IReadOnlyList<string> Values, int MaxLength);
 
 /// <summary>A step of a workflow.</summary>
 public sealed record StepDto(string Id, string? Name, string Uses, IReadOnlyList<string> Needs, string? If, int MaxAttempts, TimeSpan? Timeout, string? Compensate);

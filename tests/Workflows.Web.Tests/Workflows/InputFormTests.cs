@@ -45,11 +45,14 @@ public sealed class InputFormTests : PortalTestContext
     }
 
     [Theory]
-    [InlineData("name", "Bad Name", "Must match the pattern")]
-    [InlineData("replicas", "three", "Must be a whole number.")]
+    [InlineData("name", "Bad Name", "'Bad Name' does not match the pattern [a-z][a-z0-9-]{0,62}.")]
+    [InlineData("name", "vm1\n", "does not match the pattern")]
+    [InlineData("replicas", "three", "'three' is not a whole number.")]
     [InlineData("network", "10.0.0.0", "CIDR")]
     [InlineData("network", "10.0.0.0/33", "CIDR")]
+    [InlineData("network", "10.0.0.1/24", "has host bits set; the network is 10.0.0.0/24")]
     [InlineData("gateway", "10.0.0", "IPv4 or IPv6 address")]
+    [InlineData("gateway", "10", "IPv4 or IPv6 address")]
     [InlineData("gateway", "300.1.1.1", "IPv4 or IPv6 address")]
     public void Input_ShowsMessageOnTheField_WhenValueIsInvalid(string field, string value, string message)
     {

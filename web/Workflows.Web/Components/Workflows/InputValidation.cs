@@ -1,9 +1,6 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Secrets;
 
@@ -11,12 +8,10 @@ namespace Workflows.Web.Components.Workflows;
 
 /// <summary>
 /// Checks form values against their input definitions before submission, so mistakes show next to
-/// the field at once. The engine validates again on start; its messages are shown the same way.
+/// the field at once, with <see cref="InputRules"/>: the rules the engine applies again on start.
 /// </summary>
 public static class InputValidation
 {
-    private static readonly TimeSpan PatternTimeout = TimeSpan.FromSeconds(1);
-
     /// <summary>Returns the error message for <paramref name="text"/>, or null when it is valid.</summary>
     /// <param name="input">The input's definition.</param>
     /// <param name="text">The text in the field (bools are never validated).</param>
@@ -34,40 +29,8 @@ public static class InputValidation
             return mayBeEmpty ? null : "Required.";
         }
 
-        var typeError = input.Type switch
-        {
-            InputType.Int when !long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) => "Must be a whole number.",
-            InputType.Cidr when !IsCidr(text) => "Must be a network in CIDR notation, e.g. 10.0.0.0/24.",
-            InputType.Ip when !IsIp(text) => "Must be an IPv4 or IPv6 address.",
-            InputType.Enum when input.Values.Count > 0 && !input.Values.Contains(text, StringComparer.Ordinal) => $"Must be one of: {string.Join(", ", input.Values)}.",
-            _ => null,
-        };
-        if (typeError is not null)
-        {
-            return typeError;
-        }
-
-        if (!string.IsNullOrEmpty(input.Pattern) && input.Type is InputType.String or InputType.Secret or InputType.Cloud)
-        {
-            try
-            {
-                if (!Regex.IsMatch(text, $"^(?:{input.Pattern})$", RegexOptions.CultureInvariant, PatternTimeout))
-                {
-                    // Never echo a secret's text; the pattern is part of the definition and safe to show.
-                    return $"Must match the pattern {input.Pattern}.";
-                }
-            }
-            catch (ArgumentException)
-            {
-                return null; // a broken pattern is the definition's problem; the engine reports it.
-            }
-            catch (RegexMatchTimeoutException)
-            {
-                return "Could not be checked against the pattern in time.";
-            }
-        }
-
-        return null;
+        // The same rules as the engine's (type, size, whole-value pattern), so both always agree.
+        return InputRules.CheckText(input, text, out _) is { } problem ? Sentence(problem) : null;
     }
 
     /// <summary>Returns the text to show first for an input: the given value, else its default; always empty for secrets.</summary>
@@ -119,26 +82,12 @@ public static class InputValidation
             : JsonValue.Create(text);
     }
 
-    private static bool IsCidr(string text)
+    /// <summary>Turns a rule's message ("'x' is not …", "is … long") into a sentence to show under the field.</summary>
+    private static string Sentence(string problem)
     {
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0 || !IsIp(text[..slash]) || !int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix))
-        {
-            return false;
-        }
-
-        var max = IPAddress.Parse(text[..slash]).AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32;
-        return prefix <= max;
-    }
-
-    private static bool IsIp(string text)
-    {
-        if (!IPAddress.TryParse(text, out var address))
-        {
-            return false;
-        }
-
-        // IPAddress.TryParse also accepts shorthands such as "10" or "10.1"; an input wants all four parts.
-        return address.AddressFamily == AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3;
+        var text = problem.StartsWith('\'') ? problem
+            : problem.StartsWith("the value", StringComparison.Ordinal) ? "T" + problem[1..]
+            : "The value " + problem;
+        return text.EndsWith('.') ? text : text + ".";
     }
 }
