@@ -51,9 +51,14 @@ public sealed class OpenStackOptions
     /// <summary>Gets or sets the first retry delay (exponential backoff with jitter; Retry-After wins). Default is 1 second.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Gets or sets the first delay between polls of a server or cluster; later polls back off up to <see cref="MaxPollInterval"/>. Default is 5 seconds.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Gets or sets a first delay between polls of a server or cluster that replaces the steps' poll
+    /// schedules (later polls grow 1.5× up to <see cref="MaxPollInterval"/>), for clouds that must be
+    /// polled more gently than a workflow's <c>poll:</c> says. Default is null: each step's schedule
+    /// (servers 1 s doubling to 10 s, clusters 5 s growing to 15 s, unless the step sets <c>poll:</c>).
+    /// </summary>
+    public TimeSpan? PollInterval { get; set; }
 
-    /// <summary>Gets or sets the longest delay between polls. Default is 1 minute.</summary>
+    /// <summary>Gets or sets the longest delay between polls when <see cref="PollInterval"/> is set. Default is 1 minute.</summary>
     public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -69,13 +69,13 @@ public static class OpenStackServiceCollectionExtensions
     /// <summary>Adds the step actions.</summary>
     public static IServiceCollection AddOpenStackActions(this IServiceCollection services)
     {
-        services.AddWorkflowAction<NovaServerCreateAction>("nova.server.create", "Boots a Nova server and waits until it is ACTIVE (adopts the one an earlier attempt booted).");
-        services.AddWorkflowAction<NovaServerDeleteAction>("nova.server.delete", "Deletes a Nova server and waits until it is gone.");
+        services.AddWorkflowAction<NovaServerCreateAction>("nova.server.create", "Boots a Nova server and waits until it is ACTIVE (adopts the one an earlier attempt booted).", ActionSupport.ServerPoll);
+        services.AddWorkflowAction<NovaServerDeleteAction>("nova.server.delete", "Deletes a Nova server and waits until it is gone.", ActionSupport.ServerPoll);
         services.AddWorkflowAction<FloatingIpAttachAction>("neutron.floatingip.attach", "Allocates a floating IP on an external network and associates it with a server's port.");
         services.AddWorkflowAction<FloatingIpReleaseAction>("neutron.floatingip.release", "Disassociates and releases a floating IP.");
-        services.AddWorkflowAction<MagnumClusterCreateAction>("magnum.cluster.create", "Ensures a cluster template, creates a Magnum cluster and waits for CREATE_COMPLETE.");
+        services.AddWorkflowAction<MagnumClusterCreateAction>("magnum.cluster.create", "Ensures a cluster template, creates a Magnum cluster and waits for CREATE_COMPLETE.", ActionSupport.ClusterPoll);
         services.AddWorkflowAction<MagnumClusterCredentialsAction>("magnum.cluster.credentials", "Returns a cluster's API endpoint and TLS client material (Docker) or kubeconfig.");
-        services.AddWorkflowAction<MagnumClusterDeleteAction>("magnum.cluster.delete", "Deletes a Magnum cluster and waits until it is gone.");
+        services.AddWorkflowAction<MagnumClusterDeleteAction>("magnum.cluster.delete", "Deletes a Magnum cluster and waits until it is gone.", ActionSupport.ClusterPoll);
         return services;
     }
 

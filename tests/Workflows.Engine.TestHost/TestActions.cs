@@ -69,6 +69,9 @@ public sealed class RecordInputs
 
     /// <summary>Gets or sets a secret to log (to test redaction).</summary>
     public Secret? Password { get; set; }
+
+    /// <summary>Gets or sets whether the action records its resource in the ledger and then fails (non-retryable).</summary>
+    public bool RecordThenFail { get; set; }
 }
 
 /// <summary>test.record: applies an idempotent effect under its key, optionally failing or sleeping first.</summary>
@@ -85,6 +88,12 @@ public sealed class RecordAction : StepAction<RecordInputs>
         if (inputs.SleepMs > 0)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(inputs.SleepMs), context.Clock, context.CancellationToken);
+        }
+
+        if (inputs.RecordThenFail)
+        {
+            await context.Resources.RecordAsync(new ResourceRecord("test.thing", context.IdempotencyKey, context.StepId, "test"));
+            return StepResult.Failed(inputs.FailCode, $"step {context.StepId} created its thing, then failed on purpose", retryable: false);
         }
 
         if (inputs.FailHard)
@@ -146,6 +155,9 @@ public sealed class UndoInputs
 
     /// <summary>Gets or sets how long the undo works (honours cancellation).</summary>
     public int SleepMs { get; set; }
+
+    /// <summary>Gets or sets whether the undo fails (non-retryable) without deleting anything.</summary>
+    public bool Fail { get; set; }
 }
 
 /// <summary>test.undo: a compensation that records which step it undid, in order.</summary>
@@ -160,18 +172,47 @@ public sealed class UndoAction : StepAction<UndoInputs>
         }
 
         var target = context.Compensating?.StepId ?? "?";
+        if (inputs.Fail)
+        {
+            return StepResult.Failed("test.undo.failed", $"cannot undo {target}: the test cloud is unreachable on purpose", retryable: false);
+        }
+
         Effects.Apply($"undo:{context.RunId}:{target}");
         await context.Resources.MarkDeletedAsync("test.thing", context.Compensating!.IdempotencyKey, "test");
         return StepResult.Completed(new JsonObject { ["undone"] = target, ["what"] = inputs.What });
     }
 }
 
+/// <summary>Inputs of test.poll.</summary>
+public sealed class PollInputs
+{
+    /// <summary>Gets or sets how many polls to wait.</summary>
+    public int Polls { get; set; } = 3;
+}
+
+/// <summary>test.poll: Pending on the step's poll schedule for a number of polls, then completes.</summary>
+public sealed class PollAction : StepAction<PollInputs>
+{
+    /// <summary>Gets the schedule test.poll declares: 100 ms doubling up to 400 ms.</summary>
+    public static Workflows.Abstractions.Definitions.PollSchedule Schedule { get; } = new(TimeSpan.FromMilliseconds(100), 2, TimeSpan.FromMilliseconds(400));
+
+    /// <inheritdoc />
+    protected override Task<StepResult> ExecuteAsync(PollInputs inputs, StepContext context)
+    {
+        context.Log.WriteLine($"poll {context.PollCount}/{inputs.Polls}");
+        return Task.FromResult<StepResult>(context.PollCount >= inputs.Polls
+            ? StepResult.Completed(new JsonObject { ["polls"] = context.PollCount })
+            : StepResult.Pending($"poll {context.PollCount + 1}/{inputs.Polls}"));
+    }
+}
+
 /// <summary>Registration of the test actions.</summary>
 public static class TestActionRegistration
 {
-    /// <summary>Adds test.record, test.wait and test.undo.</summary>
+    /// <summary>Adds test.record, test.wait, test.poll and test.undo.</summary>
     public static IServiceCollection AddTestActions(this IServiceCollection services) =>
         services.AddWorkflowAction<RecordAction>("test.record")
             .AddWorkflowAction<WaitAction>("test.wait")
+            .AddWorkflowAction<PollAction>("test.poll", "Waits a number of polls on the step's schedule", PollAction.Schedule)
             .AddWorkflowAction<UndoAction>("test.undo");
 }

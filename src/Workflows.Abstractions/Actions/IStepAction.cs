@@ -12,8 +12,9 @@ namespace Workflows.Abstractions.Actions;
 /// and adopt it instead of creating a second one.</para>
 /// <para><b>Short executions.</b> One call should return within seconds. Waiting for the outside
 /// world (a server to become ACTIVE, a script to finish) is done by returning
-/// <see cref="StepResult.Pending"/>: the engine frees the worker and calls again later, with the
-/// state you returned in <see cref="StepContext.State"/>.</para>
+/// <c>StepResult.Pending(progress, state)</c>: the engine frees the worker and calls again on the
+/// step's poll schedule (fast at first, then backing off), with the state you returned in
+/// <see cref="StepContext.State"/>. Declare the schedule that suits your action when you register it.</para>
 /// <para><b>Secrets.</b> Never put a secret into an exception message, a progress text or a log line
 /// unredacted; the engine redacts the run's known secrets, but values you derive yourself are yours.</para>
 /// </remarks>
@@ -54,4 +55,5 @@ public abstract class StepAction<TInputs, TOutputs> : StepAction<TInputs>
 /// <param name="InputType">The bound input type, or null when the action reads raw inputs.</param>
 /// <param name="OutputType">The output type, or null when outputs are free-form.</param>
 /// <param name="Description">One line for the portal and the API.</param>
-public sealed record ActionDescriptor(string Name, Type ActionType, Type? InputType, Type? OutputType, string? Description = null);
+/// <param name="Poll">How the engine polls a step of this action that waits (<c>StepResult.Pending(progress, state)</c>) when the step has no <c>poll:</c> of its own; null for <see cref="Definitions.PollSchedule.Default"/>.</param>
+public sealed record ActionDescriptor(string Name, Type ActionType, Type? InputType, Type? OutputType, string? Description = null, Definitions.PollSchedule? Poll = null);

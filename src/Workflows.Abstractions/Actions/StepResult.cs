@@ -16,8 +16,19 @@ public abstract record StepResult
 
     /// <summary>
     /// The step is waiting on the outside world. The engine frees the worker and calls the action
-    /// again after <paramref name="pollAfter"/> (capped by the step's deadline), with
-    /// <paramref name="state"/> available as <see cref="StepContext.State"/>.
+    /// again on the step's poll schedule (its <c>poll:</c>, else the action's default, see
+    /// <see cref="Definitions.PollSchedule"/>; capped by the step's deadline), with
+    /// <paramref name="state"/> available as <see cref="StepContext.State"/>. Use this for anything
+    /// that finishes when it finishes (a server building, a cluster deploying).
+    /// </summary>
+    public static PendingResult Pending(string? progress = null, object? state = null) =>
+        new(null, progress, state);
+
+    /// <summary>
+    /// The step is waiting for a moment the action knows (a timer, an expiry, more output already
+    /// available). The engine frees the worker and calls the action again after exactly
+    /// <paramref name="pollAfter"/> (capped by the step's deadline), whatever the step's poll schedule
+    /// says, with <paramref name="state"/> available as <see cref="StepContext.State"/>.
     /// </summary>
     public static PendingResult Pending(TimeSpan pollAfter, string? progress = null, object? state = null) =>
         new(pollAfter, progress, state);
@@ -35,10 +46,10 @@ public abstract record StepResult
 public sealed record CompletedResult(object? Outputs) : StepResult;
 
 /// <summary>The step waits; the engine polls again later.</summary>
-/// <param name="PollAfter">Delay before the next poll.</param>
+/// <param name="PollAfter">Delay before the next poll the action asked for, or null to poll on the step's schedule.</param>
 /// <param name="Progress">Short progress text shown on the step (e.g. "BUILD 40%").</param>
 /// <param name="State">State handed to the next poll as <see cref="StepContext.State"/>.</param>
-public sealed record PendingResult(TimeSpan PollAfter, string? Progress, object? State) : StepResult;
+public sealed record PendingResult(TimeSpan? PollAfter, string? Progress, object? State) : StepResult;
 
 /// <summary>The attempt failed.</summary>
 /// <param name="ErrorCode">A stable, machine-readable code (e.g. <c>nova.fault</c>, <c>http.status</c>).</param>

@@ -135,6 +135,9 @@ public sealed class StepDefinition
     /// <summary>Gets the deadline over all attempts and polls, or null.</summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>Gets the poll schedule of this step (<c>poll:</c>), or null for its action's default.</summary>
+    public PollSchedule? Poll { get; init; }
+
     /// <summary>Gets the action that undoes this step, or null.</summary>
     public CompensationDefinition? Compensate { get; init; }
 
@@ -156,6 +159,9 @@ public sealed class CompensationDefinition
 
     /// <summary>Gets its deadline, or null.</summary>
     public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Gets its poll schedule (<c>poll:</c>), or null for its action's default.</summary>
+    public PollSchedule? Poll { get; init; }
 }
 
 /// <summary>How a trigger starts runs.</summary>

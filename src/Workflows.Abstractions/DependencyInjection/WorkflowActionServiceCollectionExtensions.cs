@@ -10,8 +10,16 @@ public static class WorkflowActionServiceCollectionExtensions
     /// Registers <typeparamref name="TAction"/> as the action named <paramref name="name"/>
     /// (e.g. <c>nova.server.create</c>). The action is resolved per execution (transient).
     /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="name">The name used in <c>uses:</c>.</param>
+    /// <param name="description">One line for the portal and the API.</param>
+    /// <param name="poll">
+    /// How the engine polls a waiting step of this action unless the step sets <c>poll:</c>; null for
+    /// <see cref="Workflows.Abstractions.Definitions.PollSchedule.Default"/>. Pick what notices the
+    /// outside world soon after it changes, e.g. 1 s doubling to 10 s for a server that builds in seconds.
+    /// </param>
     /// <exception cref="ArgumentException">The name is empty or not of the form <c>a.b</c> with lowercase letters, digits, dots, dashes and underscores.</exception>
-    public static IServiceCollection AddWorkflowAction<TAction>(this IServiceCollection services, string name, string? description = null)
+    public static IServiceCollection AddWorkflowAction<TAction>(this IServiceCollection services, string name, string? description = null, Workflows.Abstractions.Definitions.PollSchedule? poll = null)
         where TAction : class, IStepAction
     {
         if (!IsValidName(name))
@@ -21,7 +29,7 @@ public static class WorkflowActionServiceCollectionExtensions
 
         var (input, output) = FindTypes(typeof(TAction));
         services.TryAddTransient<TAction>();
-        services.AddSingleton(new ActionDescriptor(name, typeof(TAction), input, output, description));
+        services.AddSingleton(new ActionDescriptor(name, typeof(TAction), input, output, description, poll));
         return services;
     }
 

@@ -29,9 +29,10 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
 {
     private static readonly string[] TopKeys = ["name", "description", "inputs", "concurrency", "onFailure", "triggers", "steps"];
     private static readonly string[] InputKeys = ["type", "required", "default", "pattern", "maxLength", "description", "values"];
-    private static readonly string[] StepKeys = ["id", "name", "uses", "with", "needs", "if", "retry", "timeout", "compensate"];
+    private static readonly string[] StepKeys = ["id", "name", "uses", "with", "needs", "if", "retry", "timeout", "poll", "compensate"];
     private static readonly string[] RetryKeys = ["attempts", "backoff", "initialDelay", "maxDelay", "jitter", "nonRetryable"];
-    private static readonly string[] CompensateKeys = ["uses", "with", "retry", "timeout"];
+    private static readonly string[] CompensateKeys = ["uses", "with", "retry", "timeout", "poll"];
+    private static readonly string[] PollKeys = ["initial", "factor", "max"];
     private static readonly string[] ScheduleKeys = ["name", "cron", "timezone", "inputs", "overlap"];
     private static readonly string[] WebhookKeys = ["name", "inputs", "filter"];
     private static readonly string[] RunFields = ["id", "workflow", "version", "actor", "trigger"];
@@ -480,6 +481,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                         With = cwith,
                         Retry = ParseRetry(ctx, Value(cm, "retry"), path + ".compensate.retry", RetryPolicy.CompensationDefault),
                         Timeout = ctimeout,
+                        Poll = ParsePoll(ctx, Value(cm, "poll"), path + ".compensate.poll", caction),
                     };
                     parsedComp = new ParsedCompensation(Value(cm, "with") ?? cm);
                 }
@@ -495,6 +497,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                 If = ifText,
                 Retry = ParseRetry(ctx, Value(m, "retry"), path + ".retry", RetryPolicy.None),
                 Timeout = timeout,
+                Poll = ParsePoll(ctx, Value(m, "poll"), path + ".poll", action),
                 Compensate = comp,
                 Line = (int)m.Start.Line,
             };
@@ -623,6 +626,104 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
 
         policy = policy with { NonRetryable = ctx.StringList(Value(m, "nonRetryable"), path + ".nonRetryable") };
         return policy;
+    }
+
+    /// <summary>
+    /// Reads <c>poll:</c>: a duration (<c>poll: 5s</c>, every 5 s) or a mapping whose missing keys come
+    /// from the action's default (<c>poll: { initial: 1s, factor: 2, max: 15s }</c>).
+    /// </summary>
+    private static PollSchedule? ParsePoll(Ctx ctx, YamlNode? node, string path, ActionDescriptor? action)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+
+        const string Shape = "must be a duration (e.g. 5s) or a mapping with initial, factor and max (e.g. { initial: 1s, factor: 2, max: 15s })";
+        var fallback = action?.Poll ?? PollSchedule.Default;
+        TimeSpan initial, max;
+        var factor = fallback.Factor;
+        if (node is YamlScalarNode scalar)
+        {
+            var every = Duration.TryParse(scalar.Value ?? "", out var err);
+            if (err is not null)
+            {
+                ctx.Error(node, path, $"{err}; {Shape}");
+                return null;
+            }
+
+            initial = max = every!.Value;
+            factor = 1;
+        }
+        else if (node is YamlMappingNode m)
+        {
+            ctx.CheckKeys(m, path, PollKeys);
+            initial = fallback.Initial;
+            max = fallback.Max;
+            var valid = true;
+            foreach (var key in new[] { "initial", "max" })
+            {
+                if (ctx.OptionalString(m, key, path) is { } text)
+                {
+                    var span = Duration.TryParse(text, out var err);
+                    if (err is not null)
+                    {
+                        ctx.Error(Value(m, key), $"{path}.{key}", err);
+                        valid = false;
+                    }
+                    else if (key == "initial")
+                    {
+                        initial = span!.Value;
+                    }
+                    else
+                    {
+                        max = span!.Value;
+                    }
+                }
+            }
+
+            if (Value(m, "factor") is { } fn)
+            {
+                if (fn is YamlScalarNode fs && double.TryParse(fs.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var f))
+                {
+                    factor = f;
+                }
+                else
+                {
+                    ctx.Error(fn, path + ".factor", "must be a number from 1 to 10 (2 doubles each delay, 1 keeps it constant)");
+                    valid = false;
+                }
+            }
+
+            if (!valid)
+            {
+                return null;
+            }
+
+            // One bound given past the other's default: the schedule stays constant at the given one.
+            if (Value(m, "max") is null && max < initial)
+            {
+                max = initial;
+            }
+            else if (Value(m, "initial") is null && max < initial)
+            {
+                initial = max;
+            }
+        }
+        else
+        {
+            ctx.Error(node, path, Shape);
+            return null;
+        }
+
+        if (PollSchedule.Validate(initial, factor, max) is { } problem)
+        {
+            var at = node is YamlMappingNode map && Value(map, problem.Field) is { } v ? v : node;
+            ctx.Error(at, node is YamlMappingNode ? $"{path}.{problem.Field}" : path, problem.Message);
+            return null;
+        }
+
+        return new PollSchedule(initial, factor, max);
     }
 
     private static void ValidateGraph(Ctx ctx, List<ParsedStep> steps, YamlMappingNode root)

@@ -50,7 +50,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         });
         services.TryAddSingleton(sp => new SecretCodec(LoadKey(sp.GetRequiredService<IOptions<EngineOptions>>().Value)));
         services.TryAddSingleton<RunStore>();
-        services.TryAddSingleton(sp => new RunMachine(sp.GetRequiredService<IOptions<EngineOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SecretCodec>()));
+        services.TryAddSingleton(sp => new RunMachine(sp.GetRequiredService<IOptions<EngineOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SecretCodec>(), sp.GetServices<ActionDescriptor>()));
         services.TryAddSingleton<WorkflowCatalog>();
         services.TryAddSingleton<IWorkflowCatalog>(sp => sp.GetRequiredService<WorkflowCatalog>());
         services.TryAddSingleton<RunSignals>();

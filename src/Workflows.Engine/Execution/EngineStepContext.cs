@@ -168,6 +168,18 @@ internal sealed class StepBuffer(string runId, string stepId, Redactor redactor,
     public void Record(string kind, string message) =>
         Add(new AuditRow { RunId = runId, StepId = stepId, At = clock.GetUtcNow().ToUnixTimeMilliseconds(), Kind = kind, Actor = "engine", Message = redactor.Redact(message) });
 
+    /// <summary>Puts back what a failed flush drained, before anything written since, so it is written with the result.</summary>
+    public void Requeue(List<LogRow> drainedLogs, List<AuditRow> drainedAudit)
+    {
+        lock (gate)
+        {
+            drainedLogs.AddRange(logs);
+            drainedAudit.AddRange(audit);
+            logs = drainedLogs;
+            audit = drainedAudit;
+        }
+    }
+
     public (List<LogRow> Logs, List<AuditRow> Audit) Drain()
     {
         lock (gate)

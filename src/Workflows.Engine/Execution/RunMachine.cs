@@ -14,9 +14,14 @@ namespace Workflows.Engine.Execution;
 /// The engine's state transitions, applied in memory to a locked run (<see cref="RunTx"/>) and
 /// committed by the caller in one transaction together with their audit events.
 /// </summary>
-public sealed class RunMachine(EngineOptions options, TimeProvider clock, SecretCodec codec)
+public sealed class RunMachine(EngineOptions options, TimeProvider clock, SecretCodec codec, IEnumerable<ActionDescriptor>? actions = null)
 {
     private const string Engine = "engine";
+
+    // Failures that cut an execution short: the action could not report what it had done.
+    private static readonly HashSet<string> Interruptions = new(StringComparer.Ordinal) { "cancelled", "timeout", "execution.too-long", "error", "worker.lost" };
+
+    private readonly Dictionary<string, ActionDescriptor> descriptors = (actions ?? []).GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
 
     /// <summary>Gets the current time in Unix milliseconds.</summary>
     public long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -254,6 +259,7 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
                 row.NextPollAt = null;
                 row.ErrorCode = null;
                 row.ErrorMessage = null;
+                row.ErrorRetryable = null;
                 tx.Touch(row);
                 EndAttempt(tx, row, AttemptStatus.Succeeded, null, null, stored);
                 Audit(tx, "step.succeeded", $"Step '{stepId}' succeeded" + (row.Attempt - row.AttemptBase > 1 ? $" on attempt {row.Attempt - row.AttemptBase}" : ""), stepId, data: SecretCodec.MaskStored(stored));
@@ -279,7 +285,10 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
                 return true;
 
             case PendingResult p:
-                var delay = p.PollAfter < TimeSpan.Zero ? TimeSpan.Zero : p.PollAfter;
+                // The action's own delay (a timer, an expiry) wins; otherwise the step's schedule decides by the poll count.
+                var schedule = p.PollAfter is null ? PollScheduleOf(def, row) : null;
+                var asked = p.PollAfter ?? schedule!.DelayAfter(row.PollCount);
+                var delay = asked < TimeSpan.Zero ? TimeSpan.Zero : asked;
                 if (row.DeadlineAt is { } dl)
                 {
                     if (now >= dl)
@@ -293,7 +302,8 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
 
                 if (row.PollCount == 0 && row.Status == nameof(StepStatus.Running))
                 {
-                    Audit(tx, "step.waiting", $"Step '{stepId}' is waiting{(p.Progress is null ? "" : $": {p.Progress}")}", stepId);
+                    var when = schedule is null ? $"next check in {Duration.Format(delay)}" : $"polling {schedule}";
+                    Audit(tx, "step.waiting", $"Step '{stepId}' is waiting{(p.Progress is null ? "" : $": {p.Progress}")} ({when})", stepId);
                 }
 
                 row.PollCount++;
@@ -313,8 +323,11 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
                     && (row.DeadlineAt is null || now + (long)retryDelay.TotalMilliseconds < row.DeadlineAt);
                 row.ErrorCode = f.ErrorCode;
                 row.ErrorMessage = f.Message;
+                row.ErrorRetryable = f.Retryable;
+                var failure = $"Step '{stepId}' attempt {round}/{retry.MaxAttempts} failed: [{f.ErrorCode}] {f.Message}";
                 if (canRetry)
                 {
+                    Log(tx, stepId, $"{failure}; retrying in {Duration.Format(retryDelay)} (attempt {round + 1}/{retry.MaxAttempts} at {DateTimeOffset.FromUnixTimeMilliseconds(now + (long)retryDelay.TotalMilliseconds):HH:mm:ss} UTC)");
                     Audit(tx, "step.retrying", $"Step '{stepId}' will retry in {Duration.Format(retryDelay)} (attempt {round + 1}/{retry.MaxAttempts})", stepId);
                     row.LeaseUntil = null;
                     Schedule(tx, row, def, allowInline: false, retryDelay > TimeSpan.Zero ? retryDelay : TimeSpan.FromMilliseconds(1), NextActions.Attempt);
@@ -324,7 +337,8 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
                 var why = !f.Retryable || !retry.AllowsRetryOf(f.ErrorCode) ? "not retryable"
                     : round >= retry.MaxAttempts ? $"no attempts left ({retry.MaxAttempts})"
                     : cancelling ? "the run is stopping" : "the deadline would pass before the next attempt";
-                FailStep(tx, def, row, f.ErrorCode, f.Message, allowInline, why);
+                Log(tx, stepId, $"{failure}; not retried: {why}");
+                FailStep(tx, def, row, f.ErrorCode, f.Message, allowInline, why, logged: true);
                 return true;
         }
 
@@ -406,6 +420,7 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
             row.Progress = null;
             row.ErrorCode = null;
             row.ErrorMessage = null;
+            row.ErrorRetryable = null;
             row.FinishedAt = null;
             row.DeadlineAt = null;
             row.NextAction = null;
@@ -514,6 +529,37 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
         }
     }
 
+    /// <summary>
+    /// Whether a step may have created something to undo: it succeeded or has outputs, it saved state
+    /// or waited on something, the ledger has records of it, or its last failure left the outcome
+    /// unknown (retryable, interrupted, or not recorded at all).
+    /// </summary>
+    private static bool MayHaveCreated(RunTx tx, StepRow s) =>
+        s.Status == nameof(StepStatus.Succeeded)
+        || s.Outputs is not null
+        || s.State is not null
+        || s.PollCount > 0
+        || tx.Resources.Any(r => r.StepId == s.StepId)
+        || s.ErrorRetryable != false
+        || (s.ErrorCode is { } code && Interruptions.Contains(code));
+
+    /// <summary>What the ledger knows about a step's resources, for the message of a failed compensation.</summary>
+    private static string LedgerSays(RunTx tx, string stepId)
+    {
+        var records = tx.Resources.Where(r => r.StepId == stepId).ToList();
+        var alive = records.Where(r => r.DeletedAt is null).ToList();
+        if (alive.Count > 0)
+        {
+            const int Shown = 5;
+            var list = string.Join(", ", alive.Take(Shown).Select(r => $"{r.Kind} {r.ExternalId}" + (string.IsNullOrEmpty(r.Name) ? "" : $" ({r.Name})") + (string.IsNullOrEmpty(r.Provider) ? "" : $" on {r.Provider}")));
+            return $"the ledger lists {alive.Count} resource{(alive.Count == 1 ? "" : "s")} of this step still alive: {list}{(alive.Count > Shown ? $" and {alive.Count - Shown} more" : "")}";
+        }
+
+        return records.Count > 0
+            ? $"the ledger lists {(records.Count == 1 ? "its one resource" : $"all {records.Count} of its resources")} as deleted"
+            : "the ledger lists no resource of this step";
+    }
+
     private static bool RunAcceptsWork(RunRow run, StepRow row) =>
         run.Status == nameof(RunStatus.Running) || (run.Status == nameof(RunStatus.Compensating) && row.Kind == StepKinds.Compensation);
 
@@ -528,6 +574,24 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
         var sd = def.FindStep(row.StepId);
         return (sd?.Retry ?? RetryPolicy.None, sd?.Timeout, sd?.Uses ?? "?");
     }
+
+    private PollSchedule PollScheduleOf(WorkflowDefinition def, StepRow row)
+    {
+        if (row.Kind == StepKinds.Compensation)
+        {
+            var compensate = def.FindStep(row.StepId[StepKinds.CompensationPrefix.Length..])?.Compensate;
+            return compensate?.Poll ?? Descriptor(compensate?.Uses)?.Poll ?? PollSchedule.Default;
+        }
+
+        var sd = def.FindStep(row.StepId);
+        return sd?.Poll ?? Descriptor(sd?.Uses)?.Poll ?? PollSchedule.Default;
+    }
+
+    private ActionDescriptor? Descriptor(string? uses) => uses is not null && descriptors.TryGetValue(uses, out var d) ? d : null;
+
+    /// <summary>Writes a line into the step's log stream (what an operator reads), beside what the action wrote.</summary>
+    private void Log(RunTx tx, string stepId, string line) =>
+        tx.Logs.Add(new LogRow { RunId = tx.Run.Id, StepId = stepId, At = Now, Text = line + "\n" });
 
     private void EndAttempt(RunTx tx, StepRow row, AttemptStatus status, string? code, string? message, string? outputs)
     {
@@ -545,7 +609,7 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
         }
     }
 
-    private void FailStep(RunTx tx, WorkflowDefinition def, StepRow row, string code, string message, bool allowInline, string? why = null)
+    private void FailStep(RunTx tx, WorkflowDefinition def, StepRow row, string code, string message, bool allowInline, string? why = null, bool logged = false)
     {
         var now = Now;
         if (row.Status == nameof(StepStatus.Running) && !tx.NewAttempts.Any(a => a.StepId == row.StepId && a.Number == row.Attempt) && code == "timeout")
@@ -562,6 +626,11 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
         row.NextPollAt = null;
         tx.Touch(row);
         Audit(tx, "step.failed", $"Step '{row.StepId}' failed{(why is null ? "" : $" ({why})")}: [{code}] {message}", row.StepId);
+        if (!logged)
+        {
+            Log(tx, row.StepId, $"Step '{row.StepId}' failed{(why is null ? "" : $" ({why})")}: [{code}] {message}");
+        }
+
         if (row.Kind == StepKinds.Compensation)
         {
             CompensationDone(tx, def, row, allowInline);
@@ -622,10 +691,25 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
     {
         var run = tx.Run;
         var hold = run.Cause == "failed" && def.OnFailure == FailurePolicy.Hold;
-        var targets = hold ? [] : tx.Steps
+        var candidates = hold ? [] : tx.Steps
             .Where(s => s.Kind == StepKinds.Step && s.StartedAt is not null && s.Status != nameof(StepStatus.Compensated) && def.FindStep(s.StepId)?.Compensate is not null)
             .OrderByDescending(s => s.StartOrder)
             .ToList();
+        var targets = new List<StepRow>();
+        foreach (var c in candidates)
+        {
+            if (MayHaveCreated(tx, c))
+            {
+                targets.Add(c);
+                continue;
+            }
+
+            // Undoing what was never done only fails for the same reason the step did, and raises a false alarm.
+            var why = $"nothing to undo: step '{c.StepId}' created nothing (it failed with [{c.ErrorCode}] before recording a resource, saving state or producing outputs)";
+            Audit(tx, "step.compensation.skipped", $"Compensation of '{c.StepId}' skipped: {why}", c.StepId);
+            Log(tx, c.StepId, $"Compensation of '{c.StepId}' skipped: {why}");
+        }
+
         if (targets.Count == 0)
         {
             FinishStopped(tx);
@@ -693,7 +777,8 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
         else if (comp.Status == nameof(StepStatus.Failed))
         {
             var run = tx.Run;
-            run.Error = $"{run.Error}; compensation of '{target?.StepId}' failed: {comp.ErrorMessage} (check the resource ledger for leftovers)".TrimStart(';', ' ');
+            var id = target?.StepId ?? comp.StepId[StepKinds.CompensationPrefix.Length..];
+            run.Error = $"{run.Error}; compensation of '{id}' failed: {comp.ErrorMessage}; {LedgerSays(tx, id)}".TrimStart(';', ' ');
             tx.RunDirty = true;
         }
 

@@ -341,7 +341,18 @@ public sealed class StepJob(
                 if (buffer.HasContent)
                 {
                     var (logs, audit) = buffer.Drain();
-                    await store.AppendLogsAsync(logs, audit, stop);
+                    try
+                    {
+                        // Not cancelled by `stop`: the action may finish while this write is under way, and a
+                        // drained chunk must end up in the database, here or with the result.
+                        await store.AppendLogsAsync(logs, audit, CancellationToken.None);
+                    }
+                    catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+                    {
+                        buffer.Requeue(logs, audit);
+                        throw;
+                    }
+
                     signals.Publish(runId, "log");
                 }
 

@@ -54,5 +54,8 @@ public static class EngineSchema
             CREATE TABLE wf_resources (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, step_id TEXT NOT NULL, kind TEXT NOT NULL, provider TEXT NOT NULL, external_id TEXT NOT NULL, name TEXT NULL, properties TEXT NULL, created_at BIGINT NOT NULL, deleted_at BIGINT NULL, UNIQUE (kind, provider, external_id));
             CREATE INDEX ix_wf_resources_run ON wf_resources (run_id);
             """),
+        new(2, "steps: whether the last failure was retryable (its outcome unknown), for compensation",
+            "ALTER TABLE wf_steps ADD COLUMN error_retryable BOOLEAN NULL;",
+            "ALTER TABLE wf_steps ADD COLUMN error_retryable INTEGER NULL;"),
     ];
 }

@@ -67,6 +67,12 @@ public sealed class StepRow
     public string? ErrorCode { get; set; }
     public string? ErrorMessage { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether the failure in <see cref="ErrorCode"/> was retryable: the action could not
+    /// say that nothing happened (a timeout, a 5xx), so compensation must look for leftovers.
+    /// </summary>
+    public bool? ErrorRetryable { get; set; }
+
     internal bool IsNew { get; set; }
 
     internal bool IsDirty { get; set; }

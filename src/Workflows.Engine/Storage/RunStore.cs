@@ -10,7 +10,7 @@ namespace Workflows.Engine.Storage;
 /// </summary>
 public sealed class RunStore
 {
-    private const string StepColumns = "run_id, step_id, kind, position, status, attempt, attempt_base, poll_count, next_action, dispatch_seq, dispatched_at, next_poll_at, lease_until, job_id, deadline_at, started_at, finished_at, start_order, outputs, state, progress, signal, error_code, error_message";
+    private const string StepColumns = "run_id, step_id, kind, position, status, attempt, attempt_base, poll_count, next_action, dispatch_seq, dispatched_at, next_poll_at, lease_until, job_id, deadline_at, started_at, finished_at, start_order, outputs, state, progress, signal, error_code, error_message, error_retryable";
     private const string RunColumns = "id, workflow, version, status, inputs, concurrency_key, queued_behind, trigger_kind, trigger_actor, trigger_ref, created_at, started_at, finished_at, updated_at, error, failed_step, cause, start_counter, row_version";
 
     static RunStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
@@ -64,8 +64,19 @@ public sealed class RunStore
             return null;
         }
 
-        var steps = (await c.QueryAsync<StepRow>($"SELECT {StepColumns} FROM wf_steps WHERE run_id = @runId ORDER BY position", new { runId }, tx)).ToList();
-        var rtx = new RunTx(run, steps);
+        // The steps and what the ledger says they created, in one round trip: compensation decides by both.
+        List<StepRow> steps;
+        List<ResourceRow> resources;
+        await using (var grid = await c.QueryMultipleAsync(
+            $"SELECT {StepColumns} FROM wf_steps WHERE run_id = @runId ORDER BY position; SELECT id, run_id, step_id, kind, provider, external_id, name, created_at, deleted_at FROM wf_resources WHERE run_id = @runId ORDER BY id",
+            new { runId },
+            tx))
+        {
+            steps = (await grid.ReadAsync<StepRow>()).ToList();
+            resources = (await grid.ReadAsync<ResourceRow>()).ToList();
+        }
+
+        var rtx = new RunTx(run, steps, resources);
         await work(rtx);
         if (rtx.Aborted)
         {
@@ -86,7 +97,7 @@ public sealed class RunStore
         foreach (var s in rtx.Steps.Where(s => s.IsDirty && !s.IsNew))
         {
             await c.ExecuteAsync(
-                "UPDATE wf_steps SET status=@Status, attempt=@Attempt, attempt_base=@AttemptBase, poll_count=@PollCount, next_action=@NextAction, dispatch_seq=@DispatchSeq, dispatched_at=@DispatchedAt, next_poll_at=@NextPollAt, lease_until=@LeaseUntil, job_id=@JobId, deadline_at=@DeadlineAt, started_at=@StartedAt, finished_at=@FinishedAt, start_order=@StartOrder, outputs=@Outputs, state=@State, progress=@Progress, signal=@Signal, error_code=@ErrorCode, error_message=@ErrorMessage WHERE run_id=@RunId AND step_id=@StepId",
+                "UPDATE wf_steps SET status=@Status, attempt=@Attempt, attempt_base=@AttemptBase, poll_count=@PollCount, next_action=@NextAction, dispatch_seq=@DispatchSeq, dispatched_at=@DispatchedAt, next_poll_at=@NextPollAt, lease_until=@LeaseUntil, job_id=@JobId, deadline_at=@DeadlineAt, started_at=@StartedAt, finished_at=@FinishedAt, start_order=@StartOrder, outputs=@Outputs, state=@State, progress=@Progress, signal=@Signal, error_code=@ErrorCode, error_message=@ErrorMessage, error_retryable=@ErrorRetryable WHERE run_id=@RunId AND step_id=@StepId",
                 s,
                 tx);
         }
@@ -260,10 +271,11 @@ public sealed class RunStore
 /// <summary>One state change of one run, in memory until <see cref="RunStore.MutateAsync"/> commits it.</summary>
 public sealed class RunTx
 {
-    internal RunTx(RunRow run, List<StepRow> steps)
+    internal RunTx(RunRow run, List<StepRow> steps, List<ResourceRow>? resources = null)
     {
         Run = run;
         Steps = steps;
+        Resources = resources ?? [];
     }
 
     /// <summary>Gets the run (set <see cref="RunDirty"/> after changing it).</summary>
@@ -271,6 +283,9 @@ public sealed class RunTx
 
     /// <summary>Gets the steps, in position order.</summary>
     public List<StepRow> Steps { get; }
+
+    /// <summary>Gets the run's resource ledger as it was when the run was locked (deleted ones included; no properties).</summary>
+    public IReadOnlyList<ResourceRow> Resources { get; }
 
     /// <summary>Gets or sets whether the run row changed.</summary>
     public bool RunDirty { get; set; }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Definitions;
 
 namespace Workflows.OpenStack.Actions;
 
@@ -18,11 +19,35 @@ internal static class ActionSupport
     public static string Tag(string idempotencyKey) =>
         "wf-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)))[..32];
 
-    /// <summary>The delay before the next poll: the configured interval growing 1.5× per poll up to the maximum.</summary>
-    public static TimeSpan PollDelay(OpenStackOptions options, int pollCount)
+    /// <summary>
+    /// Gets the default poll schedule of a Nova server's create and delete: a server is usually ACTIVE
+    /// (or gone) a few seconds after Nova accepted the request, so 1 s doubling up to 10 s.
+    /// </summary>
+    public static PollSchedule ServerPoll { get; } = new(TimeSpan.FromSeconds(1), 2, TimeSpan.FromSeconds(10));
+
+    /// <summary>
+    /// Gets the default poll schedule of a Magnum cluster's create and delete: they take minutes, so
+    /// 5 s growing 1.5× up to 15 s (CREATE_COMPLETE is noticed at most 15 s late).
+    /// </summary>
+    public static PollSchedule ClusterPoll { get; } = new(TimeSpan.FromSeconds(5), 1.5, TimeSpan.FromSeconds(15));
+
+    /// <summary>
+    /// Waits: on the step's poll schedule, or, when <see cref="OpenStackOptions.PollInterval"/> is set,
+    /// on that interval growing 1.5× per poll up to <see cref="OpenStackOptions.MaxPollInterval"/>.
+    /// </summary>
+    /// <param name="options">The options.</param>
+    /// <param name="pollCount">How many polls of this attempt came before.</param>
+    /// <param name="progress">The progress text.</param>
+    /// <param name="state">The state for the next poll.</param>
+    public static PendingResult Pending(OpenStackOptions options, int pollCount, string progress, object state)
     {
-        var ms = options.PollInterval.TotalMilliseconds * Math.Pow(1.5, Math.Min(pollCount, 20));
-        return TimeSpan.FromMilliseconds(Math.Min(ms, options.MaxPollInterval.TotalMilliseconds));
+        if (options.PollInterval is not { } interval)
+        {
+            return StepResult.Pending(progress, state);
+        }
+
+        var ms = interval.TotalMilliseconds * Math.Pow(1.5, Math.Min(pollCount, 20));
+        return StepResult.Pending(TimeSpan.FromMilliseconds(Math.Min(ms, options.MaxPollInterval.TotalMilliseconds)), progress, state);
     }
 
     /// <summary>Maps a client exception to a step failure: transient ones are retryable.</summary>

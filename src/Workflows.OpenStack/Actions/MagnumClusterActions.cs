@@ -102,7 +102,7 @@ public sealed class MagnumClusterCreateAction(IOpenStackClientFactory clients, I
                     // Magnum 15 (Zed) briefly answers GET with 400 "Invalid input for field/attribute
                     // master_count. Value: '0'" while the cluster's node groups are being written: poll again.
                     context.Log.WriteLine($"Cluster {id}: Magnum answered {ex.ApiMessage}; polling again.");
-                    return StepResult.Pending(ActionSupport.PollDelay(options.Value, context.PollCount + 1), "CREATE_IN_PROGRESS", new ClusterState(id));
+                    return ActionSupport.Pending(options.Value, context.PollCount, "CREATE_IN_PROGRESS", new ClusterState(id));
                 }
 
                 if (cluster is null)
@@ -169,7 +169,7 @@ public sealed class MagnumClusterCreateAction(IOpenStackClientFactory clients, I
                         ct);
                     await context.Resources.RecordAsync(new ResourceRecord(ResourceKinds.Cluster, uuid, inputs.Name, os.Cloud.Name, new Dictionary<string, string> { ["template"] = template.Name, ["coe"] = template.Coe }), ct);
                     context.Log.WriteLine($"Magnum accepted cluster {inputs.Name} ({uuid}): {inputs.MasterCount} master(s), {inputs.NodeCount} node(s).");
-                    return StepResult.Pending(ActionSupport.PollDelay(options.Value, 0), "CREATE_IN_PROGRESS", new ClusterState(uuid));
+                    return ActionSupport.Pending(options.Value, 0, "CREATE_IN_PROGRESS", new ClusterState(uuid));
                 }
             }
 
@@ -197,7 +197,7 @@ public sealed class MagnumClusterCreateAction(IOpenStackClientFactory clients, I
         }
 
         context.Log.WriteLine($"Cluster {cluster.Name} ({cluster.Uuid}): {cluster.Status}{(cluster.StatusReason is { } r ? $" ({r})" : string.Empty)}");
-        return StepResult.Pending(ActionSupport.PollDelay(options.Value, context.PollCount + 1), cluster.Status, new ClusterState(cluster.Uuid));
+        return ActionSupport.Pending(options.Value, context.PollCount, cluster.Status, new ClusterState(cluster.Uuid));
     }
 }
 
@@ -353,7 +353,7 @@ public sealed class MagnumClusterDeleteAction(IOpenStackClientFactory clients, I
                 }
 
                 context.Log.WriteLine($"Deleting cluster {existing.Name} ({existing.Uuid}).");
-                return StepResult.Pending(ActionSupport.PollDelay(options.Value, 0), "DELETE_IN_PROGRESS", new ClusterState(existing.Uuid));
+                return ActionSupport.Pending(options.Value, 0, "DELETE_IN_PROGRESS", new ClusterState(existing.Uuid));
             }
 
             var cluster = await magnum.TryGetClusterAsync(id, ct);
@@ -369,7 +369,7 @@ public sealed class MagnumClusterDeleteAction(IOpenStackClientFactory clients, I
                 return StepResult.Failed("magnum.delete_failed", $"Cluster {cluster.Name} ({cluster.Uuid}) is DELETE_FAILED: {cluster.StatusReason}", retryable: true);
             }
 
-            return StepResult.Pending(ActionSupport.PollDelay(options.Value, context.PollCount + 1), cluster.Status, state);
+            return ActionSupport.Pending(options.Value, context.PollCount, cluster.Status, state);
         }
         catch (OpenStackException ex)
         {

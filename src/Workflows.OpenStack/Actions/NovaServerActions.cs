@@ -111,7 +111,7 @@ public sealed class NovaServerCreateAction(IOpenStackClientFactory clients, IOpt
                         ct);
                     await context.Resources.RecordAsync(Record(created.Id, inputs.Name, os.Cloud.Name, image.Name, flavor.Name), ct);
                     context.Log.WriteLine($"Nova accepted server {inputs.Name} ({created.Id}): image {image.Name}, flavor {flavor.Name}.");
-                    return StepResult.Pending(ActionSupport.PollDelay(options.Value, 0), "BUILD", new ServerState(created.Id));
+                    return ActionSupport.Pending(options.Value, 0, "BUILD", new ServerState(created.Id));
                 }
             }
 
@@ -148,7 +148,7 @@ public sealed class NovaServerCreateAction(IOpenStackClientFactory clients, IOpt
             default:
                 var progress = $"{server.Status}{(server.Progress is { } p ? $" {p}%" : string.Empty)}";
                 context.Log.WriteLine($"Server {server.Name} ({server.Id}): {progress}");
-                return StepResult.Pending(ActionSupport.PollDelay(options.Value, context.PollCount + 1), progress, new ServerState(server.Id));
+                return ActionSupport.Pending(options.Value, context.PollCount, progress, new ServerState(server.Id));
         }
     }
 
@@ -229,7 +229,7 @@ public sealed class NovaServerDeleteAction(IOpenStackClientFactory clients, IOpt
                 }
 
                 context.Log.WriteLine($"Deleting server {id}.");
-                return StepResult.Pending(ActionSupport.PollDelay(options.Value, 0), "deleting", new ServerState(id));
+                return ActionSupport.Pending(options.Value, 0, "deleting", new ServerState(id));
             }
 
             var server = await os.Compute.TryGetServerAsync(id, ct);
@@ -246,7 +246,7 @@ public sealed class NovaServerDeleteAction(IOpenStackClientFactory clients, IOpt
                 await os.Compute.DeleteServerAsync(id, ct);
             }
 
-            return StepResult.Pending(ActionSupport.PollDelay(options.Value, context.PollCount + 1), $"deleting ({server.Status})", state);
+            return ActionSupport.Pending(options.Value, context.PollCount, $"deleting ({server.Status})", state);
         }
         catch (OpenStackException ex)
         {

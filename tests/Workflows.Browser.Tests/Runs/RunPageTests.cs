@@ -69,13 +69,13 @@ public sealed class RunPageTests(PortalFixture portal)
     {
         await page.StartRunAsync("boot-vm", new Dictionary<string, string> { ["name"] = VmName(), ["flavor"] = "m1.nonexistent" });
         await Expect(page.RunStatus()).ToHaveAttributeAsync("data-status", "Failed", Finished);
-        // boot-vm compensates on failure; the failed step's own compensation (nothing to delete) marks it Compensated.
-        await Expect(page.GetByTestId("step-server")).ToHaveAttributeAsync("data-status", "Compensated");
+        // The unknown flavor fails the step before it creates anything, so there is nothing to compensate.
+        await Expect(page.GetByTestId("step-server")).ToHaveAttributeAsync("data-status", "Failed");
         await Expect(page.GetByTestId("run-error")).ToContainTextAsync("m1.nonexistent");
 
         await page.GetByTestId("retry-run").ClickAsync();
         var dialog = page.GetByTestId("retry-dialog");
-        await Expect(dialog.GetByTestId("retry-from-step")).ToHaveTextAsync("server (Compensated)");
+        await Expect(dialog.GetByTestId("retry-from-step")).ToHaveTextAsync("server (Failed)");
         await Expect(dialog.Input("flavor")).ToHaveValueAsync("m1.nonexistent");
         await dialog.Input("flavor").FillAsync("m1.tiny");
         await PortalFixture.ScreenshotAsync(page, "run-retry.png");

@@ -44,7 +44,7 @@ public static class StepDriver
                 return (result, polls);
             }
 
-            await Task.Delay(pending.PollAfter < PollCap ? pending.PollAfter : PollCap);
+            await Task.Delay(pending.PollAfter is { } after && after < PollCap ? after : PollCap); // null: the engine's schedule
         }
 
         throw new InvalidOperationException($"The step was still pending after {maxPolls} polls.");

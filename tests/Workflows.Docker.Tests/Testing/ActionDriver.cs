@@ -73,7 +73,7 @@ public sealed class ActionDriver(IServiceProvider services)
                 return result;
             }
 
-            await Task.Delay(pending.PollAfter < TimeSpan.FromMilliseconds(500) ? pending.PollAfter : TimeSpan.FromMilliseconds(500), cancellationToken);
+            await Task.Delay(pending.PollAfter is { } after && after < TimeSpan.FromMilliseconds(500) ? after : TimeSpan.FromMilliseconds(500), cancellationToken); // null: the engine's schedule
         }
     }
 

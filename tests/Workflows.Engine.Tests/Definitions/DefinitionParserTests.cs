@@ -221,4 +221,63 @@ public class DefinitionParserTests
         Assert.Equal(DefinitionParser.VersionOf("a"), DefinitionParser.VersionOf("a"));
         Assert.NotEqual(DefinitionParser.VersionOf("a"), DefinitionParser.VersionOf("b"));
     }
+
+    [Fact]
+    public void Parse_ReadsPoll_AsAScheduleOrAFixedInterval_FillingGapsFromTheActionsDefault()
+    {
+        var r = new DefinitionParser([.. Actions, new ActionDescriptor("test.poll", typeof(PollAction), typeof(PollInputs), null, null, new PollSchedule(TimeSpan.FromSeconds(5), 1.5, TimeSpan.FromSeconds(15)))]).Parse("workflows/p.yaml", """
+            name: p
+            steps:
+              - id: a
+                uses: test.record
+                poll: { initial: 2s, factor: 1.5, max: 20s }
+                compensate: { uses: test.undo, poll: 3s }
+              - id: b
+                uses: test.record
+                poll: { max: 5s }
+              - id: c
+                uses: test.poll
+                poll: { max: 1m }
+              - id: d
+                uses: test.poll
+                poll: { max: 2s }
+              - id: e
+                uses: test.record
+            """);
+
+        Assert.Empty(r.Errors);
+        var steps = r.Definition!.Steps;
+        Assert.Equal(new PollSchedule(TimeSpan.FromSeconds(2), 1.5, TimeSpan.FromSeconds(20)), steps[0].Poll);
+        Assert.Equal(new PollSchedule(TimeSpan.FromSeconds(3), 1, TimeSpan.FromSeconds(3)), steps[0].Compensate!.Poll);
+        Assert.Equal(new PollSchedule(TimeSpan.FromSeconds(1), 2, TimeSpan.FromSeconds(5)), steps[1].Poll); // the engine's default, capped
+        Assert.Equal(new PollSchedule(TimeSpan.FromSeconds(5), 1.5, TimeSpan.FromMinutes(1)), steps[2].Poll); // the action's default, capped
+        Assert.Equal(new PollSchedule(TimeSpan.FromSeconds(2), 1.5, TimeSpan.FromSeconds(2)), steps[3].Poll); // a cap below the action's start
+        Assert.Null(steps[4].Poll);
+    }
+
+    [Theory]
+    [InlineData("{ initial: 1s, factor: 0.5 }", "steps[a].poll.factor", "from 1 to 10")]
+    [InlineData("{ initial: 1s, factor: fast }", "steps[a].poll.factor", "from 1 to 10")]
+    [InlineData("{ initial: 10s, max: 5s }", "steps[a].poll.max", "not be shorter than initial")]
+    [InlineData("{ initial: soon }", "steps[a].poll.initial", "'soon' is not a duration")]
+    [InlineData("{ every: 1s }", "steps[a].poll.every", "unknown field 'every'")]
+    [InlineData("0s", "steps[a].poll", "must be positive")]
+    [InlineData("often", "steps[a].poll", "'often' is not a duration")]
+    [InlineData("[1s, 2s]", "steps[a].poll", "a mapping with initial, factor and max")]
+    public void Parse_ReportsABadPoll_NamingTheFieldAndTheProblem(string poll, string field, string problem)
+    {
+        var r = Parse($"""
+            name: p
+            steps:
+              - id: a
+                uses: test.record
+                poll: {poll}
+            """);
+
+        Assert.Null(r.Definition);
+        var e = Assert.Single(r.Errors);
+        Assert.Equal(field, e.Field);
+        Assert.Contains(problem, e.Message, StringComparison.Ordinal);
+        Assert.Equal(5, e.Line);
+    }
 }

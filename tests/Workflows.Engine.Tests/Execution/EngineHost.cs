@@ -279,6 +279,48 @@ public static class Scenarios
                 uses: test.record
                 with: { failHard: true }
             """,
+        ["nothing"] = """
+            name: nothing
+            steps:
+              - id: s1
+                uses: test.record
+                compensate: { uses: test.undo }
+              - id: s2
+                needs: [s1]
+                uses: test.record
+                with: { failHard: true, failCode: openstack.config }
+                compensate: { uses: test.undo }
+            """,
+        ["created"] = """
+            name: created
+            steps:
+              - id: server
+                uses: test.record
+                with: { recordThenFail: true, failCode: nova.fault }
+                compensate: { uses: test.undo }
+            """,
+        ["undofails"] = """
+            name: undofails
+            steps:
+              - id: s1
+                uses: test.record
+                compensate: { uses: test.undo, with: { fail: true } }
+              - id: s2
+                needs: [s1]
+                uses: test.record
+                with: { failHard: true }
+            """,
+        ["polled"] = """
+            name: polled
+            steps:
+              - id: own
+                uses: test.poll
+                with: { polls: 2 }
+                poll: { initial: 50ms, factor: 3, max: 150ms }
+              - id: declared
+                uses: test.poll
+                with: { polls: 2 }
+            """,
         ["linear"] = """
             name: linear
             steps:

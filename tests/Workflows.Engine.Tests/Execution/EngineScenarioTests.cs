@@ -277,6 +277,66 @@ public abstract class EngineScenarioTests(EngineHost engine)
     }
 
     [Fact]
+    public async Task Run_DoesNotCompensateAStepThatCreatedNothing_AndLogsWhyItFailed()
+    {
+        var run = await engine.StartRunAsync("nothing");
+        var r = await engine.WaitFinishedAsync(run.Id);
+
+        Assert.Equal(RunStatus.Failed, r.Run.Status);
+        Assert.Equal("Step 's2' failed: step s2 fails on purpose", r.Run.Error);
+        Assert.Equal(StepStatus.Failed, r.Steps.Single(s => s.StepId == "s2").Status);
+        Assert.Equal(StepStatus.Compensated, r.Steps.Single(s => s.StepId == "s1").Status);
+        Assert.Equal(["compensate:s1"], r.Steps.Where(s => s.IsCompensation).Select(s => s.StepId));
+        var logs = await engine.Queries.GetLogsAsync(run.Id);
+        Assert.Contains(logs.Chunks, c => c.StepId == "s2" && c.Text.Contains("Step 's2' attempt 1/1 failed: [openstack.config] step s2 fails on purpose; not retried: not retryable", StringComparison.Ordinal));
+        Assert.Contains(logs.Chunks, c => c.StepId == "s2" && c.Text.Contains("Compensation of 's2' skipped: nothing to undo", StringComparison.Ordinal));
+        var audit = await engine.Queries.GetAuditAsync(run.Id);
+        var skipped = Assert.Single(audit, a => a.Kind == "step.compensation.skipped");
+        Assert.Equal("s2", skipped.StepId);
+        Assert.Contains("created nothing", skipped.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_CompensatesAStepThatRecordedAResourceBeforeItFailed()
+    {
+        var run = await engine.StartRunAsync("created");
+        var r = await engine.WaitFinishedAsync(run.Id);
+
+        Assert.Equal(RunStatus.Failed, r.Run.Status);
+        Assert.Equal(StepStatus.Compensated, r.Steps.Single(s => s.StepId == "server").Status);
+        Assert.Equal(StepStatus.Succeeded, r.Steps.Single(s => s.StepId == "compensate:server").Status);
+        var resource = Assert.Single(await engine.Queries.GetResourcesAsync(new ResourceFilter { RunId = run.Id, IncludeDeleted = true }));
+        Assert.NotNull(resource.DeletedAt);
+    }
+
+    [Fact]
+    public async Task Run_NamesWhatTheLedgerLists_WhenACompensationFails()
+    {
+        var run = await engine.StartRunAsync("undofails");
+        var r = await engine.WaitFinishedAsync(run.Id);
+
+        Assert.Equal(RunStatus.Failed, r.Run.Status);
+        Assert.Equal(
+            $"Step 's2' failed: step s2 fails on purpose; compensation of 's1' failed: cannot undo s1: the test cloud is unreachable on purpose; the ledger lists 1 resource of this step still alive: test.thing {run.Id}:s1 (s1) on test",
+            r.Run.Error);
+        var logs = await engine.Queries.GetLogsAsync(run.Id);
+        Assert.Contains(logs.Chunks, c => c.StepId == "compensate:s1" && c.Text.Contains("Step 'compensate:s1' attempt 1/3 failed: [test.undo.failed] cannot undo s1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Run_PollsOnTheStepsOwnSchedule_OrElseOnTheOneItsActionDeclared()
+    {
+        var run = await engine.StartRunAsync("polled");
+        var r = await engine.WaitFinishedAsync(run.Id);
+
+        Assert.Equal(RunStatus.Succeeded, r.Run.Status);
+        Assert.All(r.Steps, s => Assert.Equal(2, Assert.Single(s.Attempts).Polls));
+        var audit = await engine.Queries.GetAuditAsync(run.Id);
+        Assert.Contains(audit, a => a.Kind == "step.waiting" && a.StepId == "own" && a.Message.EndsWith("(polling 50ms, ×3 up to 150ms)", StringComparison.Ordinal));
+        Assert.Contains(audit, a => a.Kind == "step.waiting" && a.StepId == "declared" && a.Message.EndsWith("(polling 100ms, ×2 up to 400ms)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Steps_ThatAreReadyAtOnce_RunInOneJob_EachCommittedBeforeTheNext()
     {
         var run = await engine.StartRunAsync("linear");

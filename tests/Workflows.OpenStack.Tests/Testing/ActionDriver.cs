@@ -31,7 +31,7 @@ public static class ActionDriver
 
                 context.CurrentState = pending.State is null ? null : JsonSerializer.SerializeToElement(pending.State, JsonDefaults.Options);
                 context.Polls++;
-                await Task.Delay(pending.PollAfter < PollCap ? pending.PollAfter : PollCap);
+                await Task.Delay(pending.PollAfter is { } after && after < PollCap ? after : PollCap); // null: the engine's schedule
                 continue;
             }
 
