@@ -56,7 +56,8 @@ public sealed partial class Problems(IProblemDetailsService problems, ILogger<Pr
     /// <inheritdoc />
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var details = For(exception, httpContext.GetEndpoint());
+        // The middleware clears the endpoint before calling handlers; its feature keeps the one that failed (for the body's type).
+        var details = For(exception, httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint());
         if (details is null)
         {
             logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
@@ -68,6 +69,11 @@ public sealed partial class Problems(IProblemDetailsService problems, ILogger<Pr
             // Infrastructure, not a bug: one line without the stack trace is enough.
             logger.LogWarning("Database unavailable on {Method} {Path}: {Type}: {Message}", httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name, exception.Message);
             httpContext.Response.Headers.RetryAfter = DatabaseRetryAfter.TotalSeconds.ToString("0", CultureInfo.InvariantCulture);
+        }
+
+        if (exception is IdempotencyKeyInProgressException)
+        {
+            httpContext.Response.Headers.RetryAfter = "1";
         }
 
         httpContext.Response.StatusCode = details.Status ?? 500;
