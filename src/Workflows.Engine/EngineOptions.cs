@@ -65,4 +65,7 @@ public sealed class EngineOptions
 
     /// <summary>Gets or sets how often buffered log lines of a running action are written. Default is 500 ms.</summary>
     public TimeSpan LogFlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Gets or sets how long an <c>Idempotency-Key</c> of a run start is remembered: a repeat within it answers the first run. Default is 24 h.</summary>
+    public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
 }

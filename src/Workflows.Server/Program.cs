@@ -13,7 +13,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseStaticWebAssets(); // the portal's CSS/JS from the build output in any environment; a no-op once published
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
-builder.Services.AddProblemDetails().AddExceptionHandler<Problems>();
+builder.Services.AddApiProblems();
 builder.Services.AddOpenApi();
 builder.Services.AddWorkflowEngine(builder.Configuration);
 builder.Services.AddWorkflowAuth(builder.Configuration);
@@ -28,7 +28,7 @@ builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").Add
 builder.Services.AddHostedService<StartupBanner>();
 
 var app = builder.Build();
-app.UseExceptionHandler();
+app.UseApiProblems();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

@@ -37,6 +37,8 @@ public interface IRunCommands
     /// <summary>Validates the inputs and starts (or queues) a run.</summary>
     /// <exception cref="WorkflowNotFoundException">No such workflow.</exception>
     /// <exception cref="InputValidationException">An input is missing or invalid.</exception>
+    /// <exception cref="IdempotencyKeyReusedException">The request's idempotency key came with another request before.</exception>
+    /// <exception cref="IdempotencyKeyInProgressException">The request that first carried the idempotency key is still being processed.</exception>
     Task<RunSummary> StartAsync(StartRunRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Cancels a run: running actions see their token cancelled, scheduled polls are deleted, completed steps are compensated.</summary>
@@ -114,3 +116,11 @@ public sealed class RunNotFoundException(string message) : Exception(message);
 /// <summary>Thrown when a command does not fit the run's current state (e.g. cancelling a finished run).</summary>
 /// <param name="message">Why.</param>
 public sealed class RunStateException(string message) : Exception(message);
+
+/// <summary>Thrown when an idempotency key is sent again with a different request than the one it first came with.</summary>
+/// <param name="message">Which key, and which run it belongs to.</param>
+public sealed class IdempotencyKeyReusedException(string message) : Exception(message);
+
+/// <summary>Thrown when an idempotency key is sent again while the request that first carried it is still being processed.</summary>
+/// <param name="message">Which key.</param>
+public sealed class IdempotencyKeyInProgressException(string message) : Exception(message);

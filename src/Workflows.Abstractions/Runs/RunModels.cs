@@ -13,7 +13,15 @@ public sealed record TriggerInfo(TriggerKind Kind, string Actor, string? Referen
 /// <param name="Workflow">The workflow name.</param>
 /// <param name="Inputs">Input values by name; missing ones take their defaults.</param>
 /// <param name="Trigger">Who starts it.</param>
-public sealed record StartRunRequest(string Workflow, IReadOnlyDictionary<string, JsonNode?> Inputs, TriggerInfo Trigger);
+public sealed record StartRunRequest(string Workflow, IReadOnlyDictionary<string, JsonNode?> Inputs, TriggerInfo Trigger)
+{
+    /// <summary>
+    /// Gets the client's idempotency key (the <c>Idempotency-Key</c> header, or one per portal form), or null.
+    /// Within its lifetime, the same key from the same actor with the same workflow and inputs answers the run it
+    /// first created instead of starting another; with other inputs it is refused.
+    /// </summary>
+    public string? IdempotencyKey { get; init; }
+}
 
 /// <summary>A request to retry a failed or cancelled run.</summary>
 /// <param name="Actor">Who asks.</param>

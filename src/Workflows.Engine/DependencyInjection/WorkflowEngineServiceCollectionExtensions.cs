@@ -36,6 +36,7 @@ public static class WorkflowEngineServiceCollectionExtensions
             .Validate(o => o.LeaseDuration > o.HeartbeatInterval * 2, "Workflows:LeaseDuration must be more than twice Workflows:HeartbeatInterval.")
             .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.SweepInterval > TimeSpan.Zero && o.LogFlushInterval > TimeSpan.Zero && o.SchedulePollingInterval > TimeSpan.Zero, "Workflows:HeartbeatInterval, SweepInterval, LogFlushInterval and SchedulePollingInterval must be positive durations (e.g. 00:00:05).")
             .Validate(o => o.MaxExecution > TimeSpan.Zero && o.InlineSteps >= 1, "Workflows:MaxExecution must be positive and Workflows:InlineSteps at least 1.")
+            .Validate(o => o.IdempotencyKeyLifetime > TimeSpan.Zero, "Workflows:IdempotencyKeyLifetime must be a positive duration (e.g. 1.00:00:00).")
             .Validate(o => o.SecretKey is null || IsKey(o.SecretKey), "Workflows:SecretKey must be the base64 of 32 bytes (e.g. `openssl rand -base64 32`).")
             .ValidateOnStart();
 
@@ -165,6 +166,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             await database.MigrateAsync(EngineSchema.Migrations, "engine", cancellationToken);
+            await database.MigrateAsync(IdempotencySchema.Migrations, IdempotencySchema.Component, cancellationToken);
             await catalog.StartAsync(cancellationToken);
             logger.LogInformation("Workflow engine ready on {Database}: {Count} workflow(s), {Errors} definition error(s)", database.Kind, catalog.List().Count, catalog.Errors.Count);
         }

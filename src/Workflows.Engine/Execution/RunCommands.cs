@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Workflows.Abstractions.Clouds;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
@@ -12,18 +13,25 @@ using Workflows.Engine.Storage;
 namespace Workflows.Engine.Execution;
 
 /// <summary>Starts, cancels, retries and approves runs.</summary>
-public sealed class RunCommands(
+public sealed partial class RunCommands(
     WorkflowCatalog catalog,
     RunStore store,
     RunMachine machine,
     StepDispatcher dispatcher,
     RunSignals signals,
+    IOptions<EngineOptions> options,
     ILogger<RunCommands> logger,
     ICloudDirectory? clouds = null) : IRunCommands
 {
     /// <inheritdoc />
     public async Task<RunSummary> StartAsync(StartRunRequest request, CancellationToken cancellationToken = default)
     {
+        var idempotency = request.IdempotencyKey is null ? null : Idempotency(request);
+        if (idempotency is not null && await store.FindIdempotencyKeyAsync(idempotency.Scope, idempotency.Key, machine.Now, cancellationToken) is { } seen)
+        {
+            return await ReplayAsync(idempotency, seen, cancellationToken);
+        }
+
         var def = catalog.Get(request.Workflow) ?? throw new WorkflowNotFoundException(request.Workflow);
         var inputs = InputValidator.Validate(def, request.Inputs, clouds: clouds);
         var id = Guid.NewGuid().ToString();
@@ -59,19 +67,55 @@ public sealed class RunCommands(
                 Data = new JsonObject { ["trigger"] = request.Trigger.Kind.ToString(), ["actor"] = request.Trigger.Actor, ["reference"] = request.Trigger.Reference, ["inputs"] = SecretCodec.Mask(inputs) }.ToJsonString(),
             },
         };
-        var holder = await store.InsertRunAsync(run, steps, audit, cancellationToken);
-        if (holder is not null)
+        string? holder;
+        try
         {
-            await store.AppendAuditAsync([new AuditRow { RunId = id, At = now, Kind = "run.queued", Actor = "engine", Message = $"Waiting for run {holder} which holds concurrency key '{run.ConcurrencyKey}'" }], cancellationToken);
-            logger.LogInformation("Run {RunId} ({Workflow}) queued behind {Holder} (key {Key})", id, def.Name, holder, run.ConcurrencyKey);
-            signals.Publish(id, "run");
-            return await GetSummaryAsync(id, cancellationToken);
+            holder = await store.InsertRunAsync(run, steps, audit, cancellationToken, idempotency?.Row(id, now, now + (long)options.Value.IdempotencyKeyLifetime.TotalMilliseconds));
+        }
+        catch (IdempotencyKeyTakenException)
+        {
+            // A twin request with the same key committed first (it held the key while we waited for it).
+            return await ReplayAsync(idempotency!, await store.FindIdempotencyKeyAsync(idempotency!.Scope, idempotency.Key, machine.Now, cancellationToken), cancellationToken);
         }
 
-        var tx = await store.MutateAsync(id, t => { machine.Begin(t, def, $"Run started by {by}"); return ValueTask.CompletedTask; }, cancellationToken);
-        await dispatcher.AfterCommitAsync(tx!, cancellationToken);
-        logger.LogInformation("Run {RunId} ({Workflow}) started by {Trigger} {Actor}", id, def.Name, request.Trigger.Kind, request.Trigger.Actor);
-        return await GetSummaryAsync(id, cancellationToken);
+        // The run exists from here on: whatever fails next, the caller gets its id (a run that never began is
+        // advanced by the sweeper), so a client never retries into a second run.
+        RunSummary summary;
+        try
+        {
+            summary = await BeginAsync(run, def, holder, by, request.Trigger);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Run {RunId} ({Workflow}) was created, but beginning it failed; the sweeper will advance it", id, def.Name);
+            summary = RunQueries.ToSummary(run);
+        }
+
+        if (idempotency is not null)
+        {
+            await CompleteAsync(idempotency);
+        }
+
+        return summary;
+    }
+
+    private async Task<RunSummary> BeginAsync(RunRow run, WorkflowDefinition def, string? holder, string by, TriggerInfo trigger)
+    {
+        // Not cancellable: the run is committed, and a client that went away must not leave it half begun.
+        var ct = CancellationToken.None;
+        var id = run.Id;
+        if (holder is not null)
+        {
+            await store.AppendAuditAsync([new AuditRow { RunId = id, At = machine.Now, Kind = "run.queued", Actor = "engine", Message = $"Waiting for run {holder} which holds concurrency key '{run.ConcurrencyKey}'" }], ct);
+            logger.LogInformation("Run {RunId} ({Workflow}) queued behind {Holder} (key {Key})", id, def.Name, holder, run.ConcurrencyKey);
+            signals.Publish(id, "run");
+            return await GetSummaryAsync(id, ct);
+        }
+
+        var tx = await store.MutateAsync(id, t => { machine.Begin(t, def, $"Run started by {by}"); return ValueTask.CompletedTask; }, ct);
+        await dispatcher.AfterCommitAsync(tx!, ct);
+        logger.LogInformation("Run {RunId} ({Workflow}) started by {Trigger} {Actor}", id, def.Name, trigger.Kind, trigger.Actor);
+        return await GetSummaryAsync(id, ct);
     }
 
     /// <inheritdoc />

@@ -298,6 +298,15 @@ public sealed class StepJob(
                     ? StepResult.Failed("timeout", $"Step '{row.StepId}' reached its deadline while running", retryable: false)
                     : StepResult.Failed("execution.too-long", $"One execution of '{uses}' ran longer than {Duration.Format(options.MaxExecution)}; long waits must return Pending", retryable: true);
         }
+        catch (Exception e) when (DatabaseFailures.IsUnavailable(e))
+        {
+            // The database went away under the action (its ledger or log write): infrastructure, not the action's
+            // failure. The step stays Running on its lease; once the database is back, the sweeper resumes the same attempt.
+            logger.LogWarning("Run {RunId} step {StepId}: the database became unavailable during {Uses}; the attempt will be resumed: {Message}", run.Id, row.StepId, uses, e.Message);
+            await loopStop.CancelAsync();
+            await loop;
+            throw;
+        }
         catch (Exception e)
         {
             result = StepResult.Failed("error", $"{e.GetType().Name}: {e.Message}", retryable: true);

@@ -51,6 +51,16 @@ public sealed class SecretCodec
     /// <summary>Serializes JSON for storage, encrypting secrets.</summary>
     public string Protect(JsonNode? node) => Transform(node, v => new JsonObject { [Marker] = Encrypt(v.Reveal()) })?.ToJsonString() ?? "null";
 
+    /// <summary>
+    /// Returns a keyed hash (HMAC-SHA256 under a key derived from the secret key) of <paramref name="text"/>: equal texts give
+    /// equal fingerprints, and without the key a fingerprint cannot be checked against guesses of a secret it covers.
+    /// </summary>
+    public string Fingerprint(string text)
+    {
+        var derived = HKDF.DeriveKey(HashAlgorithmName.SHA256, key, 32, info: Encoding.UTF8.GetBytes("workflows:fingerprint:v1"));
+        return Convert.ToHexStringLower(HMACSHA256.HashData(derived, Encoding.UTF8.GetBytes(text)));
+    }
+
     /// <summary>Parses stored JSON, decrypting secrets into <see cref="Secret"/> values.</summary>
     public JsonNode? Unprotect(string? json)
     {

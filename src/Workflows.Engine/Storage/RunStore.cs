@@ -8,7 +8,7 @@ namespace Workflows.Engine.Storage;
 /// <see cref="MutateAsync"/>: one transaction that locks the run, loads its steps, lets the caller
 /// change them in memory, and writes the changes and their audit events together.
 /// </summary>
-public sealed class RunStore
+public sealed partial class RunStore
 {
     private const string StepColumns = "run_id, step_id, kind, position, status, attempt, attempt_base, poll_count, next_action, dispatch_seq, dispatched_at, next_poll_at, lease_until, job_id, deadline_at, started_at, finished_at, start_order, outputs, state, progress, signal, error_code, error_message, error_retryable";
     private const string RunColumns = "id, workflow, version, status, inputs, concurrency_key, queued_behind, trigger_kind, trigger_actor, trigger_ref, created_at, started_at, finished_at, updated_at, error, failed_step, cause, start_counter, row_version";
@@ -23,10 +23,16 @@ public sealed class RunStore
 
     /// <summary>Inserts a new run with its steps and first audit events, and acquires its concurrency key if it has one.</summary>
     /// <returns>The run that holds the key when this run has to queue, else null.</returns>
-    public async Task<string?> InsertRunAsync(RunRow run, IReadOnlyList<StepRow> steps, IReadOnlyList<AuditRow> audit, CancellationToken ct)
+    /// <exception cref="IdempotencyKeyTakenException">Another request holds <paramref name="idempotency"/>'s key; nothing was written.</exception>
+    public async Task<string?> InsertRunAsync(RunRow run, IReadOnlyList<StepRow> steps, IReadOnlyList<AuditRow> audit, CancellationToken ct, IdempotencyRow? idempotency = null)
     {
         await using var c = await Database.OpenAsync(ct);
         await using var tx = await Database.BeginAsync(c, ct);
+        if (idempotency is not null)
+        {
+            await ClaimIdempotencyKeyAsync(c, tx, idempotency);
+        }
+
         string? holder = null;
         if (run.ConcurrencyKey is { } key)
         {

@@ -19,7 +19,8 @@ public static class WorkflowsApi
         group.MapGet("/errors", Errors).WithName("ListDefinitionErrors").WithSummary("Lists definition files that failed to load, with line, column and field.");
         group.MapGet("/{name}", Get).WithName("GetWorkflow").WithSummary("Gets one workflow definition.");
         group.MapPost("/{name}/runs", StartAsync).RequireAuthorization(Roles.CanOperate).WithName("StartRun")
-            .WithSummary("Starts a run; answers 202 with the run and its Location.");
+            .WithSummary("Starts a run; answers 202 with the run and its Location. With an Idempotency-Key header, a repeat answers the same run.")
+            .ProducesProblem(409).ProducesProblem(422).ProducesProblem(503);
         app.MapGet("/api/actions", (IWorkflowCatalog catalog) => TypedResults.Ok(catalog.Actions.Select(a => new ActionDto(a.Name, a.Description, Props(a.InputType), Props(a.OutputType)))))
             .WithTags("Workflows").RequireAuthorization(Roles.CanRead).WithName("ListActions").WithSummary("Lists registered step actions with their input and output names.");
         return app;
@@ -32,11 +33,69 @@ public static class WorkflowsApi
     private static Results<Ok<WorkflowDto>, NotFound<ProblemDetails>> Get(string name, IWorkflowCatalog catalog) =>
         catalog.Get(name) is { } d ? TypedResults.Ok(ToDto(d)) : TypedResults.NotFound(Problems.NotFound($"Workflow '{name}' does not exist."));
 
-    private static async Task<Accepted<RunSummary>> StartAsync(string name, [FromBody] StartRunBody? body, IRunCommands commands, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Accepted<RunSummary>, ValidationProblem>> StartAsync(string name, [FromBody] StartRunBody? body, IRunCommands commands, HttpContext http, CancellationToken ct)
     {
+        if (!TryReadIdempotencyKey(http.Request, out var key, out var keyError))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["Idempotency-Key"] = [keyError] }, detail: $"Idempotency-Key {keyError}.");
+        }
+
         var inputs = body?.Inputs ?? [];
-        var run = await commands.StartAsync(new StartRunRequest(name, inputs.ToDictionary(kv => kv.Key, kv => kv.Value), new TriggerInfo(TriggerKind.Api, http.User.Actor())), ct);
+        var request = new StartRunRequest(name, inputs.ToDictionary(kv => kv.Key, kv => kv.Value), new TriggerInfo(TriggerKind.Api, http.User.Actor())) { IdempotencyKey = key };
+        var run = await commands.StartAsync(request, ct);
         return TypedResults.Accepted($"/api/runs/{run.Id}", run);
+    }
+
+    /// <summary>
+    /// Reads the <c>Idempotency-Key</c> header: a structured-field string (<c>"…"</c>, as the IETF draft defines it) or,
+    /// leniently, a bare token as many clients send it.
+    /// </summary>
+    internal static bool TryReadIdempotencyKey(HttpRequest request, out string? key, out string error)
+    {
+        key = null;
+        error = "";
+        var values = request.Headers["Idempotency-Key"];
+        if (values.Count == 0)
+        {
+            return true;
+        }
+
+        if (values.Count > 1)
+        {
+            error = "must be sent once";
+            return false;
+        }
+
+        var raw = values[0]!.Trim();
+        if (raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"')
+        {
+            var sb = new System.Text.StringBuilder();
+            for (var i = 1; i < raw.Length - 1; i++)
+            {
+                if (raw[i] == '\\' && i + 1 < raw.Length - 1 && raw[i + 1] is '"' or '\\')
+                {
+                    i++;
+                }
+                else if (raw[i] is '"' or '\\')
+                {
+                    error = "is not a valid structured-field string (an unescaped quote or backslash)";
+                    return false;
+                }
+
+                sb.Append(raw[i]);
+            }
+
+            raw = sb.ToString();
+        }
+
+        if (raw.Length is 0 or > 255 || raw.Any(ch => ch is < ' ' or > '~'))
+        {
+            error = "must be 1 to 255 printable ASCII characters, e.g. \"8e03978e-40d5-43e8-bc93-6894a57f9324\"";
+            return false;
+        }
+
+        key = raw;
+        return true;
     }
 
     private static WorkflowDto ToDto(WorkflowDefinition d) => new(

@@ -23,11 +23,20 @@ public sealed class WebhookOptions
     /// <summary>Gets or sets how long deliveries (and their replay keys) are kept. Default is 30 days.</summary>
     public TimeSpan DeliveryRetention { get; set; } = TimeSpan.FromDays(30);
 
-    /// <summary>Gets or sets the sustained deliveries per minute allowed per hook; more get 429. Default is 60.</summary>
+    /// <summary>Gets or sets the sustained signed (authenticated) deliveries per minute allowed per hook; more get 429 and are recorded for redelivery. Default is 60.</summary>
     public int PermitsPerMinute { get; set; } = 60;
 
     /// <summary>Gets or sets the burst of deliveries allowed per hook above the sustained rate. Default is 20.</summary>
     public int Burst { get; set; } = 20;
+
+    /// <summary>
+    /// Gets or sets the sustained deliveries per minute allowed per source address that fail authentication (bad or missing
+    /// signature, too large); more get 429. They never count against a hook's own limit, which only signed deliveries use. Default is 10.
+    /// </summary>
+    public int UnauthenticatedPermitsPerMinute { get; set; } = 10;
+
+    /// <summary>Gets or sets the burst of failing deliveries allowed per source address. Default is 20.</summary>
+    public int UnauthenticatedBurst { get; set; } = 20;
 }
 
 /// <summary>A webhook defined in configuration (<c>Webhooks:Hooks:N</c>).</summary>

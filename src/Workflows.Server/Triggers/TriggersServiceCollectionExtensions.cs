@@ -17,6 +17,7 @@ public static class TriggersServiceCollectionExtensions
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section))
             .Validate(o => o.MaxBodyBytes > 0, "Webhooks:MaxBodyBytes must be positive.")
             .Validate(o => o.PermitsPerMinute > 0 && o.Burst > 0, "Webhooks:PermitsPerMinute and Webhooks:Burst must be positive.")
+            .Validate(o => o.UnauthenticatedPermitsPerMinute > 0 && o.UnauthenticatedBurst > 0, "Webhooks:UnauthenticatedPermitsPerMinute and Webhooks:UnauthenticatedBurst must be positive.")
             .Validate(o => o.Hooks.All(h => h.Name.Length > 0 && h.Workflow.Length > 0), "Webhooks:Hooks: every hook needs a Name and a Workflow.")
             .Validate(o => o.Hooks.All(h => h.Provider is "" or "auto" or "github" or "gitlab" or "generic"), "Webhooks:Hooks: Provider must be github, gitlab, generic or auto.")
             .ValidateOnStart();
@@ -24,6 +25,7 @@ public static class TriggersServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TriggerStore>();
         services.TryAddSingleton<WebhookRegistry>();
+        services.TryAddSingleton<WebhookRateLimits>();
         services.TryAddSingleton<WebhookReceiver>();
         services.TryAddSingleton<ScheduleManager>();
         services.TryAddTransient<ScheduleJob>();

@@ -21,7 +21,8 @@ public sealed record WebhookResponse(string Status, string? Delivery, string Mes
 /// <summary>The outcome of one delivery.</summary>
 /// <param name="StatusCode">The HTTP status.</param>
 /// <param name="Body">The body.</param>
-public sealed record DeliveryOutcome(int StatusCode, WebhookResponse Body)
+/// <param name="RetryAfter">For 429: when to try again.</param>
+public sealed record DeliveryOutcome(int StatusCode, WebhookResponse Body, TimeSpan? RetryAfter = null)
 {
     /// <summary>Gets the Location header: the run's URL for accepted deliveries.</summary>
     public string? Location => StatusCode == StatusCodes.Status202Accepted ? Body.RunUrl : null;
@@ -39,6 +40,7 @@ public sealed record Redelivery(DeliveryRecord Of, string Actor);
 public sealed class WebhookReceiver(
     TriggerStore store,
     IRunCommands commands,
+    WebhookRateLimits limits,
     IOptionsMonitor<WebhookOptions> options,
     TimeProvider clock,
     ILogger<WebhookReceiver> logger)
@@ -65,13 +67,19 @@ public sealed class WebhookReceiver(
         return o;
     }
 
-    /// <summary>Records a delivery that was refused before it could be authenticated (too large).</summary>
-    public async Task<DeliveryOutcome> RefuseAsync(HookInfo hook, IReadOnlyDictionary<string, string> headers, int status, string outcome, string message, long size, CancellationToken ct)
+    /// <summary>Records a delivery that was refused before it could be authenticated (too large); it counts against its source's limit of failed deliveries.</summary>
+    public async Task<DeliveryOutcome> RefuseAsync(HookInfo hook, IReadOnlyDictionary<string, string> headers, string source, int status, string outcome, string message, long size, CancellationToken ct)
     {
         var id = NewId();
+        var retryAfter = (TimeSpan?)null;
+        if (!limits.TryAcquireUnauthenticated(source, out var wait))
+        {
+            (status, outcome, message, retryAfter) = (429, "rate-limited", UnauthenticatedLimitMessage(source, message), wait);
+        }
+
         await store.InsertDeliveryAsync(Record(id, hook, null, headers, outcome, status, message, (int)Math.Min(size, int.MaxValue)), null, ct);
         logger.LogWarning("Webhook {Hook} delivery {Delivery} refused: {Message}", hook.Name, id, message);
-        return new(status, new WebhookResponse(outcome, id, message));
+        return new(status, new WebhookResponse(outcome, id, message), retryAfter);
     }
 
     /// <summary>Processes a delivery (or, with <paramref name="redelivery"/>, replays a stored one without signature or replay checks).</summary>
@@ -80,7 +88,13 @@ public sealed class WebhookReceiver(
     /// <param name="headers">The request headers (case-insensitive keys).</param>
     /// <param name="redelivery">Set when an operator replays a stored delivery.</param>
     /// <param name="ct">Cancellation.</param>
-    public async Task<DeliveryOutcome> ReceiveAsync(HookInfo hook, byte[] body, IReadOnlyDictionary<string, string> headers, Redelivery? redelivery, CancellationToken ct)
+    /// <param name="source">The sender's address, for the limit of failed deliveries.</param>
+    /// <remarks>
+    /// The signature is checked first (it is cheap): a delivery that fails it counts only against its source address's limit,
+    /// a signed one only against its hook's. Every refused delivery is recorded; a signed one refused with 429 keeps its body,
+    /// so an operator can redeliver it.
+    /// </remarks>
+    public async Task<DeliveryOutcome> ReceiveAsync(HookInfo hook, byte[] body, IReadOnlyDictionary<string, string> headers, Redelivery? redelivery, CancellationToken ct, string source = "unknown")
     {
         var id = NewId();
         await PruneIfDueAsync(ct);
@@ -92,6 +106,14 @@ public sealed class WebhookReceiver(
             if (!check.Valid)
             {
                 var msg = $"signature rejected: {check.Error}";
+                if (!limits.TryAcquireUnauthenticated(source, out var wait))
+                {
+                    msg = UnauthenticatedLimitMessage(source, msg);
+                    await store.InsertDeliveryAsync(Record(id, hook, null, headers, "rate-limited", 429, msg, body.Length), null, ct);
+                    logger.LogWarning("Webhook {Hook} delivery {Delivery} refused: {Message}", hook.Name, id, msg);
+                    return new(429, new WebhookResponse("rate-limited", id, msg), wait);
+                }
+
                 await store.InsertDeliveryAsync(Record(id, hook, null, headers, "rejected", 401, msg, body.Length), null, ct);
                 logger.LogWarning("Webhook {Hook} delivery {Delivery} rejected: {Reason}", hook.Name, id, check.Error);
                 return new(401, new WebhookResponse("rejected", id, msg));
@@ -113,6 +135,15 @@ public sealed class WebhookReceiver(
         {
             await store.InsertDeliveryAsync(Record(id, hook, key, headers, status, code, message, body.Length) with { RunId = runId, RedeliveryOf = redelivery?.Of.Id, Actor = redelivery?.Actor }, body, ct);
             return Done(status, code, message, runId, errors);
+        }
+
+        if (redelivery is null && !limits.TryAcquireAuthenticated(hook, out var retryAfter))
+        {
+            // Recorded with its body and key but without claiming the key: the sender's own retry, or an operator's redelivery, still works.
+            var msg = $"hook '{hook.Name}' allows {hook.PermitsPerMinute} signed deliveries per minute (burst {hook.Burst}); retry later, or redeliver this delivery";
+            await store.InsertDeliveryAsync(Record(id, hook, key, headers, "rate-limited", 429, msg, body.Length), body, ct);
+            logger.LogWarning("Webhook {Hook} delivery {Delivery} rate-limited", hook.Name, id);
+            return new(429, new WebhookResponse("rate-limited", id, msg), retryAfter);
         }
 
         if (!TryParsePayload(body, Header("Content-Type"), out var payload, out var parseError))
@@ -206,6 +237,9 @@ public sealed class WebhookReceiver(
         var headers = d.Delivery.Headers.ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? "", StringComparer.OrdinalIgnoreCase);
         return await ReceiveAsync(hook, d.Body, headers, new Redelivery(d.Delivery, actor), ct);
     }
+
+    private string UnauthenticatedLimitMessage(string source, string reason) =>
+        $"too many failed deliveries from {source} ({options.CurrentValue.UnauthenticatedPermitsPerMinute} per minute, burst {options.CurrentValue.UnauthenticatedBurst}); this one: {reason}";
 
     private static string Explain(FieldError error, JsonObject templates, JsonObject mapped)
     {

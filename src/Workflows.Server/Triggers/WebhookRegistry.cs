@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
@@ -40,10 +38,8 @@ public sealed record HookInfo
 }
 
 /// <summary>Finds hooks in configuration (<c>Webhooks:Hooks</c>) and in definitions' webhook triggers (secret from <c>Webhooks:Secrets:&lt;name&gt;</c>).</summary>
-public sealed class WebhookRegistry(IOptionsMonitor<WebhookOptions> options, IWorkflowCatalog catalog) : IDisposable
+public sealed class WebhookRegistry(IOptionsMonitor<WebhookOptions> options, IWorkflowCatalog catalog)
 {
-    private readonly ConcurrentDictionary<string, (int Permits, int Burst, TokenBucketRateLimiter Limiter)> limiters = new(StringComparer.Ordinal);
-
     /// <summary>Lists every hook, configuration first.</summary>
     public IReadOnlyList<HookInfo> List()
     {
@@ -99,45 +95,4 @@ public sealed class WebhookRegistry(IOptionsMonitor<WebhookOptions> options, IWo
 
     /// <summary>Finds a hook by name, or null.</summary>
     public HookInfo? Find(string name) => List().FirstOrDefault(h => h.Name == name);
-
-    /// <summary>Takes one permit of the hook's token bucket; false when the hook is over its rate.</summary>
-    public bool TryAcquire(HookInfo hook, out TimeSpan retryAfter)
-    {
-        var permits = Math.Max(1, hook.PermitsPerMinute);
-        var burst = Math.Max(1, hook.Burst);
-        var entry = limiters.AddOrUpdate(
-            hook.Name,
-            _ => (permits, burst, Create(permits, burst)),
-            (_, old) =>
-            {
-                if (old.Permits == permits && old.Burst == burst)
-                {
-                    return old;
-                }
-
-                old.Limiter.Dispose();
-                return (permits, burst, Create(permits, burst));
-            });
-        using var lease = entry.Limiter.AttemptAcquire();
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var r) ? r : TimeSpan.FromMinutes(1.0 / permits);
-        return lease.IsAcquired;
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        foreach (var l in limiters.Values)
-        {
-            l.Limiter.Dispose();
-        }
-    }
-
-    private static TokenBucketRateLimiter Create(int permitsPerMinute, int burst) => new(new TokenBucketRateLimiterOptions
-    {
-        TokenLimit = burst,
-        TokensPerPeriod = 1,
-        ReplenishmentPeriod = TimeSpan.FromMinutes(1.0 / permitsPerMinute),
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    });
 }

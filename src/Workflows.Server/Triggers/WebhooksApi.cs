@@ -45,23 +45,17 @@ public static class WebhooksApi
             return TypedResults.Json(new WebhookResponse("not-found", null, $"no webhook named '{name}'"), statusCode: 404);
         }
 
-        if (!registry.TryAcquire(hook, out var retryAfter))
-        {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.Json(new WebhookResponse("rate-limited", null, $"hook '{name}' allows {hook.PermitsPerMinute} deliveries per minute (burst {hook.Burst}); retry later"), statusCode: 429);
-        }
-
         var headers = Headers(http.Request);
+        var source = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         var max = options.CurrentValue.MaxBodyBytes;
         var body = await ReadLimitedAsync(http.Request, max, ct);
         if (body is null)
         {
             var size = http.Request.ContentLength ?? max + 1L;
-            var refused = await receiver.RefuseAsync(hook, headers, 413, "too-large", $"the body is larger than {max} bytes", size, ct);
-            return TypedResults.Json(refused.Body, statusCode: refused.StatusCode);
+            return Respond(http, await receiver.RefuseAsync(hook, headers, source, 413, "too-large", $"the body is larger than {max} bytes", size, ct));
         }
 
-        var outcome = await receiver.ReceiveAsync(hook, body, headers, null, ct);
+        var outcome = await receiver.ReceiveAsync(hook, body, headers, null, ct, source);
         return Respond(http, outcome);
     }
 
@@ -70,6 +64,11 @@ public static class WebhooksApi
         if (outcome.Location is { } location)
         {
             http.Response.Headers.Location = location;
+        }
+
+        if (outcome.RetryAfter is { } wait)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return TypedResults.Json(outcome.Body, statusCode: outcome.StatusCode);

@@ -317,7 +317,7 @@ public sealed class WebhookTests(WebhookFixture fixture) : IClassFixture<Webhook
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
-    private static HttpRequestMessage GitHub(string hook, string body, string? delivery, string secret = WebhookFixture.GitHubSecret, string evt = "push")
+    internal static HttpRequestMessage GitHub(string hook, string body, string? delivery, string secret = WebhookFixture.GitHubSecret, string evt = "push")
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/hooks/{hook}") { Content = Json(body) };
         request.Headers.Add("X-Hub-Signature-256", WebhookSignatures.Sign(new Secret(secret), Encoding.UTF8.GetBytes(body)));
@@ -340,7 +340,7 @@ public sealed class WebhookTests(WebhookFixture fixture) : IClassFixture<Webhook
         return request;
     }
 
-    private static async Task<JsonArray> Deliveries(TriggerHost host, string hook) =>
+    internal static async Task<JsonArray> Deliveries(TriggerHost host, string hook) =>
         JsonNode.Parse(await host.Api().GetStringAsync($"/api/webhooks/{hook}/deliveries"))!.AsArray();
 
     private static async Task<IReadOnlyList<RunSummary>> RunsOfAsync(TriggerHost host, string delivery) =>

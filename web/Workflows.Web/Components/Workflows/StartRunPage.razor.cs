@@ -24,6 +24,9 @@ public partial class StartRunPage
     private bool canOperate;
     private string actor = "unknown";
 
+    // One key per form instance: a double submit, or a submit repeated after a lost answer, starts one run.
+    private string idempotencyKey = Guid.NewGuid().ToString();
+
     /// <summary>Gets or sets the workflow's name.</summary>
     [Parameter]
     public string Name { get; set; } = "";
@@ -85,12 +88,22 @@ public partial class StartRunPage
         startError = null;
         try
         {
-            var run = await Commands.StartAsync(new StartRunRequest(definition.Name, values, new TriggerInfo(TriggerKind.Portal, actor)));
+            var run = await Commands.StartAsync(new StartRunRequest(definition.Name, values, new TriggerInfo(TriggerKind.Portal, actor)) { IdempotencyKey = idempotencyKey });
             Navigation.NavigateTo($"runs/{run.Id}");
         }
         catch (InputValidationException ex)
         {
             serverErrors = ex.Errors;
+        }
+        catch (IdempotencyKeyInProgressException)
+        {
+            startError = "This run is still being started; wait a moment, then look for it in the runs list.";
+        }
+        catch (IdempotencyKeyReusedException)
+        {
+            // The form already started a run with other values (its answer was lost); the edited values make a new request.
+            idempotencyKey = Guid.NewGuid().ToString();
+            startError = "This form already started a run with different values. Press Start again to start another run with these values.";
         }
         catch (WorkflowNotFoundException ex)
         {
