@@ -141,10 +141,11 @@ internal static class YamlGuard
         {
             return At(file, e.Start, $"YAML syntax: {Inner(e).Message}");
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or OverflowException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow
-            // mapping at the end of a line); the last event read is the closest known position.
+            // YamlDotNet's scanner throws more than YamlException on some malformed input (e.g.
+            // InvalidOperationException for an unclosed flow mapping at the end of a line); whatever
+            // the YAML reader throws is a problem of the text. The last event read is the closest position.
             return At(file, last, $"YAML syntax: the YAML reader could not follow the text after this point ({e.GetType().Name}); look for an unclosed '{{', '[' or quote");
         }
 
