@@ -203,7 +203,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             var pattern = ctx.OptionalString(im, "pattern", path);
             if (pattern is { Length: > DefinitionLimits.MaxPatternLength })
             {
-                ctx.Error(Value(im, "pattern"), path + ".pattern", $"is {pattern.Length:N0} characters long; a pattern may have at most {DefinitionLimits.MaxPatternLength:N0}");
+                ctx.Error(Value(im, "pattern"), path + ".pattern", FormattableString.Invariant($"is {pattern.Length:N0} characters long; a pattern may have at most {DefinitionLimits.MaxPatternLength:N0}"));
                 pattern = null;
             }
             else if (pattern is not null)
@@ -223,7 +223,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             var maxLength = ctx.OptionalInt(im, "maxLength", path);
             if (maxLength is < 1 or > InputRules.MaxMaxLength)
             {
-                ctx.Error(Value(im, "maxLength"), path + ".maxLength", $"must be between 1 and {InputRules.MaxMaxLength:N0} characters, not {maxLength:N0}");
+                ctx.Error(Value(im, "maxLength"), path + ".maxLength", FormattableString.Invariant($"must be between 1 and {InputRules.MaxMaxLength:N0} characters, not {maxLength:N0}"));
                 maxLength = null;
             }
 
@@ -391,7 +391,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
 
         if (seq.Children.Count > DefinitionLimits.MaxSteps)
         {
-            ctx.Error(node, "steps", $"has {seq.Children.Count:N0} steps; a workflow may have at most {DefinitionLimits.MaxSteps}");
+            ctx.Error(node, "steps", FormattableString.Invariant($"has {seq.Children.Count:N0} steps; a workflow may have at most {DefinitionLimits.MaxSteps}"));
             return list;
         }
 

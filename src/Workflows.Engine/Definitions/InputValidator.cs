@@ -9,6 +9,8 @@ namespace Workflows.Engine.Definitions;
 /// <summary>Checks run inputs against a definition's typed inputs and fills in defaults.</summary>
 public static class InputValidator
 {
+    private const int MaxUnknownReported = 20;
+
     /// <summary>
     /// Validates <paramref name="provided"/> and returns the complete inputs: defaults filled in,
     /// values converted to their type (forms send text), secrets wrapped in <see cref="Secret"/>.
@@ -21,12 +23,16 @@ public static class InputValidator
     public static JsonObject Validate(WorkflowDefinition definition, IReadOnlyDictionary<string, JsonNode?> provided, JsonObject? previous = null, ICloudDirectory? clouds = null)
     {
         var errors = new List<FieldError>();
-        foreach (var key in provided.Keys)
+        var unknown = provided.Keys.Where(key => definition.Inputs.All(i => i.Name != key)).ToList();
+        foreach (var key in unknown.Take(MaxUnknownReported))
         {
-            if (definition.Inputs.All(i => i.Name != key))
-            {
-                errors.Add(new FieldError($"inputs.{InputRules.Preview(key)}", $"unknown input; '{definition.Name}' takes: {(definition.Inputs.Count == 0 ? "no inputs" : string.Join(", ", definition.Inputs.Select(i => i.Name)))}"));
-            }
+            errors.Add(new FieldError($"inputs.{InputRules.Preview(key)}", $"unknown input; '{definition.Name}' takes: {(definition.Inputs.Count == 0 ? "no inputs" : string.Join(", ", definition.Inputs.Select(i => i.Name)))}"));
+        }
+
+        if (unknown.Count > MaxUnknownReported)
+        {
+            // A body with thousands of keys must not get an answer that repeats them all.
+            errors.Add(new FieldError("inputs", FormattableString.Invariant($"{unknown.Count - MaxUnknownReported:N0} more unknown inputs")));
         }
 
         var result = new JsonObject();

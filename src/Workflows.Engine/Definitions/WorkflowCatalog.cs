@@ -223,7 +223,7 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
             var length = new FileInfo(file).Length;
             if (length > DefinitionLimits.MaxFileBytes)
             {
-                Refuse([new DefinitionError(rel, 1, 1, "", $"the file has {length:N0} bytes; a definition may have at most {DefinitionLimits.MaxFileBytes:N0}")]);
+                Refuse([new DefinitionError(rel, 1, 1, "", FormattableString.Invariant($"the file has {length:N0} bytes; a definition may have at most {DefinitionLimits.MaxFileBytes:N0}"))]);
                 return;
             }
 

@@ -21,7 +21,7 @@ internal static class YamlGuard
         error = null;
         if (bytes.Length > DefinitionLimits.MaxFileBytes)
         {
-            error = new DefinitionError(file, 1, 1, "", $"the file has {bytes.Length:N0} bytes; a definition may have at most {DefinitionLimits.MaxFileBytes:N0}");
+            error = new DefinitionError(file, 1, 1, "", FormattableString.Invariant($"the file has {bytes.Length:N0} bytes; a definition may have at most {DefinitionLimits.MaxFileBytes:N0}"));
             return null;
         }
 
@@ -44,7 +44,7 @@ internal static class YamlGuard
             var lastNewline = before.LastIndexOf((byte)'\n');
             var line = before.Count((byte)'\n') + 1;
             var column = Encoding.UTF8.GetCharCount(before[(lastNewline + 1)..]) + 1;
-            error = new DefinitionError(file, line, column, "", $"is not UTF-8 text: byte 0x{bytes[read]:X2} at offset {read:N0} is not valid UTF-8 (save the file as UTF-8; is it a binary file?)");
+            error = new DefinitionError(file, line, column, "", FormattableString.Invariant($"is not UTF-8 text: byte 0x{bytes[read]:X2} at offset {read:N0} is not valid UTF-8 (save the file as UTF-8; is it a binary file?)"));
             return null;
         }
         finally
@@ -58,7 +58,7 @@ internal static class YamlGuard
     {
         if (text.Length > DefinitionLimits.MaxFileBytes)
         {
-            return new DefinitionError(file, 1, 1, "", $"the file has {text.Length:N0} characters; a definition may have at most {DefinitionLimits.MaxFileBytes:N0} bytes");
+            return new DefinitionError(file, 1, 1, "", FormattableString.Invariant($"the file has {text.Length:N0} characters; a definition may have at most {DefinitionLimits.MaxFileBytes:N0} bytes"));
         }
 
         if (FindBadCharacter(file, text) is { } bad)
@@ -127,6 +127,13 @@ internal static class YamlGuard
                         break;
                     case MappingEnd or SequenceEnd:
                         var frame = frames[^1];
+                        if (frame.Mapping && !frame.ExpectKey)
+                        {
+                            // YamlDotNet's parser can emit this (e.g. a last line ":" without a newline)
+                            // and its tree loader then throws ArgumentException.
+                            return At(file, frame.KeyAt, "YAML syntax: this mapping key has no value (look for a stray ':')");
+                        }
+
                         frames.RemoveAt(frames.Count - 1);
                         if (Add(frame.Anchor, frame.Size + 1, scalar: false) is { } e3)
                         {
@@ -141,10 +148,11 @@ internal static class YamlGuard
         {
             return At(file, e.Start, $"YAML syntax: {Inner(e).Message}");
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or OverflowException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow
-            // mapping at the end of a line); the last event read is the closest known position.
+            // YamlDotNet's scanner throws more than YamlException on some malformed input (e.g.
+            // InvalidOperationException for an unclosed flow mapping at the end of a line); whatever
+            // the YAML reader throws is a problem of the text. The last event read is the closest position.
             return At(file, last, $"YAML syntax: the YAML reader could not follow the text after this point ({e.GetType().Name}); look for an unclosed '{{', '[' or quote");
         }
 
@@ -157,7 +165,7 @@ internal static class YamlGuard
             total += size;
             if (total > DefinitionLimits.MaxNodes)
             {
-                return At(file, last, $"the file expands to more than {DefinitionLimits.MaxNodes:N0} YAML nodes (aliases count as what they repeat)");
+                return At(file, last, FormattableString.Invariant($"the file expands to more than {DefinitionLimits.MaxNodes:N0} YAML nodes (aliases count as what they repeat)"));
             }
 
             if (!anchorName.IsEmpty)
@@ -171,6 +179,11 @@ internal static class YamlGuard
                 parent.Size += size;
                 if (parent.Mapping)
                 {
+                    if (parent.ExpectKey)
+                    {
+                        parent.KeyAt = last;
+                    }
+
                     parent.ExpectKey = !parent.ExpectKey;
                 }
             }
@@ -235,6 +248,8 @@ internal static class YamlGuard
         public bool ExpectKey { get; set; } = true;
 
         public long Size { get; set; }
+
+        public Mark KeyAt { get; set; }
     }
 
     private readonly record struct Anchor(long Size, bool Scalar);

@@ -157,6 +157,7 @@ public class DefinitionParserLimitsTests
     [InlineData("name: ok\nx: *nowhere\n", "refers to no anchor")]
     [InlineData("name: ok\nx: &r [*r]\n", "refers to no anchor")]
     [InlineData("name: ok\n---\nname: second\n", "second YAML document")]
+    [InlineData("name: ok\nsteps:\n  - id: a\n    timeout: 30m\n:", "has no value")] // found by the fuzz test: YamlDotNet's tree loader threw ArgumentException
     public void Parse_RefusesYamlTheModelCannotHold(string yaml, string message)
     {
         var e = Single(yaml);

@@ -77,4 +77,17 @@ public class InputValidatorTests
         Assert.NotNull(error);
         Assert.DoesNotContain("short-pw", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Validate_NamesAtMostTwentyUnknownInputs_AndCountsTheRest()
+    {
+        var provided = Enumerable.Range(0, 5000).ToDictionary(i => $"bogus{i}", _ => (JsonNode?)JsonValue.Create("x"));
+        provided["host"] = "db1";
+
+        var e = Assert.Throws<InputValidationException>(() => InputValidator.Validate(Def, provided));
+
+        Assert.Equal(21, e.Errors.Count);
+        Assert.Equal(new FieldError("inputs", "4,980 more unknown inputs"), e.Errors[^1]);
+        Assert.True(e.Message.Length < 5000, $"{e.Message.Length} characters");
+    }
 }
