@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Workflows.Abstractions.Actions;
@@ -327,7 +328,7 @@ public sealed class RunMachine(EngineOptions options, TimeProvider clock, Secret
                 var failure = $"Step '{stepId}' attempt {round}/{retry.MaxAttempts} failed: [{f.ErrorCode}] {f.Message}";
                 if (canRetry)
                 {
-                    Log(tx, stepId, $"{failure}; retrying in {Duration.Format(retryDelay)} (attempt {round + 1}/{retry.MaxAttempts} at {DateTimeOffset.FromUnixTimeMilliseconds(now + (long)retryDelay.TotalMilliseconds):HH:mm:ss} UTC)");
+                    Log(tx, stepId, $"{failure}; retrying in {Duration.Format(retryDelay)} (attempt {round + 1}/{retry.MaxAttempts} at {DateTimeOffset.FromUnixTimeMilliseconds(now + (long)retryDelay.TotalMilliseconds).ToString("HH:mm:ss", CultureInfo.InvariantCulture)} UTC)");
                     Audit(tx, "step.retrying", $"Step '{stepId}' will retry in {Duration.Format(retryDelay)} (attempt {round + 1}/{retry.MaxAttempts})", stepId);
                     row.LeaseUntil = null;
                     Schedule(tx, row, def, allowInline: false, retryDelay > TimeSpan.Zero ? retryDelay : TimeSpan.FromMilliseconds(1), NextActions.Attempt);

@@ -326,7 +326,7 @@ public sealed class StepJob(
 
         result = result switch
         {
-            FailedResult f => f with { Message = redactor.Redact(f.Message) },
+            FailedResult f => f with { ErrorCode = redactor.Redact(f.ErrorCode), Message = redactor.Redact(f.Message) },
             PendingResult p when p.Progress is not null => p with { Progress = redactor.Redact(p.Progress) },
             _ => result,
         };
