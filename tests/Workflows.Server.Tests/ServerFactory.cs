@@ -51,6 +51,9 @@ public class ServerFactory : WebApplicationFactory<Workflows.Server.Hosting.Star
     /// <summary>Gets the definitions folder; the default holds the small test workflows written above.</summary>
     protected virtual string WorkflowsDirectory => Path.Combine(folder, "workflows");
 
+    /// <summary>Gets the address of a real (Kestrel) server, or null for the in-memory test server.</summary>
+    protected virtual Uri? ServerAddress => null;
+
     /// <summary>Gets whether the built-in OpenStack sandbox runs.</summary>
     protected virtual bool SandboxEnabled => false;
 
@@ -59,7 +62,7 @@ public class ServerFactory : WebApplicationFactory<Workflows.Server.Hosting.Star
 
     public HttpClient ClientWith(string? token)
     {
-        var c = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var c = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ServerAddress ?? ClientOptions.BaseAddress });
         if (token is not null)
         {
             c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);

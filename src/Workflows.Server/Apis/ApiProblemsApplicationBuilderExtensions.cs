@@ -43,6 +43,7 @@ public static partial class ApiProblemsApplicationBuilderExtensions
             401 when http.Request.Headers.Authorization.Count > 0 => "The credentials are not valid: the API token is unknown or expired.",
             401 => "Authentication is required: send Authorization: Bearer <API token>, or sign in to the portal.",
             403 => "Your role does not allow this request.",
+            415 => Problems.UnsupportedMediaType(http.Request.ContentType),
             _ => null,
         };
         var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();

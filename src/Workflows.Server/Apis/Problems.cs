@@ -29,6 +29,10 @@ public sealed partial class Problems(IProblemDetailsService problems, ILogger<Pr
     public static string Echo(string value) =>
         value.Length <= MaxEcho ? $"'{value}'" : $"'{value[..MaxEcho]}…' ({value.Length} characters)";
 
+    /// <summary>The detail of a 415: what to send, and what was sent.</summary>
+    public static string UnsupportedMediaType(string? contentType) =>
+        $"The body must be JSON: send Content-Type: application/json ({(string.IsNullOrEmpty(contentType) ? "none was sent" : $"got {Echo(contentType)}")}).";
+
     /// <summary>Builds the problem for an exception, or null when the exception is a bug (a 500).</summary>
     public static ProblemDetails? For(Exception exception, Endpoint? endpoint) => exception switch
     {
@@ -94,8 +98,7 @@ public sealed partial class Problems(IProblemDetailsService problems, ILogger<Pr
 
         if (b.StatusCode == 415)
         {
-            var got = MediaTypeMessage().Match(b.Message) is { Success: true } m && m.Groups["type"].Value.Length > 0 ? $"got {Echo(m.Groups["type"].Value)}" : "none was sent";
-            return new ProblemDetails { Status = 415, Title = "Unsupported media type", Detail = $"The body must be JSON: send Content-Type: application/json ({got})." };
+            return new ProblemDetails { Status = 415, Title = "Unsupported media type", Detail = UnsupportedMediaType(MediaTypeMessage().Match(b.Message) is { Success: true } m ? m.Groups["type"].Value : null) };
         }
 
         if (BindMessage().Match(b.Message) is { Success: true } bind)
@@ -121,14 +124,14 @@ public sealed partial class Problems(IProblemDetailsService problems, ILogger<Pr
         var where = j.LineNumber is { } line ? $" (line {line + 1}, byte {(j.BytePositionInLine ?? 0) + 1})" : "";
         switch (j.InnerException)
         {
-            case InvalidOperationException:
+            case InvalidOperationException text when text.Message.Contains("UTF-", StringComparison.Ordinal):
                 // Invalid UTF-8 or a lone UTF-16 surrogate inside a string or a property name.
                 return Validation($"The body holds text that is not valid Unicode{where}.", field, "is not valid text: the body holds invalid UTF-8 or a lone surrogate escape (\\uD800–\\uDFFF)");
             case JsonException reader:
                 return new ProblemDetails { Status = 400, Title = "Malformed JSON", Detail = $"The body is not valid JSON at {(field.Length == 0 ? "its start" : $"'{field}'")}{where}: {Strip(reader.Message)}" };
         }
 
-        if (!j.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal))
+        if (!j.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) && j.InnerException is not InvalidOperationException)
         {
             return new ProblemDetails { Status = 400, Title = "Malformed JSON", Detail = $"The body is not valid JSON{where}: {Strip(j.Message)}" };
         }
@@ -198,6 +201,11 @@ public sealed partial class Problems(IProblemDetailsService problems, ILogger<Pr
     private static string Friendly(string typeName)
     {
         var t = typeName.TrimEnd('?');
+        if (t.StartsWith("Nullable<", StringComparison.Ordinal) && t.EndsWith('>'))
+        {
+            t = t["Nullable<".Length..^1];
+        }
+
         return t switch
         {
             "DateTimeOffset" or "DateTime" => "a date-time such as 2026-01-31T12:00:00Z",

@@ -88,25 +88,25 @@ public static class RunsApi
         return TypedResults.Ok(await queries.ListAsync(new RunFilter { Statuses = statuses, Workflow = workflow, TriggerKind = tk, From = from, To = to, Page = page ?? 1, PageSize = pageSize ?? 50 }, ct));
     }
 
-    private static async Task<Results<Ok<RunDetail>, NotFound<ProblemDetails>>> GetAsync(Guid id, IRunQueries queries, CancellationToken ct) =>
-        await queries.GetAsync(id, ct) is { } r ? TypedResults.Ok(r) : TypedResults.NotFound(Problems.NotFound($"Run {id} does not exist."));
+    private static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> GetAsync(Guid id, IRunQueries queries, CancellationToken ct) =>
+        await queries.GetAsync(id, ct) is { } r ? TypedResults.Ok(r) : TypedResults.Problem(Problems.NotFound($"Run {id} does not exist."));
 
-    private static async Task<Results<Ok<IReadOnlyList<AuditEvent>>, NotFound<ProblemDetails>>> AuditAsync(Guid id, long? after, IRunQueries queries, CancellationToken ct)
+    private static async Task<Results<Ok<IReadOnlyList<AuditEvent>>, ProblemHttpResult>> AuditAsync(Guid id, long? after, IRunQueries queries, CancellationToken ct)
     {
         if (await queries.GetAsync(id, ct) is null)
         {
-            return TypedResults.NotFound(Problems.NotFound($"Run {id} does not exist."));
+            return TypedResults.Problem(Problems.NotFound($"Run {id} does not exist."));
         }
 
         return TypedResults.Ok(await queries.GetAuditAsync(id, after ?? 0, 1000, ct));
     }
 
-    private static async Task<Results<Ok<LogSlice>, NotFound<ProblemDetails>>> LogsAsync(Guid id, long? after, string? step, int? max, IRunQueries queries, CancellationToken ct)
+    private static async Task<Results<Ok<LogSlice>, ProblemHttpResult>> LogsAsync(Guid id, long? after, string? step, int? max, IRunQueries queries, CancellationToken ct)
     {
         var slice = await queries.GetLogsAsync(id, after ?? 0, step, max ?? 500, ct);
         if (slice.Chunks.Count == 0 && await queries.GetAsync(id, ct) is null)
         {
-            return TypedResults.NotFound(Problems.NotFound($"Run {id} does not exist."));
+            return TypedResults.Problem(Problems.NotFound($"Run {id} does not exist."));
         }
 
         return TypedResults.Ok(slice);
@@ -116,7 +116,7 @@ public static class RunsApi
     {
         if (await queries.GetAsync(id, ct) is null)
         {
-            return TypedResults.NotFound(Problems.NotFound($"Run {id} does not exist."));
+            return TypedResults.Problem(Problems.NotFound($"Run {id} does not exist."));
         }
 
         var sb = new StringBuilder();

@@ -30,8 +30,8 @@ public static class WorkflowsApi
 
     private static Ok<IReadOnlyList<DefinitionError>> Errors(IWorkflowCatalog catalog) => TypedResults.Ok(catalog.Errors);
 
-    private static Results<Ok<WorkflowDto>, NotFound<ProblemDetails>> Get(string name, IWorkflowCatalog catalog) =>
-        catalog.Get(name) is { } d ? TypedResults.Ok(ToDto(d)) : TypedResults.NotFound(Problems.NotFound($"Workflow '{name}' does not exist."));
+    private static Results<Ok<WorkflowDto>, ProblemHttpResult> Get(string name, IWorkflowCatalog catalog) =>
+        catalog.Get(name) is { } d ? TypedResults.Ok(ToDto(d)) : TypedResults.Problem(Problems.NotFound($"Workflow '{name}' does not exist."));
 
     private static async Task<Results<Accepted<RunSummary>, ValidationProblem>> StartAsync(string name, [FromBody] StartRunBody? body, IRunCommands commands, HttpContext http, CancellationToken ct)
     {

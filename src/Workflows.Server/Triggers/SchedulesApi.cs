@@ -44,21 +44,21 @@ public static class SchedulesApi
         return TypedResults.Ok<IReadOnlyList<ScheduleView>>((await manager.ListAsync(ct)).Select(s => ScheduleView.From(s, states.GetValueOrDefault(s.Id), now)).ToList());
     }
 
-    private static async Task<Results<Ok<ScheduleView>, NotFound<ProblemDetails>>> GetAsync(string workflow, string name, ScheduleManager manager, TriggerStore store, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> GetAsync(string workflow, string name, ScheduleManager manager, TriggerStore store, TimeProvider clock, CancellationToken ct)
     {
         if (await manager.FindAsync(workflow, name, ct) is not { } s)
         {
-            return TypedResults.NotFound(Problems.NotFound($"Workflow '{workflow}' declares no schedule '{name}'."));
+            return TypedResults.Problem(Problems.NotFound($"Workflow '{workflow}' declares no schedule '{name}'."));
         }
 
         return TypedResults.Ok(ScheduleView.From(s, await store.GetScheduleStateAsync(s.Id, ct), clock.GetUtcNow()));
     }
 
-    private static async Task<Results<Ok<ScheduleView>, NotFound<ProblemDetails>>> PauseAsync(string workflow, string name, bool paused, ScheduleManager manager, TriggerStore store, TimeProvider clock, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> PauseAsync(string workflow, string name, bool paused, ScheduleManager manager, TriggerStore store, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         if (await manager.FindAsync(workflow, name, ct) is not { } s)
         {
-            return TypedResults.NotFound(Problems.NotFound($"Workflow '{workflow}' declares no schedule '{name}'."));
+            return TypedResults.Problem(Problems.NotFound($"Workflow '{workflow}' declares no schedule '{name}'."));
         }
 
         await manager.SetPausedAsync(s, paused, http.User.Actor(), ct);
@@ -87,7 +87,7 @@ public static class SchedulesApi
     {
         if (await manager.FindAsync(workflow, name, ct) is not { } existing)
         {
-            return TypedResults.NotFound(Problems.NotFound($"Workflow '{workflow}' has no schedule '{name}'."));
+            return TypedResults.Problem(Problems.NotFound($"Workflow '{workflow}' has no schedule '{name}'."));
         }
 
         if (existing.Origin != ScheduleInfo.ApiOrigin)
@@ -111,7 +111,7 @@ public static class SchedulesApi
     {
         if (await manager.FindAsync(workflow, name, ct) is not { } existing)
         {
-            return TypedResults.NotFound(Problems.NotFound($"Workflow '{workflow}' has no schedule '{name}'."));
+            return TypedResults.Problem(Problems.NotFound($"Workflow '{workflow}' has no schedule '{name}'."));
         }
 
         if (existing.Origin != ScheduleInfo.ApiOrigin)
@@ -127,7 +127,7 @@ public static class SchedulesApi
     {
         if (await manager.FindAsync(workflow, name, ct) is null)
         {
-            return TypedResults.NotFound(Problems.NotFound($"Workflow '{workflow}' declares no schedule '{name}'."));
+            return TypedResults.Problem(Problems.NotFound($"Workflow '{workflow}' declares no schedule '{name}'."));
         }
 
         var result = await manager.FireAsync(workflow, name, clock.GetUtcNow(), http.User.Actor(), ct);

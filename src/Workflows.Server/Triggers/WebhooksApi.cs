@@ -100,22 +100,22 @@ public static class WebhooksApi
     private static Ok<IReadOnlyList<HookView>> List(WebhookRegistry registry) =>
         TypedResults.Ok<IReadOnlyList<HookView>>(registry.List().Select(HookView.From).ToList());
 
-    private static async Task<Results<Ok<IReadOnlyList<DeliveryRecord>>, NotFound<ProblemDetails>>> ListDeliveriesAsync(string name, int? max, WebhookRegistry registry, TriggerStore store, CancellationToken ct)
+    private static async Task<Results<Ok<IReadOnlyList<DeliveryRecord>>, ProblemHttpResult>> ListDeliveriesAsync(string name, int? max, WebhookRegistry registry, TriggerStore store, CancellationToken ct)
     {
         var list = await store.ListDeliveriesAsync(name, Math.Clamp(max ?? 100, 1, 1000), ct);
         if (list.Count == 0 && registry.Find(name) is null)
         {
-            return TypedResults.NotFound(Problems.NotFound($"No webhook named '{name}'."));
+            return TypedResults.Problem(Problems.NotFound($"No webhook named '{name}'."));
         }
 
         return TypedResults.Ok(list);
     }
 
-    private static async Task<Results<Ok<DeliveryDetail>, NotFound<ProblemDetails>>> GetDeliveryAsync(string name, string id, TriggerStore store, CancellationToken ct)
+    private static async Task<Results<Ok<DeliveryDetail>, ProblemHttpResult>> GetDeliveryAsync(string name, string id, TriggerStore store, CancellationToken ct)
     {
         if (await store.GetDeliveryAsync(id, ct) is not { } d || d.Delivery.Hook != name)
         {
-            return TypedResults.NotFound(Problems.NotFound($"Webhook '{name}' has no delivery {id}."));
+            return TypedResults.Problem(Problems.NotFound($"Webhook '{name}' has no delivery {id}."));
         }
 
         return TypedResults.Ok(new DeliveryDetail(d.Delivery, d.Body is null ? null : Encoding.UTF8.GetString(d.Body)));
@@ -125,12 +125,12 @@ public static class WebhooksApi
     {
         if (registry.Find(name) is not { } hook)
         {
-            return TypedResults.NotFound(Problems.NotFound($"No webhook named '{name}'."));
+            return TypedResults.Problem(Problems.NotFound($"No webhook named '{name}'."));
         }
 
         return await receiver.RedeliverAsync(hook, id, http.User.Actor(), ct) switch
         {
-            null => TypedResults.NotFound(Problems.NotFound($"Webhook '{name}' has no delivery {id}.")),
+            null => TypedResults.Problem(Problems.NotFound($"Webhook '{name}' has no delivery {id}.")),
             { StatusCode: 409 } conflict => TypedResults.Problem(statusCode: 409, title: "Cannot redeliver", detail: conflict.Body.Message),
             var outcome => Respond(http, outcome),
         };

@@ -2,13 +2,26 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Workflows.Server.Tests.Apis;
 
 /// <summary>The real server on Kestrel (a loopback port), so that what Kestrel itself decides (body limits, path decoding) is tested too.</summary>
 public sealed class KestrelServerFactory : ServerFactory
 {
-    public KestrelServerFactory() => UseKestrel(0);
+    public KestrelServerFactory() => UseKestrel(0); // a dynamic port on 127.0.0.1
+
+    protected override Uri? ServerAddress
+    {
+        get
+        {
+            StartServer();
+            return new Uri(Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        }
+    }
 }
 
 /// <summary>Every error of the API is an RFC 9457 document that names the field or the problem, the same for every endpoint.</summary>
@@ -195,17 +208,14 @@ public sealed class ProblemDetailsTests(KestrelServerFactory server) : IClassFix
     }
 
     [Fact]
-    public async Task AWorkflowNameWithANulCharacter_IsA404_NamingTheWorkflow()
+    public async Task AWorkflowNameWithANulCharacter_IsRefusedByKestrelItself_BeforeTheApplication()
     {
-        var problem = await AssertProblemAsync(await Admin.GetAsync("/api/workflows/%00"), 404);
-        Assert.Equal("Workflow '\0' does not exist.", Detail(problem));
-    }
-
-    [Fact]
-    public async Task StartingAnUnknownWorkflowWithANulCharacter_IsA404_Too()
-    {
-        var problem = await AssertProblemAsync(await PostAsync("/api/workflows/%00/runs", "{}"), 404);
-        Assert.Contains("does not exist", Detail(problem), StringComparison.Ordinal);
+        // Kestrel rejects a NUL in the decoded path with its own empty 400 before any middleware runs (a deliberate
+        // protection that cannot be hooked); what the application answers for odd names is covered below.
+        var response = await Admin.GetAsync("/api/workflows/%00");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await AssertProblemAsync(await Admin.GetAsync("/api/workflows/%01%7F"), 404);
+        Assert.Equal("Workflow '\u0001\u007F' does not exist.", Detail(problem));
     }
 
     [Fact]
