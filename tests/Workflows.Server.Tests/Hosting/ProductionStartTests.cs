@@ -55,6 +55,9 @@ public sealed class ProductionStartTests
             Assert.DoesNotContain(server.Lines, l => l.Contains(" fail: ", StringComparison.Ordinal) || l.Contains(" crit: ", StringComparison.Ordinal));
         }
 
+        // Exactly one of them created the first admin, so the one password printed is the one that works.
+        Assert.Single(starting, s => s.Lines.Any(l => l.Contains("created user 'admin' with one-time password", StringComparison.Ordinal)));
+
         // Each schema change was applied once.
         await using var c = new NpgsqlConnection(cs);
         await c.OpenAsync();

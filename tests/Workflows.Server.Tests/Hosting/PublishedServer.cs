@@ -198,7 +198,7 @@ public sealed class PublishedServer : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             var run = JsonNode.Parse(await client.GetStringAsync(location))!;
-            status = run["status"]!.GetValue<string>();
+            status = run["run"]!["status"]!.GetValue<string>();
             if (status is "Succeeded" or "Failed" or "Cancelled" or "Compensated")
             {
                 return status;
@@ -282,6 +282,17 @@ public sealed class PublishedServer : IAsyncDisposable
     private static async Task<string> PublishAsync()
     {
         var output = Path.Combine(Path.GetTempPath(), $"wf-publish-{System.Environment.ProcessId}");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(output, true);
+            }
+            catch (IOException)
+            {
+                // Best effort.
+            }
+        };
         var psi = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = RepositoryRoot,
