@@ -9,6 +9,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf 
 WORKDIR /app
 COPY --from=build /app .
 COPY workflows /app/workflows
+# ASPNETCORE_URLS decides where the server listens: the loopback default of `dotnet run` applies only when no
+# address is configured (tests/Workflows.Server.Tests/Hosting/ProductionStartTests runs the published server so).
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
     Workflows__DataDirectory=/var/lib/workflows \
     Workflows__WorkflowsDirectory=/app/workflows

@@ -48,7 +48,7 @@ public sealed class EngineOptions
     /// <summary>Gets or sets how often Hangfire moves due delayed jobs (polls, retries) to the queue. Default is 1 s.</summary>
     public TimeSpan SchedulePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Gets or sets how often an idle worker checks the queue when long polling is not available. Default is 15 s on PostgreSQL (LISTEN/NOTIFY wakes it), 1 s on SQLite.</summary>
+    /// <summary>Gets or sets how often an idle worker checks the queue when long polling is not available. Default is 15 s on PostgreSQL (one LISTEN per server wakes the workers when a job is queued), 1 s on SQLite.</summary>
     public TimeSpan? QueuePollInterval { get; set; }
 
     /// <summary>Gets or sets the longest single execution of an action; longer waits must use Pending. Default is 5 min.</summary>
@@ -68,4 +68,27 @@ public sealed class EngineOptions
 
     /// <summary>Gets or sets how long an <c>Idempotency-Key</c> of a run start is remembered: a repeat within it answers the first run. Default is 24 h.</summary>
     public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Gets or sets the PostgreSQL connection bounds of this server (ignored on SQLite).</summary>
+    public PostgresPoolOptions Postgres { get; set; } = new();
+}
+
+/// <summary>
+/// How many PostgreSQL connections one server may hold, independently of its worker count:
+/// at most <see cref="MaxPoolSize"/> + <see cref="HangfireMaxPoolSize"/> + 1 (the queue wake-up listener).
+/// A <c>Maximum Pool Size</c> in the connection string is replaced by these.
+/// </summary>
+public sealed class PostgresPoolOptions
+{
+    /// <summary>Gets or sets the largest number of connections of the engine's pool (runs, API, portal, triggers). Default is 12.</summary>
+    public int MaxPoolSize { get; set; } = 12;
+
+    /// <summary>Gets or sets the largest number of connections of Hangfire's pool (queue fetches, job state changes, schedulers). Default is 8.</summary>
+    public int HangfireMaxPoolSize { get; set; } = 8;
+
+    /// <summary>Gets or sets how long a request waits for a free pooled connection before it fails. Default is 30 s.</summary>
+    public TimeSpan PoolTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets the most connections one server opens: both pools plus the wake-up listener.</summary>
+    public int ConnectionsPerServer => MaxPoolSize + HangfireMaxPoolSize + 1;
 }

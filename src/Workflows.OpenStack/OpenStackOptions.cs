@@ -8,7 +8,7 @@ public sealed class OpenStackOptions
 
     /// <summary>
     /// Gets or sets an explicit clouds.yaml path. Default is null: the openstacksdk search path
-    /// (OS_CLIENT_CONFIG_FILE, the current folder, ~/.config/openstack, /etc/openstack).
+    /// (OS_CLIENT_CONFIG_FILE, the current folder, the shell's folder $PWD, ~/.config/openstack, /etc/openstack).
     /// </summary>
     public string? CloudsFile { get; set; }
 
@@ -19,8 +19,9 @@ public sealed class OpenStackOptions
     public bool UseEnvironmentVariables { get; set; } = true;
 
     /// <summary>
-    /// Gets or sets the file where clouds registered at run time (e.g. a new DevStack) are kept, with
-    /// mode 600. Default is <c>~/.local/share/workflows/registered-clouds.json</c>.
+    /// Gets or sets the file where clouds registered at run time (e.g. a new DevStack) are kept, with mode 600,
+    /// when no other <see cref="Configuration.IRegisteredCloudStore"/> is registered (the server keeps them in its
+    /// database and imports this file once). Default is <c>~/.local/share/workflows/registered-clouds.json</c>.
     /// </summary>
     public string RegisteredCloudsFile { get; set; } = Path.Combine(
         Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify),

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Workflows.Abstractions.Clouds;
@@ -43,7 +44,15 @@ public static class OpenStackServiceCollectionExtensions
     public static IServiceCollection AddOpenStackClouds(this IServiceCollection services)
     {
         services.TryAddSingleton<CloudsYamlLoader>();
-        services.TryAddSingleton<OpenStackCloudCatalog>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IRegisteredCloudStore>(sp => new FileRegisteredCloudStore(
+            sp.GetRequiredService<IOptions<OpenStackOptions>>().Value.RegisteredCloudsFile, sp.GetRequiredService<ILogger<FileRegisteredCloudStore>>()));
+        services.TryAddSingleton(sp => new OpenStackCloudCatalog(
+            sp.GetRequiredService<IOptions<OpenStackOptions>>(),
+            sp.GetRequiredService<CloudsYamlLoader>(),
+            sp.GetRequiredService<IRegisteredCloudStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<OpenStackCloudCatalog>>()));
         services.TryAddSingleton<IOpenStackClouds>(sp => sp.GetRequiredService<OpenStackCloudCatalog>());
         services.TryAddSingleton<ICloudCatalog>(sp => sp.GetRequiredService<OpenStackCloudCatalog>());
         services.TryAddSingleton<ICloudDirectory, OpenStackCloudDirectory>();

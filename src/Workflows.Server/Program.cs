@@ -10,6 +10,7 @@ if (await ServerCommands.TryRunAsync(args))
 }
 
 var builder = WebApplication.CreateBuilder(args);
+builder.UseLoopbackUnlessConfigured();
 builder.WebHost.UseStaticWebAssets(); // the portal's CSS/JS from the build output in any environment; a no-op once published
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -17,7 +18,7 @@ builder.Services.AddApiProblems();
 builder.Services.AddOpenApi();
 builder.Services.AddWorkflowEngine(builder.Configuration);
 builder.Services.AddWorkflowAuth(builder.Configuration);
-builder.Services.AddOpenStack();
+builder.Services.AddOpenStack().AddRegisteredCloudsInDatabase();
 builder.Services.AddOptions<SandboxCloudOptions>().BindConfiguration("Sandbox");
 builder.Services.AddHostedService<SandboxCloud>();
 builder.Services.AddDockerRollout();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Runs;
 using Workflows.Engine;
@@ -38,6 +39,9 @@ public static class WorkflowEngineServiceCollectionExtensions
             .Validate(o => o.MaxExecution > TimeSpan.Zero && o.InlineSteps >= 1, "Workflows:MaxExecution must be positive and Workflows:InlineSteps at least 1.")
             .Validate(o => o.IdempotencyKeyLifetime > TimeSpan.Zero, "Workflows:IdempotencyKeyLifetime must be a positive duration (e.g. 1.00:00:00).")
             .Validate(o => o.SecretKey is null || IsKey(o.SecretKey), "Workflows:SecretKey must be the base64 of 32 bytes (e.g. `openssl rand -base64 32`).")
+            .Validate(o => o.Postgres.MaxPoolSize is >= 2 and <= 1000, "Workflows:Postgres:MaxPoolSize must be between 2 and 1000.")
+            .Validate(o => o.Postgres.HangfireMaxPoolSize is >= 2 and <= 1000, "Workflows:Postgres:HangfireMaxPoolSize must be between 2 and 1000.")
+            .Validate(o => o.Postgres.PoolTimeout >= TimeSpan.FromSeconds(1), "Workflows:Postgres:PoolTimeout must be at least 00:00:01.")
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -46,7 +50,7 @@ public static class WorkflowEngineServiceCollectionExtensions
             var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
             var log = sp.GetRequiredService<ILogger<EngineDatabase>>();
             return o.ConnectionString is { Length: > 0 } cs
-                ? new EngineDatabase(DatabaseKind.Postgres, cs, log)
+                ? new EngineDatabase(DatabaseKind.Postgres, cs, log, o.Postgres)
                 : new EngineDatabase(DatabaseKind.Sqlite, $"Data Source={Path.Combine(EnsureDir(o.DataDirectory), "workflows.db")}", log);
         });
         services.TryAddSingleton(sp => new SecretCodec(LoadKey(sp.GetRequiredService<IOptions<EngineOptions>>().Value)));
@@ -64,6 +68,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton<IRunQueries>(sp => sp.GetRequiredService<RunQueries>());
         services.TryAddTransient<StepJob>();
         services.TryAddSingleton<Sweeper>();
+        services.TryAddSingleton<QueueWakeUp>();
         services.AddHttpClient("core.http");
 
         services.AddWorkflowAction<HttpAction>("core.http", "One HTTP request with an expected status and JSON outputs");
@@ -81,19 +86,29 @@ public static class WorkflowEngineServiceCollectionExtensions
                 .UseActivator(new ScopedActivator(sp.GetRequiredService<IServiceScopeFactory>()));
             if (o.ConnectionString is { Length: > 0 } cs)
             {
-                config.UsePostgreSqlStorage(
-                    b => b.UseNpgsqlConnection(cs),
-                    new PostgreSqlStorageOptions
-                    {
-                        SchemaName = "hangfire",
-                        PrepareSchemaIfNecessary = true,
-                        UseSlidingInvisibilityTimeout = true,
-                        InvisibilityTimeout = o.InvisibilityTimeout,
-                        EnableLongPolling = true,
-                        QueuePollInterval = o.QueuePollInterval ?? TimeSpan.FromSeconds(15),
-                        // A lock held by a killed server (e.g. the delayed-job scheduler's) blocks polls until it times out.
-                        DistributedLockTimeout = TimeSpan.FromSeconds(15),
-                    });
+                var hangfireCs = new NpgsqlConnectionStringBuilder(cs)
+                {
+                    MaxPoolSize = o.Postgres.HangfireMaxPoolSize,
+                    Timeout = (int)Math.Ceiling(o.Postgres.PoolTimeout.TotalSeconds),
+                }.ConnectionString;
+                var options = new PostgreSqlStorageOptions
+                {
+                    SchemaName = HangfireSchema,
+                    // Installed by EngineStartup under the engine's migration lock: two servers starting
+                    // together on an empty database raced in Hangfire's own installer (23505 on pg_namespace).
+                    PrepareSchemaIfNecessary = false,
+                    UseSlidingInvisibilityTimeout = true,
+                    InvisibilityTimeout = o.InvisibilityTimeout,
+                    // Its long polling holds one LISTEN connection per worker; QueueWakeUp listens once per server.
+                    EnableLongPolling = false,
+                    QueuePollInterval = o.QueuePollInterval ?? TimeSpan.FromSeconds(15),
+                    // A lock held by a killed server (e.g. the delayed-job scheduler's) blocks polls until it times out.
+                    DistributedLockTimeout = TimeSpan.FromSeconds(15),
+                };
+                var storage = config.UsePostgreSqlStorage(b => b.UseNpgsqlConnection(hangfireCs), options).Entry;
+                storage.QueueProviders.Add(
+                    new WakeUpQueueProvider(new PostgreSqlJobQueueProvider(storage, options), sp.GetRequiredService<QueueWakeUp>()),
+                    [o.Queue, "default"]);
             }
             else
             {
@@ -113,6 +128,7 @@ public static class WorkflowEngineServiceCollectionExtensions
             return services;
         }
 
+        services.AddHostedService<QueueWakeUpListener>();
         services.AddHangfireServer((sp, server) =>
         {
             var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
@@ -124,6 +140,9 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
         return services;
     }
+
+    /// <summary>The PostgreSQL schema of Hangfire's tables.</summary>
+    private const string HangfireSchema = "hangfire";
 
     private static bool IsKey(string base64)
     {
@@ -160,12 +179,28 @@ public static class WorkflowEngineServiceCollectionExtensions
         return key;
     }
 
-    /// <summary>Applies migrations and loads definitions at start.</summary>
+    /// <summary>Installs Hangfire's schema on PostgreSQL under the engine's migration lock.</summary>
+    internal static Task InstallHangfireSchemaAsync(EngineDatabase database, CancellationToken cancellationToken) =>
+        database.Kind != DatabaseKind.Postgres
+            ? Task.CompletedTask
+            : database.UnderMigrationLockAsync(
+                async _ =>
+                {
+                    // Its own connection, unpooled: the install scripts change search_path, and the engine's pool
+                    // does not reset session state on reuse.
+                    await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ConnectionString);
+                    await c.OpenAsync(cancellationToken);
+                    PostgreSqlObjectsInstaller.Install(c, HangfireSchema);
+                },
+                cancellationToken);
+
+    /// <summary>Applies migrations (the engine's and Hangfire's) and loads definitions at start.</summary>
     private sealed class EngineStartup(EngineDatabase database, WorkflowCatalog catalog, ILogger<EngineStartup> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             await database.MigrateAsync(EngineSchema.Migrations, "engine", cancellationToken);
+            await InstallHangfireSchemaAsync(database, cancellationToken);
             await database.MigrateAsync(IdempotencySchema.Migrations, IdempotencySchema.Component, cancellationToken);
             await catalog.StartAsync(cancellationToken);
             logger.LogInformation("Workflow engine ready on {Database}: {Count} workflow(s), {Errors} definition error(s)", database.Kind, catalog.List().Count, catalog.Errors.Count);

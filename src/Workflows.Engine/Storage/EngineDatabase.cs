@@ -21,8 +21,15 @@ public sealed class EngineDatabase
 {
     private readonly ILogger<EngineDatabase> logger;
 
+    /// <summary>The session-level advisory lock that serializes schema changes (ours and Hangfire's) across servers.</summary>
+    private const long MigrationLock = 727172001;
+
     /// <summary>Creates the database access for a connection string.</summary>
-    public EngineDatabase(DatabaseKind kind, string connectionString, ILogger<EngineDatabase> logger)
+    /// <param name="kind">The database.</param>
+    /// <param name="connectionString">The connection string.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="pool">PostgreSQL pool bounds; null keeps the connection string's own (tests, tools).</param>
+    public EngineDatabase(DatabaseKind kind, string connectionString, ILogger<EngineDatabase> logger, PostgresPoolOptions? pool = null)
     {
         Kind = kind;
         this.logger = logger;
@@ -36,7 +43,15 @@ public sealed class EngineDatabase
             ConnectionString = connectionString;
             // The engine never changes session state, so the DISCARD ALL on every pooled open is a wasted
             // server transaction (about one commit per step, measured by the benchmark).
-            DataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString);
+            var b = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true };
+            if (pool is not null)
+            {
+                b.MaxPoolSize = pool.MaxPoolSize;
+                b.Timeout = (int)Math.Ceiling(pool.PoolTimeout.TotalSeconds);
+            }
+
+            MaxPoolSize = b.MaxPoolSize;
+            DataSource = NpgsqlDataSource.Create(b.ConnectionString);
         }
     }
 
@@ -45,6 +60,9 @@ public sealed class EngineDatabase
 
     /// <summary>Gets the connection string.</summary>
     public string ConnectionString { get; }
+
+    /// <summary>Gets the largest number of connections of the PostgreSQL pool (0 for SQLite).</summary>
+    public int MaxPoolSize { get; }
 
     /// <summary>Gets the PostgreSQL data source, or null for SQLite.</summary>
     public NpgsqlDataSource? DataSource { get; }
@@ -73,35 +91,49 @@ public sealed class EngineDatabase
         connection is SqliteConnection s ? s.BeginTransaction(deferred: false) : await connection.BeginTransactionAsync(cancellationToken);
 
     /// <summary>Applies the schema migrations that are missing, under a lock so that several servers can start at once.</summary>
-    public async Task MigrateAsync(IEnumerable<Migration> migrations, string component, CancellationToken cancellationToken = default)
+    public Task MigrateAsync(IEnumerable<Migration> migrations, string component, CancellationToken cancellationToken = default) =>
+        UnderMigrationLockAsync(
+            async c =>
+            {
+                await c.ExecuteAsync("CREATE TABLE IF NOT EXISTS wf_schema (component TEXT NOT NULL, version INTEGER NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (component, version))");
+                var applied = (await c.QueryAsync<int>("SELECT version FROM wf_schema WHERE component = @component", new { component })).ToHashSet();
+                foreach (var m in migrations.OrderBy(m => m.Version).Where(m => !applied.Contains(m.Version)))
+                {
+                    await using var tx = await BeginAsync(c, cancellationToken);
+                    await c.ExecuteAsync(Kind == DatabaseKind.Postgres ? m.Postgres : m.Sqlite, transaction: tx);
+                    await c.ExecuteAsync(
+                        "INSERT INTO wf_schema (component, version, applied_at) VALUES (@component, @v, @at)",
+                        new { component, v = m.Version, at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
+                        tx);
+                    await tx.CommitAsync(cancellationToken);
+                    logger.LogInformation("Applied {Component} schema migration {Version}: {Description}", component, m.Version, m.Description);
+                }
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> while this process holds the schema lock (a PostgreSQL advisory lock; SQLite
+    /// serializes writers itself), so servers starting together on an empty database never race in DDL.
+    /// </summary>
+    /// <param name="work">The work, given the connection that holds the lock.</param>
+    /// <param name="cancellationToken">Cancels the wait for the lock.</param>
+    public async Task UnderMigrationLockAsync(Func<DbConnection, Task> work, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken);
         if (Kind == DatabaseKind.Postgres)
         {
-            await c.ExecuteAsync("SELECT pg_advisory_lock(727172001)");
+            await c.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = MigrationLock }, cancellationToken: cancellationToken));
         }
 
         try
         {
-            await c.ExecuteAsync("CREATE TABLE IF NOT EXISTS wf_schema (component TEXT NOT NULL, version INTEGER NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (component, version))");
-            var applied = (await c.QueryAsync<int>("SELECT version FROM wf_schema WHERE component = @component", new { component })).ToHashSet();
-            foreach (var m in migrations.OrderBy(m => m.Version).Where(m => !applied.Contains(m.Version)))
-            {
-                await using var tx = await BeginAsync(c, cancellationToken);
-                await c.ExecuteAsync(Kind == DatabaseKind.Postgres ? m.Postgres : m.Sqlite, transaction: tx);
-                await c.ExecuteAsync(
-                    "INSERT INTO wf_schema (component, version, applied_at) VALUES (@component, @v, @at)",
-                    new { component, v = m.Version, at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
-                    tx);
-                await tx.CommitAsync(cancellationToken);
-                logger.LogInformation("Applied {Component} schema migration {Version}: {Description}", component, m.Version, m.Description);
-            }
+            await work(c);
         }
         finally
         {
             if (Kind == DatabaseKind.Postgres)
             {
-                await c.ExecuteAsync("SELECT pg_advisory_unlock(727172001)");
+                await c.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = MigrationLock });
             }
         }
     }

@@ -6,7 +6,7 @@ namespace Workflows.OpenStack.Configuration;
 
 /// <summary>
 /// Reads clouds the way openstacksdk does: the first clouds.yaml on the search path (OS_CLIENT_CONFIG_FILE,
-/// the current folder, ~/.config/openstack, /etc/openstack), deep-merged with the first secure.yaml
+/// the current folder, the shell's folder ($PWD) when it differs, ~/.config/openstack, /etc/openstack), deep-merged with the first secure.yaml
 /// (OS_CLIENT_SECURE_FILE or the same folders), plus a cloud named <c>envvars</c> from plain OS_* variables.
 /// </summary>
 public sealed class CloudsYamlLoader
@@ -36,15 +36,24 @@ public sealed class CloudsYamlLoader
         this.systemDirectory = systemDirectory;
     }
 
+    /// <summary>Gets the clouds.yaml and secure.yaml files the last <see cref="Load"/> read, in merge order.</summary>
+    public IReadOnlyList<string> FilesRead { get; private set; } = [];
+
     /// <summary>Gets the name in OS_CLOUD, if set.</summary>
     public string? DefaultCloudName => getEnvironment("OS_CLOUD") is { Length: > 0 } name ? name : null;
 
     /// <summary>Lists the clouds.yaml candidates in search order.</summary>
     public IReadOnlyList<string> SearchPath(string baseName)
     {
+        // The shell's folder ($PWD) right after the current one: when something started the server in another
+        // folder (an IDE, a launch profile's workingDirectory), the folder where the user typed the command is
+        // still where openstacksdk users put their clouds.yaml.
+        var shell = getEnvironment("PWD") is { Length: > 0 } pwd && Path.IsPathRooted(pwd)
+            && !string.Equals(Path.GetFullPath(pwd).TrimEnd('/'), Path.GetFullPath(currentDirectory).TrimEnd('/'), StringComparison.Ordinal) ? pwd : null;
         var folders = new[]
         {
             currentDirectory,
+            shell,
             Path.Combine(getEnvironment("XDG_CONFIG_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(homeDirectory, ".config"), "openstack"),
             systemDirectory,
         };
@@ -56,17 +65,21 @@ public sealed class CloudsYamlLoader
     public IReadOnlyList<CloudDefinition> Load(string? explicitFile = null, bool useSearchPath = true, bool useEnvironment = true)
     {
         var clouds = new List<CloudDefinition>();
+        var read = new List<string>();
+        FilesRead = read;
         var file = explicitFile
             ?? (useSearchPath && getEnvironment("OS_CLIENT_CONFIG_FILE") is { Length: > 0 } env ? env : null)
             ?? (useSearchPath ? SearchPath("clouds").FirstOrDefault(File.Exists) : null);
         if (file is not null && File.Exists(file))
         {
             var root = ReadYaml(file);
+            read.Add(Path.GetFullPath(file));
             var secureFile = (getEnvironment("OS_CLIENT_SECURE_FILE") is { Length: > 0 } s ? s : null)
                 ?? SearchPath("secure").FirstOrDefault(File.Exists);
             if (secureFile is not null && File.Exists(secureFile))
             {
                 root = Merge(root, ReadYaml(secureFile));
+                read.Add(Path.GetFullPath(secureFile));
             }
 
             if (root.TryGetValue("clouds", out var cloudsNode) && cloudsNode is Dictionary<string, object?> map)

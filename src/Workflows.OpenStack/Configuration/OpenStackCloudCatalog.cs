@@ -1,39 +1,74 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workflows.Abstractions.Clouds;
-using Workflows.Abstractions.Secrets;
 
 namespace Workflows.OpenStack.Configuration;
 
 /// <summary>
 /// The clouds the server knows: clouds.yaml + secure.yaml + OS_* (read once), clouds added in code
-/// (the sandbox), and clouds registered by runs, which are kept in <see cref="OpenStackOptions.RegisteredCloudsFile"/>
-/// (mode 600) so they survive restarts. Later sources win over earlier ones for the same name.
+/// (the sandbox), and clouds registered by runs, which are kept in an <see cref="IRegisteredCloudStore"/>
+/// (the server's database) so they survive restarts and every server sharing it sees them.
+/// Later sources win over earlier ones for the same name.
 /// </summary>
 public sealed class OpenStackCloudCatalog : ICloudCatalog, IOpenStackClouds, IDisposable
 {
-    private static readonly JsonSerializerOptions FileJson = new() { WriteIndented = true };
+    /// <summary>How long a list of registered clouds is used before it is read again (clouds registered by other servers).</summary>
+    private static readonly TimeSpan RegisteredFreshness = TimeSpan.FromSeconds(10);
+
     private readonly OpenStackOptions options;
     private readonly CloudsYamlLoader loader;
+    private readonly IRegisteredCloudStore store;
+    private readonly TimeProvider time;
     private readonly ILogger<OpenStackCloudCatalog> logger;
     private readonly Lock gate = new();
-    private readonly SemaphoreSlim fileLock = new(1, 1);
-    private Dictionary<string, CloudDefinition>? configured;
     private readonly Dictionary<string, CloudDefinition> added = new(StringComparer.Ordinal);
-    private Dictionary<string, CloudDefinition>? registered;
+    private readonly FileRegisteredCloudStore? ownedStore;
+    private Dictionary<string, CloudDefinition>? configured;
+    private Dictionary<string, CloudDefinition> registered = new(StringComparer.Ordinal);
+    private DateTimeOffset registeredAt = DateTimeOffset.MinValue;
 
-    /// <summary>Creates the catalog.</summary>
+    /// <summary>Creates the catalog with registered clouds in <see cref="OpenStackOptions.RegisteredCloudsFile"/>.</summary>
     public OpenStackCloudCatalog(IOptions<OpenStackOptions> options, CloudsYamlLoader loader, ILogger<OpenStackCloudCatalog> logger)
+        : this(options, loader, null, TimeProvider.System, logger)
+    {
+    }
+
+    /// <summary>Creates the catalog over a store of registered clouds (null: the file of <see cref="OpenStackOptions.RegisteredCloudsFile"/>).</summary>
+    public OpenStackCloudCatalog(IOptions<OpenStackOptions> options, CloudsYamlLoader loader, IRegisteredCloudStore? store, TimeProvider time, ILogger<OpenStackCloudCatalog> logger)
     {
         this.options = options.Value;
         this.loader = loader;
+        this.time = time;
         this.logger = logger;
+        if (store is null)
+        {
+            ownedStore = new FileRegisteredCloudStore(this.options.RegisteredCloudsFile, logger);
+            store = ownedStore;
+        }
+
+        this.store = store;
+    }
+
+    /// <summary>Gets where registered clouds are kept (for the startup banner).</summary>
+    public string RegisteredLocation => store.Location;
+
+    /// <summary>Gets the clouds.yaml / secure.yaml files read (after the first use), in the order they were merged.</summary>
+    public IReadOnlyList<string> FilesRead
+    {
+        get
+        {
+            lock (gate)
+            {
+                Configured();
+                return loader.FilesRead;
+            }
+        }
     }
 
     /// <inheritdoc />
     public IReadOnlyList<CloudInfo> List()
     {
+        RefreshIfStale(force: false);
         lock (gate)
         {
             return [.. All().Values.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => c.ToInfo())];
@@ -43,19 +78,30 @@ public sealed class OpenStackCloudCatalog : ICloudCatalog, IOpenStackClouds, IDi
     /// <inheritdoc />
     public CloudDefinition Get(string? name)
     {
-        lock (gate)
+        for (var pass = 0; pass < 2; pass++)
         {
-            var all = All();
-            var key = string.IsNullOrEmpty(name) ? loader.DefaultCloudName ?? (all.ContainsKey("envvars") ? "envvars" : null) : name;
-            if (key is not null && all.TryGetValue(key, out var cloud))
+            lock (gate)
             {
-                return cloud;
+                var all = All();
+                var key = string.IsNullOrEmpty(name) ? loader.DefaultCloudName ?? (all.ContainsKey("envvars") ? "envvars" : null) : name;
+                if (key is not null && all.TryGetValue(key, out var cloud))
+                {
+                    return cloud;
+                }
+
+                if (pass == 1)
+                {
+                    var known = all.Count == 0 ? "none" : string.Join(", ", all.Keys.Order(StringComparer.Ordinal));
+                    throw new OpenStackConfigurationException(
+                        $"Cloud '{name ?? "(OS_CLOUD)"}' is not configured (known clouds: {known}). Add it to clouds.yaml, set OS_* variables, or register it.");
+                }
             }
 
-            var known = all.Count == 0 ? "none" : string.Join(", ", all.Keys.Order(StringComparer.Ordinal));
-            throw new OpenStackConfigurationException(
-                $"Cloud '{name ?? "(OS_CLOUD)"}' is not configured (known clouds: {known}). Add it to clouds.yaml, set OS_* variables, or register it.");
+            // Another server may have registered it since the last read.
+            RefreshIfStale(force: true);
         }
+
+        throw new InvalidOperationException("unreachable");
     }
 
     /// <inheritdoc />
@@ -67,58 +113,65 @@ public sealed class OpenStackCloudCatalog : ICloudCatalog, IOpenStackClouds, IDi
         }
     }
 
-    /// <inheritdoc />
-    public async Task RegisterAsync(CloudRegistration registration, CancellationToken cancellationToken = default)
+    /// <summary>Reads the registered clouds again.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>A task.</returns>
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
-        var cloud = CloudDefinition.FromRegistration(registration);
-        await fileLock.WaitAsync(cancellationToken);
-        try
+        var clouds = await store.LoadAsync(cancellationToken);
+        lock (gate)
         {
-            List<StoredCloud> stored;
-            lock (gate)
-            {
-                LoadRegistered()[cloud.Name] = cloud;
-                stored = [.. registered!.Values.Select(StoredCloud.From)];
-            }
-
-            var path = options.RegisteredCloudsFile;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            var temp = path + ".tmp";
-            var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            await using (var stream = new FileStream(temp, fileOptions))
-            {
-                await JsonSerializer.SerializeAsync(stream, stored, FileJson, cancellationToken);
-            }
-
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            File.Move(temp, path, overwrite: true);
-            logger.LogInformation("Registered cloud {Cloud} ({AuthUrl}) from {Source}", cloud.Name, cloud.AuthUrl, cloud.Source);
-        }
-        finally
-        {
-            fileLock.Release();
+            registered = clouds.ToDictionary(c => c.Name, StringComparer.Ordinal);
+            registeredAt = time.GetUtcNow();
         }
     }
 
     /// <inheritdoc />
-    public void Dispose() => fileLock.Dispose();
-
-    private Dictionary<string, CloudDefinition> All()
+    public async Task RegisterAsync(CloudRegistration registration, CancellationToken cancellationToken = default)
     {
+        var cloud = CloudDefinition.FromRegistration(registration);
+        await store.SaveAsync(cloud, cancellationToken);
+        lock (gate)
+        {
+            registered[cloud.Name] = cloud;
+        }
+
+        logger.LogInformation("Registered cloud {Cloud} ({AuthUrl}) from {Source} in {Location}", cloud.Name, cloud.AuthUrl, cloud.Source, store.Location);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => ownedStore?.Dispose();
+
+    private void RefreshIfStale(bool force)
+    {
+        lock (gate)
+        {
+            if (!force && time.GetUtcNow() - registeredAt < RegisteredFreshness)
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            // Synchronous callers (Get, List) on a rare path: a miss, or a list older than RegisteredFreshness.
+            RefreshAsync().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("Could not read registered clouds from {Location}: {Error}", store.Location, e.Message);
+        }
+    }
+
+    private Dictionary<string, CloudDefinition> Configured() =>
         configured ??= loader.Load(options.CloudsFile, options.UseCloudsYamlSearchPath, options.UseEnvironmentVariables)
             .GroupBy(c => c.Name, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
-        var all = new Dictionary<string, CloudDefinition>(configured, StringComparer.Ordinal);
-        foreach (var (name, cloud) in LoadRegistered())
+
+    private Dictionary<string, CloudDefinition> All()
+    {
+        var all = new Dictionary<string, CloudDefinition>(Configured(), StringComparer.Ordinal);
+        foreach (var (name, cloud) in registered)
         {
             all[name] = cloud;
         }
@@ -129,52 +182,5 @@ public sealed class OpenStackCloudCatalog : ICloudCatalog, IOpenStackClouds, IDi
         }
 
         return all;
-    }
-
-    private Dictionary<string, CloudDefinition> LoadRegistered()
-    {
-        if (registered is not null)
-        {
-            return registered;
-        }
-
-        registered = new Dictionary<string, CloudDefinition>(StringComparer.Ordinal);
-        var path = options.RegisteredCloudsFile;
-        if (File.Exists(path))
-        {
-            try
-            {
-                foreach (var s in JsonSerializer.Deserialize<List<StoredCloud>>(File.ReadAllText(path)) ?? [])
-                {
-                    registered[s.Name] = s.ToDefinition();
-                }
-            }
-            catch (JsonException ex)
-            {
-                logger.LogWarning("Ignoring registered clouds file {Path}: {Error}", path, ex.Message);
-            }
-        }
-
-        return registered;
-    }
-
-    // The file format: plain strings (the file itself is 600), unlike Secret's JSON form which masks.
-    private sealed record StoredCloud(string Name, string AuthUrl, string? Region, string Username, string Password, string ProjectName, string UserDomainName, string ProjectDomainName, string Source)
-    {
-        public static StoredCloud From(CloudDefinition c) =>
-            new(c.Name, c.AuthUrl, c.RegionName, c.Username ?? string.Empty, c.Password?.Reveal() ?? string.Empty, c.ProjectName ?? string.Empty, c.UserDomainName ?? "Default", c.ProjectDomainName ?? "Default", c.Source);
-
-        public CloudDefinition ToDefinition() => new()
-        {
-            Name = Name,
-            AuthUrl = AuthUrl,
-            RegionName = Region,
-            Username = Username,
-            Password = new Secret(Password),
-            ProjectName = ProjectName,
-            UserDomainName = UserDomainName,
-            ProjectDomainName = ProjectDomainName,
-            Source = Source,
-        };
     }
 }

@@ -85,10 +85,22 @@ public static class AuthServiceCollectionExtensions
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             await database.MigrateAsync(AccountStore.Migrations, "server", cancellationToken);
-            if (options.Value.BootstrapAdmin && !await accounts.AnyUserAsync(cancellationToken))
+            string? password = null;
+
+            // Under the schema lock: of two servers starting together on an empty database, only one creates the
+            // admin (otherwise the second overwrote it and the first printed a password that does not work).
+            await database.UnderMigrationLockAsync(
+                async _ =>
+                {
+                    if (options.Value.BootstrapAdmin && !await accounts.AnyUserAsync(cancellationToken))
+                    {
+                        password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('+', 'x').Replace('/', 'y');
+                        await accounts.SetUserAsync("admin", password, Roles.Admin, cancellationToken);
+                    }
+                },
+                cancellationToken);
+            if (password is not null)
             {
-                var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('+', 'x').Replace('/', 'y');
-                await accounts.SetUserAsync("admin", password, Roles.Admin, cancellationToken);
                 // Printed once, on purpose, to the console of the person who started the server; it is not stored in clear anywhere.
                 Console.WriteLine($"""
 

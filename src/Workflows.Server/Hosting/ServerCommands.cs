@@ -83,9 +83,31 @@ public static class ServerCommands
     }
 }
 
-/// <summary>Prints where the portal is once the server listens.</summary>
-public sealed class StartupBanner(IHostApplicationLifetime lifetime, Microsoft.AspNetCore.Hosting.Server.IServer server, ILogger<StartupBanner> logger) : IHostedService
+/// <summary>Prints where the portal is once the server listens, and where its OpenStack clouds came from.</summary>
+public sealed class StartupBanner(
+    IHostApplicationLifetime lifetime,
+    Microsoft.AspNetCore.Hosting.Server.IServer server,
+    Workflows.OpenStack.Configuration.OpenStackCloudCatalog clouds,
+    Workflows.OpenStack.Configuration.CloudsYamlLoader loader,
+    ILogger<StartupBanner> logger) : IHostedService
 {
+    /// <summary>Describes the clouds: which files were read (or searched), names by source, never a secret.</summary>
+    /// <returns>One line.</returns>
+    public string DescribeClouds()
+    {
+        var list = clouds.List();
+        var files = clouds.FilesRead;
+        var read = files.Count > 0
+            ? $"read {string.Join(", ", files)}"
+            : $"no clouds.yaml found (searched OS_CLIENT_CONFIG_FILE, {string.Join(", ", loader.SearchPath("clouds").Where(p => p.EndsWith(".yaml", StringComparison.Ordinal)))})";
+        var names = list.Count == 0 ? "none" : string.Join(", ", list.Select(c => $"{c.Name} ({Source(c.Source)})"));
+        return $"OpenStack clouds: {names}; {read}; registered clouds are kept in {clouds.RegisteredLocation}";
+    }
+
+    private static string Source(string source) => source.EndsWith(".yaml", StringComparison.Ordinal) || source.EndsWith(".yml", StringComparison.Ordinal)
+        ? "clouds.yaml"
+        : source.StartsWith("run ", StringComparison.Ordinal) ? "registered" : source;
+
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -95,6 +117,15 @@ public sealed class StartupBanner(IHostApplicationLifetime lifetime, Microsoft.A
             foreach (var a in addresses)
             {
                 logger.LogInformation("Workflows portal: {Url}  (API: {Url}/api, Hangfire dashboard: {Url}/hangfire, health: {Url}/healthz)", a, a, a, a);
+            }
+
+            try
+            {
+                logger.LogInformation("{Clouds}", DescribeClouds());
+            }
+            catch (Workflows.OpenStack.OpenStackConfigurationException e)
+            {
+                logger.LogWarning("OpenStack clouds: {Error}", e.Message);
             }
         });
         return Task.CompletedTask;

@@ -120,5 +120,39 @@ public sealed class CloudsYamlLoaderTests : IDisposable
         Assert.Contains("clouds.yaml:", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Load_ReadsTheShellsFolder_WhenTheServerRunsInAnotherFolder()
+    {
+        // `dotnet run` from a folder with clouds.yaml, while the process runs elsewhere (a launch profile, an IDE).
+        var typed = Write("typed-here/clouds.yaml", "clouds:\n  peer:\n    auth: { auth_url: 'http://10.0.0.9/identity', username: u, project_name: p }\n");
+        var secure = Write("typed-here/secure.yaml", "clouds:\n  peer:\n    auth: { password: from-secure }\n");
+        env["PWD"] = Path.Combine(root, "typed-here");
+        var loader = Loader();
+
+        var cloud = Assert.Single(loader.Load());
+
+        Assert.Equal(("peer", "from-secure"), (cloud.Name, cloud.Password!.Reveal()));
+        Assert.Equal([typed, secure], loader.FilesRead);
+    }
+
+    [Fact]
+    public void Load_PrefersTheCurrentFolder_OverTheShellsFolder()
+    {
+        Write("cwd/clouds.yaml", "clouds:\n  here:\n    auth: { auth_url: 'http://10.0.0.1/identity' }\n");
+        Write("typed-here/clouds.yaml", "clouds:\n  there:\n    auth: { auth_url: 'http://10.0.0.2/identity' }\n");
+        env["PWD"] = Path.Combine(root, "typed-here");
+
+        Assert.Equal("here", Assert.Single(Loader().Load()).Name);
+    }
+
+    [Fact]
+    public void FilesRead_IsEmpty_WhenNoFileIsOnTheSearchPath()
+    {
+        var loader = Loader();
+
+        Assert.Empty(loader.Load());
+        Assert.Empty(loader.FilesRead);
+    }
+
     public void Dispose() => Directory.Delete(root, recursive: true);
 }

@@ -44,5 +44,37 @@ public sealed class OpenStackCloudCatalogTests : IDisposable
         Assert.Contains("'prod' is not configured (known clouds: sandbox)", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Get_FindsACloudAnotherCatalogRegistered_InTheSharedStore()
+    {
+        var store = new MemoryStore();
+        OpenStackCloudCatalog Over(IRegisteredCloudStore s) => new(
+            Options.Create(new OpenStackOptions { UseCloudsYamlSearchPath = false, UseEnvironmentVariables = false }),
+            new CloudsYamlLoader(_ => null, root, root), s, TimeProvider.System, NullLogger<OpenStackCloudCatalog>.Instance);
+        using var first = Over(store);
+        using var second = Over(store);
+        Assert.Empty(second.List());
+
+        await first.RegisterAsync(new CloudRegistration("devstack-2", "http://10.1.2.4/identity", "RegionOne", "admin", new Secret("pw-2"), "admin", Source: "run 43"));
+
+        Assert.Equal("pw-2", second.Get("devstack-2").Password!.Reveal());
+        Assert.Equal("memory", second.RegisteredLocation);
+    }
+
     public void Dispose() => Directory.Delete(root, recursive: true);
+
+    private sealed class MemoryStore : IRegisteredCloudStore
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CloudDefinition> clouds = new(StringComparer.Ordinal);
+
+        public string Location => "memory";
+
+        public Task<IReadOnlyList<CloudDefinition>> LoadAsync(CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<CloudDefinition>>([.. clouds.Values]);
+
+        public Task SaveAsync(CloudDefinition cloud, CancellationToken cancellationToken = default)
+        {
+            clouds[cloud.Name] = cloud;
+            return Task.CompletedTask;
+        }
+    }
 }
