@@ -37,6 +37,13 @@ public sealed class SandboxOptions
     public string? ClusterFailurePattern { get; set; } = "^fail-";
 
     /// <summary>
+    /// Gets or sets whether the catalog lists a block-storage (Cinder) endpoint. Default is false, like the shared
+    /// OpenStack peer: a cluster that asks for a docker volume then goes CREATE_FAILED with Magnum's
+    /// <c>publicURL endpoint for block-storage service in RegionOne region not found</c>.
+    /// </summary>
+    public bool BlockStorage { get; set; }
+
+    /// <summary>
     /// Gets or sets the <c>api_address</c> reported for Swarm clusters, e.g. <c>tcp://127.0.0.1:2376</c>
     /// of a real local dockerd. Default is null: <c>tcp://{master floating IP}:2376</c>.
     /// </summary>

@@ -147,6 +147,8 @@ internal sealed class SandboxClusterTemplate
 
     public required string ImageId { get; init; }
 
+    public string? ClusterDistro { get; init; }
+
     public string? KeypairId { get; init; }
 
     public string? ExternalNetworkId { get; init; }
@@ -221,6 +223,9 @@ internal sealed class SandboxCluster
     public DateTimeOffset? UpdatedAt { get; set; }
 
     public required bool WillFail { get; init; }
+
+    /// <summary>Gets why Magnum's conductor failed the create at once (e.g. no block-storage endpoint for a docker volume), or null.</summary>
+    public string? FailureReason { get; init; }
 
     public DateTimeOffset? DeleteRequestedAt { get; set; }
 

@@ -21,6 +21,7 @@ internal sealed class SandboxState
         ];
         Images.Add(new SandboxImage(NewUuid(), "cirros", "qcow2", 21430272, null, now));
         Images.Add(new SandboxImage(NewUuid(), "fedora-coreos", "qcow2", 745537536, "fedora-coreos", now));
+        Images.Add(new SandboxImage(NewUuid(), "fedora-atomic", "qcow2", 676020224, "fedora-atomic", now));
         Flavors.Add(new SandboxFlavor("1", "m1.tiny", 512, 1, 1));
         Flavors.Add(new SandboxFlavor("2", "m1.small", 2048, 20, 1));
         Flavors.Add(new SandboxFlavor("3", "m1.medium", 4096, 40, 2));
@@ -143,6 +144,11 @@ internal sealed class SandboxState
         if (cluster.DeleteRequestedAt is not null)
         {
             return ("DELETE_IN_PROGRESS", null);
+        }
+
+        if (cluster.FailureReason is { } failure)
+        {
+            return ("CREATE_FAILED", failure);
         }
 
         if (now < cluster.CreatedAt + Options.ClusterCreateDelay)
