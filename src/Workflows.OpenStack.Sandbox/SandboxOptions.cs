@@ -58,6 +58,15 @@ public sealed class SandboxOptions
     /// <summary>Gets or sets the private key (PEM) of <see cref="ClusterCaCertificatePem"/>. Default is null.</summary>
     public string? ClusterCaKeyPem { get; set; }
 
+    /// <summary>
+    /// Gets or sets the folder where the sandbox keeps its state (servers, ports, floating IPs, clusters, templates,
+    /// certificates…) across restarts, in <c>sandbox-state.json</c>. Default is null: in memory only, lost at exit.
+    /// </summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Gets or sets the store of the state; it wins over <see cref="DataDirectory"/>. Default is null.</summary>
+    public State.ISandboxStore? Store { get; set; }
+
     /// <summary>Gets the faults to inject; the list may be changed while the sandbox runs.</summary>
     public FaultSet Faults { get; } = new();
 

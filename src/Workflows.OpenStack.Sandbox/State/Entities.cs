@@ -2,7 +2,8 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Workflows.OpenStack.Sandbox.State;
 
-internal sealed record SandboxUser(string Id, string Name, string Password, string DefaultProjectId);
+// The password is never saved with the state: restored users take the configured one.
+internal sealed record SandboxUser(string Id, string Name, [property: System.Text.Json.Serialization.JsonIgnore] string Password, string DefaultProjectId);
 
 internal sealed record SandboxProject(string Id, string Name);
 
