@@ -21,6 +21,13 @@ public sealed class Problems(IProblemDetailsService problems, ILogger<Problems> 
                 Title = "Invalid input",
                 Detail = v.Message,
             },
+            RequirementNotMetException r => new ProblemDetails
+            {
+                Status = 422,
+                Title = "The server lacks something this workflow requires",
+                Detail = r.Message,
+                Extensions = { ["requirement"] = r.Requirement },
+            },
             WorkflowNotFoundException or RunNotFoundException => NotFound(exception.Message),
             RunStateException => new ProblemDetails { Status = 409, Title = "Conflict with the run's state", Detail = exception.Message },
             BadHttpRequestException b => new ProblemDetails { Status = b.StatusCode, Title = "Bad request", Detail = b.Message },
