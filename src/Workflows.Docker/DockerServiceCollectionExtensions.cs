@@ -17,6 +17,7 @@ public static class DockerServiceCollectionExtensions
     public static IServiceCollection AddDockerRollout(this IServiceCollection services, Action<DockerOptions>? configure = null)
     {
         services.AddDockerClients(configure);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Workflows.Abstractions.Definitions.IWorkflowRequirement, DockerEngineRequirement>());
         services.AddWorkflowAction<ServiceDeployAction>("docker.service.deploy", "Create or update a Swarm service and wait until it converged");
         services.AddWorkflowAction<ServiceRollbackAction>("docker.service.rollback", "Roll a Swarm service back to its previous spec");
         services.AddWorkflowAction<ServiceRemoveAction>("docker.service.remove", "Remove a Swarm service");

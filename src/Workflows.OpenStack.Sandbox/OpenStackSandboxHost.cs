@@ -54,7 +54,15 @@ public sealed class OpenStackSandboxHost : IAsyncDisposable
             builder.Services.AddSingleton(loggerFactory);
         }
 
-        var state = new SandboxState(options);
+        var store = options.Store ?? (options.DataDirectory is { } directory ? new JsonFileSandboxStore(directory) : null);
+        var saved = store?.Load();
+        var state = new SandboxState(options, saved?["openstack"]);
+        if (store is not null)
+        {
+            state.Persistence = new SandboxPersistence(store, state) { Loaded = saved };
+            state.Persistence.Save();
+        }
+
         var app = builder.Build();
         app.Use((context, next) => ServeAsync(context, next, state));
         app.MapKeystone(state);
@@ -133,6 +141,16 @@ public sealed class OpenStackSandboxHost : IAsyncDisposable
 
             return Task.CompletedTask;
         });
+
+        if (state.Persistence is { } persistence && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            // Saved before the client sees the answer: what a caller was told exists survives a crash.
+            context.Response.OnStarting(() =>
+            {
+                persistence.Save();
+                return Task.CompletedTask;
+            });
+        }
 
         if (state.Options.Faults.Match(service, context.Request.Method, path) is { } fault)
         {

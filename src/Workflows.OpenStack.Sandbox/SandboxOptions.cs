@@ -37,6 +37,13 @@ public sealed class SandboxOptions
     public string? ClusterFailurePattern { get; set; } = "^fail-";
 
     /// <summary>
+    /// Gets or sets whether the catalog lists a block-storage (Cinder) endpoint. Default is false, like the shared
+    /// OpenStack peer: a cluster that asks for a docker volume then goes CREATE_FAILED with Magnum's
+    /// <c>publicURL endpoint for block-storage service in RegionOne region not found</c>.
+    /// </summary>
+    public bool BlockStorage { get; set; }
+
+    /// <summary>
     /// Gets or sets the <c>api_address</c> reported for Swarm clusters, e.g. <c>tcp://127.0.0.1:2376</c>
     /// of a real local dockerd. Default is null: <c>tcp://{master floating IP}:2376</c>.
     /// </summary>
@@ -50,6 +57,15 @@ public sealed class SandboxOptions
 
     /// <summary>Gets or sets the private key (PEM) of <see cref="ClusterCaCertificatePem"/>. Default is null.</summary>
     public string? ClusterCaKeyPem { get; set; }
+
+    /// <summary>
+    /// Gets or sets the folder where the sandbox keeps its state (servers, ports, floating IPs, clusters, templates,
+    /// certificates…) across restarts, in <c>sandbox-state.json</c>. Default is null: in memory only, lost at exit.
+    /// </summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Gets or sets the store of the state; it wins over <see cref="DataDirectory"/>. Default is null.</summary>
+    public State.ISandboxStore? Store { get; set; }
 
     /// <summary>Gets the faults to inject; the list may be changed while the sandbox runs.</summary>
     public FaultSet Faults { get; } = new();

@@ -26,6 +26,12 @@ public sealed class WorkflowDefinition
     /// <summary>Gets what happens when a step fails for good. Default is <see cref="FailurePolicy.Compensate"/>.</summary>
     public FailurePolicy OnFailure { get; init; } = FailurePolicy.Compensate;
 
+    /// <summary>
+    /// Gets what the workflow needs from the server (<c>requires:</c>), by requirement name (see <see cref="IWorkflowRequirement"/>),
+    /// each with its value template (may hold <c>${{ }}</c> expressions over the inputs). Default is none.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Requires { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Gets the triggers (schedules, webhooks).</summary>
     public IReadOnlyList<TriggerDefinition> Triggers { get; init; } = [];
 

@@ -101,6 +101,20 @@ public sealed class InputValidationException : Exception
     public IReadOnlyList<FieldError> Errors { get; }
 }
 
+/// <summary>Thrown when a run cannot start because the server lacks something the workflow requires (<c>requires:</c>).</summary>
+/// <param name="workflow">The workflow.</param>
+/// <param name="requirement">The requirement's name, e.g. <c>docker</c>.</param>
+/// <param name="problem">What is missing and what to configure.</param>
+public sealed class RequirementNotMetException(string workflow, string requirement, string problem)
+    : Exception($"Workflow '{workflow}' {problem}")
+{
+    /// <summary>Gets the workflow.</summary>
+    public string Workflow { get; } = workflow;
+
+    /// <summary>Gets the requirement's name.</summary>
+    public string Requirement { get; } = requirement;
+}
+
 /// <summary>Thrown when a workflow does not exist.</summary>
 /// <param name="name">The name asked for.</param>
 public sealed class WorkflowNotFoundException(string name) : Exception($"Workflow '{name}' does not exist.")

@@ -63,7 +63,24 @@ public sealed class StackDeployAction(IDockerClientFactory clients, IOptions<Doc
         var text = inputs.Compose ?? (inputs.ComposeFile is { } path
             ? await File.ReadAllTextAsync(path, ct)
             : throw new StepFailedException("inputs.invalid", "compose or composeFile: one is required.", retryable: false));
-        var file = ComposeParser.Parse(text);
+        var variables = new ComposeVariables().With(inputs.Variables ?? []);
+        if (!string.IsNullOrWhiteSpace(inputs.Env))
+        {
+            variables.WithDefaults(inputs.Env, "env");
+        }
+
+        if (inputs.Compose is null && inputs.ComposeFile is { } composePath && Path.Combine(Path.GetDirectoryName(Path.GetFullPath(composePath))!, ".env") is var dotEnv && File.Exists(dotEnv))
+        {
+            variables.WithDefaults(await File.ReadAllTextAsync(dotEnv, ct), dotEnv);
+            context.Log.WriteLine($"stack {inputs.Stack}: variables from {dotEnv}");
+        }
+
+        var file = ComposeParser.Parse(text, variables);
+        foreach (var warning in file.Warnings)
+        {
+            context.Log.WriteLine($"stack {inputs.Stack}: warning: {warning}");
+        }
+
         if (file.UnsupportedKeys.Count > 0)
         {
             throw new StepFailedException("docker.compose.unsupported", $"Stack {inputs.Stack}: the compose file uses keys that are not supported: {string.Join(", ", file.UnsupportedKeys)}.", retryable: false);

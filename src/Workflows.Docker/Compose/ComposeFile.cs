@@ -19,6 +19,9 @@ public sealed class ComposeFile
 
     /// <summary>Gets other problems (wrong types, bad values), each naming its path.</summary>
     public List<string> Errors { get; } = [];
+
+    /// <summary>Gets the interpolation warnings (a variable without a value became the empty string), each naming its path and line.</summary>
+    public List<string> Warnings { get; } = [];
 }
 
 /// <summary>One compose service.</summary>

@@ -30,9 +30,14 @@ public static class ComposeParser
         "networks.* (name, driver, external, attachable, labels, driver_opts)", "volumes.* (name, driver, external, labels, driver_opts)",
     ];
 
-    /// <summary>Parses compose YAML text.</summary>
-    /// <exception cref="StepFailedException">Code <c>docker.compose.invalid</c> when the text is not YAML or not a mapping.</exception>
-    public static ComposeFile Parse(string yaml)
+    /// <summary>Parses compose YAML text, interpolating its values with <paramref name="variables"/> as docker compose does.</summary>
+    /// <param name="yaml">The compose file's text.</param>
+    /// <param name="variables">The variables (workflow values, then a <c>.env</c>); null for none, so <c>${VAR:-default}</c> takes its default.</param>
+    /// <exception cref="StepFailedException">
+    /// Code <c>docker.compose.invalid</c> when the text is not YAML or not a mapping, or when an interpolation is malformed or a
+    /// required variable (<c>${VAR:?error}</c>) is missing: the message names the variable, the key path and the line.
+    /// </exception>
+    public static ComposeFile Parse(string yaml, ComposeVariables? variables = null)
     {
         var stream = new YamlStream();
         try
@@ -49,7 +54,10 @@ public static class ComposeParser
             throw new StepFailedException("docker.compose.invalid", "The compose file must be a mapping with a 'services' key.", retryable: false);
         }
 
+        variables ??= ComposeVariables.None;
+        variables.Interpolate(root);
         var file = new ComposeFile();
+        file.Warnings.AddRange(variables.Warnings);
         var p = new Parser(file);
         foreach (var (key, value) in p.Entries(root, string.Empty))
         {

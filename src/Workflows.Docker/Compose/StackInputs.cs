@@ -12,6 +12,15 @@ public sealed record StackInputs : DockerEndpointInputs
     /// <summary>Gets the path of a compose file on the server.</summary>
     public string? ComposeFile { get; init; }
 
+    /// <summary>
+    /// Gets the variables the compose file is interpolated with (<c>${NAME}</c>, <c>${NAME:-default}</c>, ...). They win over
+    /// <see cref="Env"/>, which wins over a <c>.env</c> file beside <see cref="ComposeFile"/>. Default is none.
+    /// </summary>
+    public Dictionary<string, string>? Variables { get; init; }
+
+    /// <summary>Gets more variables as <c>.env</c> text (<c>NAME=value</c> lines), e.g. from a workflow input. Default is null.</summary>
+    public string? Env { get; init; }
+
     /// <summary>Gets whether services of the stack that left the file are removed. Default is true.</summary>
     public bool Prune { get; init; } = true;
 

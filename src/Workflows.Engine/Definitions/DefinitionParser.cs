@@ -27,7 +27,7 @@ public sealed record ParseResult(WorkflowDefinition? Definition, IReadOnlyList<D
 /// </summary>
 public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actions)
 {
-    private static readonly string[] TopKeys = ["name", "description", "inputs", "concurrency", "onFailure", "triggers", "steps"];
+    private static readonly string[] TopKeys = ["name", "description", "inputs", "concurrency", "onFailure", "requires", "triggers", "steps"];
     private static readonly string[] InputKeys = ["type", "required", "default", "pattern", "maxLength", "description", "values"];
     private static readonly string[] StepKeys = ["id", "name", "uses", "with", "needs", "if", "retry", "timeout", "poll", "compensate"];
     private static readonly string[] RetryKeys = ["attempts", "backoff", "initialDelay", "maxDelay", "jitter", "nonRetryable"];
@@ -111,6 +111,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             }
         }
 
+        var requires = ParseRequires(ctx, Value(root, "requires"));
         var triggers = ParseTriggers(ctx, Value(root, "triggers"));
         var steps = ParseSteps(ctx, Value(root, "steps"));
         if (Value(root, "steps") is null)
@@ -135,6 +136,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             Inputs = inputs.Select(i => i.Def).ToList(),
             Concurrency = concurrency,
             OnFailure = onFailure,
+            Requires = requires,
             Triggers = triggers,
             Steps = steps.Select(s => s.Def).ToList(),
         };
@@ -145,6 +147,42 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
 
     private static YamlNode? Value(YamlMappingNode map, string key) =>
         map.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode s && s.Value == key).Value;
+
+    private static Dictionary<string, string> ParseRequires(Ctx ctx, YamlNode? node)
+    {
+        var requires = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (node is null)
+        {
+            return requires;
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            ctx.Error(node, "requires", "must be a mapping of requirement name to a value, e.g. docker: \"${{ inputs.dockerHost }}\"");
+            return requires;
+        }
+
+        foreach (var (k, v) in map.Children)
+        {
+            var name = (k as YamlScalarNode)?.Value ?? "";
+            if (!IdentRegex().IsMatch(name))
+            {
+                ctx.Error(k, "requires", $"'{name}' is not a valid requirement name");
+                continue;
+            }
+
+            if (v is not YamlScalarNode value)
+            {
+                ctx.Error(v, $"requires.{name}", "must be a text or an expression (empty for the server's default)");
+                continue;
+            }
+
+            ctx.CheckTemplate(v, $"requires.{name}", value.Value ?? "");
+            requires[name] = value.Value ?? "";
+        }
+
+        return requires;
+    }
 
     private List<ParsedInput> ParseInputs(Ctx ctx, YamlNode? node)
     {

@@ -21,6 +21,7 @@ public sealed partial class RunCommands(
     RunSignals signals,
     IOptions<EngineOptions> options,
     ILogger<RunCommands> logger,
+    IEnumerable<IWorkflowRequirement> requirements,
     ICloudDirectory? clouds = null) : IRunCommands
 {
     /// <inheritdoc />
@@ -49,6 +50,7 @@ public sealed partial class RunCommands(
             CreatedAt = now,
             UpdatedAt = now,
         };
+        CheckRequirements(def, machine.Scope(run, []));
         if (def.Concurrency is { } concurrency)
         {
             var scope = machine.Scope(run, []);
@@ -238,5 +240,27 @@ public sealed partial class RunCommands(
     {
         var loaded = await store.LoadAsync(id, ct);
         return RunQueries.ToSummary(loaded!.Value.Run);
+    }
+
+    /// <summary>Refuses the start, before anything is created, when the server lacks what the definition's <c>requires:</c> names.</summary>
+    private void CheckRequirements(WorkflowDefinition def, IExpressionScope scope)
+    {
+        foreach (var (name, template) in def.Requires)
+        {
+            var requirement = requirements.FirstOrDefault(r => r.Name == name)
+                ?? throw new RequirementNotMetException(def.Name, name, $"requires '{name}', which this server does not know (no integration registers it).");
+            var value = Template.Parse(template).Evaluate(scope);
+            if (value is JsonValue v && v.TryGetValue(out bool flag) && !flag)
+            {
+                continue;
+            }
+
+            var text = value is JsonValue b && b.TryGetValue(out bool _) ? string.Empty : Expression.ToText(value);
+            if (requirement.Check(text) is { } problem)
+            {
+                logger.LogInformation("Run of {Workflow} refused: requirement {Requirement} not met: {Problem}", def.Name, name, problem);
+                throw new RequirementNotMetException(def.Name, name, problem);
+            }
+        }
     }
 }

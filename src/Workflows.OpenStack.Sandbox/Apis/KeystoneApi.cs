@@ -228,7 +228,7 @@ internal static class KeystoneApi
     private static JsonArray Catalog(HttpRequest r, SandboxState state)
     {
         var b = BaseUrl(r);
-        return
+        JsonArray catalog =
         [
             Service("identity", "keystone", $"{b}/identity", state.Options.Region),
             Service("image", "glance", $"{b}/image", state.Options.Region),
@@ -236,6 +236,13 @@ internal static class KeystoneApi
             Service("network", "neutron", $"{b}/networking", state.Options.Region),
             Service("container-infra", "magnum", $"{b}/container-infra/v1", state.Options.Region),
         ];
+        if (state.Options.BlockStorage)
+        {
+            // Only listed, so Magnum accepts docker volumes; the sandbox serves no Cinder API.
+            catalog.Add(Service("block-storage", "cinderv3", $"{b}/volume/v3", state.Options.Region));
+        }
+
+        return catalog;
     }
 
     private static JsonObject Service(string type, string name, string url, string region) => new()

@@ -231,7 +231,7 @@ internal static class MagnumApi
         ["docker_volume_size"] = t.DockerVolumeSize,
         ["server_type"] = t.ServerType,
         ["external_network_id"] = t.ExternalNetworkId,
-        ["cluster_distro"] = "fedora-coreos",
+        ["cluster_distro"] = t.ClusterDistro,
         ["image_id"] = t.ImageId,
         ["volume_driver"] = t.VolumeDriver,
         ["registry_enabled"] = false,
@@ -317,6 +317,17 @@ internal static class MagnumApi
             return Magnum(400, $"Invalid input for field/attribute coe. Value: '{coe}'. Value should be one of: kubernetes, swarm, swarm-mode, mesos");
         }
 
+        var serverType = Str(b, "server_type") ?? "vm";
+        if (serverType is not ("vm" or "bm"))
+        {
+            return Magnum(400, $"Invalid input for field/attribute server_type. Value: '{serverType}'. Value should be one of: vm, bm");
+        }
+
+        if (Int(b, "docker_volume_size") is { } volume && volume < 1)
+        {
+            return InvalidMinimum("docker_volume_size", volume, 1);
+        }
+
         lock (state.Gate)
         {
             var caller = state.Tokens[http.Request.Headers["X-Auth-Token"].ToString()];
@@ -329,6 +340,11 @@ internal static class MagnumApi
             if (image.OsDistro is null)
             {
                 return Magnum(400, $"Image {image.Id} doesn't contain os_distro field.");
+            }
+
+            if (!IsSupported(serverType, image.OsDistro, coe))
+            {
+                return TypeNotSupported(serverType, image.OsDistro, coe);
             }
 
             var ext = Str(b, "external_network_id");
@@ -357,6 +373,7 @@ internal static class MagnumApi
                 Name = name,
                 Coe = coe,
                 ImageId = image.Id,
+                ClusterDistro = image.OsDistro,
                 KeypairId = Str(b, "keypair_id"),
                 ExternalNetworkId = ext,
                 FixedNetwork = Str(b, "fixed_network"),
@@ -365,7 +382,7 @@ internal static class MagnumApi
                 DockerVolumeSize = Int(b, "docker_volume_size"),
                 NetworkDriver = Str(b, "network_driver"),
                 VolumeDriver = Str(b, "volume_driver"),
-                ServerType = Str(b, "server_type") ?? "vm",
+                ServerType = serverType,
                 Public = Bool(b, "public") ?? false,
                 TlsDisabled = Bool(b, "tls_disabled") ?? false,
                 FloatingIpEnabled = Bool(b, "floating_ip_enabled") ?? true,
@@ -394,12 +411,18 @@ internal static class MagnumApi
         var nodeCount = Int(b, "node_count") ?? 1;
         if (masterCount < 1)
         {
-            return Magnum(400, $"Invalid input for field/attribute master_count. Value: {masterCount}. Value should be greater or equal to 1");
+            return InvalidMinimum("master_count", masterCount, 1);
         }
 
         if (nodeCount < 0)
         {
-            return Magnum(400, $"Invalid input for field/attribute node_count. Value: {nodeCount}. Value should be greater or equal to 0");
+            return InvalidMinimum("node_count", nodeCount, 0);
+        }
+
+        var dockerVolumeSize = Int(b, "docker_volume_size");
+        if (dockerVolumeSize is < 1)
+        {
+            return InvalidMinimum("docker_volume_size", dockerVolumeSize.Value, 1);
         }
 
         lock (state.Gate)
@@ -408,6 +431,11 @@ internal static class MagnumApi
             if (FindTemplate(state, templateRef, out var template) is { } error)
             {
                 return error;
+            }
+
+            if (!IsSupported(template!.ServerType, template.ClusterDistro, template.Coe))
+            {
+                return TypeNotSupported(template.ServerType, template.ClusterDistro, template.Coe);
             }
 
             var keypair = Str(b, "keypair") ?? template!.KeypairId;
@@ -427,7 +455,7 @@ internal static class MagnumApi
                 Keypair = keypair,
                 MasterCount = masterCount,
                 NodeCount = nodeCount,
-                DockerVolumeSize = Int(b, "docker_volume_size"),
+                DockerVolumeSize = dockerVolumeSize,
                 FlavorId = Str(b, "flavor_id"),
                 MasterFlavorId = Str(b, "master_flavor_id"),
                 Labels = ReadStringMap(b["labels"]),
@@ -437,6 +465,9 @@ internal static class MagnumApi
                 UserId = caller.UserId,
                 CreatedAt = state.Now,
                 WillFail = SandboxState.Matches(state.Options.ClusterFailurePattern, name),
+                FailureReason = (dockerVolumeSize ?? template.DockerVolumeSize) is > 0 && !state.Options.BlockStorage
+                    ? $"cinder connection failed. unexpected keystone client error occurred: publicURL endpoint for block-storage service in {state.Options.Region} region not found"
+                    : null,
                 MasterAddresses = masters,
                 NodeAddresses = nodes,
                 Ca = state.NewClusterCa(name),
@@ -445,6 +476,31 @@ internal static class MagnumApi
             return Json(new JsonObject { ["uuid"] = cluster.Uuid }, 202);
         }
     }
+
+    /// <summary>
+    /// The (server_type, os_distro, coe) triples Magnum 15 (Zed) has a driver for (python3-magnum 15.0.1's
+    /// <c>magnum.drivers</c> entry points); anything else is refused with <c>ClusterTypeNotSupported</c>.
+    /// </summary>
+    internal static readonly IReadOnlyList<(string ServerType, string Os, string Coe)> Drivers =
+    [
+        ("vm", "fedora-coreos", "kubernetes"), // k8s_fedora_coreos_v1
+        ("vm", "fedora-atomic", "kubernetes"), // k8s_fedora_atomic_v1
+        ("vm", "coreos", "kubernetes"), // k8s_coreos_v1
+        ("bm", "fedora", "kubernetes"), // k8s_fedora_ironic_v1
+        ("vm", "fedora-atomic", "swarm"), // swarm_fedora_atomic_v1
+        ("vm", "fedora-atomic", "swarm-mode"), // swarm_fedora_atomic_v2
+        ("vm", "ubuntu", "mesos"), // mesos_ubuntu_v1
+    ];
+
+    private static bool IsSupported(string serverType, string? os, string coe) => Drivers.Contains((serverType, os ?? "None", coe));
+
+    // magnum.common.exception.ClusterTypeNotSupported (code 400), raised by enforce_driver_supported on template create
+    // and enforce_cluster_type_supported on cluster create.
+    private static IResult TypeNotSupported(string serverType, string? os, string coe) => Magnum(400, $"Cluster type ({serverType}, {os ?? "None"}, {coe}) not supported.");
+
+    // WSME's IntegerType(minimum=…) refusal, as Magnum's API answers it.
+    private static IResult InvalidMinimum(string field, int value, int minimum) =>
+        Magnum(400, $"Invalid input for field/attribute {field}. Value: '{value.ToString(CultureInfo.InvariantCulture)}'. Value should be greater or equal to {minimum.ToString(CultureInfo.InvariantCulture)}");
 
     private static string Sign(X509Certificate2 ca, string csrPem, DateTimeOffset now)
     {

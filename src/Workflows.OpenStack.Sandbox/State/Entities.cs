@@ -2,7 +2,8 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Workflows.OpenStack.Sandbox.State;
 
-internal sealed record SandboxUser(string Id, string Name, string Password, string DefaultProjectId);
+// The password is never saved with the state: restored users take the configured one.
+internal sealed record SandboxUser(string Id, string Name, [property: System.Text.Json.Serialization.JsonIgnore] string Password, string DefaultProjectId);
 
 internal sealed record SandboxProject(string Id, string Name);
 
@@ -147,6 +148,8 @@ internal sealed class SandboxClusterTemplate
 
     public required string ImageId { get; init; }
 
+    public string? ClusterDistro { get; init; }
+
     public string? KeypairId { get; init; }
 
     public string? ExternalNetworkId { get; init; }
@@ -221,6 +224,9 @@ internal sealed class SandboxCluster
     public DateTimeOffset? UpdatedAt { get; set; }
 
     public required bool WillFail { get; init; }
+
+    /// <summary>Gets why Magnum's conductor failed the create at once (e.g. no block-storage endpoint for a docker volume), or null.</summary>
+    public string? FailureReason { get; init; }
 
     public DateTimeOffset? DeleteRequestedAt { get; set; }
 

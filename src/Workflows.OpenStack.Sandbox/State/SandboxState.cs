@@ -1,15 +1,58 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
 namespace Workflows.OpenStack.Sandbox.State;
 
-/// <summary>The sandbox's in-memory cloud: seeded like a fresh DevStack. Every access happens under <see cref="Gate"/>.</summary>
-internal sealed class SandboxState
+/// <summary>
+/// The sandbox's cloud: seeded like a fresh DevStack, or restored from what a <see cref="ISandboxStore"/> saved.
+/// Every access happens under <see cref="Gate"/>.
+/// </summary>
+internal sealed class SandboxState : ISandboxStatePart
 {
-    public SandboxState(SandboxOptions options)
+    private static readonly JsonSerializerOptions SnapshotJson = new(JsonSerializerDefaults.Web) { Converters = { new CertificateWithKeyConverter() } };
+
+    public SandboxState(SandboxOptions options, JsonNode? saved = null)
     {
         Options = options;
+        if (options.ClusterCaCertificatePem is { } caPem && options.ClusterCaKeyPem is { } keyPem)
+        {
+            SharedCa = X509Certificate2.CreateFromPem(caPem, keyPem);
+        }
+
+        if (saved is not null)
+        {
+            var snapshot = saved.Deserialize<Snapshot>(SnapshotJson) ?? throw new InvalidDataException("The saved sandbox state is empty.");
+            Projects = snapshot.Projects;
+
+            // The passwords are not saved: the seeded users take the configured one, as at a first start.
+            Users = [.. snapshot.Users.Select(u => u with { Password = options.AdminPassword })];
+            AdminProject = Projects.Single(p => p.Name == "admin");
+            DemoProject = Projects.Single(p => p.Name == "demo");
+            foreach (var token in snapshot.Tokens)
+            {
+                Tokens[token.Id] = token;
+            }
+
+            ApplicationCredentials.AddRange(snapshot.ApplicationCredentials);
+            Images.AddRange(snapshot.Images);
+            Flavors.AddRange(snapshot.Flavors);
+            Keypairs.AddRange(snapshot.Keypairs);
+            Networks.AddRange(snapshot.Networks);
+            Public = Networks.Single(n => n.Id == snapshot.PublicNetworkId);
+            Private = Networks.Single(n => n.Id == snapshot.PrivateNetworkId);
+            Router = snapshot.Router;
+            Ports.AddRange(snapshot.Ports);
+            Servers.AddRange(snapshot.Servers);
+            FloatingIps.AddRange(snapshot.FloatingIps);
+            ClusterTemplates.AddRange(snapshot.ClusterTemplates);
+            Clusters.AddRange(snapshot.Clusters);
+            return;
+        }
+
         var now = options.TimeProvider.GetUtcNow();
         AdminProject = new SandboxProject(NewHex(), "admin");
         DemoProject = new SandboxProject(NewHex(), "demo");
@@ -21,6 +64,7 @@ internal sealed class SandboxState
         ];
         Images.Add(new SandboxImage(NewUuid(), "cirros", "qcow2", 21430272, null, now));
         Images.Add(new SandboxImage(NewUuid(), "fedora-coreos", "qcow2", 745537536, "fedora-coreos", now));
+        Images.Add(new SandboxImage(NewUuid(), "fedora-atomic", "qcow2", 676020224, "fedora-atomic", now));
         Flavors.Add(new SandboxFlavor("1", "m1.tiny", 512, 1, 1));
         Flavors.Add(new SandboxFlavor("2", "m1.small", 2048, 20, 1));
         Flavors.Add(new SandboxFlavor("3", "m1.medium", 4096, 40, 2));
@@ -29,11 +73,10 @@ internal sealed class SandboxState
         Networks.Add(Public);
         Networks.Add(Private);
         Router = new SandboxRouter { Id = NewUuid(), Name = "router1", ExternalNetworkId = Public.Id, ProjectId = AdminProject.Id, SubnetIds = [Private.SubnetId] };
-        if (options.ClusterCaCertificatePem is { } caPem && options.ClusterCaKeyPem is { } keyPem)
-        {
-            SharedCa = X509Certificate2.CreateFromPem(caPem, keyPem);
-        }
     }
+
+    /// <inheritdoc />
+    public string Name => "openstack";
 
     public Lock Gate { get; } = new();
 
@@ -78,6 +121,36 @@ internal sealed class SandboxState
     public List<SandboxCluster> Clusters { get; } = [];
 
     public X509Certificate2? SharedCa { get; }
+
+    /// <summary>Gets or sets where changes are saved, or null to keep the state in memory only.</summary>
+    public SandboxPersistence? Persistence { get; set; }
+
+    /// <inheritdoc />
+    public JsonNode Capture()
+    {
+        var now = Now;
+        return JsonSerializer.SerializeToNode(
+            new Snapshot
+            {
+                Projects = Projects,
+                Users = Users,
+                Tokens = [.. Tokens.Values.Where(t => t.ExpiresAt > now)],
+                ApplicationCredentials = ApplicationCredentials,
+                Images = Images,
+                Flavors = Flavors,
+                Keypairs = Keypairs,
+                Networks = Networks,
+                PublicNetworkId = Public.Id,
+                PrivateNetworkId = Private.Id,
+                Router = Router,
+                Ports = Ports,
+                Servers = Servers,
+                FloatingIps = FloatingIps,
+                ClusterTemplates = ClusterTemplates,
+                Clusters = Clusters,
+            },
+            SnapshotJson)!;
+    }
 
     public static string NewUuid() => Guid.NewGuid().ToString();
 
@@ -145,6 +218,11 @@ internal sealed class SandboxState
             return ("DELETE_IN_PROGRESS", null);
         }
 
+        if (cluster.FailureReason is { } failure)
+        {
+            return ("CREATE_FAILED", failure);
+        }
+
         if (now < cluster.CreatedAt + Options.ClusterCreateDelay)
         {
             return ("CREATE_IN_PROGRESS", "Stack CREATE started");
@@ -181,4 +259,64 @@ internal sealed class SandboxState
     public SandboxServer? FindServer(string id) => Servers.Find(s => s.Id == id);
 
     public SandboxNetwork? FindNetwork(string idOrName) => Networks.Find(n => n.Id == idOrName);
+}
+
+/// <summary>The saved form of <see cref="SandboxState"/> (the part <c>openstack</c>).</summary>
+internal sealed class Snapshot
+{
+    public required List<SandboxProject> Projects { get; init; }
+
+    public required List<SandboxUser> Users { get; init; }
+
+    public required List<SandboxToken> Tokens { get; init; }
+
+    public required List<SandboxApplicationCredential> ApplicationCredentials { get; init; }
+
+    public required List<SandboxImage> Images { get; init; }
+
+    public required List<SandboxFlavor> Flavors { get; init; }
+
+    public required List<SandboxKeypair> Keypairs { get; init; }
+
+    public required List<SandboxNetwork> Networks { get; init; }
+
+    public required string PublicNetworkId { get; init; }
+
+    public required string PrivateNetworkId { get; init; }
+
+    public required SandboxRouter Router { get; init; }
+
+    public required List<SandboxPort> Ports { get; init; }
+
+    public required List<SandboxServer> Servers { get; init; }
+
+    public required List<SandboxFloatingIp> FloatingIps { get; init; }
+
+    public required List<SandboxClusterTemplate> ClusterTemplates { get; init; }
+
+    public required List<SandboxCluster> Clusters { get; init; }
+}
+
+/// <summary>Saves a cluster CA as its certificate and private key in PEM, so certificates signed after a restart chain to the same CA.</summary>
+internal sealed class CertificateWithKeyConverter : JsonConverter<X509Certificate2>
+{
+    public override X509Certificate2 Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var o = JsonNode.Parse(ref reader) as JsonObject ?? throw new JsonException("A certificate must be an object with 'certificate' and 'key'.");
+        var certificate = (string?)o["certificate"] ?? throw new JsonException("A certificate needs 'certificate'.");
+        return (string?)o["key"] is { } key ? X509Certificate2.CreateFromPem(certificate, key) : X509Certificate2.CreateFromPem(certificate);
+    }
+
+    public override void Write(Utf8JsonWriter writer, X509Certificate2 value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("certificate", value.ExportCertificatePem());
+        using var key = value.GetRSAPrivateKey();
+        if (key is not null)
+        {
+            writer.WriteString("key", key.ExportPkcs8PrivateKeyPem());
+        }
+
+        writer.WriteEndObject();
+    }
 }

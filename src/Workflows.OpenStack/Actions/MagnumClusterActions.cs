@@ -16,14 +16,23 @@ public sealed class MagnumClusterCreateInputs
     /// <summary>Gets or sets the cluster name.</summary>
     public string Name { get; set; } = string.Empty;
 
-    /// <summary>Gets or sets the template name (created from the fields below when missing). Default is <c>swarm-template</c>.</summary>
-    public string Template { get; set; } = "swarm-template";
+    /// <summary>
+    /// Gets or sets the template name (created from the fields below when missing; an existing one must have the same COE).
+    /// Default is null or empty: <c>{coe}-{image}</c>, e.g. <c>kubernetes-fedora-coreos</c>.
+    /// </summary>
+    public string? Template { get; set; }
 
-    /// <summary>Gets or sets the COE of a created template. Default is <c>swarm</c>.</summary>
-    public string Coe { get; set; } = "swarm";
+    /// <summary>
+    /// Gets or sets the COE: <c>kubernetes</c> or <c>swarm-mode</c> (Magnum also knows <c>swarm</c> and <c>mesos</c>).
+    /// Default is <c>kubernetes</c>.
+    /// </summary>
+    public string Coe { get; set; } = "kubernetes";
 
-    /// <summary>Gets or sets the image of a created template (needs <c>os_distro</c>). Default is <c>fedora-coreos</c>.</summary>
-    public string Image { get; set; } = "fedora-coreos";
+    /// <summary>
+    /// Gets or sets the image of a created template; its <c>os_distro</c> picks Magnum's driver and must fit the COE.
+    /// Default is null or empty: <c>fedora-coreos</c> for kubernetes, <c>fedora-atomic</c> for swarm and swarm-mode (Magnum 15's drivers).
+    /// </summary>
+    public string? Image { get; set; }
 
     /// <summary>Gets or sets the external network of a created template. Default is <c>public</c>.</summary>
     public string ExternalNetwork { get; set; } = "public";
@@ -37,8 +46,11 @@ public sealed class MagnumClusterCreateInputs
     /// <summary>Gets or sets the network driver of a created template. Default is null (Magnum's default for the COE).</summary>
     public string? NetworkDriver { get; set; }
 
-    /// <summary>Gets or sets the Docker volume size in GB. Default is 10.</summary>
-    public int? DockerVolumeSize { get; set; } = 10;
+    /// <summary>
+    /// Gets or sets the Docker volume size in GB, sent on cluster create only when above 0 (it needs Cinder: Magnum
+    /// fails the cluster on a cloud without a block-storage endpoint). Default is null: no docker volume (0 means the same).
+    /// </summary>
+    public int? DockerVolumeSize { get; set; }
 
     /// <summary>Gets or sets the key pair. Default is null.</summary>
     public string? Keypair { get; set; }
@@ -46,14 +58,30 @@ public sealed class MagnumClusterCreateInputs
     /// <summary>Gets or sets the master count. Default is 1.</summary>
     public int MasterCount { get; set; } = 1;
 
-    /// <summary>Gets or sets the node count. Default is 2.</summary>
-    public int NodeCount { get; set; } = 2;
+    /// <summary>Gets or sets the node count. Default is 1.</summary>
+    public int NodeCount { get; set; } = 1;
 
     /// <summary>Gets or sets extra labels (merged with the template's).</summary>
     public Dictionary<string, string>? Labels { get; set; }
 
     /// <summary>Gets or sets Heat's create timeout in minutes. Default is 60.</summary>
     public int CreateTimeout { get; set; } = 60;
+
+    /// <summary>Gets the image: <see cref="Image"/>, or the one Magnum 15 has a driver for with <see cref="Coe"/>.</summary>
+    internal string ImageOrDefault => string.IsNullOrWhiteSpace(Image) ? DefaultImage(Coe) : Image;
+
+    /// <summary>Gets the template name: <see cref="Template"/>, or <c>{coe}-{image}</c>.</summary>
+    internal string TemplateOrDefault => string.IsNullOrWhiteSpace(Template) ? $"{Coe}-{ImageOrDefault}" : Template;
+
+    /// <summary>Returns the image whose <c>os_distro</c> Magnum 15 (Zed) has a VM driver for with <paramref name="coe"/>.</summary>
+    /// <param name="coe">The COE.</param>
+    /// <returns><c>fedora-coreos</c> for kubernetes, <c>fedora-atomic</c> for swarm and swarm-mode, <c>ubuntu</c> for mesos.</returns>
+    public static string DefaultImage(string coe) => coe switch
+    {
+        "swarm" or "swarm-mode" => "fedora-atomic",
+        "mesos" => "ubuntu",
+        _ => "fedora-coreos",
+    };
 }
 
 /// <summary>Outputs of <c>magnum.cluster.create</c>.</summary>
@@ -84,6 +112,18 @@ public sealed class MagnumClusterCreateAction(IOpenStackClientFactory clients, I
             return StepResult.Failed("inputs.invalid", "magnum.cluster.create needs a 'name'.", retryable: false);
         }
 
+        if (inputs.Coe is not ("kubernetes" or "swarm-mode" or "swarm" or "mesos"))
+        {
+            return StepResult.Failed("inputs.invalid", $"magnum.cluster.create: 'coe' is '{inputs.Coe}'; Magnum knows kubernetes, swarm-mode, swarm and mesos.", retryable: false);
+        }
+
+        if (inputs.DockerVolumeSize is < 0)
+        {
+            return StepResult.Failed("inputs.invalid", $"magnum.cluster.create: 'dockerVolumeSize' is {inputs.DockerVolumeSize}; give a size in GB, or 0 for no docker volume.", retryable: false);
+        }
+
+        var dockerVolumeSize = inputs.DockerVolumeSize is > 0 ? inputs.DockerVolumeSize : null;
+        var templateName = inputs.TemplateOrDefault;
         var ct = context.CancellationToken;
         try
         {
@@ -132,24 +172,33 @@ public sealed class MagnumClusterCreateAction(IOpenStackClientFactory clients, I
                         return StepResult.Failed("magnum.name_taken", $"A cluster named '{inputs.Name}' already exists ({sameName[0].Uuid}) and was not created by this step.", retryable: false);
                     }
 
-                    var template = await magnum.TryGetClusterTemplateAsync(inputs.Template, ct);
+                    var template = await magnum.TryGetClusterTemplateAsync(templateName, ct);
                     if (template is null)
                     {
+                        // No docker_volume_size on the template: a volume-backed template fails every cluster
+                        // built from it on a cloud without Cinder; a volume asked for goes on this cluster only.
                         template = await magnum.CreateClusterTemplateAsync(
                             new CreateClusterTemplateRequest
                             {
-                                Name = inputs.Template,
+                                Name = templateName,
                                 Coe = inputs.Coe,
-                                ImageId = inputs.Image,
+                                ImageId = inputs.ImageOrDefault,
                                 ExternalNetworkId = inputs.ExternalNetwork,
                                 FlavorId = inputs.Flavor,
                                 MasterFlavorId = inputs.MasterFlavor,
-                                DockerVolumeSize = inputs.DockerVolumeSize,
                                 NetworkDriver = inputs.NetworkDriver,
                             },
                             ct);
                         await context.Resources.RecordAsync(new ResourceRecord(ResourceKinds.ClusterTemplate, template.Uuid, template.Name, os.Cloud.Name), ct);
-                        context.Log.WriteLine($"Created cluster template {template.Name} ({template.Uuid}, {template.Coe}).");
+                        context.Log.WriteLine($"Created cluster template {template.Name} ({template.Uuid}, {template.Coe}, image {inputs.ImageOrDefault}).");
+                    }
+                    else if (!string.Equals(template.Coe, inputs.Coe, StringComparison.Ordinal))
+                    {
+                        return StepResult.Failed("inputs.invalid", $"Cluster template '{template.Name}' ({template.Uuid}) is for COE {template.Coe}, not {inputs.Coe}: name another template or leave 'template' empty.", retryable: false);
+                    }
+                    else
+                    {
+                        context.Log.WriteLine($"Using cluster template {template.Name} ({template.Uuid}, {template.Coe}).");
                     }
 
                     var labels = new Dictionary<string, string>(inputs.Labels ?? [], StringComparer.Ordinal) { [ActionSupport.IdempotencyMetadataKey] = tag };
@@ -160,7 +209,7 @@ public sealed class MagnumClusterCreateAction(IOpenStackClientFactory clients, I
                             ClusterTemplateId = template.Uuid,
                             MasterCount = inputs.MasterCount,
                             NodeCount = inputs.NodeCount,
-                            DockerVolumeSize = inputs.DockerVolumeSize,
+                            DockerVolumeSize = dockerVolumeSize,
                             Keypair = inputs.Keypair,
                             CreateTimeout = inputs.CreateTimeout,
                             Labels = labels,
@@ -168,7 +217,7 @@ public sealed class MagnumClusterCreateAction(IOpenStackClientFactory clients, I
                         },
                         ct);
                     await context.Resources.RecordAsync(new ResourceRecord(ResourceKinds.Cluster, uuid, inputs.Name, os.Cloud.Name, new Dictionary<string, string> { ["template"] = template.Name, ["coe"] = template.Coe }), ct);
-                    context.Log.WriteLine($"Magnum accepted cluster {inputs.Name} ({uuid}): {inputs.MasterCount} master(s), {inputs.NodeCount} node(s).");
+                    context.Log.WriteLine($"Magnum accepted cluster {inputs.Name} ({uuid}): {template.Coe}, {inputs.MasterCount} master(s), {inputs.NodeCount} node(s), {(dockerVolumeSize is { } gb ? $"{gb} GB docker volume" : "no docker volume")}.");
                     return ActionSupport.Pending(options.Value, 0, "CREATE_IN_PROGRESS", new ClusterState(uuid));
                 }
             }

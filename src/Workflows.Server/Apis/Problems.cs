@@ -42,6 +42,13 @@ public sealed partial class Problems(IProblemDetailsService problems, ILogger<Pr
             Title = "Invalid input",
             Detail = v.Message,
         },
+        RequirementNotMetException r => new ProblemDetails
+        {
+            Status = 422,
+            Title = "The server lacks something this workflow requires",
+            Detail = r.Message,
+            Extensions = { ["requirement"] = r.Requirement },
+        },
         IdempotencyKeyReusedException => new ProblemDetails { Status = 422, Title = "Idempotency-Key reused", Detail = exception.Message },
         IdempotencyKeyInProgressException => new ProblemDetails { Status = 409, Title = "Request in progress", Detail = exception.Message },
         WorkflowNotFoundException or RunNotFoundException => NotFound(exception.Message),

@@ -19,7 +19,7 @@ public static class WorkflowsApi
         group.MapGet("/errors", Errors).WithName("ListDefinitionErrors").WithSummary("Lists definition files that failed to load, with line, column and field.");
         group.MapGet("/{name}", Get).WithName("GetWorkflow").WithSummary("Gets one workflow definition.");
         group.MapPost("/{name}/runs", StartAsync).RequireAuthorization(Roles.CanOperate).WithName("StartRun")
-            .WithSummary("Starts a run; answers 202 with the run and its Location. With an Idempotency-Key header, a repeat answers the same run.")
+            .WithSummary("Starts a run; answers 202 with the run and its Location (with an Idempotency-Key header, a repeat answers the same run), or 422 when the server lacks what the workflow requires (e.g. a Docker engine).")
             .ProducesProblem(409).ProducesProblem(422).ProducesProblem(503);
         app.MapGet("/api/actions", (IWorkflowCatalog catalog) => TypedResults.Ok(catalog.Actions.Select(a => new ActionDto(a.Name, a.Description, Props(a.InputType), Props(a.OutputType)))))
             .WithTags("Workflows").RequireAuthorization(Roles.CanRead).WithName("ListActions").WithSummary("Lists registered step actions with their input and output names.");
@@ -107,7 +107,8 @@ public static class WorkflowsApi
         d.Concurrency,
         d.OnFailure.ToString().ToLowerInvariant(),
         d.Steps.Select(s => new StepDto(s.Id, s.Name, s.Uses, s.Needs, s.If, s.Retry.MaxAttempts, s.Timeout, s.Compensate?.Uses)).ToList(),
-        d.Triggers.Select(t => new TriggerDto(t.Kind.ToString().ToLowerInvariant(), t.Name, t.Cron, t.TimeZone)).ToList());
+        d.Triggers.Select(t => new TriggerDto(t.Kind.ToString().ToLowerInvariant(), t.Name, t.Cron, t.TimeZone)).ToList(),
+        d.Requires.Keys.ToList());
 
     private static IReadOnlyList<string> Props(Type? t) =>
         t is null ? [] : t.GetProperties().Select(p => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToList();
@@ -118,7 +119,8 @@ public static class WorkflowsApi
 public sealed record StartRunBody(Dictionary<string, JsonNode?>? Inputs);
 
 /// <summary>A workflow definition.</summary>
-public sealed record WorkflowDto(string Name, string Description, string Version, string Source, IReadOnlyList<InputDto> Inputs, string? Concurrency, string OnFailure, IReadOnlyList<StepDto> Steps, IReadOnlyList<TriggerDto> Triggers);
+/// <param name="Requires">What the server must have for a run to start (<c>requires:</c>), e.g. <c>docker</c>.</param>
+public sealed record WorkflowDto(string Name, string Description, string Version, string Source, IReadOnlyList<InputDto> Inputs, string? Concurrency, string OnFailure, IReadOnlyList<StepDto> Steps, IReadOnlyList<TriggerDto> Triggers, IReadOnlyList<string> Requires);
 
 /// <summary>An input of a workflow.</summary>
 public sealed record InputDto(string Name, string Type, bool Required, JsonNode? Default, string? Pattern, string? Description, IReadOnlyList<string> Values, int MaxLength);

@@ -280,4 +280,34 @@ public class DefinitionParserTests
         Assert.Contains(problem, e.Message, StringComparison.Ordinal);
         Assert.Equal(5, e.Line);
     }
+
+    [Fact]
+    public void Parse_ReadsRequires_AsNamesWithTheirValueTemplates()
+    {
+        var r = Parse("""
+            name: needs-docker
+            inputs:
+              dockerHost: { type: string, default: "" }
+            requires: { docker: "${{ inputs.dockerHost }}", gpu: "" }
+            steps:
+              - id: a
+                uses: test.record
+            """);
+
+        Assert.Empty(r.Errors);
+        Assert.Equal(new Dictionary<string, string> { ["docker"] = "${{ inputs.dockerHost }}", ["gpu"] = "" }, r.Definition!.Requires);
+    }
+
+    [Theory]
+    [InlineData("requires: [docker]", "requires", "must be a mapping of requirement name to a value")]
+    [InlineData("requires: { docker: [a] }", "requires.docker", "must be a text or an expression")]
+    [InlineData("requires: { docker: \"${{ inputs. }}\" }", "requires.docker", "expression error")]
+    public void Parse_ReportsTheField_WhenRequiresIsMalformed(string line, string field, string message)
+    {
+        var r = Parse($"name: bad-requires\n{line}\nsteps:\n  - id: a\n    uses: test.record\n");
+
+        var e = Assert.Single(r.Errors);
+        Assert.Equal((field, 2), (e.Field, e.Line));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
 }

@@ -21,8 +21,7 @@ public sealed class MagnumClusterTests(AcceptanceFixture fixture) : IClassFixtur
         string? clusterId = null;
         try
         {
-            // The peer has no Cinder: docker_volume_size must stay unset (null), else Heat needs a volume.
-            // A JsonObject keeps the explicit null (an anonymous object's null is dropped, and the action's default is 10).
+            // The peer has no Cinder: docker_volume_size must stay unset (null, the action's default), else the cluster fails.
             var createContext = fixture.Context(
                 new JsonObject
                 {
@@ -100,5 +99,42 @@ public sealed class MagnumClusterTests(AcceptanceFixture fixture) : IClassFixtur
         Assert.False(failure.Retryable);
         Assert.Contains($"container-infra POST /v1/clustertemplates returned 400 BadRequest: Cluster type (vm, {fixture.Settings.Image}, kubernetes) not supported.", failure.Message, StringComparison.Ordinal);
         Assert.Equal(404, (await fixture.Raw.GetAsync("container-infra", $"clustertemplates/{name}")).Status);
+    }
+
+    [AcceptanceFact]
+    public async Task DeployMagnumCluster_ReachesCreateComplete_WithItsDefaultInputs()
+    {
+        // The shipped file as a user starts it: every input at its default except the cloud and, for isolation, the name.
+        var name = AcceptanceFixture.NewName("dmc");
+        var started = DateTimeOffset.UtcNow;
+        var run = await new ShippedWorkflow(fixture.Services).RunAsync(
+            "deploy-magnum-cluster.yaml", new Dictionary<string, JsonNode?> { ["cloud"] = fixture.CloudName, ["name"] = name }, maxCallsPerStep: 1200);
+        var clusterId = run.Recorder.ResourceEntries.FirstOrDefault(r => r.Kind == ResourceKinds.Cluster)?.ExternalId;
+        try
+        {
+            Assert.True(run.FailedStep is null, $"deploy-magnum-cluster failed at '{run.FailedStep}': {run.Steps[^1].Result?.Result}");
+            var shown = (await fixture.Raw.GetAsync("container-infra", $"clusters/{clusterId}")).Expect(200).Body!;
+            Assert.Equal("CREATE_COMPLETE", (string?)shown["status"]);
+            Assert.Null(shown["docker_volume_size"]?.GetValue<int?>());
+            var template = (await fixture.Raw.GetAsync("container-infra", $"clustertemplates/{(string?)shown["cluster_template_id"]}")).Expect(200).Body!;
+            Assert.Equal(("kubernetes", "fedora-coreos"), ((string?)template["coe"], (string?)template["cluster_distro"]));
+            var credentials = run.Step("credentials").Outputs;
+            Assert.Equal("kubernetes", credentials.GetProperty("coe").GetString());
+            Assert.StartsWith("https://", credentials.GetProperty("apiAddress").GetString(), StringComparison.Ordinal);
+            Console.WriteLine($"deploy-magnum-cluster (defaults) reached CREATE_COMPLETE with credentials in {(DateTimeOffset.UtcNow - started).TotalSeconds:F0} s");
+        }
+        finally
+        {
+            if (clusterId is not null)
+            {
+                await fixture.Raw.DeleteAsync("container-infra", $"clusters/{clusterId}");
+                await fixture.Raw.WaitAsync("container-infra", $"clusters/{clusterId}", r => r.Status == 404, TimeSpan.FromMinutes(3));
+            }
+
+            foreach (var created in run.Recorder.ResourceEntries.Where(r => r.Kind == ResourceKinds.ClusterTemplate))
+            {
+                await fixture.Raw.DeleteAsync("container-infra", $"clustertemplates/{created.ExternalId}");
+            }
+        }
     }
 }

@@ -40,8 +40,8 @@ public sealed class OpenStackCliTests : IAsyncLifetime
         var shown = await RunJsonAsync("server", "show", serverId);
         Assert.Contains(address, shown.GetProperty("addresses").ToString(), StringComparison.Ordinal);
 
-        await RunAsync("coe", "cluster", "template", "create", "--coe", "swarm", "--image", "fedora-coreos", "--external-network", "public",
-            "--flavor", "m1.small", "--master-flavor", "m1.small", "--docker-volume-size", "10", "cli-swarm");
+        await RunAsync("coe", "cluster", "template", "create", "--coe", "swarm-mode", "--image", "fedora-atomic", "--external-network", "public",
+            "--flavor", "m1.small", "--master-flavor", "m1.small", "cli-swarm");
         var accepted = await RunAsync("coe", "cluster", "create", "--cluster-template", "cli-swarm", "--master-count", "1", "--node-count", "2", "cli-cluster");
         Assert.Contains("accepted", accepted, StringComparison.Ordinal);
         var cluster = await RunJsonAsync("coe", "cluster", "show", "cli-cluster");

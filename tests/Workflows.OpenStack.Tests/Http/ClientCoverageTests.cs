@@ -80,7 +80,7 @@ public sealed class ClientCoverageTests(SandboxFixture fixture)
         });
         await using var services = fixture.CreateServices();
         services.GetRequiredService<IOpenStackClouds>().Add(CloudDefinition.FromRegistration(sandbox.CloudNamed("docker")));
-        var create = await ActionDriver.RunAsync<MagnumClusterCreateAction>(new TestStepContext(services, new { cloud = "docker", name = "swarm" }, "cluster"));
+        var create = await ActionDriver.RunAsync<MagnumClusterCreateAction>(new TestStepContext(services, new { cloud = "docker", name = "swarm", coe = "swarm-mode" }, "cluster"));
 
         var result = await ActionDriver.RunAsync<MagnumClusterCredentialsAction>(new TestStepContext(services, new { cloud = "docker", cluster = create.Outputs.GetProperty("id").GetString() }, "credentials"));
 

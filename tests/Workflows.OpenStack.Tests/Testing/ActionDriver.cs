@@ -14,10 +14,14 @@ public static class ActionDriver
     /// <summary>Gets or sets the longest wait between polls (100 ms here; the acceptance suite, sharing this file, uses 1 s so as not to load a real cloud).</summary>
     public static TimeSpan PollCap { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    public static async Task<DriverResult> RunAsync<TAction>(TestStepContext context, int maxCalls = 400)
-        where TAction : IStepAction
+    public static Task<DriverResult> RunAsync<TAction>(TestStepContext context, int maxCalls = 400)
+        where TAction : IStepAction =>
+        RunAsync(typeof(TAction), context, maxCalls);
+
+    /// <summary>Drives the action of type <paramref name="actionType"/> (as registered in the context's services).</summary>
+    public static async Task<DriverResult> RunAsync(Type actionType, TestStepContext context, int maxCalls = 400)
     {
-        var action = context.Services.GetRequiredService<TAction>();
+        var action = (IStepAction)context.Services.GetRequiredService(actionType);
         var progress = new List<string>();
         for (var call = 0; call < maxCalls; call++)
         {
@@ -38,7 +42,7 @@ public static class ActionDriver
             return new DriverResult(result, progress, call + 1);
         }
 
-        throw new InvalidOperationException($"{typeof(TAction).Name} was still pending after {maxCalls} calls.");
+        throw new InvalidOperationException($"{actionType.Name} was still pending after {maxCalls} calls.");
     }
 
     /// <summary>Executes exactly once (one attempt's first call), returning the raw result.</summary>

@@ -130,6 +130,69 @@ public abstract class PlatformWorkflowTests(PlatformFactory server)
     }
 
     [Fact]
+    public async Task DeployComposeStack_FromTheApi_DeploysTheStackOnTheLocalSwarm_WithVariablesFromTheEnvInputAndTheDotEnv()
+    {
+        var host = Environment.GetEnvironmentVariable("WORKFLOWS_TEST_DOCKER_HOST")
+            ?? throw new InvalidOperationException("WORKFLOWS_TEST_DOCKER_HOST is not set: run `bash .ci/test.sh` (it starts dockerd via .ci/services/docker.sh).");
+        var stack = $"cs{Guid.NewGuid():N}"[..12];
+        var folder = Directory.CreateTempSubdirectory("wf-compose-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "compose.yaml"), """
+            services:
+              app:
+                image: "wf-test/busybox:${TAG:?set TAG in .env}"
+                command: ["sleep", "3600"]
+                environment:
+                  GREETING: ${GREETING:-hello}
+                  PRICE: "$$5"
+                deploy:
+                  replicas: ${REPLICAS}
+            """);
+        await File.WriteAllTextAsync(Path.Combine(folder, ".env"), "TAG=v1\nREPLICAS=1\n");
+        try
+        {
+            var run = await StartAndWaitAsync("deploy-compose-stack", new JsonObject
+            {
+                ["stack"] = stack, ["composeFile"] = Path.Combine(folder, "compose.yaml"), ["dockerHost"] = host, ["env"] = "REPLICAS=2\nGREETING=from the run",
+            }, "Succeeded");
+
+            Assert.Equal($"{stack}_app", (string?)Step(run, "stack")["outputs"]!["services"]![0]);
+            Assert.StartsWith("wf-test/busybox:v1", Docker(host, $"service inspect {stack}_app --format {{{{.Spec.TaskTemplate.ContainerSpec.Image}}}}"), StringComparison.Ordinal);
+            Assert.Equal("2", Docker(host, $"service inspect {stack}_app --format {{{{.Spec.Mode.Replicated.Replicas}}}}"));
+            var env = Docker(host, $"service inspect {stack}_app --format \"{{{{json .Spec.TaskTemplate.ContainerSpec.Env}}}}\"");
+            Assert.Contains("GREETING=from the run", env, StringComparison.Ordinal);
+            Assert.Contains("PRICE=$5", env, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Docker(host, $"service rm {stack}_app", check: false);
+            Docker(host, $"network rm {stack}_default", check: false);
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task DeployComposeStack_FromTheApi_FailsNamingTheVariableAndLine_WhenARequiredVariableIsMissing()
+    {
+        var folder = Directory.CreateTempSubdirectory("wf-compose-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "compose.yaml"), "services:\n  app:\n    image: \"wf-test/busybox:${TAG:?set TAG in .env}\"\n");
+        try
+        {
+            var run = await StartAndWaitAsync("deploy-compose-stack", new JsonObject
+            {
+                ["stack"] = $"cs{Guid.NewGuid():N}"[..12], ["composeFile"] = Path.Combine(folder, "compose.yaml"), ["dockerHost"] = "tcp://127.0.0.1:9",
+            }, "Failed");
+
+            var step = Step(run, "stack");
+            Assert.Equal("docker.compose.invalid", (string?)step["errorCode"]);
+            Assert.Contains("required variable TAG is missing a value: set TAG in .env (services.app.image, line 3)", (string?)step["errorMessage"], StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task SignedPushWebhook_RollsTheNewImageOutToTheLocalSwarm_ThroughCiRollout()
     {
         var host = Environment.GetEnvironmentVariable("WORKFLOWS_TEST_DOCKER_HOST")

@@ -23,6 +23,14 @@ public partial class WorkflowCard
     [Parameter]
     public bool CanRun { get; set; }
 
+    /// <summary>Gets the hints of what the workflow requires from the server (<c>requires:</c>), e.g. "Needs a Docker engine".</summary>
+    protected IEnumerable<string> RequirementHints =>
+        Definition.Requires.Keys.Select(name => Requirements.FirstOrDefault(r => r.Name == name)?.Hint ?? $"Needs {name}");
+
+    /// <summary>Gets or sets the requirements the server knows (their hints).</summary>
+    [Inject]
+    private IEnumerable<IWorkflowRequirement> Requirements { get; set; } = [];
+
     /// <summary>Gets or sets what happens when the user clicks Run.</summary>
     [Parameter]
     public EventCallback<WorkflowDefinition> RunClicked { get; set; }
