@@ -124,6 +124,15 @@ public sealed class KubeStore
             }
 
             var watcher = new Watcher(this, type, ns, filter);
+            if (fromVersion is not null)
+            {
+                // What the client's list (at fromVersion, same selectors) showed: approximated by what matches now.
+                foreach (var o in objects[type].Values.Where(o => (ns is null || KubeObject.Namespace(o) == ns) && filter(o)))
+                {
+                    watcher.MarkVisible(o);
+                }
+            }
+
             if (fromVersion is null)
             {
                 foreach (var o in objects[type].Values.Where(o => ns is null || KubeObject.Namespace(o) == ns))
@@ -220,11 +229,38 @@ public sealed class KubeStore
 
         public ChannelReader<KubeWatchEvent> Events => channel.Reader;
 
+        private readonly HashSet<string> visible = new(StringComparer.Ordinal);
+
+        public void MarkVisible(JsonObject o) => visible.Add(Key(KubeObject.Namespace(o), KubeObject.Name(o)));
+
+        /// <summary>
+        /// Queues an event as the API server's watch cache shows it to a selector: an object that starts matching
+        /// arrives as ADDED, one that stops matching as DELETED.
+        /// </summary>
         public void Offer(KubeWatchEvent e)
         {
-            if (filter(e.Object))
+            var key = Key(KubeObject.Namespace(e.Object), KubeObject.Name(e.Object));
+            var seen = visible.Contains(key);
+            string? type;
+            if (e.Type == "DELETED")
             {
-                channel.Writer.TryWrite(e with { Object = (JsonObject)e.Object.DeepClone() });
+                type = seen || filter(e.Object) ? "DELETED" : null;
+                visible.Remove(key);
+            }
+            else if (filter(e.Object))
+            {
+                type = seen ? e.Type : "ADDED";
+                visible.Add(key);
+            }
+            else
+            {
+                type = seen ? "DELETED" : null;
+                visible.Remove(key);
+            }
+
+            if (type is not null)
+            {
+                channel.Writer.TryWrite(e with { Type = type, Object = (JsonObject)e.Object.DeepClone() });
             }
         }
 

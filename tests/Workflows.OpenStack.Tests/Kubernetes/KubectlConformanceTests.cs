@@ -342,6 +342,26 @@ public sealed class KubectlConformanceTests(ITestOutputHelper output) : IAsyncLi
         Assert.Equal([("ADDED", "1"), ("MODIFIED", "2"), ("DELETED", "2")], events);
     }
 
+    [Fact]
+    public async Task WatchWithALabelSelector_SeesAnObjectLeaveAndEnterTheSelection()
+    {
+        using var mine = X509Certificate2.CreateFromPem(api.ClientCertificatePem, api.ClientKeyPem);
+        using var client = Client(mine);
+        await ApplyAsync("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: labelled\n  labels:\n    team: blue\ndata:\n  a: \"1\"\n");
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(api.Host.Server, "/api/v1/namespaces/default/configmaps?watch=true&labelSelector=team%3Dblue&timeoutSeconds=30"));
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        async Task<string> NextAsync() => JsonDocument.Parse((await reader.ReadLineAsync())!).RootElement.GetProperty("type").GetString()!;
+
+        Assert.Equal("ADDED", await NextAsync());
+        await kubectl.RunAsync("label", "configmap", "labelled", "team=red", "--overwrite");
+        Assert.Equal("DELETED", await NextAsync());
+        await kubectl.RunAsync("label", "configmap", "labelled", "team=blue", "--overwrite");
+        Assert.Equal("ADDED", await NextAsync());
+        await kubectl.RunAsync("annotate", "configmap", "labelled", "note=x");
+        Assert.Equal("MODIFIED", await NextAsync());
+    }
+
     private async Task<string> WriteAsync(string name, string yaml)
     {
         var path = Path.Combine(directory, name);
