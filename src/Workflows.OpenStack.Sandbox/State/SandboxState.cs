@@ -17,6 +17,7 @@ internal sealed class SandboxState : ISandboxStatePart
 
     public SandboxState(SandboxOptions options, JsonNode? saved = null)
     {
+        KubernetesClusters = new Kubernetes.KubernetesClusterApis(options.Kubernetes);
         Options = options;
         if (options.ClusterCaCertificatePem is { } caPem && options.ClusterCaKeyPem is { } keyPem)
         {
@@ -151,6 +152,9 @@ internal sealed class SandboxState : ISandboxStatePart
             },
             SnapshotJson)!;
     }
+
+    /// <summary>Gets the Kubernetes API servers of the <c>kubernetes</c> clusters.</summary>
+    public Kubernetes.KubernetesClusterApis KubernetesClusters { get; private set; } = null!;
 
     public static string NewUuid() => Guid.NewGuid().ToString();
 
