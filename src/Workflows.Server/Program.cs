@@ -21,6 +21,7 @@ builder.Services.AddOpenStack();
 builder.Services.AddOptions<SandboxCloudOptions>().BindConfiguration("Sandbox");
 builder.Services.AddHostedService<SandboxCloud>();
 builder.Services.AddDockerRollout();
+builder.Services.AddKubernetesActions();
 builder.Services.AddDevStack();
 builder.Services.AddPortal();
 builder.Services.AddTriggers(builder.Configuration);

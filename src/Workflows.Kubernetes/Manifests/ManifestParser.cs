@@ -50,13 +50,15 @@ public static partial class ManifestParser
             var metadataNode = Child(root, "metadata");
             if (metadataNode is not YamlMappingNode metadata)
             {
-                throw Error(number, metadataNode ?? root, "metadata", metadataNode is null ? "is required" : "must be a mapping");
+                throw metadataNode is null
+                    ? Error(number, root, "metadata", "is required")
+                    : At(number, positions["metadata"], "metadata", "must be a mapping");
             }
 
             var name = Child(metadata, "name");
             if (name is not YamlScalarNode { Value: { Length: > 0 } nameText })
             {
-                throw Error(number, name ?? metadata, "metadata.name", "is required (kubectl apply needs a name; generateName is not supported)");
+                throw At(number, positions.GetValueOrDefault("metadata.name", positions["metadata"]), "metadata.name", "is required (kubectl apply needs a name; generateName is not supported)");
             }
 
             if (nameText.Length > 253 || !NameRegex().IsMatch(nameText))
@@ -79,23 +81,21 @@ public static partial class ManifestParser
     {
         if (body[field] is not JsonValue v || !v.TryGetValue<string>(out var text) || text.Length == 0)
         {
-            throw Error(number, Child(root, field) ?? root, field, body.ContainsKey(field) ? "must be a non-empty string" : "is required");
+            throw body.ContainsKey(field) ? Error(number, Child(root, field)!, field, "must be a non-empty string") : Error(number, root, field, "is required");
         }
     }
 
     private static YamlNode? Child(YamlNode node, string key) =>
         node is YamlMappingNode m && m.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : null;
 
+    private static ManifestException At(int document, (int Line, int Column) at, string field, string problem) =>
+        new(document, at.Line, at.Column, field, problem);
+
     private static ManifestException Error(int document, YamlNode at, string? field, string problem) =>
         new(document, (int)at.Start.Line, (int)at.Start.Column, field, problem);
 
     private static JsonNode? Convert(YamlNode node, string path, Dictionary<string, (int, int)> positions, int document)
     {
-        if (path.Length > 0)
-        {
-            positions[path] = ((int)node.Start.Line, (int)node.Start.Column);
-        }
-
         switch (node)
         {
             case YamlMappingNode map:
@@ -108,6 +108,7 @@ public static partial class ManifestParser
                     }
 
                     var childPath = path.Length == 0 ? key : $"{path}.{key}";
+                    positions[childPath] = ((int)keyNode.Start.Line, (int)keyNode.Start.Column);
                     obj[key] = Convert(valueNode, childPath, positions, document);
                 }
 
@@ -117,7 +118,9 @@ public static partial class ManifestParser
                 var i = 0;
                 foreach (var item in seq.Children)
                 {
-                    array.Add(Convert(item, $"{path}[{i++.ToString(CultureInfo.InvariantCulture)}]", positions, document));
+                    var itemPath = $"{path}[{i++.ToString(CultureInfo.InvariantCulture)}]";
+                    positions[itemPath] = ((int)item.Start.Line, (int)item.Start.Column);
+                    array.Add(Convert(item, itemPath, positions, document));
                 }
 
                 return array;
