@@ -29,8 +29,9 @@ public static class KubernetesServiceCollectionExtensions
     /// <summary>Adds the kubeconfig loader, client factory and manifest source only.</summary>
     public static IServiceCollection AddKubernetesClients(this IServiceCollection services, Action<KubernetesOptions>? configure = null)
     {
-        var options = services.AddOptions<KubernetesOptions>().BindConfiguration(KubernetesOptions.SectionName)
-            .PostConfigure<IConfiguration>((o, configuration) => o.ManifestDirectory ??= FindWorkflowsDirectory(configuration["Workflows:WorkflowsDirectory"] ?? "workflows"))
+        var options = services.AddOptions<KubernetesOptions>()
+            .Configure<IServiceProvider>((o, sp) => sp.GetService<IConfiguration>()?.GetSection(KubernetesOptions.SectionName).Bind(o))
+            .PostConfigure<IServiceProvider>((o, sp) => o.ManifestDirectory ??= FindWorkflowsDirectory(sp.GetService<IConfiguration>()?["Workflows:WorkflowsDirectory"] ?? "workflows"))
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.MaxPollInterval >= o.PollInterval && o.RequestTimeout > TimeSpan.Zero, "Kubernetes:PollInterval, MaxPollInterval and RequestTimeout must be positive, MaxPollInterval at least PollInterval.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.FieldManager), "Kubernetes:FieldManager must not be empty.")
             .ValidateOnStart();

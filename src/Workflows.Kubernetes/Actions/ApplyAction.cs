@@ -125,7 +125,8 @@ public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource
         {
             var declared = targets.Where(t => t.Kind == "Namespace" && t.ApiVersion == "v1").Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
             var implicitNamespaces = targets.Where(t => t.Namespace is not null && !declared.Contains(t.Namespace)).Select(t => t.Namespace!).Distinct(StringComparer.Ordinal)
-                .Select(ns => new PreviousObject { ApiVersion = "v1", Kind = "Namespace", Name = ns, Plural = "namespaces", Namespaced = false, Implicit = true });
+                .Select(ns => new PreviousObject { ApiVersion = "v1", Kind = "Namespace", Name = ns, Plural = "namespaces", Namespaced = false, Implicit = true })
+                .ToList();
             targets.InsertRange(0, implicitNamespaces);
         }
 

@@ -20,14 +20,22 @@ public abstract class KubernetesAction<TInputs, TOutputs>(IKubernetesClientFacto
     /// <inheritdoc />
     protected sealed override async Task<StepResult> ExecuteAsync(TInputs inputs, StepContext context)
     {
-        using var client = clients.Create(inputs, context);
         try
         {
-            return await ExecuteAsync(inputs, context, client);
+            using var client = clients.Create(inputs, context);
+            try
+            {
+                return await ExecuteAsync(inputs, context, client);
+            }
+            catch (KubernetesApiException ex)
+            {
+                throw KubernetesErrors.Translate(ex, $"{Describe(inputs)} on {client.Access}");
+            }
         }
-        catch (KubernetesApiException ex)
+        catch (StepFailedException ex)
         {
-            throw KubernetesErrors.Translate(ex, $"{Describe(inputs)} on {client.Access}");
+            // Returned rather than thrown: the same outcome for the engine, and a plain result for anyone driving the action.
+            return StepResult.Failed(ex.ErrorCode, ex.Message, ex.Retryable);
         }
     }
 
