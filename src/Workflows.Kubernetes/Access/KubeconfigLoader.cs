@@ -70,7 +70,7 @@ public sealed class KubeconfigLoader(Func<string, string?> environment, string h
 
     private (K8SConfiguration Config, string Source) Read(KubernetesAccessInputs inputs)
     {
-        if (inputs.Kubeconfig is { } inline)
+        if (inputs.Kubeconfig is { } inline && !string.IsNullOrWhiteSpace(inline.Reveal()))
         {
             using var stream = new MemoryStream(Encoding.UTF8.GetBytes(inline.Reveal()));
             return (Parse(() => KubernetesClientConfiguration.LoadKubeConfig(stream), "the 'kubeconfig' input"), "the 'kubeconfig' input");

@@ -133,9 +133,16 @@ public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource
         // Namespaces the manifest declares go first too, so the objects in them can be applied.
         state.Objects = [.. targets.Where(t => t.Kind == "Namespace" && t.ApiVersion == "v1"), .. targets.Where(t => !(t.Kind == "Namespace" && t.ApiVersion == "v1"))];
         var ledger = await context.Resources.ListForRunAsync(ct);
-        foreach (var target in state.Objects)
+        foreach (var target in state.Objects.ToList())
         {
             var live = await client.GetAsync(target.Ref, target.Resource, ct);
+            if (live is not null && target.Implicit)
+            {
+                // createNamespace only creates what is missing; an existing namespace is neither applied nor undone.
+                state.Objects.Remove(target);
+                continue;
+            }
+
             if (live is null)
             {
                 context.Log.WriteLine($"{target.Ref}: absent before this step (undo deletes it)");
