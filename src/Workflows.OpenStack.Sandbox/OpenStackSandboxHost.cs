@@ -21,10 +21,12 @@ namespace Workflows.OpenStack.Sandbox;
 public sealed class OpenStackSandboxHost : IAsyncDisposable
 {
     private readonly WebApplication app;
+    private readonly SandboxState state;
 
-    private OpenStackSandboxHost(WebApplication app, SandboxOptions options, Uri baseUrl)
+    private OpenStackSandboxHost(WebApplication app, SandboxState state, SandboxOptions options, Uri baseUrl)
     {
         this.app = app;
+        this.state = state;
         Options = options;
         BaseUrl = baseUrl;
     }
@@ -65,8 +67,11 @@ public sealed class OpenStackSandboxHost : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var actual = new Uri(address).Port;
-        return new OpenStackSandboxHost(app, options, new Uri($"http://127.0.0.1:{actual.ToString(CultureInfo.InvariantCulture)}"));
+        return new OpenStackSandboxHost(app, state, options, new Uri($"http://127.0.0.1:{actual.ToString(CultureInfo.InvariantCulture)}"));
     }
+
+    /// <summary>Returns the Kubernetes API of a <c>kubernetes</c> cluster (by uuid), or null when it has none (yet).</summary>
+    public Kubernetes.KubernetesApiHost? KubernetesApiOf(string clusterUuid) => state.KubernetesClusters.Find(clusterUuid);
 
     /// <summary>Returns the admin cloud under another name.</summary>
     public CloudRegistration CloudNamed(string name) =>
@@ -93,6 +98,7 @@ public sealed class OpenStackSandboxHost : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await state.KubernetesClusters.DisposeAsync();
         await app.StopAsync();
         await app.DisposeAsync();
     }

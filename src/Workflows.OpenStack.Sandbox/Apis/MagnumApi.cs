@@ -53,7 +53,12 @@ internal static class MagnumApi
         app.MapGet(Root + "/clusters/detail", (HttpRequest r) => Locked(state, () => Json(new JsonObject { ["clusters"] = ToArray(state.Clusters.Select(c => (JsonNode)Cluster(r, state, c, summary: false))) })));
         app.MapGet(Root + "/clusters/{ident}", (HttpRequest r, string ident) => Locked(state, () =>
             FindCluster(state, ident, out var c) is { } error ? error : Json(Cluster(r, state, c!, summary: false))));
-        app.MapPost(Root + "/clusters", (Func<HttpContext, Task<IResult>>)(c => CreateClusterAsync(c, state)));
+        app.MapPost(Root + "/clusters", (Func<HttpContext, Task<IResult>>)(async c =>
+        {
+            var created = await CreateClusterAsync(c, state);
+            await EnsureKubernetesApisAsync(state, c.RequestAborted);
+            return created;
+        }));
         app.MapDelete(Root + "/clusters/{ident}", (string ident) => Locked(state, () =>
         {
             if (FindCluster(state, ident, out var c) is { } error)
@@ -62,6 +67,7 @@ internal static class MagnumApi
             }
 
             c!.DeleteRequestedAt ??= state.Now;
+            _ = state.KubernetesClusters.StopAsync(c.Uuid);
             return NoContent();
         }));
         app.MapPost(Root + "/clusters/{ident}/actions/resize", async (HttpContext http, string ident) =>
@@ -131,6 +137,27 @@ internal static class MagnumApi
                 return Json(new JsonObject { ["cluster_uuid"] = c.Uuid, ["csr"] = csr, ["pem"] = pem, ["links"] = CertLinks(http.Request, c.Uuid) }, 201);
             });
         }));
+    }
+
+    /// <summary>
+    /// Starts the Kubernetes API (HTTPS on its own loopback port, the cluster CA) of every <c>kubernetes</c> cluster
+    /// that should have one and has none: after a create, and after the clusters were restored.
+    /// </summary>
+    internal static async Task EnsureKubernetesApisAsync(SandboxState state, CancellationToken cancellationToken = default)
+    {
+        List<SandboxCluster> missing;
+        lock (state.Gate)
+        {
+            missing = state.Clusters
+                .Where(c => !c.WillFail && c.DeleteRequestedAt is null && state.KubernetesClusters.AddressOf(c.Uuid) is null
+                    && state.ClusterTemplates.Find(t => t.Uuid == c.TemplateId)?.Coe == "kubernetes")
+                .ToList();
+        }
+
+        foreach (var c in missing)
+        {
+            await state.KubernetesClusters.StartAsync(c.Uuid, c.Ca, cancellationToken: cancellationToken);
+        }
     }
 
     private static IResult Locked(SandboxState state, Func<IResult> f)
@@ -282,7 +309,7 @@ internal static class MagnumApi
         o["updated_at"] = c.UpdatedAt is { } u ? TimeOffset(u) : null;
         o["api_address"] = !complete ? null
             : swarm ? state.Options.SwarmApiAddress ?? $"tcp://{c.MasterAddresses[0]}:2376"
-            : $"https://{c.MasterAddresses[0]}:6443";
+            : state.KubernetesClusters.AddressOf(c.Uuid) ?? $"https://{c.MasterAddresses[0]}:6443";
         o["discovery_url"] = swarm ? null : $"https://discovery.etcd.io/{c.Uuid.Replace("-", string.Empty, StringComparison.Ordinal)}";
         o["coe_version"] = complete ? swarm ? "1.2.5" : "v1.23.3" : null;
         o["container_version"] = complete ? "1.12.6" : null;

@@ -425,8 +425,14 @@ internal sealed class KubeApi(KubeStore store, KubeController controller, Kubern
 
     private static async Task<JsonObject> ReadObjectAsync(HttpContext http, KubeResourceType type)
     {
-        var body = await ReadBodyAsync(http);
         var contentType = http.Request.ContentType ?? "application/json";
+        if (!contentType.Contains("json", StringComparison.OrdinalIgnoreCase) && !contentType.Contains("yaml", StringComparison.OrdinalIgnoreCase))
+        {
+            // kubectl's generators (create namespace/configmap/deployment, run) send protobuf, which this sandbox does not decode.
+            throw new KubeStatusException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (the sandbox Kubernetes API does not decode {contentType.Split(';')[0]})");
+        }
+
+        var body = await ReadBodyAsync(http);
         JsonNode node = contentType.Contains("yaml", StringComparison.OrdinalIgnoreCase) ? KubeYaml.Parse(body) : KubePatch.ParseJson(body);
         if (node is not JsonObject o)
         {

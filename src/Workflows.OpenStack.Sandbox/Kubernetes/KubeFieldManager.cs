@@ -56,8 +56,11 @@ internal static class KubeFieldManager
             }
         }
 
+        // An apply that owns exactly what it owned before keeps its time, so a no-op apply changes nothing (not even resourceVersion).
+        var before = entries.FirstOrDefault(e => e.Manager == manager && e.Operation == "Apply");
+        var time = before is not null && before.Fields.SetEquals(newSet) ? before.Time : now;
         entries.RemoveAll(e => e.Manager == manager && e.Operation == "Apply");
-        entries.Add(new Entry(manager, "Apply", type.ApiVersion, now, newSet));
+        entries.Add(new Entry(manager, "Apply", type.ApiVersion, time, newSet));
         Write(merged, entries, type);
         return merged;
     }

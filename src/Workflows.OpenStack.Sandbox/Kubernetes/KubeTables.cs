@@ -67,6 +67,9 @@ internal static class KubeTables
             yield return ("Current", "integer", string.Empty, 0, "Replicas is the most recently observed number of replicas.");
             yield return ("Ready", "integer", string.Empty, 0, "The number of ready replicas for this replica set.");
             yield return ("Age", "string", string.Empty, 0, "CreationTimestamp is a timestamp representing the server time when this object was created.");
+            yield return ("Containers", "string", string.Empty, 1, "Names of each container in the template.");
+            yield return ("Images", "string", string.Empty, 1, "Images referenced by each container in the template.");
+            yield return ("Selector", "string", string.Empty, 1, "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.");
         }
         else if (type == KubeResourceType.Services)
         {
@@ -157,6 +160,10 @@ internal static class KubeTables
             yield return KubeObject.Long(status, "replicas") ?? 0;
             yield return KubeObject.Long(status, "readyReplicas") ?? 0;
             yield return age;
+            var containers = KubeObject.Arr(spec, "template", "spec", "containers")?.OfType<JsonObject>().ToList() ?? [];
+            yield return string.Join(",", containers.Select(c => KubeObject.Str(c, "name")));
+            yield return string.Join(",", containers.Select(c => KubeObject.Str(c, "image")));
+            yield return KubeSelectors.Format(KubeObject.Obj(spec, "selector"));
         }
         else if (type == KubeResourceType.Services)
         {

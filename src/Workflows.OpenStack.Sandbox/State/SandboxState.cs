@@ -29,6 +29,7 @@ internal sealed class SandboxState
         Networks.Add(Public);
         Networks.Add(Private);
         Router = new SandboxRouter { Id = NewUuid(), Name = "router1", ExternalNetworkId = Public.Id, ProjectId = AdminProject.Id, SubnetIds = [Private.SubnetId] };
+        KubernetesClusters = new Kubernetes.KubernetesClusterApis(options.Kubernetes);
         if (options.ClusterCaCertificatePem is { } caPem && options.ClusterCaKeyPem is { } keyPem)
         {
             SharedCa = X509Certificate2.CreateFromPem(caPem, keyPem);
@@ -78,6 +79,9 @@ internal sealed class SandboxState
     public List<SandboxCluster> Clusters { get; } = [];
 
     public X509Certificate2? SharedCa { get; }
+
+    /// <summary>Gets the Kubernetes API servers of the <c>kubernetes</c> clusters.</summary>
+    public Kubernetes.KubernetesClusterApis KubernetesClusters { get; private set; } = null!;
 
     public static string NewUuid() => Guid.NewGuid().ToString();
 

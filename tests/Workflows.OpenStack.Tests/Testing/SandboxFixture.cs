@@ -28,6 +28,7 @@ public sealed class SandboxFixture : IAsyncLifetime
             ClusterCreateDelay = TimeSpan.FromMilliseconds(500),
             ClusterUpdateDelay = TimeSpan.FromMilliseconds(200),
             FloatingIpQuota = 1000,
+            Kubernetes = { PodReadyDelay = TimeSpan.FromMilliseconds(200) },
         });
         Services = CreateServices();
     }
