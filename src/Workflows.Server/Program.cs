@@ -22,6 +22,7 @@ builder.Services.AddOpenStack().AddRegisteredCloudsInDatabase();
 builder.Services.AddOptions<SandboxCloudOptions>().BindConfiguration("Sandbox");
 builder.Services.AddHostedService<SandboxCloud>();
 builder.Services.AddDockerRollout();
+builder.Services.AddKubernetesActions();
 builder.Services.AddDevStack();
 builder.Services.AddPortal();
 builder.Services.AddTriggers(builder.Configuration);

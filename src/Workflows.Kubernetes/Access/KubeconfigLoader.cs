@@ -1,0 +1,139 @@
+using System.Text;
+using k8s;
+using k8s.Exceptions;
+using k8s.KubeConfigModels;
+using Workflows.Abstractions.Actions;
+
+namespace Workflows.Kubernetes.Access;
+
+/// <summary>A cluster as a step reaches it.</summary>
+/// <param name="Configuration">The client configuration (server, CA, credentials) of the chosen context.</param>
+/// <param name="Context">The context's name.</param>
+/// <param name="Server">The API server's URL.</param>
+/// <param name="DefaultNamespace">The namespace of objects that name none.</param>
+/// <param name="Source">Where the kubeconfig came from, for messages (never its content).</param>
+public sealed record ClusterAccess(KubernetesClientConfiguration Configuration, string Context, string Server, string DefaultNamespace, string Source)
+{
+    /// <summary>Returns "context X (https://…)".</summary>
+    public override string ToString() => $"context {Context} ({Server})";
+}
+
+/// <summary>
+/// Finds the kubeconfig the way <c>kubectl</c> does and builds the client configuration of one context.
+/// </summary>
+/// <param name="environment">Reads an environment variable (injectable so tests need not change the process's).</param>
+/// <param name="homeDirectory">The user's home folder, for <c>~/.kube/config</c>.</param>
+public sealed class KubeconfigLoader(Func<string, string?> environment, string homeDirectory)
+{
+    /// <summary>Creates a loader that reads the process environment and the user's home folder.</summary>
+    public KubeconfigLoader()
+        : this(Environment.GetEnvironmentVariable, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile))
+    {
+    }
+
+    /// <summary>Loads the kubeconfig named by <paramref name="inputs"/> and selects its context.</summary>
+    /// <exception cref="StepFailedException">With code <c>kubernetes.kubeconfig</c> (not retryable): no kubeconfig, an unreadable one, or an unknown context. The message never holds the kubeconfig's content.</exception>
+    public ClusterAccess Load(KubernetesAccessInputs inputs)
+    {
+        var (config, source) = Read(inputs);
+        var contextName = string.IsNullOrWhiteSpace(inputs.Context) ? config.CurrentContext : inputs.Context;
+        var contexts = config.Contexts?.Select(c => c.Name).ToList() ?? [];
+        if (string.IsNullOrWhiteSpace(contextName))
+        {
+            throw Fail($"The kubeconfig ({source}) has no current-context; set 'context' to one of: {List(contexts)}.");
+        }
+
+        var context = config.Contexts?.FirstOrDefault(c => c.Name == contextName)
+            ?? throw Fail($"context: '{contextName}' is not in the kubeconfig ({source}); it has: {List(contexts)}.");
+        var cluster = config.Clusters?.FirstOrDefault(c => c.Name == context.ContextDetails?.Cluster)
+            ?? throw Fail($"context: '{contextName}' names cluster '{context.ContextDetails?.Cluster}', which the kubeconfig ({source}) does not define.");
+        if (string.IsNullOrWhiteSpace(cluster.ClusterEndpoint?.Server))
+        {
+            throw Fail($"The kubeconfig ({source}) gives cluster '{cluster.Name}' no server address.");
+        }
+
+        KubernetesClientConfiguration client;
+        try
+        {
+            client = KubernetesClientConfiguration.BuildConfigFromConfigObject(config, contextName);
+        }
+        catch (KubeConfigException ex)
+        {
+            throw Fail($"The kubeconfig ({source}), context '{contextName}': {ex.Message}");
+        }
+
+        var ns = !string.IsNullOrWhiteSpace(inputs.Namespace) ? inputs.Namespace
+            : !string.IsNullOrWhiteSpace(context.ContextDetails?.Namespace) ? context.ContextDetails.Namespace
+            : "default";
+        return new ClusterAccess(client, contextName, cluster.ClusterEndpoint.Server.TrimEnd('/'), ns, source);
+    }
+
+    private (K8SConfiguration Config, string Source) Read(KubernetesAccessInputs inputs)
+    {
+        if (inputs.Kubeconfig is { } inline && !string.IsNullOrWhiteSpace(inline.Reveal()))
+        {
+            using var stream = new MemoryStream(Encoding.UTF8.GetBytes(inline.Reveal()));
+            return (Parse(() => KubernetesClientConfiguration.LoadKubeConfig(stream), "the 'kubeconfig' input"), "the 'kubeconfig' input");
+        }
+
+        if (!string.IsNullOrWhiteSpace(inputs.KubeconfigPath))
+        {
+            var file = new FileInfo(inputs.KubeconfigPath);
+            return file.Exists
+                ? (Parse(() => KubernetesClientConfiguration.LoadKubeConfig(file), file.FullName), file.FullName)
+                : throw Fail($"kubeconfigPath: '{inputs.KubeconfigPath}' does not exist on the server.");
+        }
+
+        if (environment("KUBECONFIG") is { Length: > 0 } list)
+        {
+            // kubectl merges every file of the list that exists; the first file to set a value wins.
+            var files = list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(p => new FileInfo(p)).Where(f => f.Exists).ToArray();
+            return files.Length > 0
+                ? (Merge(files.Select(f => Parse(() => KubernetesClientConfiguration.LoadKubeConfig(f), f.FullName))), $"KUBECONFIG={list}")
+                : throw Fail($"KUBECONFIG is set to '{list}', but none of its files exists.");
+        }
+
+        var home = new FileInfo(Path.Combine(homeDirectory, ".kube", "config"));
+        return home.Exists
+            ? (Parse(() => KubernetesClientConfiguration.LoadKubeConfig(home), home.FullName), home.FullName)
+            : throw Fail($"No kubeconfig: give 'kubeconfig' (e.g. the output of magnum.cluster.credentials), 'kubeconfigPath', set KUBECONFIG, or create {home.FullName}.");
+    }
+
+    private static K8SConfiguration Parse(Func<K8SConfiguration> load, string source)
+    {
+        try
+        {
+            return load() ?? throw Fail($"The kubeconfig ({source}) is empty.");
+        }
+        catch (YamlDotNet.Core.YamlException ex)
+        {
+            // Only the position: the exception's text may quote the content, which holds keys.
+            throw Fail($"The kubeconfig ({source}) is not valid YAML at line {ex.Start.Line}, column {ex.Start.Column}.");
+        }
+        catch (KubeConfigException ex)
+        {
+            throw Fail($"The kubeconfig ({source}) is invalid: {ex.Message}");
+        }
+    }
+
+    /// <summary>Merges kubeconfig files as kubectl does: the first file to define a name (or the current context) wins.</summary>
+    private static K8SConfiguration Merge(IEnumerable<K8SConfiguration> configs)
+    {
+        var all = configs.ToList();
+        var merged = all[0];
+        foreach (var next in all.Skip(1))
+        {
+            merged.CurrentContext = string.IsNullOrEmpty(merged.CurrentContext) ? next.CurrentContext : merged.CurrentContext;
+            merged.Contexts = [.. merged.Contexts ?? [], .. (next.Contexts ?? []).Where(c => merged.Contexts?.Any(m => m.Name == c.Name) != true)];
+            merged.Clusters = [.. merged.Clusters ?? [], .. (next.Clusters ?? []).Where(c => merged.Clusters?.Any(m => m.Name == c.Name) != true)];
+            merged.Users = [.. merged.Users ?? [], .. (next.Users ?? []).Where(c => merged.Users?.Any(m => m.Name == c.Name) != true)];
+        }
+
+        return merged;
+    }
+
+    private static string List(IReadOnlyCollection<string> names) => names.Count == 0 ? "(no contexts)" : string.Join(", ", names);
+
+    private static StepFailedException Fail(string message) => new("kubernetes.kubeconfig", message, retryable: false);
+}

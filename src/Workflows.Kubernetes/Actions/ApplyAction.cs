@@ -1,0 +1,205 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Workflows.Abstractions.Actions;
+using Workflows.Kubernetes.Client;
+using Workflows.Kubernetes.Manifests;
+
+namespace Workflows.Kubernetes.Actions;
+
+/// <summary>Inputs of <c>kubernetes.apply</c>.</summary>
+public sealed record ApplyInputs : ManifestInputs
+{
+    /// <summary>Gets whether the namespaces the objects live in are created when missing (and deleted again by undo). Default is false.</summary>
+    public bool CreateNamespace { get; init; }
+}
+
+/// <summary>An object <c>kubernetes.apply</c> applied.</summary>
+/// <param name="ApiVersion">Its API version.</param>
+/// <param name="Kind">Its kind.</param>
+/// <param name="Namespace">Its namespace (null when cluster-scoped).</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Uid">Its uid.</param>
+/// <param name="Generation">Its <c>metadata.generation</c> after the apply (what a rollout waits for).</param>
+/// <param name="Created">Whether the step created it (false: it existed and was updated or unchanged).</param>
+public sealed record AppliedObject(string ApiVersion, string Kind, string? Namespace, string Name, string Uid, long Generation, bool Created);
+
+/// <summary>Outputs of <c>kubernetes.apply</c>.</summary>
+/// <param name="Cluster">The API server's URL.</param>
+/// <param name="Context">The kubeconfig context used.</param>
+/// <param name="Objects">The applied objects, in order.</param>
+public sealed record ApplyOutputs(string Cluster, string Context, IReadOnlyList<AppliedObject> Objects);
+
+/// <summary>
+/// <c>kubernetes.apply</c>: <c>kubectl apply --server-side --force-conflicts -f</c> under our field manager. The first
+/// execution records every object's previous state (or that it was absent) in the step state and commits it before
+/// applying anything; the next applies, records each object in the resource ledger and completes. A second execution
+/// after a crash applies the same objects again (server-side apply is by name: nothing is duplicated).
+/// </summary>
+public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource manifests, IOptions<KubernetesOptions> options)
+    : KubernetesAction<ApplyInputs, ApplyOutputs>(clients)
+{
+    private static readonly string[] ServerSetMetadata = ["managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"];
+
+    /// <inheritdoc />
+    protected override string Describe(ApplyInputs inputs) => "Applying the manifest";
+
+    /// <inheritdoc />
+    protected override async Task<StepResult> ExecuteAsync(ApplyInputs inputs, StepContext context, KubernetesApiClient client)
+    {
+        var ct = context.CancellationToken;
+        var objects = await manifests.ReadAsync(inputs, ct);
+        var state = context.GetState<ApplyState>();
+        if (state is null)
+        {
+            state = await CaptureAsync(inputs, objects, context, client);
+            return StepResult.Pending(TimeSpan.Zero, $"previous state of {state.Objects.Count} objects recorded", state);
+        }
+
+        var applied = new List<AppliedObject>();
+        foreach (var target in state.Objects)
+        {
+            var source = target.Implicit ? null : objects.FirstOrDefault(o => o.Document == target.Document)
+                ?? throw new StepFailedException("kubernetes.manifest", $"The manifest changed between two executions of the step: document {target.Document} ({target.Ref}) is gone.", retryable: false);
+            var body = source?.Body.DeepClone().AsObject() ?? new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = target.Name } };
+            var metadata = body["metadata"]!.AsObject();
+            if (target.Namespace is not null)
+            {
+                metadata["namespace"] = target.Namespace;
+            }
+
+            var annotations = metadata["annotations"] as JsonObject ?? new JsonObject();
+            annotations[KubernetesAction<ApplyInputs, ApplyOutputs>.AppliedByAnnotation] = context.IdempotencyKey;
+            metadata["annotations"] = annotations;
+
+            JsonObject live;
+            try
+            {
+                live = await client.ApplyAsync(target.Ref, target.Resource, body, options.Value.FieldManager, ct);
+            }
+            catch (KubernetesApiException ex)
+            {
+                throw KubernetesErrors.Translate(ex, $"Applying {target.Ref} on {client.Access}", source);
+            }
+
+            var uid = live["metadata"]?["uid"]?.GetValue<string>() ?? string.Empty;
+            var generation = Rollout.RolloutStatus.Number(live["metadata"], "generation") ?? 0;
+            await context.Resources.RecordAsync(
+                new ResourceRecord(target.Ref.LedgerKind, target.Ref.LedgerId, target.Name, state.Cluster, new Dictionary<string, string>
+                {
+                    ["apiVersion"] = target.ApiVersion,
+                    ["kind"] = target.Kind,
+                    ["namespace"] = target.Namespace ?? string.Empty,
+                    ["uid"] = uid,
+                    ["previous"] = target.Existed ? "existing" : "absent",
+                }),
+                ct);
+            var verb = !target.Existed ? "created"
+                : live["metadata"]?["resourceVersion"]?.GetValue<string>() == target.ResourceVersion ? "unchanged"
+                : "configured";
+            context.Log.WriteLine($"{target.Ref} {verb} (generation {generation}) on {client.Access}");
+            applied.Add(new AppliedObject(target.ApiVersion, target.Kind, target.Namespace, target.Name, uid, generation, !target.Existed));
+        }
+
+        return Completed(new ApplyOutputs(client.Access.Server, client.Access.Context, applied));
+    }
+
+    private static async Task<ApplyState> CaptureAsync(ApplyInputs inputs, IReadOnlyList<ManifestObject> objects, StepContext context, KubernetesApiClient client)
+    {
+        var ct = context.CancellationToken;
+        var state = new ApplyState { Cluster = client.Access.Server };
+        var targets = new List<PreviousObject>();
+        foreach (var o in objects)
+        {
+            var resource = await client.ResolveAsync(o.ApiVersion, o.Kind, ct)
+                ?? throw new StepFailedException("kubernetes.manifest", $"manifest {o.Where("kind")}: {client.Access} serves no kind '{o.Kind}' in '{o.ApiVersion}'.", retryable: false);
+            var r = o.RefIn(resource, client.Access.DefaultNamespace);
+            if (targets.Any(t => t.Ref == r))
+            {
+                throw new StepFailedException("kubernetes.manifest", $"manifest {o.Where("metadata.name")}: {r} appears twice in the manifest.", retryable: false);
+            }
+
+            targets.Add(new PreviousObject { Document = o.Document, ApiVersion = r.ApiVersion, Kind = r.Kind, Namespace = r.Namespace, Name = r.Name, Plural = resource.Plural, Namespaced = resource.Namespaced });
+        }
+
+        if (inputs.CreateNamespace)
+        {
+            var declared = targets.Where(t => t.Kind == "Namespace" && t.ApiVersion == "v1").Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+            var implicitNamespaces = targets.Where(t => t.Namespace is not null && !declared.Contains(t.Namespace)).Select(t => t.Namespace!).Distinct(StringComparer.Ordinal)
+                .Select(ns => new PreviousObject { ApiVersion = "v1", Kind = "Namespace", Name = ns, Plural = "namespaces", Namespaced = false, Implicit = true })
+                .ToList();
+            targets.InsertRange(0, implicitNamespaces);
+        }
+
+        // Namespaces the manifest declares go first too, so the objects in them can be applied.
+        state.Objects = [.. targets.Where(t => t.Kind == "Namespace" && t.ApiVersion == "v1"), .. targets.Where(t => !(t.Kind == "Namespace" && t.ApiVersion == "v1"))];
+        var ledger = await context.Resources.ListForRunAsync(ct);
+        foreach (var target in state.Objects.ToList())
+        {
+            var live = await client.GetAsync(target.Ref, target.Resource, ct);
+            if (live is not null && target.Implicit)
+            {
+                // createNamespace only creates what is missing; an existing namespace is neither applied nor undone.
+                state.Objects.Remove(target);
+                continue;
+            }
+
+            if (live is null)
+            {
+                context.Log.WriteLine($"{target.Ref}: absent before this step (undo deletes it)");
+                continue;
+            }
+
+            target.Existed = true;
+            target.ResourceVersion = live["metadata"]?["resourceVersion"]?.GetValue<string>();
+            if (live["metadata"]?["annotations"]?[KubernetesAction<ApplyInputs, ApplyOutputs>.AppliedByAnnotation]?.GetValue<string>() == context.IdempotencyKey)
+            {
+                // An earlier attempt of this very step applied it (the state of that attempt is gone): the ledger says
+                // whether it existed before that attempt.
+                var entry = ledger.FirstOrDefault(e => e.Kind == target.Ref.LedgerKind && e.ExternalId == target.Ref.LedgerId && e.Provider == state.Cluster);
+                if (entry is not null && entry.Properties.TryGetValue("previous", out var previous) && previous == "absent")
+                {
+                    target.Existed = false;
+                    context.Log.WriteLine($"{target.Ref}: created by an earlier attempt of this step (undo deletes it)");
+                    continue;
+                }
+
+                target.NotKept = "an earlier attempt of this step already changed it";
+                context.Log.WriteLine($"{target.Ref}: already updated by an earlier attempt of this step; its state before that attempt is not known, undo will leave it");
+                continue;
+            }
+
+            if (target.Kind == "Secret" && target.ApiVersion == "v1")
+            {
+                target.NotKept = "a Secret's data is never copied out of the cluster";
+                context.Log.WriteLine($"{target.Ref}: exists; its data is not recorded (undo leaves it as applied)");
+                continue;
+            }
+
+            target.Previous = Strip(live);
+            context.Log.WriteLine($"{target.Ref}: exists (resourceVersion {live["metadata"]?["resourceVersion"]}); recorded for undo");
+        }
+
+        return state;
+    }
+
+    /// <summary>Returns the object as it can be applied again: no status, no server-set metadata.</summary>
+    internal static JsonObject Strip(JsonObject live)
+    {
+        var copy = live.DeepClone().AsObject();
+        copy.Remove("status");
+        if (copy["metadata"] is JsonObject metadata)
+        {
+            foreach (var field in ServerSetMetadata)
+            {
+                metadata.Remove(field);
+            }
+
+            if (metadata["annotations"] is JsonObject annotations)
+            {
+                annotations.Remove("deployment.kubernetes.io/revision");
+            }
+        }
+
+        return copy;
+    }
+}

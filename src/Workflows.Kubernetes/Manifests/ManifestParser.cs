@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Workflows.Kubernetes.Manifests;
+
+/// <summary>
+/// Reads a multi-document YAML manifest (<c>kubectl apply -f</c>'s input) into JSON objects, keeping the line and
+/// column of every field so that both our checks and the API server's field errors point into the text.
+/// </summary>
+public static partial class ManifestParser
+{
+    /// <summary>Parses <paramref name="yaml"/>; empty documents are skipped, as kubectl does.</summary>
+    /// <exception cref="ManifestException">A YAML error or an object without <c>apiVersion</c>, <c>kind</c> or a valid <c>metadata.name</c>.</exception>
+    public static IReadOnlyList<ManifestObject> Parse(string yaml)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            var line = (int)ex.Start.Line;
+            throw new ManifestException(DocumentAt(yaml, line), line, (int)ex.Start.Column, null, $"not valid YAML: {Innermost(ex)}");
+        }
+
+        var objects = new List<ManifestObject>();
+        var number = 0;
+        foreach (var document in stream.Documents)
+        {
+            number++;
+            var root = document.RootNode;
+            if (root is YamlScalarNode { Value: null or "" } || (root is YamlScalarNode s && s.Style == ScalarStyle.Plain && IsNull(s.Value)))
+            {
+                continue;
+            }
+
+            var positions = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
+            if (root is not YamlMappingNode)
+            {
+                throw Error(number, root, null, "a manifest document must be a mapping (a Kubernetes object)");
+            }
+
+            var body = (JsonObject)Convert(root, string.Empty, positions, number)!;
+            Require(body, "apiVersion", root, number);
+            Require(body, "kind", root, number);
+            var metadataNode = Child(root, "metadata");
+            if (metadataNode is not YamlMappingNode metadata)
+            {
+                throw metadataNode is null
+                    ? Error(number, root, "metadata", "is required")
+                    : At(number, positions["metadata"], "metadata", "must be a mapping");
+            }
+
+            var name = Child(metadata, "name");
+            if (name is not YamlScalarNode { Value: { Length: > 0 } nameText })
+            {
+                throw At(number, positions.GetValueOrDefault("metadata.name", positions["metadata"]), "metadata.name", "is required (kubectl apply needs a name; generateName is not supported)");
+            }
+
+            if (nameText.Length > 253 || !NameRegex().IsMatch(nameText))
+            {
+                throw Error(number, name, "metadata.name", $"'{nameText}' is not a valid name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters");
+            }
+
+            if (Child(metadata, "namespace") is { } ns && (ns is not YamlScalarNode { Value: { } nsText } || nsText.Length > 63 || !LabelRegex().IsMatch(nsText)))
+            {
+                throw Error(number, ns, "metadata.namespace", "is not a valid namespace name: lowercase letters, digits and '-', at most 63 characters");
+            }
+
+            objects.Add(new ManifestObject(number, (int)root.Start.Line, body, positions));
+        }
+
+        return objects;
+    }
+
+    private static void Require(JsonObject body, string field, YamlNode root, int number)
+    {
+        if (body[field] is not JsonValue v || !v.TryGetValue<string>(out var text) || text.Length == 0)
+        {
+            throw body.ContainsKey(field) ? Error(number, Child(root, field)!, field, "must be a non-empty string") : Error(number, root, field, "is required");
+        }
+    }
+
+    private static YamlNode? Child(YamlNode node, string key) =>
+        node is YamlMappingNode m && m.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : null;
+
+    private static ManifestException At(int document, (int Line, int Column) at, string field, string problem) =>
+        new(document, at.Line, at.Column, field, problem);
+
+    private static ManifestException Error(int document, YamlNode at, string? field, string problem) =>
+        new(document, (int)at.Start.Line, (int)at.Start.Column, field, problem);
+
+    private static JsonNode? Convert(YamlNode node, string path, Dictionary<string, (int, int)> positions, int document)
+    {
+        switch (node)
+        {
+            case YamlMappingNode map:
+                var obj = new JsonObject();
+                foreach (var (keyNode, valueNode) in map.Children)
+                {
+                    if (keyNode is not YamlScalarNode { Value: { } key })
+                    {
+                        throw Error(document, keyNode, path.Length == 0 ? null : path, "keys must be plain strings");
+                    }
+
+                    var childPath = path.Length == 0 ? key : $"{path}.{key}";
+                    positions[childPath] = ((int)keyNode.Start.Line, (int)keyNode.Start.Column);
+                    obj[key] = Convert(valueNode, childPath, positions, document);
+                }
+
+                return obj;
+            case YamlSequenceNode seq:
+                var array = new JsonArray();
+                var i = 0;
+                foreach (var item in seq.Children)
+                {
+                    var itemPath = $"{path}[{i++.ToString(CultureInfo.InvariantCulture)}]";
+                    positions[itemPath] = ((int)item.Start.Line, (int)item.Start.Column);
+                    array.Add(Convert(item, itemPath, positions, document));
+                }
+
+                return array;
+            case YamlScalarNode scalar:
+                return Scalar(scalar);
+            default:
+                throw Error(document, node, path.Length == 0 ? null : path, "aliases are not supported");
+        }
+    }
+
+    /// <summary>Resolves a scalar by the YAML 1.2 core schema, as the API server's YAML decoder does for JSON-compatible values.</summary>
+    private static JsonNode? Scalar(YamlScalarNode scalar)
+    {
+        var value = scalar.Value ?? string.Empty;
+        var tag = scalar.Tag.IsEmpty ? null : scalar.Tag.Value;
+        if (scalar.Style != ScalarStyle.Plain || tag is "tag:yaml.org,2002:str")
+        {
+            return JsonValue.Create(value);
+        }
+
+        if (IsNull(value))
+        {
+            return null;
+        }
+
+        switch (value)
+        {
+            case "true" or "True" or "TRUE":
+                return JsonValue.Create(true);
+            case "false" or "False" or "FALSE":
+                return JsonValue.Create(false);
+        }
+
+        if (IntRegex().IsMatch(value) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        {
+            return JsonValue.Create(l);
+        }
+
+        if (value.StartsWith("0x", StringComparison.Ordinal) && long.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex))
+        {
+            return JsonValue.Create(hex);
+        }
+
+        if (FloatRegex().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+        {
+            return JsonValue.Create(d);
+        }
+
+        return JsonValue.Create(value);
+    }
+
+    private static bool IsNull(string? value) => value is null or "" or "~" or "null" or "Null" or "NULL";
+
+    private static int DocumentAt(string yaml, int line)
+    {
+        // Documents are counted by their '---' separators before the error's line; a leading one opens document 1.
+        var lines = yaml.Split('\n');
+        var separators = 0;
+        var seenContent = false;
+        var leading = false;
+        for (var i = 0; i < Math.Min(line - 1, lines.Length); i++)
+        {
+            var text = lines[i].TrimEnd('\r');
+            if (text == "---" || text.StartsWith("--- ", StringComparison.Ordinal))
+            {
+                if (!seenContent && separators == 0)
+                {
+                    leading = true;
+                }
+
+                separators++;
+            }
+            else if (text.Trim().Length > 0 && !text.TrimStart().StartsWith('#'))
+            {
+                seenContent = true;
+            }
+        }
+
+        return Math.Max(1, leading ? separators : separators + 1);
+    }
+
+    private static string Innermost(Exception ex)
+    {
+        var e = ex;
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        // YamlDotNet prefixes "(Line: 3, Col: 5, Idx: 20) - (Line: …): "; the position is already in our message.
+        var message = e.Message;
+        var cut = message.LastIndexOf("): ", StringComparison.Ordinal);
+        return cut >= 0 ? message[(cut + 3)..] : message;
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]
+    private static partial Regex NameRegex();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex LabelRegex();
+
+    [GeneratedRegex("^[-+]?[0-9]+$")]
+    private static partial Regex IntRegex();
+
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
+    private static partial Regex FloatRegex();
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Workflows.Kubernetes.Access;
+using Workflows.Kubernetes.Client;
+using Workflows.OpenStack.Sandbox.Kubernetes;
+
+namespace Workflows.Server.Tests.Platform;
+
+public sealed class SqliteDeployK8sAppTests(SqlitePlatformFactory f) : DeployK8sAppTests(f), IClassFixture<SqlitePlatformFactory>;
+
+public sealed class PostgresDeployK8sAppTests(PostgresPlatformFactory f) : DeployK8sAppTests(f), IClassFixture<PostgresPlatformFactory>;
+
+/// <summary>
+/// The shipped <c>deploy-k8s-app</c> started through the REST API against a sandbox Kubernetes API server, with the
+/// kubeconfig passed as a secret input the way a user pastes one.
+/// </summary>
+public abstract class DeployK8sAppTests(PlatformFactory server) : IAsyncLifetime
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("wf-k8s-app-").FullName;
+    private StandaloneKubernetesApi cluster = null!;
+
+    private HttpClient Operator => server.ClientWith(ServerFactory.OperatorToken);
+
+    public async Task InitializeAsync() =>
+        cluster = await KubernetesApiHost.StartStandaloneAsync(folder, "sandbox", new KubernetesSandboxOptions { PodReadyDelay = TimeSpan.FromMilliseconds(300), CrashLoopRestartInterval = TimeSpan.FromMilliseconds(500) });
+
+    public async Task DisposeAsync()
+    {
+        await cluster.DisposeAsync();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task DeployK8sApp_FromTheApi_RollsTheAppOut_KeepingTheKubeconfigSecret()
+    {
+        var ns = $"app-{Guid.NewGuid():N}"[..16];
+        var kubeconfig = await File.ReadAllTextAsync(cluster.KubeconfigPath);
+
+        var run = await StartAndWaitAsync(new JsonObject { ["namespace"] = ns, ["kubeconfig"] = kubeconfig }, "Succeeded");
+
+        var objects = Step(run, "apply")["outputs"]!["objects"]!.AsArray();
+        Assert.Equal(["Namespace", "Deployment", "Service"], objects.Select(o => (string?)o!["kind"]));
+        var deployment = (await GetAsync("apps/v1", "Deployment", ns, "myapp"))!;
+        Assert.Equal("cirros:latest", (string?)deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]);
+        Assert.Equal(3, (long)deployment["status"]!["availableReplicas"]!);
+
+        var id = (string)run["run"]!["id"]!;
+        var resources = await Operator.GetStringAsync($"/api/runs/{id}/resources");
+        Assert.Contains($"{ns}/myapp", resources, StringComparison.Ordinal);
+        var everything = string.Join("\n", run.ToJsonString(), resources, await Operator.GetStringAsync($"/api/runs/{id}/audit"), await Operator.GetStringAsync($"/api/runs/{id}/logs.txt"));
+        Assert.DoesNotContain(cluster.ClientKeyPem.Split('\n')[1], everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("client-key-data", everything, StringComparison.Ordinal);
+        Assert.Contains("successfully rolled out", everything, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DeployK8sApp_WithAnImageThatCrashes_FailsWithTheReason_AndDeletesWhatItCreated()
+    {
+        var ns = $"bad-{Guid.NewGuid():N}"[..16];
+        var kubeconfig = await File.ReadAllTextAsync(cluster.KubeconfigPath);
+
+        var run = await StartAndWaitAsync(new JsonObject { ["namespace"] = ns, ["kubeconfig"] = kubeconfig, ["image"] = "fail-app:1", ["replicas"] = 2, ["progressDeadlineSeconds"] = 2 }, "Failed");
+
+        var rollout = Step(run, "rollout");
+        Assert.Equal("kubernetes.rollout_failed", (string?)rollout["errorCode"]);
+        Assert.Contains("exceeded its progress deadline", (string?)rollout["errorMessage"], StringComparison.Ordinal);
+        Assert.Contains("CrashLoopBackOff", (string?)rollout["errorMessage"], StringComparison.Ordinal);
+        Assert.Equal("Succeeded", (string?)Step(run, "compensate:apply")["status"]);
+        Assert.Null(await GetAsync("apps/v1", "Deployment", ns, "myapp"));
+        Assert.Null(await GetAsync("v1", "Namespace", null, ns));
+    }
+
+    private async Task<JsonObject?> GetAsync(string apiVersion, string kind, string? ns, string name)
+    {
+        using var client = new KubernetesApiClient(new KubeconfigLoader().Load(new KubernetesAccessInputs { KubeconfigPath = cluster.KubeconfigPath }), new NullAudit(), TimeSpan.FromSeconds(10));
+        return await client.GetAsync(new ObjectRef(apiVersion, kind, ns, name), (await client.ResolveAsync(apiVersion, kind))!);
+    }
+
+    private static JsonObject Step(JsonObject run, string id) => (JsonObject)run["steps"]!.AsArray().Single(s => (string?)s!["stepId"] == id)!;
+
+    private async Task<JsonObject> StartAndWaitAsync(JsonObject inputs, string status)
+    {
+        var r = await Operator.PostAsJsonAsync("/api/workflows/deploy-k8s-app/runs", new JsonObject { ["inputs"] = inputs });
+        Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+        var location = r.Headers.Location!.ToString();
+        JsonObject? last = null;
+        for (var i = 0; i < 1200; i++)
+        {
+            last = await Operator.GetFromJsonAsync<JsonObject>(location);
+            var s = (string?)last!["run"]!["status"];
+            if (s is "Succeeded" or "Failed" or "Cancelled")
+            {
+                if (s != status || (status == "Failed" && (string?)last["run"]!["status"] == "Compensating"))
+                {
+                    throw new Xunit.Sdk.XunitException($"deploy-k8s-app ended {s}, expected {status}: {last}\n{await Operator.GetStringAsync(location + "/audit")}");
+                }
+
+                return last;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new Xunit.Sdk.XunitException($"deploy-k8s-app did not finish: {last}");
+    }
+
+    private sealed class NullAudit : Workflows.Abstractions.Actions.IStepAudit
+    {
+        public void RecordCall(Workflows.Abstractions.Actions.ExternalCall call)
+        {
+        }
+
+        public void Record(string kind, string message)
+        {
+        }
+    }
+}
