@@ -80,7 +80,7 @@ public sealed class DefinitionParserFuzzTests(ITestOutputHelper output)
         var seed = ulong.TryParse(Environment.GetEnvironmentVariable("WORKFLOWS_FUZZ_SEED"), out var s) ? s : 20261128UL;
         var pcg = new PCG(11, seed);
         var kinds = new Dictionary<string, int>();
-        for (var i = 0; i < 2500; i++)
+        for (var i = 0; i < 2000; i++)
         {
             var input = AnyInput.Generate(pcg, null, out _);
             try
@@ -105,8 +105,8 @@ public sealed class DefinitionParserFuzzTests(ITestOutputHelper output)
     {
         foreach (var file in Shipped)
         {
-            // Every 1/120th of the file: cuts inside keys, values, quotes, flow collections and expressions.
-            for (var cut = 0; cut <= file.Length; cut += Math.Max(1, file.Length / 120))
+            // Every 1/80th of the file: cuts inside keys, values, quotes, flow collections and expressions.
+            for (var cut = 0; cut <= file.Length; cut += Math.Max(1, file.Length / 80))
             {
                 CheckOne(file[..cut]);
             }
