@@ -42,6 +42,12 @@ public static class Effects
         }
     }
 
+    /// <summary>
+    /// Gets or sets a file that holds gated steps: while it exists, a test.record step with <c>gated: true</c>
+    /// keeps working, so a test can kill the server while such a step certainly runs.
+    /// </summary>
+    public static string? Gate { get; set; } = Environment.GetEnvironmentVariable("WF_TEST_GATE");
+
     /// <summary>Gets how often a key was executed in this process.</summary>
     public static int ExecutionsOf(string key) => Executions.GetValueOrDefault(key);
 
@@ -70,6 +76,9 @@ public sealed class RecordInputs
     /// <summary>Gets or sets a secret to log (to test redaction).</summary>
     public Secret? Password { get; set; }
 
+    /// <summary>Gets or sets whether the action keeps working while <see cref="Effects.Gate"/> exists (honours cancellation).</summary>
+    public bool Gated { get; set; }
+
     /// <summary>Gets or sets whether the action records its resource in the ledger and then fails (non-retryable).</summary>
     public bool RecordThenFail { get; set; }
 }
@@ -88,6 +97,11 @@ public sealed class RecordAction : StepAction<RecordInputs>
         if (inputs.SleepMs > 0)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(inputs.SleepMs), context.Clock, context.CancellationToken);
+        }
+
+        while (inputs.Gated && Effects.Gate is { } gate && File.Exists(gate))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), context.Clock, context.CancellationToken);
         }
 
         if (inputs.RecordThenFail)

@@ -46,7 +46,7 @@ public sealed class CrashTests(ITestOutputHelper output)
           - id: s1
             uses: test.record
             with: { value: one }
-            compensate: { uses: test.record, with: { sleepMs: 1500, value: undo-one } }
+            compensate: { uses: test.record, with: { sleepMs: 1500, value: undo-one, gated: true } }
           - id: s2
             needs: [s1]
             uses: test.wait
@@ -104,6 +104,8 @@ public sealed class CrashTests(ITestOutputHelper output)
     public async Task Compensation_FinishesWithEachUndoExactlyOnce_WhenTheServerIsKilledMidUndoAndMidUndoWait()
     {
         await using var h = await CrashHarness.StartAsync(new Dictionary<string, string> { ["crash-undo"] = Backward });
+        // Until the kill, every compensate:s1 keeps working: one seen Running cannot finish before the kill lands.
+        await File.WriteAllTextAsync(h.Gate, "");
         h.StartServer();
 
         // s3 fails after 0.3 s to 5.2 s depending on the run; then compensate:s2 waits (2.4 s) and
@@ -162,6 +164,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
 
         Assert.All(atKill, r => Assert.False(r.Run.Status.IsTerminal(), $"run {r.Run.Id} had already finished before the kill"));
+        File.Delete(h.Gate); // gated steps finish on the next server
         h.StartServer();
     }
 

@@ -72,6 +72,7 @@ public sealed class CrashHarness : IAsyncDisposable
             ["Workflows__SecretKey"] = secretKey,
             ["Workflows__Workers"] = "16",
             ["WF_TEST_EFFECTS"] = Path.Combine(work, "effects"),
+            ["WF_TEST_GATE"] = Path.Combine(work, "gate"),
             ["Logging__Console__FormatterOptions__SingleLine"] = "true",
             ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
         };
@@ -82,6 +83,9 @@ public sealed class CrashHarness : IAsyncDisposable
 
         return new CrashHarness(engine, work, env);
     }
+
+    /// <summary>Gets the gate file: while it exists, test.record steps with <c>gated: true</c> keep working (the test host's Effects.Gate).</summary>
+    public string Gate => Path.Combine(Work, "gate");
 
     /// <summary>The file name under which the test actions record an effect with <paramref name="key"/>.</summary>
     public static string EffectFile(string key) => Uri.EscapeDataString(key);
