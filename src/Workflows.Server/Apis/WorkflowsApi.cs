@@ -67,6 +67,12 @@ public static class WorkflowsApi
         }
 
         var raw = values[0]!.Trim();
+        if (raw.StartsWith('"') && (raw.Length < 2 || !raw.EndsWith('"')))
+        {
+            error = "is not a valid structured-field string (no closing quote)";
+            return false;
+        }
+
         if (raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"')
         {
             var sb = new System.Text.StringBuilder();

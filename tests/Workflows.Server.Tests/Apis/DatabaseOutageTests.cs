@@ -143,8 +143,7 @@ internal sealed class LoopbackProxy : IDisposable
         {
             foreach (var c in open)
             {
-                c.Client.LingerState = new LingerOption(true, 0); // reset, like a stopped server's kernel would
-                c.Dispose();
+                Reset(c);
             }
 
             open.Clear();
@@ -177,13 +176,30 @@ internal sealed class LoopbackProxy : IDisposable
 
             if (down)
             {
-                client.Client.LingerState = new LingerOption(true, 0);
-                client.Dispose();
+                Reset(client);
                 continue;
             }
 
             _ = PipeAsync(client);
         }
+    }
+
+    /// <summary>Closes with a reset, like the kernel of a stopped database server would.</summary>
+    private static void Reset(TcpClient client)
+    {
+        try
+        {
+            if (client.Client is { Connected: true } socket)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
+
+        client.Dispose();
     }
 
     private async Task PipeAsync(TcpClient client)

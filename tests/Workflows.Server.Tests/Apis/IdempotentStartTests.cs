@@ -103,7 +103,7 @@ public sealed class IdempotentStartTests(ServerFactory server) : IClassFixture<S
     }
 
     [Theory]
-    [InlineData("")]
+    [InlineData("\"\"")]
     [InlineData("\"unterminated")]
     [InlineData("\"a\"b\"")]
     public async Task AnInvalidKey_IsA400_NamingTheHeader(string key)

@@ -94,6 +94,39 @@ public sealed class StartRunPageTests : PortalTestContext
     }
 
     [Fact]
+    public void Submit_SendsOneIdempotencyKeyPerForm_SoARepeatedSubmitStartsOneRun()
+    {
+        SignIn("alice", "operator");
+        RenderPopovers();
+        var page = Render<StartRunPage>(p => p.Add(s => s.Name, "boot-vm"));
+        page.Find("[data-testid=input-name]").Input("web-1");
+        page.Find("[data-testid=submit]").Click();
+        page.Find("[data-testid=submit]").Click();
+        var another = Render<StartRunPage>(p => p.Add(s => s.Name, "boot-vm"));
+        another.Find("[data-testid=input-name]").Input("web-1");
+        another.Find("[data-testid=submit]").Click();
+
+        Assert.Equal(3, Commands.Started.Count);
+        Assert.False(string.IsNullOrEmpty(Commands.Started[0].IdempotencyKey));
+        Assert.Equal(Commands.Started[0].IdempotencyKey, Commands.Started[1].IdempotencyKey);
+        Assert.NotEqual(Commands.Started[0].IdempotencyKey, Commands.Started[2].IdempotencyKey);
+    }
+
+    [Fact]
+    public void Submit_SaysTheFormAlreadyStartedARun_WhenTheKeyWasUsedWithOtherValues()
+    {
+        SignIn("alice", "operator");
+        Commands.StartFailure = new IdempotencyKeyReusedException("used before");
+        RenderPopovers();
+        var page = Render<StartRunPage>(p => p.Add(s => s.Name, "boot-vm"));
+
+        page.Find("[data-testid=input-name]").Input("web-1");
+        page.Find("[data-testid=submit]").Click();
+
+        Assert.Contains("This form already started a run with different values", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Submit_ShowsEngineErrorsOnFields_WhenInputsAreRejected()
     {
         SignIn("alice", "operator");
