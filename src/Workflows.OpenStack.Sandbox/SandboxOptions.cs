@@ -51,7 +51,7 @@ public sealed class SandboxOptions
     /// <summary>Gets or sets the private key (PEM) of <see cref="ClusterCaCertificatePem"/>. Default is null.</summary>
     public string? ClusterCaKeyPem { get; set; }
 
-    /// <summary>Gets how the Kubernetes API of each <c>kubernetes</c> cluster behaves (pod readiness delay, clock).</summary>
+    /// <summary>Gets how the Kubernetes API of each <c>kubernetes</c> cluster behaves (pod readiness delay, clock: the sandbox's <see cref="TimeProvider"/> unless set).</summary>
     public Kubernetes.KubernetesSandboxOptions Kubernetes { get; } = new();
 
     /// <summary>Gets the faults to inject; the list may be changed while the sandbox runs.</summary>

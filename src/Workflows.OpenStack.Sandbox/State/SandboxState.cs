@@ -29,6 +29,12 @@ internal sealed class SandboxState
         Networks.Add(Public);
         Networks.Add(Private);
         Router = new SandboxRouter { Id = NewUuid(), Name = "router1", ExternalNetworkId = Public.Id, ProjectId = AdminProject.Id, SubnetIds = [Private.SubnetId] };
+        if (options.Kubernetes.TimeProvider == TimeProvider.System)
+        {
+            // The clusters' controllers follow the sandbox's clock unless told otherwise.
+            options.Kubernetes.TimeProvider = options.TimeProvider;
+        }
+
         KubernetesClusters = new Kubernetes.KubernetesClusterApis(options.Kubernetes);
         if (options.ClusterCaCertificatePem is { } caPem && options.ClusterCaKeyPem is { } keyPem)
         {
