@@ -20,7 +20,9 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--cluster-delay": options.ClusterCreateDelay = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
         case "--swarm-api-address": options.SwarmApiAddress = value; break;
         case "--kubernetes": kubernetesDirectory = value; break;
-        case "--pod-ready-delay": kubernetesOptions.PodReadyDelay = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
+        case "--pod-ready-delay":
+            kubernetesOptions.PodReadyDelay = options.Kubernetes.PodReadyDelay = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture));
+            break;
         case "--error-rate": options.Faults.Add(new FaultRule(ErrorRate: double.Parse(value, CultureInfo.InvariantCulture))); break;
         default: await Console.Error.WriteLineAsync($"unknown option {args[i]}"); return 2;
     }

@@ -67,7 +67,7 @@ public sealed class SandboxOptions
     /// <summary>Gets or sets the store of the state; it wins over <see cref="DataDirectory"/>. Default is null.</summary>
     public State.ISandboxStore? Store { get; set; }
 
-    /// <summary>Gets how the Kubernetes API of each <c>kubernetes</c> cluster behaves (pod readiness delay, clock).</summary>
+    /// <summary>Gets how the Kubernetes API of each <c>kubernetes</c> cluster behaves (pod readiness delay, clock: the sandbox's <see cref="TimeProvider"/> unless set).</summary>
     public Kubernetes.KubernetesSandboxOptions Kubernetes { get; } = new();
 
     /// <summary>Gets the faults to inject; the list may be changed while the sandbox runs.</summary>

@@ -285,7 +285,7 @@ internal static partial class KubeAdmission
 
             if (type == KubeResourceType.Secrets)
             {
-                foreach (var (key, value) in KubeObject.StringMap(o["data"] as JsonObject))
+                foreach (var value in KubeObject.StringMap(o["data"] as JsonObject).Values)
                 {
                     try
                     {
@@ -293,10 +293,8 @@ internal static partial class KubeAdmission
                     }
                     catch (FormatException)
                     {
-                        throw KubeStatus.BadRequest($"Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data at input byte 0");
+                        throw KubeStatus.BadRequest("Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data at input byte 0");
                     }
-
-                    _ = key;
                 }
             }
         }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -984,7 +983,7 @@ internal sealed class KubeApi(KubeStore store, KubeController controller, Kubern
     }
 
     /// <summary>Seeds what every cluster has: the namespaces, a node, the <c>kubernetes</c> service.</summary>
-    public void Seed(string serverHost, int serverPort)
+    public void Seed(int serverPort)
     {
         lock (store.Gate)
         {
@@ -1033,8 +1032,6 @@ internal sealed class KubeApi(KubeStore store, KubeController controller, Kubern
                 },
             };
             store.Put(KubeResourceType.Services, PrepareCreate(new Target(KubeResourceType.Services, "default", null, null, false), svc, "kube-apiserver", apply: false));
-            _ = serverHost;
-            _ = IPAddress.Loopback;
         }
     }
 }

@@ -160,10 +160,6 @@ internal sealed class KubeController : IAsyncDisposable
             {
             }
 
-            if (poked.IsCompletedSuccessfully)
-            {
-                // Consumed the signal: a change happened.
-            }
         }
     }
 

@@ -98,7 +98,7 @@ public sealed class KubernetesApiHost : IAsyncDisposable
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var actual = new Uri(address).Port;
-        api.Seed("127.0.0.1", actual);
+        api.Seed(actual);
         return new KubernetesApiHost(app, controller, store, ca, new Uri($"https://127.0.0.1:{actual.ToString(CultureInfo.InvariantCulture)}"));
     }
 

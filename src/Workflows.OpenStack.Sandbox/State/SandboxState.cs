@@ -17,6 +17,12 @@ internal sealed class SandboxState : ISandboxStatePart
 
     public SandboxState(SandboxOptions options, JsonNode? saved = null)
     {
+        if (options.Kubernetes.TimeProvider == TimeProvider.System)
+        {
+            // The clusters' controllers follow the sandbox's clock unless told otherwise.
+            options.Kubernetes.TimeProvider = options.TimeProvider;
+        }
+
         KubernetesClusters = new Kubernetes.KubernetesClusterApis(options.Kubernetes);
         Options = options;
         if (options.ClusterCaCertificatePem is { } caPem && options.ClusterCaKeyPem is { } keyPem)
