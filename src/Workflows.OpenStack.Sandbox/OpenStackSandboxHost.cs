@@ -62,6 +62,9 @@ public sealed class OpenStackSandboxHost : IAsyncDisposable
         if (store is not null)
         {
             state.Persistence = new SandboxPersistence(store, state) { Loaded = saved };
+            var kubernetes = new Kubernetes.KubernetesStatePart(state, state.Persistence);
+            await kubernetes.RestoreAsync(state.Persistence.Saved(kubernetes.Name), cancellationToken);
+            state.Persistence.Register(kubernetes);
             state.Persistence.Save();
         }
 
@@ -106,6 +109,8 @@ public sealed class OpenStackSandboxHost : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // The clusters' last changes are saved, then nothing more: stopping their APIs is not deleting them.
+        state.Persistence?.Close();
         await state.KubernetesClusters.DisposeAsync();
         await app.StopAsync();
         await app.DisposeAsync();

@@ -12,6 +12,9 @@ public sealed class KubernetesClusterApis(KubernetesSandboxOptions options) : IA
     private readonly Dictionary<string, KubernetesApiHost> hosts = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
 
+    /// <summary>Raised after any object of any running cluster changed (outside the store's lock).</summary>
+    internal event Action? Changed;
+
     /// <summary>Starts the API of a cluster (no-op when it runs). <paramref name="port"/> and <paramref name="state"/> let a restored cluster keep its address and objects.</summary>
     public async Task<KubernetesApiHost> StartAsync(string clusterUuid, X509Certificate2 ca, int port = 0, JsonObject? state = null, CancellationToken cancellationToken = default)
     {
@@ -33,6 +36,7 @@ public sealed class KubernetesClusterApis(KubernetesSandboxOptions options) : IA
             }
 
             hosts[clusterUuid] = host;
+            host.Store.Changed += OnChanged;
             return host;
         }
     }
@@ -43,6 +47,15 @@ public sealed class KubernetesClusterApis(KubernetesSandboxOptions options) : IA
         lock (gate)
         {
             return hosts.TryGetValue(clusterUuid, out var h) ? h.Address : null;
+        }
+    }
+
+    /// <summary>Returns every running cluster API by cluster uuid (a copy).</summary>
+    public IReadOnlyList<KeyValuePair<string, KubernetesApiHost>> Running()
+    {
+        lock (gate)
+        {
+            return [.. hosts];
         }
     }
 
@@ -66,7 +79,9 @@ public sealed class KubernetesClusterApis(KubernetesSandboxOptions options) : IA
 
         if (host is not null)
         {
+            host.Store.Changed -= OnChanged;
             await host.DisposeAsync();
+            OnChanged();
         }
     }
 
@@ -85,4 +100,6 @@ public sealed class KubernetesClusterApis(KubernetesSandboxOptions options) : IA
             await h.DisposeAsync();
         }
     }
+
+    private void OnChanged() => Changed?.Invoke();
 }

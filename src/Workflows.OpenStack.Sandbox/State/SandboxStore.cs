@@ -117,11 +117,28 @@ internal sealed class SandboxPersistence(ISandboxStore store, SandboxState state
         }
     }
 
+    private bool closed;
+
+    /// <summary>Saves one last time; later saves do nothing (the sandbox is stopping, its parts going away).</summary>
+    public void Close()
+    {
+        lock (saving)
+        {
+            Save();
+            closed = true;
+        }
+    }
+
     /// <summary>Captures every part under the state's gate and writes them; saves are serialized, so the last change is the last written.</summary>
     public void Save()
     {
         lock (saving)
         {
+            if (closed)
+            {
+                return;
+            }
+
             var document = new JsonObject();
             lock (state.Gate)
             {

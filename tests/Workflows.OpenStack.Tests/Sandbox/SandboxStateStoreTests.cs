@@ -62,6 +62,38 @@ public sealed class SandboxStateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task NewSandbox_ServesTheKubernetesObjectsOfAClusterAtItsOldAddress_WhenStartedOnTheSameDataDirectory()
+    {
+        string clusterId, address;
+        var runId = Guid.NewGuid();
+        var manifest = Path.Combine(directory, "myapp.yaml");
+        await File.WriteAllTextAsync(manifest, Kubernetes.KubectlConformanceTests.Manifest);
+        var kubeconfig = Path.Combine(directory, "kubeconfig");
+        await using (var first = await StartAsync())
+        {
+            using var services = Services(first);
+            var cluster = await ActionDriver.RunAsync<MagnumClusterCreateAction>(new TestStepContext(services, new { cloud = "sandbox", name = "k8s-kept", coe = "kubernetes" }, "cluster", runId));
+            clusterId = cluster.Outputs.GetProperty("id").GetString()!;
+            var credentials = await ActionDriver.RunAsync<MagnumClusterCredentialsAction>(new TestStepContext(services, new { cloud = "sandbox", cluster = clusterId }, "credentials", runId));
+            var outputs = Assert.IsType<MagnumClusterCredentialsOutputs>(Assert.IsType<Abstractions.Actions.CompletedResult>(credentials.Result).Outputs);
+            address = outputs.ApiAddress!;
+            await File.WriteAllTextAsync(kubeconfig, outputs.Kubeconfig!.Reveal());
+            var kubectl = new Kubernetes.Kubectl(kubeconfig, Directory.CreateDirectory(Path.Combine(directory, "home-1")).FullName);
+            await kubectl.RunAsync("apply", "-f", manifest);
+            Assert.Contains("successfully rolled out", await kubectl.RunAsync("rollout", "status", "deployment/myapp", "--timeout", "60s"), StringComparison.Ordinal);
+        }
+
+        await using var second = await StartAsync();
+        Assert.Equal(address, second.KubernetesApiOf(clusterId)?.Address);
+
+        // The kubeconfig handed out before the restart still works, and the Deployment is still rolled out.
+        var again = new Kubernetes.Kubectl(kubeconfig, Directory.CreateDirectory(Path.Combine(directory, "home-2")).FullName);
+        Assert.Equal("3", await again.RunAsync("get", "deployment", "myapp", "-o", "jsonpath={.status.availableReplicas}"));
+        Assert.Contains("myapp", await again.RunAsync("get", "service", "myapp", "-o", "name"), StringComparison.Ordinal);
+        Assert.Contains("unchanged", await again.RunAsync("apply", "-f", manifest), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NewSandbox_FinishesADeleteThatWasInProgress_WhenRestarted()
     {
         string clusterId;

@@ -120,7 +120,12 @@ public sealed class RunInputsTests(RunInputsTests.Factory server) : IClassFixtur
         protected override void Dispose(bool disposing)
         {
             base.Dispose(disposing);
-            Directory.Delete(Folder, recursive: true);
+
+            // WebApplicationFactory disposes through both Dispose and DisposeAsync: the second call finds no folder.
+            if (Directory.Exists(Folder))
+            {
+                Directory.Delete(Folder, recursive: true);
+            }
         }
     }
 }
