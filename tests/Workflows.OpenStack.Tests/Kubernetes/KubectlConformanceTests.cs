@@ -135,6 +135,10 @@ public sealed class KubectlConformanceTests(ITestOutputHelper output) : IAsyncLi
     public async Task ApplyServerSide_CreatesThenKeepsTheObject_AndReportsConflictsWithAnotherManager()
     {
         Assert.Equal("deployment.apps/myapp serverside-applied\nservice/myapp serverside-applied\n", await kubectl.RunAsync("apply", "--server-side", "-f", manifestPath));
+
+        // The controllers write the Deployment's status while it rolls out; once it is rolled out, only a change bumps resourceVersion.
+        var first = await kubectl.TryAsync("rollout", "status", "deployment/myapp", "--timeout", "60s");
+        Assert.True(first.ExitCode == 0, first.Output);
         var rv = await kubectl.RunAsync("get", "deployment", "myapp", "-o", "jsonpath={.metadata.resourceVersion}");
         await kubectl.RunAsync("apply", "--server-side", "-f", manifestPath);
         Assert.Equal(rv, await kubectl.RunAsync("get", "deployment", "myapp", "-o", "jsonpath={.metadata.resourceVersion}"));
