@@ -58,6 +58,13 @@ for path in glob.glob("test-results/*.trx"):
     if c is None: continue
     p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
     s += int(c.get("notExecuted", 0))
+    # Each failed test with the first lines of its message and stack, so a CI log says why.
+    for r in ET.parse(path).getroot().iter("{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}UnitTestResult"):
+        if r.get("outcome") not in ("Failed", "Error", "Timeout"): continue
+        msg = r.find(".//{*}Message"); st = r.find(".//{*}StackTrace")
+        print(f"FAILED {r.get('testName')} ({r.get('duration')})")
+        for line in ((msg.text if msg is not None else "") or "").splitlines()[:40]: print("    " + line)
+        for line in ((st.text if st is not None else "") or "").splitlines()[:15]: print("    " + line)
 print(f"{p} passed, {f} failed, {s} skipped")
 PY
 exit $status

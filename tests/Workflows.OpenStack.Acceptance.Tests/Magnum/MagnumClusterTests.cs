@@ -8,6 +8,7 @@ namespace Workflows.OpenStack.Acceptance.Tests.Magnum;
 
 /// <summary>Magnum (kubernetes driver) through the actions, as far as the cloud goes: CREATE_COMPLETE on the peer.</summary>
 [Trait("Service", "magnum")]
+[Collection(KeystoneWritersCollection.Name)] // Magnum and Heat create trusts and trustee users: Keystone writes.
 public sealed class MagnumClusterTests(AcceptanceFixture fixture) : IClassFixture<AcceptanceFixture>
 {
     [AcceptanceFact]
