@@ -54,6 +54,7 @@ public static class WorkflowEngineServiceCollectionExtensions
                 : new EngineDatabase(DatabaseKind.Sqlite, $"Data Source={Path.Combine(EnsureDir(o.DataDirectory), "workflows.db")}", log);
         });
         services.TryAddSingleton(sp => new SecretCodec(LoadKey(sp.GetRequiredService<IOptions<EngineOptions>>().Value)));
+        services.TryAddSingleton<Workflows.Abstractions.Secrets.ISecretProtector>(sp => new CodecSecretProtector(sp.GetRequiredService<SecretCodec>()));
         services.TryAddSingleton<RunStore>();
         services.TryAddSingleton(sp => new RunMachine(sp.GetRequiredService<IOptions<EngineOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SecretCodec>(), sp.GetServices<ActionDescriptor>()));
         services.TryAddSingleton<WorkflowCatalog>();

@@ -150,6 +150,13 @@ public sealed class SecretCodec
         _ => Workflows.Engine.Expressions.JsonNodes.Clone(node),
     };
 
+    /// <summary>Encrypts a text under the secret key (<c>v1:</c> + base64 of nonce, cipher and tag).</summary>
+    public string EncryptText(string plain) => Encrypt(plain);
+
+    /// <summary>Decrypts what <see cref="EncryptText"/> returned.</summary>
+    /// <exception cref="CryptographicException">Another key, an unknown format or an altered text.</exception>
+    public string DecryptText(string stored) => Decrypt(stored);
+
     private string Encrypt(string plain)
     {
         var data = Encoding.UTF8.GetBytes(plain);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Secrets;
 using Workflows.Kubernetes.Client;
 using Workflows.Kubernetes.Manifests;
 
@@ -33,11 +34,26 @@ public sealed record ApplyOutputs(string Cluster, string Context, IReadOnlyList<
 /// <c>kubernetes.apply</c>: <c>kubectl apply --server-side --force-conflicts -f</c> under our field manager. The first
 /// execution records every object's previous state (or that it was absent) in the step state and commits it before
 /// applying anything; the next applies, records each object in the resource ledger and completes. A second execution
-/// after a crash applies the same objects again (server-side apply is by name: nothing is duplicated).
+/// after a crash applies the same objects again (server-side apply is by name: nothing is duplicated). A retry (a new
+/// attempt, whose state starts empty) reads the state from before the first attempt back from the
+/// <see cref="PreviousStateAnnotation"/> the first attempt wrote on each object, so undo still restores what was there
+/// before the step, not what the step itself wrote.
 /// </summary>
-public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource manifests, IOptions<KubernetesOptions> options)
+public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource manifests, IOptions<KubernetesOptions> options, ISecretProtector protector)
     : KubernetesAction<ApplyInputs, ApplyOutputs>(clients)
 {
+    /// <summary>The annotation that keeps an applied object's state from before the step, for a retry of the step.</summary>
+    public const string PreviousStateAnnotation = "workflows.io/previous-state";
+
+    /// <summary>The value of <see cref="PreviousStateAnnotation"/> on an object the step created.</summary>
+    internal const string Absent = "absent";
+
+    /// <summary>The prefix of a sealed (encrypted) previous state, for Secrets.</summary>
+    internal const string SealedPrefix = "sealed:";
+
+    /// <summary>Previous states larger than this are not copied into the annotation (all annotations of an object share 256 KiB).</summary>
+    internal const int MaxAnnotationChars = 128 * 1024;
+
     private static readonly string[] ServerSetMetadata = ["managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"];
 
     /// <inheritdoc />
@@ -69,6 +85,14 @@ public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource
 
             var annotations = metadata["annotations"] as JsonObject ?? new JsonObject();
             annotations[KubernetesAction<ApplyInputs, ApplyOutputs>.AppliedByAnnotation] = context.IdempotencyKey;
+            if (Kept(target) is { } kept)
+            {
+                annotations[PreviousStateAnnotation] = kept;
+            }
+            else if (target.Previous is not null || target.SealedPrevious is not null)
+            {
+                context.Log.WriteLine($"{target.Ref}: its previous state is too large to keep on the object; undo of this attempt restores it, a retry of the step could not");
+            }
             metadata["annotations"] = annotations;
 
             JsonObject live;
@@ -103,7 +127,16 @@ public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource
         return Completed(new ApplyOutputs(client.Access.Server, client.Access.Context, applied));
     }
 
-    private static async Task<ApplyState> CaptureAsync(ApplyInputs inputs, IReadOnlyList<ManifestObject> objects, StepContext context, KubernetesApiClient client)
+    /// <summary>Returns the <see cref="PreviousStateAnnotation"/> for an object, or null when its previous state is not kept.</summary>
+    internal static string? Kept(PreviousObject target) =>
+        !target.Existed ? Absent
+        : target.SealedPrevious is { } sealedPrevious ? Fits(SealedPrefix + sealedPrevious)
+        : target.Previous is { } previous ? Fits(previous.ToJsonString())
+        : null;
+
+    private static string? Fits(string value) => value.Length <= MaxAnnotationChars ? value : null;
+
+    private async Task<ApplyState> CaptureAsync(ApplyInputs inputs, IReadOnlyList<ManifestObject> objects, StepContext context, KubernetesApiClient client)
     {
         var ct = context.CancellationToken;
         var state = new ApplyState { Cluster = client.Access.Server };
@@ -136,9 +169,11 @@ public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource
         foreach (var target in state.Objects.ToList())
         {
             var live = await client.GetAsync(target.Ref, target.Resource, ct);
-            if (live is not null && target.Implicit)
+            var ours = live?["metadata"]?["annotations"]?[KubernetesAction<ApplyInputs, ApplyOutputs>.AppliedByAnnotation]?.GetValue<string>() == context.IdempotencyKey;
+            if (live is not null && target.Implicit && !ours)
             {
-                // createNamespace only creates what is missing; an existing namespace is neither applied nor undone.
+                // createNamespace only creates what is missing; an existing namespace is neither applied nor undone
+                // (unless an earlier attempt of this step created it: then it is ours to delete).
                 state.Objects.Remove(target);
                 continue;
             }
@@ -151,27 +186,18 @@ public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource
 
             target.Existed = true;
             target.ResourceVersion = live["metadata"]?["resourceVersion"]?.GetValue<string>();
-            if (live["metadata"]?["annotations"]?[KubernetesAction<ApplyInputs, ApplyOutputs>.AppliedByAnnotation]?.GetValue<string>() == context.IdempotencyKey)
+            if (ours)
             {
-                // An earlier attempt of this very step applied it (the state of that attempt is gone): the ledger says
-                // whether it existed before that attempt.
-                var entry = ledger.FirstOrDefault(e => e.Kind == target.Ref.LedgerKind && e.ExternalId == target.Ref.LedgerId && e.Provider == state.Cluster);
-                if (entry is not null && entry.Properties.TryGetValue("previous", out var previous) && previous == "absent")
-                {
-                    target.Existed = false;
-                    context.Log.WriteLine($"{target.Ref}: created by an earlier attempt of this step (undo deletes it)");
-                    continue;
-                }
-
-                target.NotKept = "an earlier attempt of this step already changed it";
-                context.Log.WriteLine($"{target.Ref}: already updated by an earlier attempt of this step; its state before that attempt is not known, undo will leave it");
+                // An earlier attempt of this very step applied it (the state of that attempt is gone): the object itself
+                // says what it was before that attempt, and failing that, the ledger whether it existed.
+                Readopt(target, live, ledger, state.Cluster, context);
                 continue;
             }
 
             if (target.Kind == "Secret" && target.ApiVersion == "v1")
             {
-                target.NotKept = "a Secret's data is never copied out of the cluster";
-                context.Log.WriteLine($"{target.Ref}: exists; its data is not recorded (undo leaves it as applied)");
+                target.SealedPrevious = protector.Protect(Strip(live).ToJsonString());
+                context.Log.WriteLine($"{target.Ref}: exists (resourceVersion {live["metadata"]?["resourceVersion"]}); recorded sealed for undo (its data is never kept in the clear)");
                 continue;
             }
 
@@ -180,6 +206,53 @@ public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource
         }
 
         return state;
+    }
+
+    private static void Readopt(PreviousObject target, JsonObject live, IReadOnlyList<ResourceEntry> ledger, string cluster, StepContext context)
+    {
+        var kept = live["metadata"]?["annotations"]?[PreviousStateAnnotation]?.GetValue<string>();
+        if (kept == Absent)
+        {
+            target.Existed = false;
+            context.Log.WriteLine($"{target.Ref}: created by an earlier attempt of this step (undo deletes it)");
+            return;
+        }
+
+        if (kept is not null && kept.StartsWith(SealedPrefix, StringComparison.Ordinal))
+        {
+            target.SealedPrevious = kept[SealedPrefix.Length..];
+            context.Log.WriteLine($"{target.Ref}: updated by an earlier attempt of this step; its sealed state from before that attempt is recorded for undo");
+            return;
+        }
+
+        if (kept is not null)
+        {
+            try
+            {
+                target.Previous = JsonNode.Parse(kept) as JsonObject;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                target.Previous = null;
+            }
+
+            if (target.Previous is not null)
+            {
+                context.Log.WriteLine($"{target.Ref}: updated by an earlier attempt of this step; its state from before that attempt is recorded for undo");
+                return;
+            }
+        }
+
+        var entry = ledger.FirstOrDefault(e => e.Kind == target.Ref.LedgerKind && e.ExternalId == target.Ref.LedgerId && e.Provider == cluster);
+        if (entry is not null && entry.Properties.TryGetValue("previous", out var previous) && previous == Absent)
+        {
+            target.Existed = false;
+            context.Log.WriteLine($"{target.Ref}: created by an earlier attempt of this step (undo deletes it)");
+            return;
+        }
+
+        target.NotKept = "an earlier attempt of this step already changed it";
+        context.Log.WriteLine($"{target.Ref}: already updated by an earlier attempt of this step; its state before that attempt is not known, undo will leave it");
     }
 
     /// <summary>Returns the object as it can be applied again: no status, no server-set metadata.</summary>
@@ -197,6 +270,7 @@ public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource
             if (metadata["annotations"] is JsonObject annotations)
             {
                 annotations.Remove("deployment.kubernetes.io/revision");
+                annotations.Remove(PreviousStateAnnotation);
             }
         }
 

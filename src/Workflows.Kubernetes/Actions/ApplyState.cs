@@ -7,6 +7,12 @@ namespace Workflows.Kubernetes.Actions;
 /// What <c>kubernetes.apply</c> keeps in its step state: each object's state before the step touched it, captured on
 /// the first execution and committed before anything is applied, so that <c>kubernetes.undo</c> can restore it exactly.
 /// </summary>
+/// <remarks>
+/// A step state lives as long as one attempt. So that a retry (a new attempt, with no state) still knows the state
+/// from before the first attempt, every applied object also carries it in its <c>workflows.io/previous-state</c>
+/// annotation (as kubectl keeps <c>last-applied-configuration</c>): <c>absent</c>, the previous object as JSON, or for
+/// a Secret <c>sealed:</c> and the encrypted previous object.
+/// </remarks>
 public sealed class ApplyState
 {
     /// <summary>Gets or sets the API server's URL.</summary>
@@ -42,6 +48,12 @@ public sealed class PreviousObject
 
     /// <summary>Gets or sets the object as it was (without status and server-set metadata); null when absent or not kept.</summary>
     public JsonObject? Previous { get; set; }
+
+    /// <summary>
+    /// Gets or sets a Secret's previous state sealed with the server's secret key (<see cref="Workflows.Abstractions.Secrets.ISecretProtector"/>):
+    /// its data is never kept in the clear outside the cluster. Null for other kinds.
+    /// </summary>
+    public string? SealedPrevious { get; set; }
 
     /// <summary>Gets or sets why an existing object's previous state is not kept (a Secret's data never leaves the cluster), if so.</summary>
     public string? NotKept { get; set; }

@@ -1,7 +1,10 @@
+using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Workflows.Abstractions;
 using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Secrets;
 using Workflows.Kubernetes.Access;
 using Workflows.Kubernetes.Client;
 using Workflows.Kubernetes.Rollout;
@@ -49,7 +52,7 @@ public sealed class UndoState
 /// as it was (server-side apply under our field manager, so the fields we added go away) and its rollout waited for.
 /// Kubernetes never rolls back by itself; this is how a failed or cancelled run does.
 /// </summary>
-public sealed class UndoAction(IKubernetesClientFactory clients, IOptions<KubernetesOptions> options)
+public sealed class UndoAction(IKubernetesClientFactory clients, IOptions<KubernetesOptions> options, ISecretProtector protector)
     : KubernetesAction<UndoInputs, UndoOutputs>(clients)
 {
     /// <inheritdoc />
@@ -127,7 +130,8 @@ public sealed class UndoAction(IKubernetesClientFactory clients, IOptions<Kubern
                 continue;
             }
 
-            if (o.Previous is null)
+            var previous = o.Previous ?? Unseal(o);
+            if (previous is null)
             {
                 var why = o.NotKept ?? "no previous state recorded";
                 context.Log.WriteLine($"{o.Ref}: left as applied ({why})");
@@ -135,7 +139,7 @@ public sealed class UndoAction(IKubernetesClientFactory clients, IOptions<Kubern
                 continue;
             }
 
-            var restored = await client.ApplyAsync(o.Ref, o.Resource, o.Previous, options.Value.FieldManager, ct);
+            var restored = await client.ApplyAsync(o.Ref, o.Resource, previous, options.Value.FieldManager, ct);
             var generation = RolloutStatus.Number(restored["metadata"], "generation");
             context.Log.WriteLine($"{o.Ref}: restored to its previous state (generation {generation})");
             state.Restored.Add(o.Ref.ToString());
@@ -146,6 +150,26 @@ public sealed class UndoAction(IKubernetesClientFactory clients, IOptions<Kubern
         }
 
         return state;
+    }
+
+    /// <summary>Opens a Secret's sealed previous state; null (with the reason in <see cref="PreviousObject.NotKept"/>) when this server's key cannot.</summary>
+    private JsonObject? Unseal(PreviousObject o)
+    {
+        if (o.SealedPrevious is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(protector.Unprotect(o.SealedPrevious)) as JsonObject;
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException or JsonException)
+        {
+            // Never the text itself: only that it cannot be opened.
+            o.NotKept = "its sealed previous state cannot be opened with this server's Workflows:SecretKey (was the key changed?)";
+            return null;
+        }
     }
 
     private static UndoState Fail(string message) => throw new StepFailedException("kubernetes.undo", message, retryable: false);

@@ -24,6 +24,9 @@ public sealed class KubernetesSandbox : IAsyncLifetime
 
     public IServiceProvider Services { get; private set; } = null!;
 
+    /// <summary>Gets the protector the actions seal a Secret's previous state with.</summary>
+    public TestSecretProtector Protector { get; } = new();
+
     public async Task InitializeAsync()
     {
         Api = await KubernetesApiHost.StartStandaloneAsync(folder, "sandbox", new KubernetesSandboxOptions
@@ -32,6 +35,7 @@ public sealed class KubernetesSandbox : IAsyncLifetime
             CrashLoopRestartInterval = TimeSpan.FromMilliseconds(500),
         });
         Services = new ServiceCollection()
+            .AddSingleton<ISecretProtector>(Protector)
             .AddKubernetesActions(o =>
             {
                 o.PollInterval = TimeSpan.FromMilliseconds(50);

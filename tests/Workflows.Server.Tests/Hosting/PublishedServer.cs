@@ -29,7 +29,7 @@ public sealed class PublishedServer : IAsyncDisposable
     private static readonly Lazy<Task<string>> Published = new(PublishAsync);
     private static readonly string SecretKey = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
 
-    private readonly Process process;
+    private Process process;
     private readonly ConcurrentQueue<string> lines = new();
 
     private PublishedServer(Process process, string folder, int port, IReadOnlyDictionary<string, string> environment)
@@ -159,6 +159,31 @@ public sealed class PublishedServer : IAsyncDisposable
         }
 
         throw new TimeoutException($"The server on port {Port} was not healthy within {limit} (last: {last}):\n{string.Join('\n', Lines.TakeLast(40))}");
+    }
+
+    /// <summary>Kills the server with SIGKILL (no shutdown hook runs, nothing is flushed) and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+        Add($"---- killed (SIGKILL) at {DateTimeOffset.UtcNow:HH:mm:ss.fff} ----");
+    }
+
+    /// <summary>Starts the server again after <see cref="KillAsync"/>: same folder, port, database and environment.</summary>
+    public async Task RestartAsync()
+    {
+        if (!process.HasExited)
+        {
+            throw new InvalidOperationException("The server is still running: kill it first.");
+        }
+
+        var publish = await Published.Value;
+        process.Dispose();
+        process = Start(publish, ["Workflows.Server.dll"], Environment);
+        process.OutputDataReceived += (_, e) => Add(e.Data);
+        process.ErrorDataReceived += (_, e) => Add(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
     }
 
     /// <summary>Runs a command of the published server (e.g. create-token) with this server's environment; returns stdout.</summary>

@@ -4,18 +4,19 @@ using System.Text.Json.Nodes;
 using Workflows.Kubernetes.Access;
 using Workflows.Kubernetes.Client;
 using Workflows.OpenStack.Sandbox.Kubernetes;
+using Xunit.Abstractions;
 
 namespace Workflows.Server.Tests.Platform;
 
-public sealed class SqliteDeployK8sAppTests(SqlitePlatformFactory f) : DeployK8sAppTests(f), IClassFixture<SqlitePlatformFactory>;
+public sealed class SqliteDeployK8sAppTests(SqlitePlatformFactory f, ITestOutputHelper o) : DeployK8sAppTests(f, o), IClassFixture<SqlitePlatformFactory>;
 
-public sealed class PostgresDeployK8sAppTests(PostgresPlatformFactory f) : DeployK8sAppTests(f), IClassFixture<PostgresPlatformFactory>;
+public sealed class PostgresDeployK8sAppTests(PostgresPlatformFactory f, ITestOutputHelper o) : DeployK8sAppTests(f, o), IClassFixture<PostgresPlatformFactory>;
 
 /// <summary>
 /// The shipped <c>deploy-k8s-app</c> started through the REST API against a sandbox Kubernetes API server, with the
 /// kubeconfig passed as a secret input the way a user pastes one.
 /// </summary>
-public abstract class DeployK8sAppTests(PlatformFactory server) : IAsyncLifetime
+public abstract class DeployK8sAppTests(PlatformFactory server, ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string folder = Directory.CreateTempSubdirectory("wf-k8s-app-").FullName;
     private StandaloneKubernetesApi cluster = null!;
@@ -73,6 +74,46 @@ public abstract class DeployK8sAppTests(PlatformFactory server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeployK8sApp_CancelledMidRolloutOfAnUpdate_RestoresThePreviousImage_AndWaitsForThatRollout()
+    {
+        // Pods that take 2 s to become Ready: an update of 3 replicas (maxSurge 1, maxUnavailable 0) needs about 6 s.
+        var folder = Directory.CreateTempSubdirectory("wf-k8s-cancel-").FullName;
+        await using var slow = await KubernetesApiHost.StartStandaloneAsync(folder, "slow", new KubernetesSandboxOptions { PodReadyDelay = TimeSpan.FromSeconds(2) });
+        var ns = $"upd-{Guid.NewGuid():N}"[..16];
+        var kubeconfig = await File.ReadAllTextAsync(slow.KubeconfigPath);
+        var first = await StartAndWaitAsync(new JsonObject { ["namespace"] = ns, ["kubeconfig"] = kubeconfig, ["image"] = "registry.local/myapp:v1" }, "Succeeded");
+        Report("3-replica first rollout", Step(first, "rollout"));
+
+        var location = await StartAsync(new JsonObject { ["namespace"] = ns, ["kubeconfig"] = kubeconfig, ["image"] = "registry.local/myapp:v2" });
+        var rolling = await WaitForAsync(location, r => r["steps"]!.AsArray().Any(s => (string?)s!["stepId"] == "rollout" && (string?)s["status"] is "Waiting" or "Running"));
+        var midway = (await GetAsync(slow.KubeconfigPath, "apps/v1", "Deployment", ns, "myapp"))!;
+        Assert.Equal("registry.local/myapp:v2", Image(midway));
+        Assert.True(((long?)midway["status"]?["updatedReplicas"] ?? 0) < 3, $"the update had already rolled out before the cancel: {midway["status"]}");
+        using (var cancelled = await Operator.PostAsync($"{location}/cancel", null))
+        {
+            Assert.True(cancelled.IsSuccessStatusCode, $"cancel answered {(int)cancelled.StatusCode}: {await cancelled.Content.ReadAsStringAsync()}");
+        }
+
+        var run = await WaitForAsync(location, r => (string?)r["run"]!["status"] is "Succeeded" or "Failed" or "Cancelled");
+        Assert.Equal("Cancelled", (string?)run["run"]!["status"]);
+        Assert.Equal("Cancelled", (string?)Step(run, "rollout")["status"]);
+        var undo = Step(run, "compensate:apply");
+        Assert.Equal("Succeeded", (string?)undo["status"]);
+        Report("undo of a 3-replica update", undo);
+        Assert.Contains($"deployment/myapp -n {ns}", undo["outputs"]!["restored"]!.AsArray().Select(o => (string?)o), StringComparer.Ordinal);
+
+        var deployment = (await GetAsync(slow.KubeconfigPath, "apps/v1", "Deployment", ns, "myapp"))!;
+        Assert.Equal("registry.local/myapp:v1", Image(deployment));
+        var status = deployment["status"]!;
+        Assert.Equal((long)deployment["metadata"]!["generation"]!, (long)status["observedGeneration"]!);
+        Assert.Equal(3, (long)status["replicas"]!);
+        Assert.Equal(3, (long)status["updatedReplicas"]!);
+        Assert.Equal(3, (long)status["availableReplicas"]!);
+        var logs = await Operator.GetStringAsync($"{location}/logs.txt");
+        Assert.Contains($"deployment/myapp -n {ns}: restored to its previous state", logs, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PlatformFromScratch_WithItsDefaults_EndsWithTheAppRolledOutOnAMagnumKubernetesCluster()
     {
         var suffix = Guid.NewGuid().ToString("N")[..6];
@@ -90,10 +131,42 @@ public abstract class DeployK8sAppTests(PlatformFactory server) : IAsyncLifetime
         Assert.Contains("magnum.cluster", resources, StringComparison.Ordinal);
     }
 
-    private async Task<JsonObject?> GetAsync(string apiVersion, string kind, string? ns, string name)
+    private static string? Image(JsonObject deployment) => (string?)deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["image"];
+
+    private Task<JsonObject?> GetAsync(string apiVersion, string kind, string? ns, string name) => GetAsync(cluster.KubeconfigPath, apiVersion, kind, ns, name);
+
+    private static async Task<JsonObject?> GetAsync(string kubeconfigPath, string apiVersion, string kind, string? ns, string name)
     {
-        using var client = new KubernetesApiClient(new KubeconfigLoader().Load(new KubernetesAccessInputs { KubeconfigPath = cluster.KubeconfigPath }), new NullAudit(), TimeSpan.FromSeconds(10));
+        using var client = new KubernetesApiClient(new KubeconfigLoader().Load(new KubernetesAccessInputs { KubeconfigPath = kubeconfigPath }), new NullAudit(), TimeSpan.FromSeconds(10));
         return await client.GetAsync(new ObjectRef(apiVersion, kind, ns, name), (await client.ResolveAsync(apiVersion, kind))!);
+    }
+
+    /// <summary>Writes how long a step took (first start to finish) to the test output: the measured times of the report.</summary>
+    private void Report(string what, JsonObject step) =>
+        output.WriteLine($"{what}: {((DateTimeOffset)step["finishedAt"]! - (DateTimeOffset)step["startedAt"]!).TotalSeconds:0.00} s");
+
+    private async Task<string> StartAsync(JsonObject inputs, string workflow = "deploy-k8s-app")
+    {
+        var r = await Operator.PostAsJsonAsync($"/api/workflows/{workflow}/runs", new JsonObject { ["inputs"] = inputs });
+        Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+        return r.Headers.Location!.ToString();
+    }
+
+    private async Task<JsonObject> WaitForAsync(string location, Func<JsonObject, bool> condition)
+    {
+        JsonObject? last = null;
+        for (var i = 0; i < 1200; i++)
+        {
+            last = await Operator.GetFromJsonAsync<JsonObject>(location);
+            if (condition(last!))
+            {
+                return last!;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new Xunit.Sdk.XunitException($"{location} never got there: {last}");
     }
 
     private static JsonObject Step(JsonObject run, string id) => (JsonObject)run["steps"]!.AsArray().Single(s => (string?)s!["stepId"] == id)!;
