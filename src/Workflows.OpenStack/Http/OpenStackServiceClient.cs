@@ -40,6 +40,10 @@ public abstract class OpenStackServiceClient
         return token.Catalog.GetEndpoint(ServiceType, Interface, Cloud.RegionName);
     }
 
+    /// <summary>Returns the id of the project the cloud's token is scoped to, or null for an unscoped token.</summary>
+    public async Task<string?> GetProjectIdAsync(CancellationToken cancellationToken = default) =>
+        (await tokens.GetAsync(Cloud.Name, cancellationToken)).ProjectId;
+
     /// <summary>Adds service headers (microversions) to a request.</summary>
     protected virtual void AddHeaders(HttpRequestMessage request)
     {
