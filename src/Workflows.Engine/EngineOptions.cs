@@ -69,6 +69,9 @@ public sealed class EngineOptions
     /// <summary>Gets or sets how long an <c>Idempotency-Key</c> of a run start is remembered: a repeat within it answers the first run. Default is 24 h.</summary>
     public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>Gets or sets how long planning one step may take (its read calls included) before the step's plan says it timed out. Default is 30 s.</summary>
+    public TimeSpan PlanStepTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Gets or sets the PostgreSQL connection bounds of this server (ignored on SQLite).</summary>
     public PostgresPoolOptions Postgres { get; set; } = new();
 }

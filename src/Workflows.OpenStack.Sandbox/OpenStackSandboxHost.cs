@@ -37,6 +37,9 @@ public sealed class OpenStackSandboxHost : IAsyncDisposable
     /// <summary>Gets the Keystone v3 URL to put in <c>auth_url</c>.</summary>
     public string AuthUrl => $"{BaseUrl.ToString().TrimEnd('/')}/identity/v3";
 
+    /// <summary>Gets every request the sandbox answered (method, path, status), e.g. to prove that planning only reads.</summary>
+    public SandboxRequestLog Requests => state.Requests;
+
     /// <summary>Gets the options the sandbox runs with; <see cref="SandboxOptions.Faults"/> may be changed at run time.</summary>
     public SandboxOptions Options { get; }
 
@@ -120,6 +123,11 @@ public sealed class OpenStackSandboxHost : IAsyncDisposable
     {
         var requestId = SandboxState.NewRequestId();
         var path = context.Request.Path.Value ?? "/";
+        context.Response.OnCompleted(() =>
+        {
+            state.Requests.Add(new SandboxRequest(state.Now, context.Request.Method, path, context.Response.StatusCode, requestId));
+            return Task.CompletedTask;
+        });
         var service = path.Split('/', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() switch
         {
             "identity" => "identity",

@@ -30,6 +30,12 @@ public sealed class SandboxOptions
     /// <summary>Gets or sets the instance quota of each project. Default is 20.</summary>
     public int InstanceQuota { get; set; } = 20;
 
+    /// <summary>Gets or sets the vCPU quota of each project (Nova's <c>cores</c>). Default is 20, Nova's default.</summary>
+    public int CoreQuota { get; set; } = 20;
+
+    /// <summary>Gets or sets the RAM quota of each project in MB (Nova's <c>ram</c>). Default is 51200, Nova's default.</summary>
+    public int RamQuota { get; set; } = 51200;
+
     /// <summary>Gets or sets a regular expression; servers whose name matches go to ERROR instead of ACTIVE. Default is <c>^fail-</c>.</summary>
     public string? ServerBuildFailurePattern { get; set; } = "^fail-";
 
@@ -149,6 +155,58 @@ public sealed class FaultSet
             }
 
             return null;
+        }
+    }
+}
+
+/// <summary>A request the sandbox answered.</summary>
+/// <param name="At">When it was answered.</param>
+/// <param name="Method">The HTTP method.</param>
+/// <param name="Path">The path, without the query.</param>
+/// <param name="Status">The status code answered.</param>
+/// <param name="RequestId">The <c>x-openstack-request-id</c> answered.</param>
+public sealed record SandboxRequest(DateTimeOffset At, string Method, string Path, int Status, string RequestId);
+
+/// <summary>The requests the sandbox answered, newest last; thread-safe, bounded to the last 10,000.</summary>
+public sealed class SandboxRequestLog
+{
+    private const int Capacity = 10_000;
+    private readonly Lock gate = new();
+    private readonly LinkedList<SandboxRequest> requests = new();
+    private long count;
+
+    /// <summary>Gets how many requests were answered so far (use it as a mark: <see cref="Since"/>).</summary>
+    public long Count
+    {
+        get
+        {
+            lock (gate)
+            {
+                return count;
+            }
+        }
+    }
+
+    /// <summary>Returns the requests answered after <paramref name="mark"/> (a former <see cref="Count"/>).</summary>
+    public IReadOnlyList<SandboxRequest> Since(long mark)
+    {
+        lock (gate)
+        {
+            var take = (int)Math.Min(count - mark, requests.Count);
+            return take <= 0 ? [] : requests.Skip(requests.Count - take).ToList();
+        }
+    }
+
+    internal void Add(SandboxRequest request)
+    {
+        lock (gate)
+        {
+            requests.AddLast(request);
+            count++;
+            if (requests.Count > Capacity)
+            {
+                requests.RemoveFirst();
+            }
         }
     }
 }

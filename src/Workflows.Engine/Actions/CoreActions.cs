@@ -21,8 +21,28 @@ public sealed class DelayInputs
 public sealed record DelayOutputs(DateTimeOffset WaitedUntil);
 
 /// <summary><c>core.delay</c>: waits without holding a worker.</summary>
-public sealed class DelayAction : StepAction<DelayInputs, DelayOutputs>
+public sealed class DelayAction : StepAction<DelayInputs, DelayOutputs>, IPlannableAction
 {
+    /// <inheritdoc />
+    public Task<StepPlan> PlanAsync(PlanContext context)
+    {
+        if (context.WhenKnown("duration") is { } when)
+        {
+            return Task.FromResult(StepPlan.NoChange($"waits for a duration {when}"));
+        }
+
+        var inputs = context.GetInputs<DelayInputs>();
+        var plan = new StepPlanBuilder();
+        if (Duration.TryParse(inputs.Duration, out var err) is { } d)
+        {
+            plan.Passed("duration", $"{inputs.Duration} ({d})");
+            return Task.FromResult(plan.Build(PlanAction.NoChange, $"waits {inputs.Duration}, without holding a worker"));
+        }
+
+        plan.Error("duration", "with.duration", err ?? "not a duration");
+        return Task.FromResult(plan.Build(PlanAction.NoChange, "waits"));
+    }
+
     /// <inheritdoc />
     protected override Task<StepResult> ExecuteAsync(DelayInputs inputs, StepContext context)
     {
@@ -62,8 +82,29 @@ public sealed class ApprovalInputs
 public sealed record ApprovalOutputs(bool Approved, string By, string? Comment, DateTimeOffset At);
 
 /// <summary><c>core.approval</c>: waits for an operator's decision (approve or reject), up to an expiry.</summary>
-public sealed class ApprovalAction : StepAction<ApprovalInputs, ApprovalOutputs>
+public sealed class ApprovalAction : StepAction<ApprovalInputs, ApprovalOutputs>, IPlannableAction
 {
+    /// <inheritdoc />
+    public Task<StepPlan> PlanAsync(PlanContext context)
+    {
+        var inputs = context.GetInputs<ApprovalInputs>();
+        var plan = new StepPlanBuilder();
+        var message = context.WhenKnown("message") is { } when ? $"a message {when}" : $"\"{inputs.Message}\"";
+        if (context.IsKnown("expiresIn"))
+        {
+            if (Duration.TryParse(inputs.ExpiresIn, out var err) is { } d)
+            {
+                plan.Passed("expiresIn", $"the request stays open {inputs.ExpiresIn} ({d}); no decision by then fails the step");
+            }
+            else
+            {
+                plan.Error("expiresIn", "with.expiresIn", err ?? "not a duration");
+            }
+        }
+
+        return Task.FromResult(plan.Build(PlanAction.NoChange, $"waits for an operator to approve {message}"));
+    }
+
     /// <inheritdoc />
     protected override Task<StepResult> ExecuteAsync(ApprovalInputs inputs, StepContext context)
     {
@@ -130,8 +171,51 @@ public sealed class HttpInputs
 public sealed record HttpOutputs(int Status, string Body, JsonNode? Json, Dictionary<string, string> Headers);
 
 /// <summary><c>core.http</c>: one HTTP request with an expected status; 5xx, 429 and connection errors are retryable.</summary>
-public sealed class HttpAction(IHttpClientFactory clients) : StepAction<HttpInputs, HttpOutputs>
+public sealed class HttpAction(IHttpClientFactory clients) : StepAction<HttpInputs, HttpOutputs>, IPlannableAction
 {
+    /// <inheritdoc />
+    /// <remarks>Sends nothing: a request's effect on the other side cannot be known without making it.</remarks>
+    public Task<StepPlan> PlanAsync(PlanContext context)
+    {
+        var plan = new StepPlanBuilder();
+        var method = context.IsKnown("method") ? ((string?)context.Inputs["method"] ?? "GET").ToUpperInvariant() : "(method " + context.WhenKnown("method") + ")";
+        string target;
+        if (context.WhenKnown("url") is { } when)
+        {
+            target = $"(URL {when})";
+            plan.Deferred("url", $"the URL is {when}");
+        }
+        else
+        {
+            var url = (string?)context.Inputs["url"] ?? string.Empty;
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                plan.Error("url", "with.url", $"'{url}' is not an absolute http(s) URL");
+                return Task.FromResult(plan.Build(PlanAction.Unknown, $"{method} to an invalid URL"));
+            }
+
+            // Never show credentials or a query (it may carry a token).
+            target = new UriBuilder(uri) { UserName = "", Password = "", Query = "" }.Uri.ToString();
+            plan.Passed("url", $"{target} is an absolute {uri.Scheme} URL");
+        }
+
+        if (context.IsKnown("timeout") && (string?)context.Inputs["timeout"] is { } timeout && Duration.TryParse(timeout, out var terr) is null)
+        {
+            plan.Error("timeout", "with.timeout", terr ?? "not a duration");
+        }
+
+        var reads = method is "GET" or "HEAD" or "OPTIONS";
+        plan.Resource("http.request", $"{method} {target}", reads ? PlanAction.NoChange : PlanAction.Unknown, new Dictionary<string, string>
+        {
+            ["method"] = method,
+            ["url"] = target,
+            ["body"] = context.Inputs["body"] is null ? (context.IsKnown("body") ? "none" : "(body " + context.WhenKnown("body") + ")") : "yes",
+        });
+        return Task.FromResult(plan.Build(
+            reads ? PlanAction.NoChange : PlanAction.Unknown,
+            $"sends {method} {target} when it runs (nothing sent while planning){(reads ? string.Empty : "; what it changes there is up to the receiver")}"));
+    }
+
     /// <inheritdoc />
     protected override async Task<StepResult> ExecuteAsync(HttpInputs inputs, StepContext context)
     {

@@ -66,6 +66,8 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton<RunCommands>();
         services.TryAddSingleton<IRunCommands>(sp => sp.GetRequiredService<RunCommands>());
         services.TryAddSingleton<RunQueries>();
+        services.TryAddSingleton<WorkflowPlanner>();
+        services.TryAddSingleton<IWorkflowPlanner>(sp => sp.GetRequiredService<WorkflowPlanner>());
         services.TryAddSingleton<IRunQueries>(sp => sp.GetRequiredService<RunQueries>());
         services.TryAddTransient<StepJob>();
         services.TryAddSingleton<Sweeper>();

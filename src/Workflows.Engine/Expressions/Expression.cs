@@ -58,6 +58,7 @@ public abstract class Expression
     {
         null => "",
         JsonValue jv when jv.TryGetValue(out Secret? s) => s.Reveal(),
+        JsonValue jv when jv.TryGetValue(out Unknown? u) => u.Text,
         JsonValue jv when jv.TryGetValue(out string? s) => s,
         JsonValue jv when jv.TryGetValue(out bool b) => b ? "true" : "false",
         JsonValue jv when jv.GetValueKind() == JsonValueKind.Number => jv.ToJsonString(),
@@ -82,7 +83,11 @@ public abstract class Expression
 
     private sealed class Not(Expression inner) : Expression
     {
-        public override JsonNode? Evaluate(IExpressionScope scope) => JsonValue.Create(!IsTruthy(inner.Evaluate(scope)));
+        public override JsonNode? Evaluate(IExpressionScope scope)
+        {
+            var v = inner.Evaluate(scope);
+            return Unknown.Is(v, out _) ? v : JsonValue.Create(!IsTruthy(v));
+        }
 
         public override IEnumerable<IReadOnlyList<string>> Paths() => inner.Paths();
     }
@@ -95,14 +100,32 @@ public abstract class Expression
             {
                 case "&&":
                     var l = left.Evaluate(scope);
+                    if (Unknown.Is(l, out _))
+                    {
+                        // Unknown && false is false whatever the unknown turns out to be; otherwise the result is unknown.
+                        var r = right.Evaluate(scope);
+                        return Unknown.Is(r, out _) || IsTruthy(r) ? Unknown.Merge([l, r]) : r;
+                    }
+
                     return IsTruthy(l) ? right.Evaluate(scope) : l;
                 case "||":
                     var l2 = left.Evaluate(scope);
+                    if (Unknown.Is(l2, out _))
+                    {
+                        var r2 = right.Evaluate(scope);
+                        return !Unknown.Is(r2, out _) && IsTruthy(r2) ? r2 : Unknown.Merge([l2, r2]);
+                    }
+
                     return IsTruthy(l2) ? l2 : right.Evaluate(scope);
             }
 
             var a = left.Evaluate(scope);
             var b = right.Evaluate(scope);
+            if (Unknown.Merge([a, b]) is { } unknown)
+            {
+                return unknown;
+            }
+
             return op switch
             {
                 "==" => JsonValue.Create(AreEqual(a, b)),
@@ -156,6 +179,11 @@ public abstract class Expression
         public override JsonNode? Evaluate(IExpressionScope scope)
         {
             var values = args.Select(a => a.Evaluate(scope)).ToArray();
+            if (Unknown.Merge(values) is { } unknown)
+            {
+                return unknown;
+            }
+
             if (name == "contains" && values[0] is JsonArray arr)
             {
                 var needle = ToText(values[1]);
@@ -484,6 +512,8 @@ public sealed class JsonScope(JsonObject roots) : IExpressionScope
         {
             node = node switch
             {
+                // Below an unknown value everything is unknown (steps.server.outputs.id while `server` has not run).
+                JsonValue u when Unknown.Is(u, out _) => u,
                 JsonObject o => o.TryGetPropertyValue(seg, out var v) ? v : null,
                 JsonArray a when int.TryParse(seg, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < a.Count => a[i],
                 _ => null,

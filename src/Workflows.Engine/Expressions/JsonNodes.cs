@@ -11,6 +11,7 @@ public static class JsonNodes
     {
         null => null,
         JsonValue v when v.TryGetValue(out Secret? s) => JsonValue.Create(s),
+        JsonValue v when v.TryGetValue(out Unknown? u) => JsonValue.Create(u),
         JsonObject o => new JsonObject(o.Select(kv => KeyValuePair.Create(kv.Key, Clone(kv.Value)))),
         JsonArray a => new JsonArray(a.Select(Clone).ToArray()),
         _ => node.DeepClone(),

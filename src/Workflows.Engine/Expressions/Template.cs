@@ -39,15 +39,22 @@ public sealed class Template
 
         var sb = new StringBuilder();
         var secret = false;
-        foreach (var p in parts)
+        var values = parts.Select(p => p is Expression e ? e.Evaluate(scope) : null).ToList();
+        if (Unknown.Merge(values) is { } unknown)
         {
+            return unknown;
+        }
+
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var p = parts[i];
             if (p is string s)
             {
                 sb.Append(s);
             }
             else
             {
-                var v = ((Expression)p).Evaluate(scope);
+                var v = values[i];
                 secret |= Expression.IsSecret(v);
                 sb.Append(Expression.ToText(v));
             }

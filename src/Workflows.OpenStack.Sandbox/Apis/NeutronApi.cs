@@ -37,6 +37,25 @@ internal static class NeutronApi
             ["quota"] = new JsonObject { ["floatingip"] = state.Options.FloatingIpQuota, ["network"] = 100, ["port"] = 500, ["router"] = 10, ["subnet"] = 100, ["security_group"] = 10, ["security_group_rule"] = 100, ["rbac_policy"] = 10 },
         }));
 
+        app.MapGet(Root + "/quotas/{projectId}/details.json", (string projectId) =>
+        {
+            lock (state.Gate)
+            {
+                static JsonObject Detail(int limit, int used) => new() { ["limit"] = limit, ["used"] = used, ["reserved"] = 0 };
+                return Json(new JsonObject
+                {
+                    ["quota"] = new JsonObject
+                    {
+                        ["floatingip"] = Detail(state.Options.FloatingIpQuota, state.FloatingIps.Count(f => f.ProjectId == projectId)),
+                        ["port"] = Detail(500, state.Ports.Count),
+                        ["network"] = Detail(100, 0),
+                        ["router"] = Detail(10, 1),
+                        ["subnet"] = Detail(100, 0),
+                    },
+                });
+            }
+        });
+
         app.MapGet(Root + "/floatingips", (HttpRequest r) => List(state, r, "floatingips", () => state.FloatingIps.Select(f => FloatingIp(state, f))));
         app.MapGet(Root + "/floatingips/{id}", (string id) => Show(state, "floatingip", () => state.FloatingIps.Find(f => f.Id == id) is { } f ? FloatingIp(state, f) : null, "FloatingIPNotFound", $"Floating IP {id} could not be found"));
         app.MapPost(Root + "/floatingips", (Func<HttpContext, Task<IResult>>)(c => CreateFloatingIpAsync(c, state)));

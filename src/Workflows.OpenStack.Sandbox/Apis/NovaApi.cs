@@ -36,6 +36,41 @@ internal static class NovaApi
         });
         app.MapGet(Root + "/flavors/{id}/os-extra_specs", () => Json(new JsonObject { ["extra_specs"] = new JsonObject() }));
 
+        // Nova's absolute limits: the project's quota and what it uses (GET /limits, what `openstack limits show --absolute` reads).
+        app.MapGet(Root + "/limits", (HttpContext c) =>
+        {
+            lock (state.Gate)
+            {
+                var caller = Caller(c, state);
+                var servers = state.Servers.Where(x => x.ProjectId == caller.ProjectId).ToList();
+                var flavors = servers.Select(x => state.Flavors.Find(f => f.Id == x.FlavorId)).OfType<SandboxFlavor>().ToList();
+                return Json(new JsonObject
+                {
+                    ["limits"] = new JsonObject
+                    {
+                        ["rate"] = new JsonArray(),
+                        ["absolute"] = new JsonObject
+                        {
+                            ["maxTotalInstances"] = state.Options.InstanceQuota,
+                            ["totalInstancesUsed"] = servers.Count,
+                            ["maxTotalCores"] = state.Options.CoreQuota,
+                            ["totalCoresUsed"] = flavors.Sum(f => f.Vcpus),
+                            ["maxTotalRAMSize"] = state.Options.RamQuota,
+                            ["totalRAMUsed"] = flavors.Sum(f => f.Ram),
+                            ["maxTotalKeypairs"] = 100,
+                            ["maxServerMeta"] = 128,
+                            ["maxImageMeta"] = 128,
+                            ["maxPersonality"] = 5,
+                            ["maxPersonalitySize"] = 10240,
+                            ["maxServerGroups"] = 10,
+                            ["maxServerGroupMembers"] = 10,
+                            ["totalServerGroupsUsed"] = 0,
+                        },
+                    },
+                });
+            }
+        });
+
         app.MapGet(Root + "/os-keypairs", (HttpContext c) =>
         {
             lock (state.Gate)
@@ -423,6 +458,17 @@ internal static class NovaApi
             {
                 var used = state.Servers.Count(x => x.ProjectId == caller.ProjectId);
                 return Nova(403, $"Quota exceeded for instances: Requested 1, but already used {used} of {state.Options.InstanceQuota} instances");
+            }
+
+            var usedFlavors = state.Servers.Where(x => x.ProjectId == caller.ProjectId).Select(x => state.Flavors.Find(f => f.Id == x.FlavorId)).OfType<SandboxFlavor>().ToList();
+            if (usedFlavors.Sum(f => f.Vcpus) + flavor.Vcpus > state.Options.CoreQuota)
+            {
+                return Nova(403, $"Quota exceeded for cores: Requested {flavor.Vcpus}, but already used {usedFlavors.Sum(f => f.Vcpus)} of {state.Options.CoreQuota} cores");
+            }
+
+            if (usedFlavors.Sum(f => f.Ram) + flavor.Ram > state.Options.RamQuota)
+            {
+                return Nova(403, $"Quota exceeded for ram: Requested {flavor.Ram}, but already used {usedFlavors.Sum(f => f.Ram)} of {state.Options.RamQuota} ram");
             }
 
             var now = state.Now;

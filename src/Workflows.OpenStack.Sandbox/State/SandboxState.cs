@@ -107,6 +107,9 @@ internal sealed class SandboxState : ISandboxStatePart
 
     public List<SandboxFlavor> Flavors { get; } = [];
 
+    /// <summary>Gets the requests answered (not persisted).</summary>
+    public SandboxRequestLog Requests { get; } = new();
+
     public List<SandboxKeypair> Keypairs { get; } = [];
 
     public List<SandboxNetwork> Networks { get; } = [];

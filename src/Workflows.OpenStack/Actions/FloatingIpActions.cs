@@ -32,8 +32,105 @@ public sealed record FloatingIpAttachOutputs(string Id, string Address, string P
 /// allocated earlier (found by its description), else allocates one on the external network associated
 /// with the port in the same call. Quota exhaustion fails with <c>openstack.quota</c> (not retryable).
 /// </summary>
-public sealed class FloatingIpAttachAction(IOpenStackClientFactory clients) : StepAction<FloatingIpAttachInputs, FloatingIpAttachOutputs>
+public sealed class FloatingIpAttachAction(IOpenStackClientFactory clients) : StepAction<FloatingIpAttachInputs, FloatingIpAttachOutputs>, IPlannableAction<FloatingIpAttachInputs>
 {
+    /// <inheritdoc />
+    /// <remarks>
+    /// Reads: the external network (it exists and is external), the project's floating IP quota and usage, and,
+    /// when the server is known already, its ports and whether one already has a floating IP (then it is reused).
+    /// Cannot know in advance: the address it will get, whether the pool's subnets still have free addresses.
+    /// </remarks>
+    public async Task<StepPlan> PlanAsync(FloatingIpAttachInputs inputs, PlanContext context)
+    {
+        var plan = new StepPlanBuilder();
+        var ct = context.CancellationToken;
+        var server = PlanSupport.Text(context, "serverId", inputs.ServerId);
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["server"] = server,
+            ["network"] = PlanSupport.Text(context, "network", inputs.Network),
+            ["address"] = "(known after it is allocated)",
+        };
+        var os = PlanSupport.Connect(clients, inputs.Cloud, context, plan);
+        if (os is null)
+        {
+            plan.Resource(ResourceKinds.FloatingIp, $"for server {server}", PlanAction.Create, attributes);
+            return plan.Build(plan.HasErrors ? PlanAction.Unknown : PlanAction.Create, $"allocate a floating IP for server {server}");
+        }
+
+        var action = PlanAction.Create;
+        try
+        {
+            if (context.WhenKnown("network") is { } netWhen)
+            {
+                plan.Deferred("network", $"the external network is {netWhen}");
+            }
+            else
+            {
+                try
+                {
+                    var external = await os.Network.FindNetworkAsync(inputs.Network, ct);
+                    if (external.External)
+                    {
+                        plan.Passed("network", $"{external.Name} (id {external.Id}) is external");
+                    }
+                    else
+                    {
+                        plan.Error("network", "with.network", $"network {external.Name} ({external.Id}) is not external; floating IPs come from an external network such as 'public'");
+                    }
+                }
+                catch (Exception e) when (e is OpenStackNotFoundException or OpenStackConflictException)
+                {
+                    plan.Error("network", "with.network", $"network '{inputs.Network}': {((OpenStackException)e).ApiMessage ?? e.Message}");
+                }
+            }
+
+            if (context.IsKnown("serverId") && !string.IsNullOrWhiteSpace(inputs.ServerId))
+            {
+                var ports = await os.Network.ListPortsAsync(deviceId: inputs.ServerId, cancellationToken: ct);
+                var port = inputs.PortId is { } wanted ? ports.FirstOrDefault(p => p.Id == wanted) : ports.Count > 0 ? ports[0] : null;
+                if (port is null)
+                {
+                    plan.Error("port", "with.serverId", $"server {inputs.ServerId} has no port{(inputs.PortId is null ? string.Empty : $" {inputs.PortId}")}");
+                }
+                else if (await os.Network.ListFloatingIpsAsync(portId: port.Id, cancellationToken: ct) is [var attached, ..])
+                {
+                    action = PlanAction.Adopt;
+                    attributes["address"] = attached.FloatingIpAddress;
+                    plan.Passed("port", $"port {port.Id} already has floating IP {attached.FloatingIpAddress}: it is reused");
+                }
+                else
+                {
+                    plan.Passed("port", $"port {port.Id} has no floating IP yet");
+                }
+            }
+            else if (context.WhenKnown("serverId") is { } serverWhen)
+            {
+                plan.Deferred("port", $"the server's port is {serverWhen}");
+            }
+            else
+            {
+                plan.Error("serverId", "with.serverId", "neutron.floatingip.attach needs a 'serverId'.");
+            }
+
+            if (action == PlanAction.Create && await os.Network.GetProjectIdAsync(ct) is { } project)
+            {
+                var quota = await os.Network.GetFloatingIpQuotaAsync(project, ct);
+                PlanSupport.Quota(plan, "floatingip", "with.network", quota.Limit, quota.Used + quota.Reserved, 1, "floating IPs");
+            }
+        }
+        catch (OpenStackException e)
+        {
+            plan.Error("cloud", "with.cloud", $"cloud {os.Cloud.Name} could not be read: {e.Message}");
+            action = PlanAction.Unknown;
+        }
+
+        plan.Resource(ResourceKinds.FloatingIp, action == PlanAction.Adopt ? attributes["address"] : $"for server {server}", action, attributes);
+        return plan.Build(action, action == PlanAction.Adopt
+            ? $"reuse floating IP {attributes["address"]} of server {server}"
+            : $"allocate a floating IP on {attributes["network"]} and associate it with server {server}");
+    }
+
     /// <summary>The prefix of the description that marks a floating IP with its step's key.</summary>
     internal const string DescriptionPrefix = "workflows ";
 

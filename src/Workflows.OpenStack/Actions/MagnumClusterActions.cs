@@ -102,8 +102,208 @@ public sealed record ClusterState(string ClusterId);
 /// Ensures the template, creates the cluster (labelled with the step's key, so a retry adopts it) and
 /// waits for CREATE_COMPLETE through durable polls; CREATE_FAILED fails with Magnum's status_reason.
 /// </summary>
-public sealed class MagnumClusterCreateAction(IOpenStackClientFactory clients, IOptions<OpenStackOptions> options) : StepAction<MagnumClusterCreateInputs, MagnumClusterCreateOutputs>
+public sealed class MagnumClusterCreateAction(IOpenStackClientFactory clients, IOptions<OpenStackOptions> options) : StepAction<MagnumClusterCreateInputs, MagnumClusterCreateOutputs>, IPlannableAction<MagnumClusterCreateInputs>
 {
+    /// <summary>
+    /// The (os_distro, COE) pairs Magnum 15 (Zed) has a VM driver for, as its template create checks them
+    /// (<c>enforce_driver_supported</c>; the sandbox refuses the same).
+    /// </summary>
+    internal static readonly IReadOnlyList<(string Os, string Coe)> Drivers =
+    [
+        ("fedora-coreos", "kubernetes"),
+        ("fedora-atomic", "kubernetes"),
+        ("coreos", "kubernetes"),
+        ("fedora-atomic", "swarm"),
+        ("fedora-atomic", "swarm-mode"),
+        ("ubuntu", "mesos"),
+    ];
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Reads: the clusters (the name is free, or taken by this step's cluster: adopted), the template (found, with
+    /// the same COE; or to be created: its image exists and its <c>os_distro</c> has a driver for the COE, the
+    /// flavors exist, the external network is external), and the catalog for a block-storage endpoint when a docker
+    /// volume is asked. Cannot know in advance: Heat's own failures (quota of the stack's resources, scheduling), the
+    /// cluster's addresses.
+    /// </remarks>
+    public async Task<StepPlan> PlanAsync(MagnumClusterCreateInputs inputs, PlanContext context)
+    {
+        var plan = new StepPlanBuilder();
+        var ct = context.CancellationToken;
+        var name = PlanSupport.Text(context, "name", inputs.Name);
+        if (context.IsKnown("name") && string.IsNullOrWhiteSpace(inputs.Name))
+        {
+            plan.Error("name", "with.name", "magnum.cluster.create needs a 'name'.");
+        }
+
+        var coeKnown = context.IsKnown("coe");
+        if (coeKnown && inputs.Coe is not ("kubernetes" or "swarm-mode" or "swarm" or "mesos"))
+        {
+            plan.Error("coe", "with.coe", $"'{inputs.Coe}' is not a COE Magnum knows: kubernetes, swarm-mode, swarm or mesos");
+        }
+
+        if (inputs.DockerVolumeSize is < 0)
+        {
+            plan.Error("dockerVolumeSize", "with.dockerVolumeSize", $"{inputs.DockerVolumeSize} is not a size; give a size in GB, or 0 for no docker volume");
+        }
+
+        var templateName = context.IsKnown("template") && context.IsKnown("coe") && context.IsKnown("image") ? inputs.TemplateOrDefault : PlanSupport.Text(context, "template", inputs.Template);
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["coe"] = PlanSupport.Text(context, "coe", inputs.Coe),
+            ["template"] = templateName,
+            ["master_count"] = PlanSupport.Text(context, "masterCount", inputs.MasterCount.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ["node_count"] = PlanSupport.Text(context, "nodeCount", inputs.NodeCount.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ["docker_volume_size"] = inputs.DockerVolumeSize is > 0 ? $"{inputs.DockerVolumeSize} GB" : "none",
+        };
+        var os = PlanSupport.Connect(clients, inputs.Cloud, context, plan);
+        if (os is null)
+        {
+            plan.Resource(ResourceKinds.Cluster, name, PlanAction.Create, attributes);
+            return plan.Build(plan.HasErrors ? PlanAction.Unknown : PlanAction.Create, $"create cluster {name}");
+        }
+
+        var action = PlanAction.Create;
+        try
+        {
+            var magnum = os.ContainerInfra;
+            if (context.IsKnown("name") && !string.IsNullOrWhiteSpace(inputs.Name))
+            {
+                var sameName = (await magnum.ListClustersAsync(ct)).Where(c => c.Name == inputs.Name).ToList();
+                Cluster? ours = null;
+                if (context.IdempotencyKey is { } key)
+                {
+                    foreach (var candidate in sameName)
+                    {
+                        var detail = await magnum.TryGetClusterAsync(candidate.Uuid, ct);
+                        if (detail?.Labels is { } labels && labels.TryGetValue(ActionSupport.IdempotencyMetadataKey, out var v) && v == ActionSupport.Tag(key))
+                        {
+                            ours = detail;
+                        }
+                    }
+                }
+
+                if (ours is not null)
+                {
+                    action = PlanAction.Adopt;
+                    plan.Passed("name", $"cluster {ours.Name} ({ours.Uuid}, {ours.Status}) was created by this step: it is adopted");
+                }
+                else if (sameName.Count > 0)
+                {
+                    plan.Error("name", "with.name", $"a cluster named '{inputs.Name}' exists already ({sameName[0].Uuid}, {sameName[0].Status}) and was not created by this step; choose another name or delete it");
+                }
+                else
+                {
+                    plan.Passed("name", $"no cluster is named '{inputs.Name}'");
+                }
+            }
+
+            if (action == PlanAction.Create && coeKnown && context.IsKnown("template") && context.IsKnown("image"))
+            {
+                var template = await magnum.TryGetClusterTemplateAsync(templateName, ct);
+                if (template is not null)
+                {
+                    if (string.Equals(template.Coe, inputs.Coe, StringComparison.Ordinal))
+                    {
+                        plan.Passed("template", $"{template.Name} ({template.Uuid}) exists, COE {template.Coe}");
+                    }
+                    else
+                    {
+                        plan.Error("template", "with.template", $"cluster template '{template.Name}' ({template.Uuid}) is for COE {template.Coe}, not {inputs.Coe}: name another template or leave 'template' empty");
+                    }
+                }
+                else
+                {
+                    plan.Resource(ResourceKinds.ClusterTemplate, templateName, PlanAction.Create, new Dictionary<string, string>(StringComparer.Ordinal)
+                    {
+                        ["coe"] = inputs.Coe,
+                        ["image"] = inputs.ImageOrDefault,
+                        ["flavor"] = inputs.Flavor,
+                        ["master_flavor"] = inputs.MasterFlavor,
+                        ["external_network"] = inputs.ExternalNetwork,
+                    });
+                    plan.Passed("template", $"'{templateName}' does not exist: it is created");
+                    await CheckTemplateInputsAsync(os, inputs, plan, ct);
+                }
+            }
+
+            if (inputs.DockerVolumeSize is > 0)
+            {
+                if (await os.Compute.CatalogHasAsync(["block-storage", "volumev3", "volumev2", "volume"], ct))
+                {
+                    plan.Passed("block-storage", $"the catalog has a block-storage endpoint for the {inputs.DockerVolumeSize} GB docker volume");
+                }
+                else
+                {
+                    plan.Error("block-storage", "with.dockerVolumeSize", $"cloud {os.Cloud.Name} has no block-storage (Cinder) endpoint: a docker volume of {inputs.DockerVolumeSize} GB fails the cluster; use 0 for none");
+                }
+            }
+        }
+        catch (OpenStackException e)
+        {
+            plan.Error("cloud", "with.cloud", $"cloud {os.Cloud.Name} could not be read: {e.Message}");
+            action = PlanAction.Unknown;
+        }
+
+        plan.Resource(ResourceKinds.Cluster, name, action, attributes);
+        return plan.Build(action, action == PlanAction.Adopt
+            ? $"adopt cluster {name} created by an earlier attempt"
+            : $"create {attributes["coe"]} cluster {name} from template {templateName} with {attributes["master_count"]} master(s) and {attributes["node_count"]} node(s)");
+    }
+
+    private static async Task CheckTemplateInputsAsync(OpenStackConnection os, MagnumClusterCreateInputs inputs, StepPlanBuilder plan, CancellationToken ct)
+    {
+        try
+        {
+            var image = await os.Image.FindImageAsync(inputs.ImageOrDefault, ct);
+            if (image.OsDistro is null)
+            {
+                plan.Error("image", "with.image", $"image {image.Name} ({image.Id}) has no os_distro property: Magnum refuses it");
+            }
+            else if (!Drivers.Contains((image.OsDistro, inputs.Coe)))
+            {
+                plan.Error("image", "with.coe", $"Magnum has no driver for COE {inputs.Coe} on image {image.Name} (os_distro {image.OsDistro}); it accepts: {string.Join(", ", Drivers.Where(d => d.Coe == inputs.Coe).Select(d => d.Os))}");
+            }
+            else
+            {
+                plan.Passed("image", $"{image.Name} ({image.Id}), os_distro {image.OsDistro}: Magnum has a driver for {inputs.Coe}");
+            }
+        }
+        catch (Exception e) when (e is OpenStackNotFoundException or OpenStackConflictException)
+        {
+            plan.Error("image", "with.image", ((OpenStackException)e).ApiMessage ?? e.Message);
+        }
+
+        foreach (var (field, flavor) in new[] { ("flavor", inputs.Flavor), ("masterFlavor", inputs.MasterFlavor) }.Distinct())
+        {
+            try
+            {
+                plan.Passed(field, PlanSupport.Describe(await os.Compute.FindFlavorAsync(flavor, ct)));
+            }
+            catch (OpenStackNotFoundException)
+            {
+                plan.Error(field, $"with.{field}", $"flavor '{flavor}' does not exist in cloud {os.Cloud.Name}");
+            }
+        }
+
+        try
+        {
+            var external = await os.Network.FindNetworkAsync(inputs.ExternalNetwork, ct);
+            if (external.External)
+            {
+                plan.Passed("externalNetwork", $"{external.Name} ({external.Id}) is external");
+            }
+            else
+            {
+                plan.Error("externalNetwork", "with.externalNetwork", $"network {external.Name} ({external.Id}) is not external");
+            }
+        }
+        catch (Exception e) when (e is OpenStackNotFoundException or OpenStackConflictException)
+        {
+            plan.Error("externalNetwork", "with.externalNetwork", $"network '{inputs.ExternalNetwork}': {((OpenStackException)e).ApiMessage ?? e.Message}");
+        }
+    }
+
     /// <inheritdoc />
     protected override async Task<StepResult> ExecuteAsync(MagnumClusterCreateInputs inputs, StepContext context)
     {
@@ -289,8 +489,54 @@ public sealed class MagnumClusterCredentialsOutputs
 /// Returns a cluster's endpoint and fresh TLS client material signed by the cluster CA, as
 /// <c>openstack coe cluster config</c> does: Docker host + PEMs for Swarm, a kubeconfig for Kubernetes.
 /// </summary>
-public sealed class MagnumClusterCredentialsAction(IOpenStackClientFactory clients) : StepAction<MagnumClusterCredentialsInputs, MagnumClusterCredentialsOutputs>
+public sealed class MagnumClusterCredentialsAction(IOpenStackClientFactory clients) : StepAction<MagnumClusterCredentialsInputs, MagnumClusterCredentialsOutputs>, IPlannableAction<MagnumClusterCredentialsInputs>
 {
+    /// <inheritdoc />
+    /// <remarks>
+    /// Reads the cluster when it is known already (it exists and is complete, with an API address). Issuing the
+    /// credentials has Magnum sign a client certificate: nothing is stored in the cloud, so the plan changes nothing.
+    /// </remarks>
+    public async Task<StepPlan> PlanAsync(MagnumClusterCredentialsInputs inputs, PlanContext context)
+    {
+        var plan = new StepPlanBuilder();
+        if (context.WhenKnown("cluster") is { } when)
+        {
+            plan.Deferred("cluster", $"the cluster is {when}");
+            return plan.Build(PlanAction.NoChange, $"issue TLS client credentials for the cluster ({when}); Magnum signs a certificate, nothing is stored");
+        }
+
+        if (string.IsNullOrWhiteSpace(inputs.Cluster))
+        {
+            plan.Error("cluster", "with.cluster", "magnum.cluster.credentials needs a 'cluster'.");
+            return plan.Build(PlanAction.Unknown, "issue TLS client credentials");
+        }
+
+        if (PlanSupport.Connect(clients, inputs.Cloud, context, plan) is { } os)
+        {
+            try
+            {
+                if (await os.ContainerInfra.TryGetClusterAsync(inputs.Cluster, context.CancellationToken) is not { } cluster)
+                {
+                    plan.Error("cluster", "with.cluster", $"cluster '{inputs.Cluster}' does not exist in cloud {os.Cloud.Name}");
+                }
+                else if (cluster.Status is "CREATE_COMPLETE" or "UPDATE_COMPLETE" && cluster.ApiAddress is not null)
+                {
+                    plan.Passed("cluster", $"{cluster.Name} ({cluster.Uuid}) is {cluster.Status}, API at {cluster.ApiAddress}");
+                }
+                else
+                {
+                    plan.Warning("cluster", "with.cluster", $"cluster {cluster.Name} ({cluster.Uuid}) is {cluster.Status}: credentials need a completed cluster, the step retries until it is");
+                }
+            }
+            catch (OpenStackException e)
+            {
+                plan.Error("cloud", "with.cloud", $"cloud {os.Cloud.Name} could not be read: {e.Message}");
+            }
+        }
+
+        return plan.Build(PlanAction.NoChange, $"issue TLS client credentials for cluster {inputs.Cluster}; Magnum signs a certificate, nothing is stored");
+    }
+
     /// <inheritdoc />
     protected override async Task<StepResult> ExecuteAsync(MagnumClusterCredentialsInputs inputs, StepContext context)
     {

@@ -50,8 +50,169 @@ public sealed record NovaServerCreateOutputs(string Id, string Name, string Stat
 /// resume after a crash adopts the server an earlier execution booted instead of booting another.
 /// A server in ERROR fails the step with Nova's fault message (code <c>nova.fault</c>, not retryable).
 /// </summary>
-public sealed class NovaServerCreateAction(IOpenStackClientFactory clients, IOptions<OpenStackOptions> options) : StepAction<NovaServerCreateInputs, NovaServerCreateOutputs>
+public sealed class NovaServerCreateAction(IOpenStackClientFactory clients, IOptions<OpenStackOptions> options) : StepAction<NovaServerCreateInputs, NovaServerCreateOutputs>, IPlannableAction<NovaServerCreateInputs>
 {
+    /// <inheritdoc />
+    /// <remarks>
+    /// Reads: the flavor, the image and each network by name or id; Nova's absolute limits (instances, cores, RAM
+    /// left after this server); the servers with the same name. A server of that name carrying this step's key is
+    /// adopted (a retry); any other one is a conflict. Cannot know in advance: whether the key pair exists, whether
+    /// the hypervisors have room (a scheduling failure shows only when Nova boots), quota used by others meanwhile.
+    /// </remarks>
+    public async Task<StepPlan> PlanAsync(NovaServerCreateInputs inputs, PlanContext context)
+    {
+        var plan = new StepPlanBuilder();
+        var ct = context.CancellationToken;
+        var nameKnown = context.IsKnown("name");
+        if (nameKnown && string.IsNullOrWhiteSpace(inputs.Name))
+        {
+            plan.Error("name", "with.name", "nova.server.create needs a 'name'.");
+        }
+
+        var name = PlanSupport.Text(context, "name", inputs.Name);
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["flavor"] = PlanSupport.Text(context, "flavor", inputs.Flavor),
+            ["image"] = PlanSupport.Text(context, "image", inputs.Image),
+            ["networks"] = inputs.Networks is null ? PlanSupport.Text(context, "networks", "auto") : string.Join(", ", inputs.Networks.Select((n, i) => PlanSupport.Text(context, $"networks[{i}]", n))),
+        };
+        if (inputs.KeyName is not null || !context.IsKnown("keyName"))
+        {
+            attributes["key_name"] = PlanSupport.Text(context, "keyName", inputs.KeyName);
+        }
+
+        var os = PlanSupport.Connect(clients, inputs.Cloud, context, plan);
+        if (os is null)
+        {
+            plan.Resource(ResourceKinds.Server, name, PlanAction.Create, attributes);
+            return plan.Build(plan.HasErrors ? PlanAction.Unknown : PlanAction.Create, $"boot server {name}");
+        }
+
+        attributes["cloud"] = os.Cloud.Name;
+        var action = PlanAction.Create;
+        try
+        {
+            Compute.Responses.Flavor? flavor = null;
+            if (context.WhenKnown("flavor") is { } flavorWhen)
+            {
+                plan.Deferred("flavor", $"the flavor is {flavorWhen}");
+            }
+            else
+            {
+                try
+                {
+                    flavor = await os.Compute.FindFlavorAsync(inputs.Flavor, ct);
+                    plan.Passed("flavor", PlanSupport.Describe(flavor));
+                    attributes["flavor"] = $"{flavor.Name} ({flavor.Vcpus} vCPU, {flavor.Ram} MB RAM, {flavor.Disk} GB disk)";
+                }
+                catch (OpenStackNotFoundException)
+                {
+                    var names = (await os.Compute.ListFlavorsAsync(ct)).Select(f => f.Name).Order(StringComparer.Ordinal);
+                    plan.Error("flavor", "with.flavor", $"flavor '{inputs.Flavor}' does not exist in cloud {os.Cloud.Name}; its flavors are: {string.Join(", ", names)}");
+                }
+            }
+
+            if (context.WhenKnown("image") is { } imageWhen)
+            {
+                plan.Deferred("image", $"the image is {imageWhen}");
+            }
+            else
+            {
+                try
+                {
+                    var image = await os.Image.FindImageAsync(inputs.Image, ct);
+                    if (image.Status == "active")
+                    {
+                        plan.Passed("image", $"{image.Name} (id {image.Id}), active");
+                    }
+                    else
+                    {
+                        plan.Error("image", "with.image", $"image {image.Name} (id {image.Id}) is {image.Status}, not active: Nova cannot boot from it");
+                    }
+                }
+                catch (Exception e) when (e is OpenStackNotFoundException or OpenStackConflictException)
+                {
+                    plan.Error("image", "with.image", ((OpenStackException)e).ApiMessage ?? e.Message);
+                }
+            }
+
+            for (var i = 0; i < (inputs.Networks?.Count ?? 0); i++)
+            {
+                var field = $"networks[{i}]";
+                if (context.WhenKnown(field) is { } netWhen)
+                {
+                    plan.Deferred(field, $"the network is {netWhen}");
+                    continue;
+                }
+
+                try
+                {
+                    var net = await os.Network.FindNetworkAsync(inputs.Networks![i], ct);
+                    plan.Passed(field, $"{net.Name} (id {net.Id}){(net.External ? ", external" : string.Empty)}");
+                }
+                catch (Exception e) when (e is OpenStackNotFoundException or OpenStackConflictException)
+                {
+                    plan.Error(field, $"with.{field}", $"network '{inputs.Networks![i]}': {((OpenStackException)e).ApiMessage ?? e.Message}");
+                }
+            }
+
+            Server? existing = null;
+            if (nameKnown && !string.IsNullOrWhiteSpace(inputs.Name))
+            {
+                // Nova's name filter is a regular expression: keep exact matches only.
+                var same = (await os.Compute.ListServersAsync(name: inputs.Name, cancellationToken: ct))
+                    .Where(x => x.Name == inputs.Name && x.Status is not ("DELETED" or "SOFT_DELETED") && x.TaskState != "deleting").ToList();
+                existing = same.FirstOrDefault(x => context.IdempotencyKey is { } key && x.Metadata.GetValueOrDefault(ActionSupport.IdempotencyMetadataKey) == key);
+                if (existing is not null)
+                {
+                    action = PlanAction.Adopt;
+                    plan.Passed("name", $"server {existing.Name} ({existing.Id}, {existing.Status}) carries this step's key: it is adopted, not booted again");
+                }
+                else if (same.FirstOrDefault() is { } taken)
+                {
+                    var owner = taken.Metadata.TryGetValue("workflows_run", out var run) ? $"booted by run {run}" : "not booted by Workflows";
+                    plan.Error("name", "with.name", $"a server named '{inputs.Name}' exists already in cloud {os.Cloud.Name} ({taken.Id}, {taken.Status}, {owner}); choose another name or delete it");
+                }
+                else
+                {
+                    plan.Passed("name", $"no server is named '{inputs.Name}'");
+                }
+            }
+            else if (!nameKnown)
+            {
+                plan.Deferred("name", $"whether the name is free is checked when it is known ({context.WhenKnown("name")})");
+            }
+
+            if (action == PlanAction.Create)
+            {
+                var limits = await os.Compute.GetAbsoluteLimitsAsync(ct);
+                PlanSupport.Quota(plan, "instances", "step", limits.MaxTotalInstances, limits.TotalInstancesUsed, 1, "instances");
+                if (flavor is not null)
+                {
+                    PlanSupport.Quota(plan, "cores", "with.flavor", limits.MaxTotalCores, limits.TotalCoresUsed, flavor.Vcpus, "vCPUs");
+                    PlanSupport.Quota(plan, "ram", "with.flavor", limits.MaxTotalRamSize, limits.TotalRamUsed, flavor.Ram, "MB RAM");
+                }
+                else
+                {
+                    plan.Deferred("quota.cores", "needs the flavor");
+                }
+            }
+
+            plan.Resource(ResourceKinds.Server, existing?.Id is { } id ? $"{name} ({id})" : name, action, attributes);
+        }
+        catch (OpenStackException e)
+        {
+            plan.Error("cloud", "with.cloud", $"cloud {os.Cloud.Name} could not be read: {e.Message}");
+            plan.Resource(ResourceKinds.Server, name, PlanAction.Unknown, attributes);
+            return plan.Build(PlanAction.Unknown, $"boot server {name}");
+        }
+
+        var summary = action == PlanAction.Adopt
+            ? $"adopt server {name} booted by an earlier attempt"
+            : $"boot server {name} ({attributes["flavor"].Split(' ')[0]}, {attributes["image"]}) on {attributes["networks"]} in {os.Cloud.Name}";
+        return plan.Build(action, summary);
+    }
+
     /// <inheritdoc />
     protected override async Task<StepResult> ExecuteAsync(NovaServerCreateInputs inputs, StepContext context)
     {

@@ -45,6 +45,10 @@ public sealed class ComputeClient(HttpClient http, TokenProvider tokens, CloudDe
         return flavors.FirstOrDefault(f => f.Name == nameOrId) ?? throw notFound;
     }
 
+    /// <summary>Gets the project's absolute limits: its quota and what it uses (instances, cores, RAM).</summary>
+    public async Task<AbsoluteLimits> GetAbsoluteLimitsAsync(CancellationToken cancellationToken = default) =>
+        (await SendAsync<LimitsEnvelope>(HttpMethod.Get, "limits", null, cancellationToken)).Limits.Absolute;
+
     /// <summary>Creates a server; Nova answers 202 and builds it asynchronously.</summary>
     /// <exception cref="OpenStackException">Bad request (image, flavor, network), quota (403), ….</exception>
     public async Task<CreatedServer> CreateServerAsync(CreateServerRequest request, CancellationToken cancellationToken = default)
@@ -143,6 +147,10 @@ public sealed class ComputeClient(HttpClient http, TokenProvider tokens, CloudDe
     }
 
     private sealed record FlavorEnvelope(Flavor Flavor);
+
+    private sealed record LimitsEnvelope(Limits Limits);
+
+    private sealed record Limits(AbsoluteLimits Absolute);
 
     private sealed record FlavorsEnvelope(List<Flavor> Flavors);
 

@@ -40,6 +40,18 @@ public abstract class OpenStackServiceClient
         return token.Catalog.GetEndpoint(ServiceType, Interface, Cloud.RegionName);
     }
 
+    /// <summary>Returns the id of the project the cloud's token is scoped to, or null for an unscoped token.</summary>
+    public async Task<string?> GetProjectIdAsync(CancellationToken cancellationToken = default) =>
+        (await tokens.GetAsync(Cloud.Name, cancellationToken)).ProjectId;
+
+    /// <summary>Returns whether the token's catalog lists a service of one of <paramref name="serviceTypes"/> in the cloud's region.</summary>
+    public async Task<bool> CatalogHasAsync(IEnumerable<string> serviceTypes, CancellationToken cancellationToken = default)
+    {
+        var catalog = (await tokens.GetAsync(Cloud.Name, cancellationToken)).Catalog;
+        var types = serviceTypes.ToHashSet(StringComparer.Ordinal);
+        return catalog.Endpoints.Any(e => types.Contains(e.ServiceType) && (Cloud.RegionName is null || e.Region is null || e.Region == Cloud.RegionName));
+    }
+
     /// <summary>Adds service headers (microversions) to a request.</summary>
     protected virtual void AddHeaders(HttpRequestMessage request)
     {

@@ -46,6 +46,10 @@ public sealed class NetworkClient(HttpClient http, TokenProvider tokens, CloudDe
         };
     }
 
+    /// <summary>Gets a project's floating IP quota and usage (the <c>quota-details</c> extension: <c>GET /v2.0/quotas/{project}/details.json</c>).</summary>
+    public async Task<QuotaDetail> GetFloatingIpQuotaAsync(string projectId, CancellationToken cancellationToken = default) =>
+        (await SendAsync<QuotaDetailsEnvelope>(HttpMethod.Get, $"v2.0/quotas/{Segment(projectId)}/details.json", null, cancellationToken)).Quota.Floatingip;
+
     /// <summary>Lists the ports of a device (e.g. a server's ports).</summary>
     public async Task<IReadOnlyList<Port>> ListPortsAsync(string? deviceId = null, string? networkId = null, CancellationToken cancellationToken = default) =>
         (await SendAsync<PortsEnvelope>(HttpMethod.Get, "v2.0/ports" + Query(("device_id", deviceId), ("network_id", networkId)), null, cancellationToken)).Ports;
@@ -108,4 +112,8 @@ public sealed class NetworkClient(HttpClient http, TokenProvider tokens, CloudDe
     private sealed record FloatingIpsEnvelope(List<FloatingIp> Floatingips);
 
     private sealed record FloatingIpEnvelope(FloatingIp Floatingip);
+
+    private sealed record QuotaDetailsEnvelope(QuotaDetails Quota);
+
+    private sealed record QuotaDetails(QuotaDetail Floatingip);
 }

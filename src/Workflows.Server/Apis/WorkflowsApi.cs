@@ -21,6 +21,9 @@ public static class WorkflowsApi
         group.MapPost("/{name}/runs", StartAsync).RequireAuthorization(Roles.CanOperate).WithName("StartRun")
             .WithSummary("Starts a run; answers 202 with the run and its Location (with an Idempotency-Key header, a repeat answers the same run), or 422 when the server lacks what the workflow requires (e.g. a Docker engine).")
             .ProducesProblem(409).ProducesProblem(422).ProducesProblem(503);
+        group.MapPost("/{name}/plan", PlanAsync).RequireAuthorization(Roles.CanOperate).WithName("PlanRun")
+            .WithSummary("Plans a run with the same body as StartRun, touching nothing (read-only calls only): each step in DAG order with what it would create, adopt, change or delete, its checks and problems. JSON, or with Accept: text/plain a terminal rendering like terraform plan.")
+            .Produces<WorkflowPlan>(200).Produces<string>(200, "text/plain").ProducesProblem(400).ProducesProblem(404);
         app.MapGet("/api/actions", (IWorkflowCatalog catalog) => TypedResults.Ok(catalog.Actions.Select(a => new ActionDto(a.Name, a.Description, Props(a.InputType), Props(a.OutputType)))))
             .WithTags("Workflows").RequireAuthorization(Roles.CanRead).WithName("ListActions").WithSummary("Lists registered step actions with their input and output names.");
         return app;
@@ -44,6 +47,24 @@ public static class WorkflowsApi
         var request = new StartRunRequest(name, inputs.ToDictionary(kv => kv.Key, kv => kv.Value), new TriggerInfo(TriggerKind.Api, http.User.Actor())) { IdempotencyKey = key };
         var run = await commands.StartAsync(request, ct);
         return TypedResults.Accepted($"/api/runs/{run.Id}", run);
+    }
+
+    private static async Task<IResult> PlanAsync(string name, [FromBody] StartRunBody? body, IWorkflowPlanner planner, HttpContext http, CancellationToken ct)
+    {
+        var inputs = body?.Inputs ?? [];
+        var plan = await planner.PlanAsync(new PlanRequest(name, inputs.ToDictionary(kv => kv.Key, kv => kv.Value), http.User.Actor()), ct);
+        return WantsText(http.Request)
+            ? TypedResults.Text(PlanText.Render(plan), "text/plain; charset=utf-8")
+            : TypedResults.Ok(plan);
+    }
+
+    // text/plain when the client prefers it to JSON (curl -H 'Accept: text/plain'); JSON otherwise.
+    private static bool WantsText(HttpRequest request)
+    {
+        var accept = request.GetTypedHeaders().Accept;
+        var text = accept.Where(a => a.MediaType.Equals("text/plain", StringComparison.OrdinalIgnoreCase)).Select(a => a.Quality ?? 1).DefaultIfEmpty(-1).Max();
+        var json = accept.Where(a => a.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || a.MediaType.Equals("*/*", StringComparison.Ordinal)).Select(a => a.Quality ?? 1).DefaultIfEmpty(-1).Max();
+        return text > 0 && text >= json;
     }
 
     /// <summary>

@@ -33,6 +33,9 @@ public sealed class SandboxCloud(
 {
     private OpenStackSandboxHost? host;
 
+    /// <summary>Gets the running sandbox (its request log, its options), or null when it is disabled or stopped.</summary>
+    public OpenStackSandboxHost? Host => host;
+
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {

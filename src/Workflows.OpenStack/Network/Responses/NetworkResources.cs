@@ -84,3 +84,16 @@ public sealed class FloatingIp
     /// <summary>Gets the description.</summary>
     public string? Description { get; init; }
 }
+
+/// <summary>A Neutron quota with its usage (quota-details extension). A limit of -1 means unlimited.</summary>
+public sealed class QuotaDetail
+{
+    /// <summary>Gets the limit.</summary>
+    public int Limit { get; init; } = -1;
+
+    /// <summary>Gets how many are in use.</summary>
+    public int Used { get; init; }
+
+    /// <summary>Gets how many are reserved.</summary>
+    public int Reserved { get; init; }
+}
