@@ -14,11 +14,11 @@ start)
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   secret=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
   password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
-  (cd "$dir" && OIDC_PORT=$port OIDC_CLIENT_ID=workflows-test OIDC_CLIENT_SECRET=$secret OIDC_PASSWORD=$password \
-    setsid node provider.mjs </dev/null >"$dir/provider.log" 2>&1 & echo $! >"$dir/provider.pid")
+  (cd "$dir" && OIDC_PORT=$port OIDC_CLIENT_ID=workflows-test OIDC_CLIENT_SECRET=$secret OIDC_PASSWORD=$password OIDC_PID_FILE="$dir/provider.pid" \
+    setsid node provider.mjs </dev/null >"$dir/provider.log" 2>&1 &)
   for _ in $(seq 1 100); do
     if python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/.well-known/openid-configuration', timeout=1)" 2>/dev/null; then break; fi
-    if ! kill -0 "$(cat "$dir/provider.pid")" 2>/dev/null; then cat "$dir/provider.log"; exit 1; fi
+    if [ -f "$dir/provider.pid" ] && ! kill -0 "$(cat "$dir/provider.pid")" 2>/dev/null; then cat "$dir/provider.log"; exit 1; fi
     sleep 0.1
   done
   {

@@ -1,10 +1,11 @@
 // A real OpenID Connect provider (panva's certified oidc-provider) on loopback for the tests.
 // One confidential client (authorization code + PKCE S256, loopback redirect URIs on any port as
 // RFC 8252 allows for native apps) and three users: alice (platform-admins), bob (developers),
-// carol (no group). The login page accepts their passwords; consent is implied for the test client.
+// carol (no group). The login page accepts their passwords; consent is given for the test client.
 // Configuration from the environment: OIDC_PORT, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PASSWORD.
 import http from 'node:http';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { URLSearchParams } from 'node:url';
 import Provider from 'oidc-provider';
 
@@ -50,15 +51,6 @@ const configuration = {
     rpInitiatedLogout: { enabled: true },
   },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
-  // A first-party test client: consent is implied for what it asks.
-  loadExistingGrant: async (ctx) => {
-    const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
-    if (grantId) return ctx.oidc.provider.Grant.find(grantId);
-    const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
-    grant.addOIDCScope('openid profile email groups');
-    await grant.save();
-    return grant;
-  },
   renderError: async (ctx, out) => {
     ctx.type = 'html';
     ctx.body = page('Error', `<pre id="error">${escape(out.error)}: ${escape(out.error_description ?? '')}</pre>`);
@@ -100,6 +92,18 @@ const server = http.createServer(async (req, res) => {
   if (!m) return callback(req, res);
   try {
     const details = await provider.interactionDetails(req, res);
+    if (details.prompt.name === 'consent') {
+      // A first-party test client: consent to what it asks for, as an admin-approved client would get.
+      const { prompt: { details: missing }, params, session } = details;
+      const grant = details.grantId
+        ? await provider.Grant.find(details.grantId)
+        : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+      const grantId = await grant.save();
+      return provider.interactionFinished(req, res, { consent: details.grantId ? {} : { grantId } }, { mergeWithLastSubmission: true });
+    }
     if (req.method === 'GET' && !m[2]) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       return res.end(loginForm(details.uid));
@@ -119,4 +123,6 @@ const server = http.createServer(async (req, res) => {
     res.end(`interaction failed: ${err.message}`);
   }
 });
+// The pid of node itself (setsid may fork), for "oidc.sh stop".
+if (process.env.OIDC_PID_FILE) fs.writeFileSync(process.env.OIDC_PID_FILE, String(process.pid));
 server.listen(port, '127.0.0.1', () => console.log(`oidc: listening on ${issuer}`));
