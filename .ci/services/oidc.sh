@@ -21,6 +21,9 @@ start)
     if [ -f "$dir/provider.pid" ] && ! kill -0 "$(cat "$dir/provider.pid")" 2>/dev/null; then cat "$dir/provider.log"; exit 1; fi
     sleep 0.1
   done
+  if ! python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/.well-known/openid-configuration', timeout=2)"; then
+    echo "oidc: the provider did not answer on 127.0.0.1:$port"; cat "$dir/provider.log"; exit 1
+  fi
   {
     echo "WORKFLOWS_TEST_OIDC_AUTHORITY=http://127.0.0.1:$port"
     echo "WORKFLOWS_TEST_OIDC_CLIENT_ID=workflows-test"

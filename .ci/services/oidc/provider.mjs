@@ -88,6 +88,7 @@ const loginForm = (uid, error) => page('Sign in to the test provider',
 
 const callback = provider.callback();
 const server = http.createServer(async (req, res) => {
+  if (req.url === '/favicon.ico') { res.writeHead(204); return res.end(); } // keeps browsers' consoles free of 404s
   const m = /^\/interaction\/([^/?]+)(\/login)?(?:\?|$)/.exec(req.url);
   if (!m) return callback(req, res);
   try {
