@@ -14,4 +14,10 @@ public sealed class PortalOptions
 
     /// <summary>Gets or sets how many log lines the log view keeps on screen (the download has all). Default is 5000.</summary>
     public int MaxLogLines { get; set; } = 5000;
+
+    /// <summary>
+    /// Gets or sets the name of the single sign-on provider the sign-in page offers ("Sign in with …"), or null when
+    /// there is none. The server sets it from <c>Auth:Oidc:DisplayName</c>. Default is null.
+    /// </summary>
+    public string? SingleSignOnName { get; set; }
 }

@@ -32,6 +32,9 @@ public sealed class WorkflowDefinition
     /// </summary>
     public IReadOnlyDictionary<string, string> Requires { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Gets who may run it (<c>permissions:</c>). Default is <see cref="WorkflowPermissions.None"/>: every operator.</summary>
+    public WorkflowPermissions Permissions { get; init; } = WorkflowPermissions.None;
+
     /// <summary>Gets the triggers (schedules, webhooks).</summary>
     public IReadOnlyList<TriggerDefinition> Triggers { get; init; } = [];
 

@@ -27,7 +27,8 @@ public sealed record ParseResult(WorkflowDefinition? Definition, IReadOnlyList<D
 /// </summary>
 public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actions)
 {
-    private static readonly string[] TopKeys = ["name", "description", "inputs", "concurrency", "onFailure", "requires", "triggers", "steps"];
+    private static readonly string[] TopKeys = ["name", "description", "inputs", "concurrency", "onFailure", "requires", "permissions", "triggers", "steps"];
+    private static readonly string[] PermissionKeys = ["run"];
     private static readonly string[] InputKeys = ["type", "required", "default", "pattern", "maxLength", "description", "values"];
     private static readonly string[] StepKeys = ["id", "name", "uses", "with", "needs", "if", "retry", "timeout", "poll", "compensate"];
     private static readonly string[] RetryKeys = ["attempts", "backoff", "initialDelay", "maxDelay", "jitter", "nonRetryable"];
@@ -112,6 +113,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
         }
 
         var requires = ParseRequires(ctx, Value(root, "requires"));
+        var permissions = ParsePermissions(ctx, Value(root, "permissions"));
         var triggers = ParseTriggers(ctx, Value(root, "triggers"));
         var steps = ParseSteps(ctx, Value(root, "steps"));
         if (Value(root, "steps") is null)
@@ -137,6 +139,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             Concurrency = concurrency,
             OnFailure = onFailure,
             Requires = requires,
+            Permissions = permissions,
             Triggers = triggers,
             Steps = steps.Select(s => s.Def).ToList(),
         };
@@ -182,6 +185,35 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
         }
 
         return requires;
+    }
+
+    private static WorkflowPermissions ParsePermissions(Ctx ctx, YamlNode? node)
+    {
+        if (node is null)
+        {
+            return WorkflowPermissions.None;
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            ctx.Error(node, "permissions", "must be a mapping, e.g. permissions: { run: [platform-admins] }");
+            return WorkflowPermissions.None;
+        }
+
+        ctx.CheckKeys(map, "permissions", PermissionKeys);
+        var runNode = Value(map, "run");
+        if (runNode is YamlSequenceNode { Children.Count: 0 })
+        {
+            ctx.Error(runNode, "permissions.run", "must name at least one group (leave out permissions to let every operator run it)");
+        }
+
+        var run = ctx.StringList(runNode, "permissions.run");
+        foreach (var group in run.Where(g => g.Length > 200 || g.Any(char.IsControl)))
+        {
+            ctx.Error(runNode, "permissions.run", $"'{YamlGuard.Cut(group)}' is not a valid group name (at most 200 characters, no control characters)");
+        }
+
+        return new WorkflowPermissions { Run = run.Distinct(StringComparer.Ordinal).ToList() };
     }
 
     private List<ParsedInput> ParseInputs(Ctx ctx, YamlNode? node)

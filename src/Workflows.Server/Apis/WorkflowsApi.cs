@@ -20,7 +20,7 @@ public static class WorkflowsApi
         group.MapGet("/{name}", Get).WithName("GetWorkflow").WithSummary("Gets one workflow definition.");
         group.MapPost("/{name}/runs", StartAsync).RequireAuthorization(Roles.CanOperate).WithName("StartRun")
             .WithSummary("Starts a run; answers 202 with the run and its Location (with an Idempotency-Key header, a repeat answers the same run), or 422 when the server lacks what the workflow requires (e.g. a Docker engine).")
-            .ProducesProblem(409).ProducesProblem(422).ProducesProblem(503);
+            .ProducesProblem(403).ProducesProblem(409).ProducesProblem(422).ProducesProblem(503);
         group.MapPost("/{name}/plan", PlanAsync).RequireAuthorization(Roles.CanOperate).WithName("PlanRun")
             .WithSummary("Plans a run with the same body as StartRun, touching nothing (read-only calls only): each step in DAG order with what it would create, adopt, change or delete, its checks and problems. JSON, or with Accept: text/plain a terminal rendering like terraform plan.")
             .Produces<WorkflowPlan>(200).Produces<string>(200, "text/plain").ProducesProblem(400).ProducesProblem(404);
@@ -36,8 +36,13 @@ public static class WorkflowsApi
     private static Results<Ok<WorkflowDto>, ProblemHttpResult> Get(string name, IWorkflowCatalog catalog) =>
         catalog.Get(name) is { } d ? TypedResults.Ok(ToDto(d)) : TypedResults.Problem(Problems.NotFound($"Workflow '{name}' does not exist."));
 
-    private static async Task<Results<Accepted<RunSummary>, ValidationProblem>> StartAsync(string name, [FromBody] StartRunBody? body, IRunCommands commands, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Accepted<RunSummary>, ValidationProblem, ProblemHttpResult>> StartAsync(string name, [FromBody] StartRunBody? body, IRunCommands commands, IWorkflowCatalog catalog, HttpContext http, CancellationToken ct)
     {
+        if (catalog.Get(name) is { } definition && definition.Permissions.WhyNotAllowedToRun(http.User, name) is { } why)
+        {
+            return TypedResults.Problem(new ProblemDetails { Status = 403, Title = "Not allowed to run this workflow", Detail = why, Extensions = { ["allowedGroups"] = definition.Permissions.Run } });
+        }
+
         if (!TryReadIdempotencyKey(http.Request, out var key, out var keyError))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["Idempotency-Key"] = [keyError] }, detail: $"Idempotency-Key {keyError}.");
@@ -135,7 +140,8 @@ public static class WorkflowsApi
         d.OnFailure.ToString().ToLowerInvariant(),
         d.Steps.Select(s => new StepDto(s.Id, s.Name, s.Uses, s.Needs, s.If, s.Retry.MaxAttempts, s.Timeout, s.Compensate?.Uses)).ToList(),
         d.Triggers.Select(t => new TriggerDto(t.Kind.ToString().ToLowerInvariant(), t.Name, t.Cron, t.TimeZone)).ToList(),
-        d.Requires.Keys.ToList());
+        d.Requires.Keys.ToList(),
+        new PermissionsDto(d.Permissions.Run));
 
     private static IReadOnlyList<string> Props(Type? t) =>
         t is null ? [] : t.GetProperties().Select(p => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToList();
@@ -147,7 +153,12 @@ public sealed record StartRunBody(Dictionary<string, JsonNode?>? Inputs);
 
 /// <summary>A workflow definition.</summary>
 /// <param name="Requires">What the server must have for a run to start (<c>requires:</c>), e.g. <c>docker</c>.</param>
-public sealed record WorkflowDto(string Name, string Description, string Version, string Source, IReadOnlyList<InputDto> Inputs, string? Concurrency, string OnFailure, IReadOnlyList<StepDto> Steps, IReadOnlyList<TriggerDto> Triggers, IReadOnlyList<string> Requires);
+/// <param name="Permissions">Who may run it beyond the roles (<c>permissions:</c>).</param>
+public sealed record WorkflowDto(string Name, string Description, string Version, string Source, IReadOnlyList<InputDto> Inputs, string? Concurrency, string OnFailure, IReadOnlyList<StepDto> Steps, IReadOnlyList<TriggerDto> Triggers, IReadOnlyList<string> Requires, PermissionsDto Permissions);
+
+/// <summary>Who may run a workflow.</summary>
+/// <param name="Run">The groups whose members may run it (admins always may); empty for every operator.</param>
+public sealed record PermissionsDto(IReadOnlyList<string> Run);
 
 /// <summary>An input of a workflow.</summary>
 public sealed record InputDto(string Name, string Type, bool Required, JsonNode? Default, string? Pattern, string? Description, IReadOnlyList<string> Values, int MaxLength);

@@ -107,20 +107,25 @@ public sealed class AccountStore(EngineDatabase database, IOptionsMonitor<AuthOp
         return (id, token);
     }
 
-    /// <summary>Lists stored tokens (never the token values).</summary>
-    public async Task<IReadOnlyList<TokenInfo>> ListTokensAsync(CancellationToken ct)
+    /// <summary>Lists stored tokens (never the token values): all, or those <paramref name="createdBy"/> created.</summary>
+    public async Task<IReadOnlyList<TokenInfo>> ListTokensAsync(string? createdBy, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
         var rows = await c.QueryAsync<(string Id, string Name, string Role, string CreatedBy, long CreatedAt, long? ExpiresAt, long? LastUsedAt)>(
-            "SELECT id, name, role, created_by, created_at, expires_at, last_used_at FROM wf_api_tokens ORDER BY created_at");
+            createdBy is null
+                ? "SELECT id, name, role, created_by, created_at, expires_at, last_used_at FROM wf_api_tokens ORDER BY created_at"
+                : "SELECT id, name, role, created_by, created_at, expires_at, last_used_at FROM wf_api_tokens WHERE created_by = @createdBy ORDER BY created_at",
+            new { createdBy });
         return rows.Select(r => new TokenInfo(r.Id, r.Name, r.Role, r.CreatedBy, Ms(r.CreatedAt)!.Value, Ms(r.ExpiresAt), Ms(r.LastUsedAt))).ToList();
     }
 
-    /// <summary>Deletes a stored token; returns whether it existed.</summary>
-    public async Task<bool> DeleteTokenAsync(string id, CancellationToken ct)
+    /// <summary>Deletes a stored token (only if <paramref name="createdBy"/> created it, unless null); returns whether it existed.</summary>
+    public async Task<bool> DeleteTokenAsync(string id, string? createdBy, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        return await c.ExecuteAsync("DELETE FROM wf_api_tokens WHERE id = @id", new { id }) > 0;
+        return await c.ExecuteAsync(
+            createdBy is null ? "DELETE FROM wf_api_tokens WHERE id = @id" : "DELETE FROM wf_api_tokens WHERE id = @id AND created_by = @createdBy",
+            new { id, createdBy }) > 0;
     }
 
     private static DateTimeOffset? Ms(long? v) => v is { } x ? DateTimeOffset.FromUnixTimeMilliseconds(x) : null;

@@ -21,6 +21,7 @@ public static class AuthServiceCollectionExtensions
             .Validate(o => o.ApiTokens.All(t => t.Sha256.Length == 64), "Auth:ApiTokens: Sha256 must be the 64-character hex SHA-256 of the token.")
             .ValidateOnStart();
         services.AddSingleton<AccountStore>();
+        services.AddSingleton<SecurityAudit>();
         services.AddHostedService<AccountBootstrap>();
         services.AddAuthentication("smart")
             .AddPolicyScheme("smart", "Cookie or API token", o =>
@@ -38,7 +39,8 @@ public static class AuthServiceCollectionExtensions
                 o.SlidingExpiration = true;
                 o.Events.OnRedirectToLogin = ctx => ApiAware(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => ApiAware(ctx, StatusCodes.Status403Forbidden);
-            });
+            })
+            .AddWorkflowOidc(configuration);
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>>((c, a) => c.ExpireTimeSpan = a.Value.CookieLifetime);
         services.AddAuthorizationBuilder()
@@ -85,6 +87,7 @@ public static class AuthServiceCollectionExtensions
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             await database.MigrateAsync(AccountStore.Migrations, "server", cancellationToken);
+            await database.MigrateAsync(SecurityAudit.Migrations, "security", cancellationToken);
             string? password = null;
 
             // Under the schema lock: of two servers starting together on an empty database, only one creates the

@@ -18,6 +18,9 @@ public static class Roles
     /// <summary>Returns the roles a role includes (admin ⊃ operator ⊃ viewer).</summary>
     public static IEnumerable<string> Including(string role) => All.Take(All.ToList().IndexOf(role) + 1);
 
+    /// <summary>Returns the highest role a user holds, or null.</summary>
+    public static string? Highest(System.Security.Claims.ClaimsPrincipal user) => All.LastOrDefault(user.IsInRole);
+
     /// <summary>Policy: any signed-in role.</summary>
     public const string CanRead = "CanRead";
 

@@ -87,6 +87,23 @@ public sealed class PortalFixture : IAsyncLifetime
             ["Workflows:WorkflowsDirectory"] = workflows,
             ["Auth:BootstrapAdmin"] = "false",
         };
+        // Single sign-on through the provider of the test command (.ci/services/oidc.sh), when it runs.
+        if (Environment.GetEnvironmentVariable("WORKFLOWS_TEST_OIDC_AUTHORITY") is { Length: > 0 } authority)
+        {
+            settings["Auth:Oidc:Authority"] = authority;
+            settings["Auth:Oidc:ClientId"] = Environment.GetEnvironmentVariable("WORKFLOWS_TEST_OIDC_CLIENT_ID") ?? "";
+            settings["Auth:Oidc:ClientSecret"] = Environment.GetEnvironmentVariable("WORKFLOWS_TEST_OIDC_CLIENT_SECRET") ?? "";
+            settings["Auth:Oidc:DisplayName"] = "Test IdP";
+            settings["Auth:Oidc:RequireHttpsMetadata"] = "false";
+            settings["Auth:Oidc:Scopes:0"] = "openid";
+            settings["Auth:Oidc:Scopes:1"] = "profile";
+            settings["Auth:Oidc:Scopes:2"] = "groups";
+            settings["Auth:Oidc:RoleMappings:0:Value"] = "platform-admins";
+            settings["Auth:Oidc:RoleMappings:0:Role"] = Roles.Admin;
+            settings["Auth:Oidc:RoleMappings:1:Value"] = "developers";
+            settings["Auth:Oidc:RoleMappings:1:Role"] = Roles.Operator;
+        }
+
         var i = 0;
         foreach (var (name, role) in new[] { (Operator, Roles.Operator), (Viewer, Roles.Viewer), (Admin, Roles.Admin) })
         {
@@ -238,6 +255,24 @@ public sealed class PortalFixture : IAsyncLifetime
         await page.GetByTestId("login-username").FillAsync(user);
         await page.GetByTestId("login-password").FillAsync(passwords[user]);
         await page.GetByTestId("login-submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("user-name")).ToHaveTextAsync(user);
+        await page.WaitForInteractiveAsync();
+    }
+
+    /// <summary>
+    /// Signs in through the single sign-on button and the test provider's login page (alice, bob or carol) and waits
+    /// until the portal is interactive.
+    /// </summary>
+    public static async Task SignInWithSingleSignOnAsync(IPage page, string user)
+    {
+        var password = Environment.GetEnvironmentVariable("WORKFLOWS_TEST_OIDC_PASSWORD") is { Length: > 0 } p
+            ? p
+            : throw new InvalidOperationException("WORKFLOWS_TEST_OIDC_* are not set: start the provider with `bash .ci/services/oidc.sh start` (the test command, .ci/test.sh, does) and load $WF_TEST_ENV.");
+        await page.GotoAsync("login");
+        await page.GetByTestId("login-sso").ClickAsync();
+        await page.Locator("#login").FillAsync(user);
+        await page.Locator("#password").FillAsync(password);
+        await page.Locator("#submit").ClickAsync();
         await Assertions.Expect(page.GetByTestId("user-name")).ToHaveTextAsync(user);
         await page.WaitForInteractiveAsync();
     }

@@ -310,4 +310,42 @@ public class DefinitionParserTests
         Assert.Equal((field, 2), (e.Field, e.Line));
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Parse_ReadsPermissions_AsTheGroupsThatMayRunIt()
+    {
+        var r = Parse("""
+            name: install-devstack
+            permissions:
+              run: [platform-admins, sre]
+            steps:
+              - id: a
+                uses: test.record
+            """);
+
+        Assert.Empty(r.Errors);
+        Assert.Equal(["platform-admins", "sre"], r.Definition!.Permissions.Run);
+    }
+
+    [Fact]
+    public void Parse_LeavesEveryOperatorAllowed_WithoutPermissions()
+    {
+        var r = Parse("name: open\nsteps:\n  - id: a\n    uses: test.record\n");
+
+        Assert.Same(WorkflowPermissions.None, r.Definition!.Permissions);
+    }
+
+    [Theory]
+    [InlineData("permissions: [platform-admins]", "permissions", "must be a mapping, e.g. permissions: { run: [platform-admins] }", 2, 14)]
+    [InlineData("permissions: { run: [] }", "permissions.run", "must name at least one group", 2, 21)]
+    [InlineData("permissions: { run: [{ a: b }] }", "permissions.run", "must be a list of names", 2, 22)]
+    [InlineData("permissions: { start: [a] }", "permissions.start", "unknown field 'start'", 2, 16)]
+    public void Parse_ReportsTheFieldLineAndColumn_WhenPermissionsAreMalformed(string line, string field, string message, int lineNo, int column)
+    {
+        var r = Parse($"name: bad-permissions\n{line}\nsteps:\n  - id: a\n    uses: test.record\n");
+
+        var e = Assert.Single(r.Errors);
+        Assert.Equal((field, lineNo, column), (e.Field, e.Line, e.Column));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
 }

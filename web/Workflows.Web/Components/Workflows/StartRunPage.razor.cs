@@ -22,6 +22,8 @@ public partial class StartRunPage
     private string? startError;
     private bool busy;
     private bool canOperate;
+    private string? notAllowed;
+    private System.Security.Claims.ClaimsPrincipal user = new();
     private string actor = "unknown";
 
     // One key per form instance: a double submit, or a submit repeated after a lost answer, starts one run.
@@ -58,13 +60,14 @@ public partial class StartRunPage
     {
         if (AuthenticationState is not null)
         {
-            var user = (await AuthenticationState).User;
+            user = (await AuthenticationState).User;
             canOperate = user.CanOperate();
             actor = user.ActorName();
         }
 
         breadcrumbs = [new("Workflows", href: "workflows"), new(Name, href: null, disabled: true)];
         definition = Catalog.Get(Name);
+        notAllowed = definition?.Permissions.WhyNotAllowedToRun(user, Name);
         clouds = Services.GetService<ICloudCatalog>()?.List();
         fromRun = null;
         initialValues = null;
@@ -79,8 +82,15 @@ public partial class StartRunPage
 
     private async Task StartAsync(IReadOnlyDictionary<string, JsonNode?> values)
     {
+        // Checked again here: the definition may have been reloaded with other permissions since the page opened.
         if (!canOperate || definition is null)
         {
+            return;
+        }
+
+        if (Catalog.Get(definition.Name)?.Permissions.WhyNotAllowedToRun(user, definition.Name) is { } why)
+        {
+            notAllowed = why;
             return;
         }
 

@@ -23,6 +23,13 @@ public partial class WorkflowCard
     [Parameter]
     public bool CanRun { get; set; }
 
+    /// <summary>
+    /// Gets or sets why this user may not run this workflow though they may start runs (its <c>permissions:</c> name
+    /// groups they are not in), or null when they may. Default is null.
+    /// </summary>
+    [Parameter]
+    public string? NotAllowedReason { get; set; }
+
     /// <summary>Gets the hints of what the workflow requires from the server (<c>requires:</c>), e.g. "Needs a Docker engine".</summary>
     protected IEnumerable<string> RequirementHints =>
         Definition.Requires.Keys.Select(name => Requirements.FirstOrDefault(r => r.Name == name)?.Hint ?? $"Needs {name}");

@@ -15,6 +15,7 @@ public sealed partial class WorkflowsPage : IDisposable
     private Dictionary<string, RunSummary> lastRuns = [];
     private bool lastRunsLoaded;
     private bool canOperate;
+    private System.Security.Claims.ClaimsPrincipal user = new();
     private string? loadError;
     private LiveUpdates? live;
 
@@ -47,7 +48,8 @@ public sealed partial class WorkflowsPage : IDisposable
     {
         if (AuthenticationState is not null)
         {
-            canOperate = (await AuthenticationState).User.CanOperate();
+            user = (await AuthenticationState).User;
+            canOperate = user.CanOperate();
         }
 
         await RefreshAsync();

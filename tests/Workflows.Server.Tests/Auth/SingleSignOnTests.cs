@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Workflows.Server.Tests.Auth;
+
+/// <summary>Single sign-on through a real OpenID Connect provider (oidc-provider) with groups mapped to roles.</summary>
+public sealed partial class SingleSignOnTests(SsoServerFactory server) : IClassFixture<SsoServerFactory>
+{
+    [Fact]
+    public async Task Alice_InPlatformAdmins_SignsInAsAdmin_AndLandsWhereSheWasGoing()
+    {
+        using var browser = new SsoBrowser(server.Address);
+        var landed = await browser.SignInAsync("alice", OidcProvider.Password, "/runs?status=Failed");
+
+        Assert.Equal(HttpStatusCode.OK, landed.StatusCode);
+        Assert.Equal("/account/sso/complete", landed.RequestMessage!.RequestUri!.AbsolutePath);
+        Assert.Contains("url=/runs?status=Failed", WebUtility.HtmlDecode(await landed.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        var me = await browser.Http.GetFromJsonAsync<JsonObject>("/api/me");
+        Assert.Equal("alice", (string?)me!["name"]);
+        Assert.Equal("admin", (string?)me["role"]);
+        Assert.Equal("oidc", (string?)me["auth"]);
+        Assert.Contains("platform-admins", me["groups"]!.AsArray().Select(g => (string?)g));
+        Assert.Contains(await SecurityEventsAsync(), e => (string?)e["kind"] == "sign-in" && (string?)e["actor"] == "alice" && ((string?)e["detail"])!.Contains("as admin", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Bob_InDevelopers_IsAnOperator_WhoMayNotRunAWorkflowRestrictedToPlatformAdmins()
+    {
+        using var browser = new SsoBrowser(server.Address);
+        await browser.SignInAsync("bob", OidcProvider.Password);
+
+        Assert.Equal("operator", (string?)(await browser.Http.GetFromJsonAsync<JsonObject>("/api/me"))!["role"]);
+        var refused = await browser.Http.PostAsJsonAsync("/api/workflows/restricted/runs", new { inputs = new { } });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal("Only members of 'platform-admins' (or an admin) may run 'restricted'.", (string?)problem!["detail"]);
+        Assert.Equal(HttpStatusCode.Accepted, (await browser.Http.PostAsJsonAsync("/api/workflows/hello/runs", new { inputs = new { who = "bob" } })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Alice_MayRunTheRestrictedWorkflow_AndSoMayAnAdminToken_ButNotAnOperatorToken()
+    {
+        using var browser = new SsoBrowser(server.Address);
+        await browser.SignInAsync("alice", OidcProvider.Password);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await browser.Http.PostAsJsonAsync("/api/workflows/restricted/runs", new { inputs = new { } })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await server.ClientWith(ServerFactory.AdminToken).PostAsJsonAsync("/api/workflows/restricted/runs", new { inputs = new { } })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await server.ClientWith(ServerFactory.OperatorToken).PostAsJsonAsync("/api/workflows/restricted/runs", new { inputs = new { } })).StatusCode);
+        var listed = await server.ClientWith(ServerFactory.ViewerToken).GetFromJsonAsync<JsonObject>("/api/workflows/restricted");
+        Assert.Equal(["platform-admins"], listed!["permissions"]!["run"]!.AsArray().Select(g => (string?)g));
+    }
+
+    [Fact]
+    public async Task Carol_InNoMappedGroup_GetsTheNotAuthorizedPage_NoSession_AndTheAttemptIsAudited()
+    {
+        using var browser = new SsoBrowser(server.Address);
+        var landed = await browser.SignInAsync("carol", OidcProvider.Password);
+
+        Assert.Equal(HttpStatusCode.Forbidden, landed.StatusCode);
+        Assert.Equal("/account/denied", landed.RequestMessage!.RequestUri!.AbsolutePath);
+        Assert.Contains("Not authorized", await landed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(browser.HasSession);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.Http.GetAsync("/api/me")).StatusCode);
+        var refused = (await SecurityEventsAsync()).Single(e => (string?)e["kind"] == "sign-in-refused" && (string?)e["actor"] == "carol");
+        Assert.Contains("no role for groups none", (string?)refused["detail"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnSsoUser_CreatesATokenWithAtMostTheirOwnRole_SeesOnlyTheirOwnTokens_AndItWorks()
+    {
+        using var browser = new SsoBrowser(server.Address);
+        await browser.SignInAsync("bob", OidcProvider.Password);
+
+        var tooHigh = await browser.Http.PostAsJsonAsync("/api/tokens", new { name = "bob-admin", role = "admin" });
+        Assert.Equal(HttpStatusCode.Forbidden, tooHigh.StatusCode);
+        Assert.Contains("at most your own role (operator)", (string?)(await tooHigh.Content.ReadFromJsonAsync<JsonObject>())!["detail"], StringComparison.Ordinal);
+        var created = await browser.Http.PostAsJsonAsync("/api/tokens", new { name = "bob-ci", role = "operator", expiresInDays = 7 });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var token = (string)(await created.Content.ReadFromJsonAsync<JsonObject>())!["token"]!;
+        var viaToken = await server.ClientWith(token).GetFromJsonAsync<JsonObject>("/api/me");
+        Assert.Equal("operator", (string?)viaToken!["role"]);
+        Assert.Equal("token:bob-ci", (string?)viaToken["name"]);
+        Assert.Equal(HttpStatusCode.Created, (await server.ClientWith(ServerFactory.AdminToken).PostAsJsonAsync("/api/tokens", new { name = "someone-else", role = "viewer" })).StatusCode);
+        var mine = await browser.Http.GetFromJsonAsync<JsonArray>("/api/tokens");
+        Assert.All(mine!, t => Assert.Equal("bob", (string?)t!["createdBy"]));
+        Assert.Contains(mine!, t => (string?)t!["name"] == "bob-ci");
+    }
+
+    [Fact]
+    public async Task SigningOut_EndsTheSessionHere_AndAtTheProvider()
+    {
+        using var browser = new SsoBrowser(server.Address);
+        await browser.SignInAsync("alice", OidcProvider.Password);
+        Assert.Equal(HttpStatusCode.OK, (await browser.Http.GetAsync("/api/me")).StatusCode);
+
+        // The provider asks to confirm (its end_session page); a browser user presses "Yes, sign me out".
+        var confirm = await browser.Http.PostAsync("/account/logout", null);
+        var html = await confirm.Content.ReadAsStringAsync();
+        Assert.StartsWith(OidcProvider.Authority, confirm.RequestMessage!.RequestUri!.ToString(), StringComparison.Ordinal);
+        var action = new Uri(confirm.RequestMessage.RequestUri, SsoBrowser.FormAction().Match(html).Groups[1].Value);
+        var xsrf = Xsrf().Match(html).Groups[1].Value;
+        var back = await browser.Http.PostAsync(action, new FormUrlEncodedContent(new Dictionary<string, string> { ["xsrf"] = xsrf, ["logout"] = "yes" }));
+
+        Assert.Equal("/login", back.RequestMessage!.RequestUri!.AbsolutePath);
+        Assert.Contains("signedOut=1", back.RequestMessage.RequestUri.Query, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.Http.GetAsync("/api/me")).StatusCode);
+
+        // Signing in again shows the provider's login form: its session ended too (no silent sign-in).
+        var again = await browser.Http.GetAsync("/account/sso");
+        Assert.Contains("id=\"login-form\"", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains(await SecurityEventsAsync(), e => (string?)e["kind"] == "sign-out" && (string?)e["actor"] == "alice");
+    }
+
+    [Fact]
+    public async Task TheSignInPage_OffersSingleSignOn_BesideTheLocalUserForm()
+    {
+        var page = await server.ClientWith(null).GetStringAsync("/login?returnUrl=%2Fruns");
+        Assert.Contains("Sign in with Test IdP", page, StringComparison.Ordinal);
+        Assert.Contains("account/sso?returnUrl=%2Fruns", page, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"login-form\"", page, StringComparison.Ordinal);
+    }
+
+    private async Task<List<JsonObject>> SecurityEventsAsync() =>
+        (await server.ClientWith(ServerFactory.AdminToken).GetFromJsonAsync<JsonArray>("/api/security/events?limit=1000"))!.Select(e => e!.AsObject()).ToList();
+
+    [GeneratedRegex("name=\"xsrf\" value=\"([^\"]+)\"")]
+    private static partial Regex Xsrf();
+}
