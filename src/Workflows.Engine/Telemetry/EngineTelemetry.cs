@@ -77,6 +77,10 @@ public static class EngineTelemetry
         var caller = Activity.Current;
         ActivityLink[]? links = caller is null ? null : [new ActivityLink(caller.Context)];
         var root = new ActivityContext(TraceIdOf(run.Id), default, ActivityTraceFlags.Recorded);
+
+        // A parent context without a span id would otherwise take the ambient activity (the request) as its parent.
+        // The caller is an async method, so the ambient activity comes back when it returns.
+        Activity.Current = null;
         var activity = Source.StartActivity(
             ActivityKind.Internal,
             root,
@@ -98,6 +102,8 @@ public static class EngineTelemetry
             ? stored
             : new ActivityContext(TraceIdOf(run.Id), default, ActivityTraceFlags.Recorded);
         var what = row.PollCount == 0 ? "attempt" : "poll";
+        Activity.Current = null; // see StartRun
+
         return Source.StartActivity(
             ActivityKind.Internal,
             parent,
