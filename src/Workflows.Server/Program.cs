@@ -12,8 +12,7 @@ if (await ServerCommands.TryRunAsync(args))
 var builder = WebApplication.CreateBuilder(args);
 builder.UseLoopbackUnlessConfigured();
 builder.WebHost.UseStaticWebAssets(); // the portal's CSS/JS from the build output in any environment; a no-op once published
-builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; o.IncludeScopes = true; })
-    .Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+builder.Logging.AddWorkflowConsole(builder.Configuration);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 builder.Services.AddApiProblems();
 builder.Services.AddOpenApi();

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Trace;
 
 namespace Workflows.Server.Tests.Telemetry;
@@ -51,8 +52,14 @@ public class TelemetryFactory : ServerFactory
 
     protected override bool UsePostgres => false;
 
-    protected override void ConfigureMore(IWebHostBuilder builder) =>
+    /// <summary>Gets every log line with its scopes.</summary>
+    public ScopeRecorder Logs { get; } = new();
+
+    protected override void ConfigureMore(IWebHostBuilder builder)
+    {
         builder.ConfigureTestServices(s => s.AddOpenTelemetry().WithTracing(t => t.AddInMemoryExporter(Spans)));
+        builder.ConfigureLogging(l => l.AddProvider(Logs));
+    }
 
     protected override void Dispose(bool disposing)
     {

@@ -56,6 +56,23 @@ public sealed class TracingTests(TelemetryFactory server) : IClassFixture<Teleme
     }
 
     [Fact]
+    public async Task LogLinesDuringAStep_CarryTheRunAndStepIds_AndTheTraceId_InTheirScope()
+    {
+        var (runId, _) = await RunAsync();
+        var trace = EngineTelemetry.TraceIdOf(runId).ToHexString();
+
+        var lines = server.Logs.Lines.Where(l => l.Scope.TryGetValue("RunId", out var r) && r == runId).ToList();
+
+        var started = Assert.Single(lines, l => l.Message.Contains("step server [nova.server.create] attempt 1", StringComparison.Ordinal));
+        Assert.Equal("server", started.Scope["StepId"]);
+        Assert.Equal("traced", started.Scope["Workflow"]);
+        Assert.Equal("1", started.Scope["Attempt"]);
+        Assert.Equal(trace, started.Scope["TraceId"]);
+        Assert.Contains(lines, l => l.Scope["StepId"] == "server" && l.Scope["Poll"] != "0");
+        Assert.DoesNotContain(server.Logs.Lines, l => l.Message.Contains(TelemetryFactory.SecretValue, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void TheRunsTraceId_IsTheRunIdsBytes_SoATraceIsFoundFromTheRunAlone()
     {
         var id = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
