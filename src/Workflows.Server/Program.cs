@@ -12,7 +12,7 @@ if (await ServerCommands.TryRunAsync(args))
 var builder = WebApplication.CreateBuilder(args);
 builder.UseLoopbackUnlessConfigured();
 builder.WebHost.UseStaticWebAssets(); // the portal's CSS/JS from the build output in any environment; a no-op once published
-builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+builder.Logging.AddWorkflowConsole(builder.Configuration);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 builder.Services.AddApiProblems();
 builder.Services.AddOpenApi();
@@ -26,6 +26,7 @@ builder.Services.AddKubernetesActions();
 builder.Services.AddDevStack();
 builder.Services.AddPortal();
 builder.Services.AddTriggers(builder.Configuration);
+builder.Services.AddWorkflowTelemetry(builder.Configuration);
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").AddCheck<HangfireHealthCheck>("hangfire");
 builder.Services.AddHostedService<StartupBanner>();
 
@@ -40,6 +41,7 @@ app.MapAccountApi();
 app.MapWorkflowsApi();
 app.MapRunsApi();
 app.MapWebhooksApi().MapSchedulesApi();
+app.MapMetrics();
 app.MapStaticAssets().AllowAnonymous();
 app.MapRazorComponents<Workflows.Web.App>().AddInteractiveServerRenderMode();
 app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()], DisplayStorageConnectionString = false, AppPath = "/" })

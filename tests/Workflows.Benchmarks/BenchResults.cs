@@ -66,6 +66,12 @@ internal sealed class BenchResults
 
     public DrainResult? EngineTenSteps { get; set; }
 
+    /// <summary>Gets or sets the 10-step drain again with an activity listener recording every engine span.</summary>
+    public DrainResult? EngineTenStepsTraced { get; set; }
+
+    /// <summary>Gets or sets the engine's span code per step in isolation, nanoseconds, off and on.</summary>
+    public (double OffNs, double OnNs)? TracingPerStep { get; set; }
+
     public Latency? EngineAloneStored { get; set; }
 
     public Latency? EngineAloneActions { get; set; }

@@ -26,6 +26,12 @@ results.HangfireIdle = await Section("bare Hangfire: idle", () => bare.IdleAsync
 using var engine = new EngineBench(settings, commands);
 results.EngineOneStep = await Section("engine: drain 1-step runs", () => engine.DrainAsync("bench-1", settings.OneStepRuns, ct));
 results.EngineTenSteps = await Section("engine: drain 10-step runs", () => engine.DrainAsync("bench-10", settings.TenStepRuns, ct));
+using (Tracing.Everything())
+{
+    results.EngineTenStepsTraced = await Section("engine: drain 10-step runs, every span recorded", () => engine.DrainAsync("bench-10", settings.TenStepRuns, ct));
+}
+
+results.TracingPerStep = Tracing.PerStep(settings.Quick ? 100_000 : 1_000_000);
 (results.EngineAloneStored, results.EngineAloneActions) = await Section("engine: 10-step runs one at a time", () => engine.AloneAsync(ct));
 results.EngineIdle = await Section("engine: idle", () => engine.IdleAsync(ct));
 

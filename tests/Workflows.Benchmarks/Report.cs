@@ -29,6 +29,16 @@ internal static class Report
         Row(md, "2", "Engine no-op steps drained, 1-step workflow", Inv($"**{one.UnitsPerSecond:0} steps/s** ({one.Units} runs × 1 in {one.Window.TotalSeconds:0.00} s; runs started at {one.Items / one.CreateTime.TotalSeconds:0} runs/s)"), "", "");
         Row(md, "2", "Engine no-op steps drained, 10-step workflow", Inv($"**{ten.UnitsPerSecond:0} steps/s** ({ten.Units / 10} runs × 10 in {ten.Window.TotalSeconds:0.00} s; runs started at {ten.Items / ten.CreateTime.TotalSeconds:0} runs/s)"), "", "");
         var ratio = ten.UnitsPerSecond / hf.UnitsPerSecond;
+        if (r.EngineTenStepsTraced is { } traced)
+        {
+            Row(md, "tracing", "Engine no-op steps drained, 10-step workflow, every engine span recorded (an ActivityListener sampling all)", Inv($"**{traced.UnitsPerSecond:0} steps/s** vs {ten.UnitsPerSecond:0} untraced ({(traced.UnitsPerSecond / ten.UnitsPerSecond) - 1:+0%;-0%}); round trips/step {traced.CommandsPerUnit:0.0} vs {ten.CommandsPerUnit:0.0}"), "", "");
+        }
+
+        if (r.TracingPerStep is { } per)
+        {
+            Row(md, "tracing", "Span code per step in isolation (start as a child of the run, 6 attributes, outcome, stop), nothing listening / all recorded", Inv($"{per.OffNs:0} ns / **{per.OnNs:0} ns**"), "", "");
+        }
+
         Row(md, "6", "Engine steps/s ÷ bare Hangfire jobs/s (10-step; 1-step in brackets)", Inv($"**{ratio:0.00}×** ({one.UnitsPerSecond / hf.UnitsPerSecond:0.00}×)"), "≥ 2×", Both(ratio >= 2, one.UnitsPerSecond / hf.UnitsPerSecond >= 2));
         var stored = ten.StoredGaps!;
         Row(md, "3", Inv($"Step-to-step, stored timestamps (next.StartedAt − prev.FinishedAt), {ten.Units / 10} runs at once, p50 / p95 / p99"), stored.ToString(), "p50 < 5 ms, p99 < 25 ms", Verdict(stored.P50 < 5 && stored.P99 < 25));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Renci.SshNet;
 using Renci.SshNet.Common;
@@ -15,6 +16,7 @@ internal sealed class SshSession(SshClient client, SshTarget target, string host
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
         var started = clock.GetTimestamp();
+        using var span = SshTelemetry.StartCommand(label, target);
         using var command = client.CreateCommand(commandText, Encoding.UTF8);
         try
         {
@@ -32,15 +34,18 @@ internal sealed class SshSession(SshClient client, SshTarget target, string host
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             audit.RecordCall(new ExternalCall("ssh", label, target.Endpoint, null, clock.GetElapsedTime(started), Error: "timeout"));
+            span?.SetStatus(ActivityStatusCode.Error, "timeout");
             throw new StepFailedException("ssh.timeout", $"The remote command '{label}' on {target.Endpoint} did not finish within {timeout}.", retryable: true);
         }
         catch (Exception ex) when (ex is SshException or IOException or ObjectDisposedException)
         {
             audit.RecordCall(new ExternalCall("ssh", label, target.Endpoint, null, clock.GetElapsedTime(started), Error: ex.GetType().Name));
+            span?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
             throw new StepFailedException("ssh.unreachable", $"The connection to {target.Endpoint} broke during '{label}': {ex.Message}", retryable: true, ex);
         }
 
         var exitCode = command.ExitStatus ?? -1;
+        span?.SetTag("ssh.exit_code", exitCode);
         audit.RecordCall(new ExternalCall("ssh", label, target.Endpoint, exitCode, clock.GetElapsedTime(started)));
         return new SshCommandResult(exitCode, command.Result, command.Error);
     }

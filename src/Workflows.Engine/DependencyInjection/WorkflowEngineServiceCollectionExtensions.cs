@@ -15,6 +15,7 @@ using Workflows.Engine.Definitions;
 using Workflows.Engine.Execution;
 using Workflows.Engine.Secrets;
 using Workflows.Engine.Storage;
+using Workflows.Engine.Telemetry;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -61,6 +62,8 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton<IWorkflowCatalog>(sp => sp.GetRequiredService<WorkflowCatalog>());
         services.TryAddSingleton<RunSignals>();
         services.TryAddSingleton<IRunNotifications>(sp => sp.GetRequiredService<RunSignals>());
+        services.AddMetrics();
+        services.TryAddSingleton(sp => new EngineMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RunStore>()));
         services.TryAddSingleton<StepDispatcher>();
         services.TryAddSingleton<IStepContextAccessor, StepContextAccessor>();
         services.TryAddSingleton<RunCommands>();

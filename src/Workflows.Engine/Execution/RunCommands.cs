@@ -9,6 +9,7 @@ using Workflows.Engine.Definitions;
 using Workflows.Engine.Expressions;
 using Workflows.Engine.Secrets;
 using Workflows.Engine.Storage;
+using Workflows.Engine.Telemetry;
 
 namespace Workflows.Engine.Execution;
 
@@ -22,7 +23,8 @@ public sealed partial class RunCommands(
     IOptions<EngineOptions> options,
     ILogger<RunCommands> logger,
     IEnumerable<IWorkflowRequirement> requirements,
-    ICloudDirectory? clouds = null) : IRunCommands
+    ICloudDirectory? clouds = null,
+    EngineMetrics? metrics = null) : IRunCommands
 {
     /// <inheritdoc />
     public async Task<RunSummary> StartAsync(StartRunRequest request, CancellationToken cancellationToken = default)
@@ -58,6 +60,8 @@ public sealed partial class RunCommands(
             run.ConcurrencyKey = $"{def.Name}:{key}";
         }
 
+        using var span = EngineTelemetry.StartRun(run);
+        run.TraceParent = span?.Id;
         var steps = def.Steps.Select((s, i) => new StepRow { RunId = id, StepId = s.Id, Kind = StepKinds.Step, Position = i, Status = nameof(StepStatus.Pending) }).ToList();
         var by = request.Trigger.Reference is null ? request.Trigger.Actor : $"{request.Trigger.Actor} ({request.Trigger.Reference})";
         var audit = new List<AuditRow>
@@ -79,6 +83,8 @@ public sealed partial class RunCommands(
             // A twin request with the same key committed first (it held the key while we waited for it).
             return await ReplayAsync(idempotency!, await store.FindIdempotencyKeyAsync(idempotency!.Scope, idempotency.Key, machine.Now, cancellationToken), cancellationToken);
         }
+
+        metrics?.RunStarted(def.Name, request.Trigger.Kind.ToString());
 
         // The run exists from here on: whatever fails next, the caller gets its id (a run that never began is
         // advanced by the sweeper), so a client never retries into a second run.

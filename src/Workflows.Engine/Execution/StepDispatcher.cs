@@ -4,6 +4,7 @@ using Hangfire.States;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workflows.Engine.Storage;
+using Workflows.Engine.Telemetry;
 
 namespace Workflows.Engine.Execution;
 
@@ -11,7 +12,7 @@ namespace Workflows.Engine.Execution;
 /// Turns committed dispatches into Hangfire jobs. Jobs carry only ids (run, step, dispatch
 /// number), never inputs or secrets; a job whose number is no longer the step's does nothing.
 /// </summary>
-public sealed class StepDispatcher(IBackgroundJobClient jobs, RunStore store, RunSignals signals, IOptions<EngineOptions> options, ILogger<StepDispatcher> logger)
+public sealed class StepDispatcher(IBackgroundJobClient jobs, RunStore store, RunSignals signals, IOptions<EngineOptions> options, ILogger<StepDispatcher> logger, EngineMetrics? metrics = null)
 {
     private readonly string queue = options.Value.Queue;
 
@@ -42,6 +43,12 @@ public sealed class StepDispatcher(IBackgroundJobClient jobs, RunStore store, Ru
         else if (tx.Run.Status is "Cancelled" or "Failed")
         {
             signals.CancelRun(tx.Run.Id, includeCompensations: true);
+        }
+
+        // Every transition of a run commits through here, so this is the one place that sees a run finish.
+        if (tx.RunDirty && tx.Run.Status != tx.StatusBefore && RunStatusExtensions.IsTerminal(tx.Run.Status))
+        {
+            metrics?.RunFinished(tx.Run.Workflow, tx.Run.Status);
         }
 
         signals.Publish(tx.Run.Id, "run");

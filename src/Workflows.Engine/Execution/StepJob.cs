@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hangfire;
@@ -12,6 +13,7 @@ using Workflows.Engine.Definitions;
 using Workflows.Engine.Expressions;
 using Workflows.Engine.Secrets;
 using Workflows.Engine.Storage;
+using Workflows.Engine.Telemetry;
 
 namespace Workflows.Engine.Execution;
 
@@ -30,7 +32,8 @@ public sealed class StepJob(
     IStepContextAccessor accessor,
     IOptions<EngineOptions> options,
     TimeProvider clock,
-    ILogger<StepJob> logger)
+    ILogger<StepJob> logger,
+    EngineMetrics? metrics = null)
 {
     private readonly EngineOptions options = options.Value;
 
@@ -123,7 +126,7 @@ public sealed class StepJob(
         while (current is not null)
         {
             var currentSeq = current.DispatchSeq;
-            var (result, buffer) = await ExecuteActionAsync(run, steps, current, def, shutdown);
+            var (result, buffer) = await ExecuteObservedAsync(run, steps, current, def, shutdown);
             var allowInline = --budget > 0 && clock.GetElapsedTime(began) < options.InlineTime && !shutdown.IsCancellationRequested;
             var (logs, audit) = buffer.Drain();
             var applied = false;
@@ -191,12 +194,58 @@ public sealed class StepJob(
         }
     }
 
+    /// <summary>
+    /// Executes one attempt or poll inside its span (a child of the run's span, so every external call the
+    /// action makes is a grandchild of the run) and a logging scope with the run and step ids, and records its metrics.
+    /// </summary>
+    private async Task<(StepResult Result, StepBuffer Buffer)> ExecuteObservedAsync(RunRow run, List<StepRow> steps, StepRow row, WorkflowDefinition def, CancellationToken shutdown)
+    {
+        var uses = ActionOf(row, def) ?? "unknown";
+        var attempt = row.Attempt - row.AttemptBase;
+        using var span = EngineTelemetry.StartStep(run, row, uses);
+        using var scope = logger.BeginScope(new StepLogScope(run.Id, row.StepId, run.Workflow, attempt, row.PollCount));
+        var began = clock.GetTimestamp();
+        try
+        {
+            var (result, buffer) = await ExecuteActionAsync(run, steps, row, def, shutdown);
+            var outcome = result switch
+            {
+                CompletedResult => "succeeded",
+                PendingResult => "pending",
+                FailedResult { ErrorCode: "cancelled" } => "cancelled",
+                _ => "failed",
+            };
+            metrics?.StepExecuted(uses, row.PollCount > 0, row.PollCount == 0 && attempt > 1, outcome, clock.GetElapsedTime(began).TotalSeconds);
+            span?.SetTag(EngineTelemetry.OutcomeTag, outcome);
+            if (result is FailedResult failed)
+            {
+                // The error code only: a message may quote what the action saw (it is redacted, but spans leave the server).
+                span?.SetStatus(ActivityStatusCode.Error, failed.ErrorCode);
+            }
+
+            return (result, buffer);
+        }
+        catch (Exception e)
+        {
+            span?.SetTag(EngineTelemetry.OutcomeTag, "interrupted");
+            span?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            throw;
+        }
+    }
+
+    private static string? ActionOf(StepRow row, WorkflowDefinition def)
+    {
+        var isComp = row.Kind == StepKinds.Compensation;
+        var sd = def.FindStep(isComp ? row.StepId[StepKinds.CompensationPrefix.Length..] : row.StepId);
+        return isComp ? sd?.Compensate?.Uses : sd?.Uses;
+    }
+
     private async Task<(StepResult Result, StepBuffer Buffer)> ExecuteActionAsync(RunRow run, List<StepRow> steps, StepRow row, WorkflowDefinition def, CancellationToken shutdown)
     {
         var isComp = row.Kind == StepKinds.Compensation;
         var targetId = isComp ? row.StepId[StepKinds.CompensationPrefix.Length..] : row.StepId;
         var sd = def.FindStep(targetId);
-        var uses = isComp ? sd?.Compensate?.Uses : sd?.Uses;
+        var uses = ActionOf(row, def);
         var with = isComp ? sd?.Compensate?.With : sd?.With;
 
         var secrets = new HashSet<string>(StringComparer.Ordinal);

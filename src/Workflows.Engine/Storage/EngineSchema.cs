@@ -57,5 +57,8 @@ public static class EngineSchema
         new(2, "steps: whether the last failure was retryable (its outcome unknown), for compensation",
             "ALTER TABLE wf_steps ADD COLUMN error_retryable BOOLEAN NULL;",
             "ALTER TABLE wf_steps ADD COLUMN error_retryable INTEGER NULL;"),
+        new(3, "runs: the W3C traceparent of the run's span, the parent of every step span",
+            "ALTER TABLE wf_runs ADD COLUMN trace_parent TEXT NULL;",
+            "ALTER TABLE wf_runs ADD COLUMN trace_parent TEXT NULL;"),
     ];
 }

@@ -27,6 +27,9 @@ public sealed class RunRow
 
     public int StartCounter { get; set; }
     public int RowVersion { get; set; }
+
+    /// <summary>Gets or sets the W3C traceparent of the run's span (null when nothing was tracing as it was created).</summary>
+    public string? TraceParent { get; set; }
 }
 
 /// <summary>A row of wf_steps. Compensations are rows with kind <c>compensation</c> and id <c>compensate:&lt;step&gt;</c>.</summary>

@@ -11,7 +11,7 @@ namespace Workflows.Engine.Storage;
 public sealed partial class RunStore
 {
     private const string StepColumns = "run_id, step_id, kind, position, status, attempt, attempt_base, poll_count, next_action, dispatch_seq, dispatched_at, next_poll_at, lease_until, job_id, deadline_at, started_at, finished_at, start_order, outputs, state, progress, signal, error_code, error_message, error_retryable";
-    private const string RunColumns = "id, workflow, version, status, inputs, concurrency_key, queued_behind, trigger_kind, trigger_actor, trigger_ref, created_at, started_at, finished_at, updated_at, error, failed_step, cause, start_counter, row_version";
+    private const string RunColumns = "id, workflow, version, status, inputs, concurrency_key, queued_behind, trigger_kind, trigger_actor, trigger_ref, created_at, started_at, finished_at, updated_at, error, failed_step, cause, start_counter, row_version, trace_parent";
 
     static RunStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
@@ -280,12 +280,16 @@ public sealed class RunTx
     internal RunTx(RunRow run, List<StepRow> steps, List<ResourceRow>? resources = null)
     {
         Run = run;
+        StatusBefore = run.Status;
         Steps = steps;
         Resources = resources ?? [];
     }
 
     /// <summary>Gets the run (set <see cref="RunDirty"/> after changing it).</summary>
     public RunRow Run { get; }
+
+    /// <summary>Gets the run's status as it was loaded, before this change.</summary>
+    public string StatusBefore { get; }
 
     /// <summary>Gets the steps, in position order.</summary>
     public List<StepRow> Steps { get; }

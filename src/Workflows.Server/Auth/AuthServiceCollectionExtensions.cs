@@ -65,7 +65,7 @@ public static class AuthServiceCollectionExtensions
 
     private static Task ApiAware(RedirectContext<CookieAuthenticationOptions> ctx, int status)
     {
-        if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/openapi") || ctx.Request.Path.StartsWithSegments("/hangfire"))
+        if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/openapi") || ctx.Request.Path.StartsWithSegments("/metrics") || ctx.Request.Path.StartsWithSegments("/hangfire"))
         {
             if (ctx.Request.Path.StartsWithSegments("/hangfire") && status == StatusCodes.Status401Unauthorized)
             {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Workflows.Server.Auth;
+using Workflows.Server.Telemetry;
 using Workflows.Server.Triggers;
 
 namespace Workflows.Server.Apis;
@@ -37,11 +38,12 @@ public static class WebhooksApi
     internal static Dictionary<string, string> Headers(HttpRequest request) =>
         request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
 
-    private static async Task<IResult> ReceiveAsync(string name, HttpContext http, WebhookRegistry registry, WebhookReceiver receiver, IOptionsMonitor<WebhookOptions> options, CancellationToken ct)
+    private static async Task<IResult> ReceiveAsync(string name, HttpContext http, WebhookRegistry registry, WebhookReceiver receiver, IOptionsMonitor<WebhookOptions> options, ServerMetrics metrics, CancellationToken ct)
     {
         var hook = registry.Find(name);
         if (hook is null)
         {
+            metrics.WebhookDelivered("unknown", "not-found");
             return TypedResults.Json(new WebhookResponse("not-found", null, $"no webhook named '{name}'"), statusCode: 404);
         }
 
@@ -52,10 +54,13 @@ public static class WebhooksApi
         if (body is null)
         {
             var size = http.Request.ContentLength ?? max + 1L;
-            return Respond(http, await receiver.RefuseAsync(hook, headers, source, 413, "too-large", $"the body is larger than {max} bytes", size, ct));
+            var refused = await receiver.RefuseAsync(hook, headers, source, 413, "too-large", $"the body is larger than {max} bytes", size, ct);
+            metrics.WebhookDelivered(hook.Name, refused.Body.Status);
+            return Respond(http, refused);
         }
 
         var outcome = await receiver.ReceiveAsync(hook, body, headers, null, ct, source);
+        metrics.WebhookDelivered(hook.Name, outcome.Body.Status);
         return Respond(http, outcome);
     }
 
