@@ -8,6 +8,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 dir="$WF_TEST_TMP/oidc"
 case "${1:-start}" in
 start)
+  # Node.js and npm: the machine's own when it has them (NodeSource's nodejs bundles npm and conflicts with
+  # Debian's npm package, so nodejs/npm are not in a .packages file); Debian's otherwise (Node 18 suffices).
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+    echo "oidc: installing nodejs npm"
+    sudo_ env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
   mkdir -p "$dir"
   cp "$here/oidc/package.json" "$here/oidc/package-lock.json" "$here/oidc/provider.mjs" "$dir/"
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >"$dir/npm.log" 2>&1) || { cat "$dir/npm.log"; exit 1; }

@@ -23,7 +23,7 @@ public static class WorkflowsApi
             .ProducesProblem(403).ProducesProblem(409).ProducesProblem(422).ProducesProblem(503);
         group.MapPost("/{name}/plan", PlanAsync).RequireAuthorization(Roles.CanOperate).WithName("PlanRun")
             .WithSummary("Plans a run with the same body as StartRun, touching nothing (read-only calls only): each step in DAG order with what it would create, adopt, change or delete, its checks and problems. JSON, or with Accept: text/plain a terminal rendering like terraform plan.")
-            .Produces<WorkflowPlan>(200).Produces<string>(200, "text/plain").ProducesProblem(400).ProducesProblem(404);
+            .Produces<WorkflowPlan>(200).Produces<string>(200, "text/plain").ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
         app.MapGet("/api/actions", (IWorkflowCatalog catalog) => TypedResults.Ok(catalog.Actions.Select(a => new ActionDto(a.Name, a.Description, Props(a.InputType), Props(a.OutputType)))))
             .WithTags("Workflows").RequireAuthorization(Roles.CanRead).WithName("ListActions").WithSummary("Lists registered step actions with their input and output names.");
         return app;
@@ -54,8 +54,14 @@ public static class WorkflowsApi
         return TypedResults.Accepted($"/api/runs/{run.Id}", run);
     }
 
-    private static async Task<IResult> PlanAsync(string name, [FromBody] StartRunBody? body, IWorkflowPlanner planner, HttpContext http, CancellationToken ct)
+    private static async Task<IResult> PlanAsync(string name, [FromBody] StartRunBody? body, IWorkflowPlanner planner, IWorkflowCatalog catalog, HttpContext http, CancellationToken ct)
     {
+        // A plan reads the cloud with the server's credentials: whoever may not run the workflow may not plan it either.
+        if (catalog.Get(name) is { } definition && definition.Permissions.WhyNotAllowedToRun(http.User, name) is { } why)
+        {
+            return TypedResults.Problem(new ProblemDetails { Status = 403, Title = "Not allowed to plan this workflow", Detail = why, Extensions = { ["allowedGroups"] = definition.Permissions.Run } });
+        }
+
         var inputs = body?.Inputs ?? [];
         var plan = await planner.PlanAsync(new PlanRequest(name, inputs.ToDictionary(kv => kv.Key, kv => kv.Value), http.User.Actor()), ct);
         return WantsText(http.Request)

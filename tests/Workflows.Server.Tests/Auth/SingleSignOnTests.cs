@@ -38,6 +38,12 @@ public sealed partial class SingleSignOnTests(SsoServerFactory server) : IClassF
         var problem = await refused.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal("Only members of 'platform-admins' (or an admin) may run 'restricted'.", (string?)problem!["detail"]);
         Assert.Equal(HttpStatusCode.Accepted, (await browser.Http.PostAsJsonAsync("/api/workflows/hello/runs", new { inputs = new { who = "bob" } })).StatusCode);
+
+        // Nor plan it: a plan reads the cloud with the server's credentials.
+        var plan = await browser.Http.PostAsJsonAsync("/api/workflows/restricted/plan", new { inputs = new { } });
+        Assert.Equal(HttpStatusCode.Forbidden, plan.StatusCode);
+        Assert.Equal("Only members of 'platform-admins' (or an admin) may run 'restricted'.", (string?)(await plan.Content.ReadFromJsonAsync<JsonObject>())!["detail"]);
+        Assert.Equal(HttpStatusCode.OK, (await browser.Http.PostAsJsonAsync("/api/workflows/hello/plan", new { inputs = new { who = "bob" } })).StatusCode);
     }
 
     [Fact]
