@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts a real OpenID Connect provider (oidc-provider from npm, see oidc/provider.mjs) on a free
 # loopback port under $WF_TEST_TMP/oidc, with a test client and the users alice (platform-admins),
-# bob (developers) and carol (no group), all with the password in WORKFLOWS_TEST_OIDC_PASSWORD.
+# bob (developers), carol (no group) and erin (ID tokens of one second), all with the password in WORKFLOWS_TEST_OIDC_PASSWORD.
 # Appends WORKFLOWS_TEST_OIDC_* to $WF_TEST_ENV. "stop" kills it and removes the folder.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,7 +1,7 @@
 // A real OpenID Connect provider (panva's certified oidc-provider) on loopback for the tests.
 // One confidential client (authorization code + PKCE S256, loopback redirect URIs on any port as
 // RFC 8252 allows for native apps) and three users: alice (platform-admins), bob (developers),
-// carol (no group). The login page accepts their passwords; consent is given for the test client.
+// carol (no group), and erin (alice with ID tokens that expire after a second). The login page accepts their passwords; consent is given for the test client.
 // Configuration from the environment: OIDC_PORT, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PASSWORD.
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -16,6 +16,8 @@ const users = {
   alice: { name: 'Alice Admin', email: 'alice@example.test', groups: ['platform-admins', 'everyone'] },
   bob: { name: 'Bob Developer', email: 'bob@example.test', groups: ['developers', 'everyone'] },
   carol: { name: 'Carol Nogroup', email: 'carol@example.test', groups: [] },
+  // Like alice, but her ID tokens live one second: the tests of expired tokens sign in as erin.
+  erin: { name: 'Erin Expired', email: 'erin@example.test', groups: ['platform-admins'] },
 };
 
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -36,6 +38,10 @@ const configuration = {
     token_endpoint_auth_method: 'client_secret_post',
   }],
   jwks: { keys: [jwk] },
+  ttl: {
+    IdToken: (ctx, token) => (token.available?.sub === 'erin' ? 1 : 3600),
+    Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 3600, AuthorizationCode: 60,
+  },
   cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
   pkce: { methods: ['S256'], required: () => true },
   scopes: ['openid', 'profile', 'email', 'groups'],

@@ -260,15 +260,19 @@ public sealed class PortalFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Signs in through the single sign-on button and the test provider's login page (alice, bob or carol) and waits
-    /// until the portal is interactive.
+    /// Signs in through the single sign-on button (of the sign-in page the browser is on, keeping where it was going, or
+    /// else of a fresh one) and the test provider's login page (alice, bob or carol); waits until the portal is interactive.
     /// </summary>
     public static async Task SignInWithSingleSignOnAsync(IPage page, string user)
     {
         var password = Environment.GetEnvironmentVariable("WORKFLOWS_TEST_OIDC_PASSWORD") is { Length: > 0 } p
             ? p
             : throw new InvalidOperationException("WORKFLOWS_TEST_OIDC_* are not set: start the provider with `bash .ci/services/oidc.sh start` (the test command, .ci/test.sh, does) and load $WF_TEST_ENV.");
-        await page.GotoAsync("login");
+        if (!new Uri(page.Url).AbsolutePath.EndsWith("/login", StringComparison.Ordinal))
+        {
+            await page.GotoAsync("login");
+        }
+
         await page.GetByTestId("login-sso").ClickAsync();
         await page.Locator("#login").FillAsync(user);
         await page.Locator("#password").FillAsync(password);

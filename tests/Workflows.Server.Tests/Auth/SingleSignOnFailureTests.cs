@@ -44,6 +44,60 @@ public sealed class TamperedTokenServerFactory : SsoServerFactory
     }
 }
 
+/// <summary>
+/// The server with no clock skew allowed, behind a network that delivers the provider's token response 2.5 seconds
+/// late: erin's ID token (one second of life) has expired when it arrives; anyone else's has not.
+/// </summary>
+public sealed class SlowTokenServerFactory : SsoServerFactory
+{
+    protected override void ConfigureMore(IWebHostBuilder builder)
+    {
+        base.ConfigureMore(builder);
+        builder.ConfigureTestServices(s => s.Configure<OpenIdConnectOptions>("oidc", o =>
+        {
+            o.TokenValidationParameters.ClockSkew = TimeSpan.Zero;
+            o.BackchannelHttpHandler = new SlowHandler();
+        }));
+    }
+
+    private sealed class SlowHandler() : DelegatingHandler(new HttpClientHandler())
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (request.RequestUri!.AbsolutePath.EndsWith("/token", StringComparison.Ordinal))
+            {
+                // Longer than the one second erin's token lives (exp = iat + 1, in whole seconds), so it is expired
+                // on arrival whatever the timing; not a wait for something to happen.
+                await Task.Delay(TimeSpan.FromSeconds(2.5), cancellationToken);
+            }
+
+            return response;
+        }
+    }
+}
+
+/// <summary>An expired ID token is refused: no session, the reason in the journal; a fresh one still works.</summary>
+public sealed class ExpiredIdTokenTests(SlowTokenServerFactory server) : IClassFixture<SlowTokenServerFactory>
+{
+    [Fact]
+    public async Task AnIdTokenThatHasExpired_IsRefused_WithoutASession_WhileAFreshOneThroughTheSameDelayIsAccepted()
+    {
+        using var erin = new SsoBrowser(server.Address);
+        var landed = await erin.SignInAsync("erin", OidcProvider.Password);
+
+        Assert.Equal("/login", landed.RequestMessage!.RequestUri!.AbsolutePath);
+        Assert.Equal("?error=sso-token", landed.RequestMessage.RequestUri.Query);
+        Assert.False(erin.HasSession);
+        var events = await server.ClientWith(ServerFactory.AdminToken).GetFromJsonAsync<JsonArray>("/api/security/events");
+        Assert.Contains(events!, e => (string?)e!["kind"] == "sso-failed" && (string?)e["detail"] == "the ID token had expired");
+
+        using var alice = new SsoBrowser(server.Address);
+        Assert.Equal("/account/sso/complete", (await alice.SignInAsync("alice", OidcProvider.Password)).RequestMessage!.RequestUri!.AbsolutePath);
+        Assert.True(alice.HasSession);
+    }
+}
+
 /// <summary>A wrong client secret: a clear error on the sign-in page, no session, an entry in the security journal.</summary>
 public sealed class WrongClientSecretTests(WrongSecretServerFactory server) : IClassFixture<WrongSecretServerFactory>
 {

@@ -121,6 +121,27 @@ public sealed partial class SingleSignOnTests(SsoServerFactory server) : IClassF
     }
 
     [Fact]
+    public async Task NeitherTheClientSecret_NorThePassword_NorTheTokens_ReachTheLogOrTheJournal()
+    {
+        using var browser = new SsoBrowser(server.Address);
+        await browser.SignInAsync("alice", OidcProvider.Password);
+        await browser.Http.GetAsync("/api/me");
+
+        var journal = await server.ClientWith(ServerFactory.AdminToken).GetStringAsync("/api/security/events?limit=1000");
+        var log = await File.ReadAllTextAsync(server.LogFile);
+        Assert.Contains("Security: sign-in alice", log, StringComparison.Ordinal); // the log does hold the sign-in
+        foreach (var secret in new[] { OidcProvider.ClientSecret, OidcProvider.Password })
+        {
+            Assert.DoesNotContain(secret, log, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, journal, StringComparison.Ordinal);
+        }
+
+        // A JWT (the ID token) starts with the base64url of '{"' in its header.
+        Assert.DoesNotContain("eyJ", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("eyJ", journal, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheSignInPage_OffersSingleSignOn_BesideTheLocalUserForm()
     {
         var page = await server.ClientWith(null).GetStringAsync("/login?returnUrl=%2Fruns");

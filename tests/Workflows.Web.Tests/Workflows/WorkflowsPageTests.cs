@@ -25,6 +25,24 @@ public sealed class WorkflowsPageTests : PortalTestContext
         Assert.Equal(!enabled, cut.Find("[data-testid=run-boot-vm]").HasAttribute("disabled"));
     }
 
+    [Theory]
+    [InlineData("developers", true)]
+    [InlineData("platform-admins", false)]
+    public void Render_DisablesRunButtonWithTheReason_WhenTheOperatorIsNotInAGroupAllowedToRunIt(string group, bool refused)
+    {
+        SignIn("bob", "viewer", "operator");
+        Auth.SetClaims(new System.Security.Claims.Claim(WorkflowPermissions.GroupClaimType, group));
+        var plain = TestData.Definition("install-devstack");
+        Catalog.Definitions.Add(new WorkflowDefinition { Name = plain.Name, Version = plain.Version, Steps = plain.Steps, Permissions = new WorkflowPermissions { Run = ["platform-admins"] } });
+        Catalog.Definitions.Add(TestData.Definition("boot-vm"));
+
+        var cut = Render<WorkflowsPage>();
+
+        Assert.Equal(refused, cut.Find("[data-testid=run-install-devstack]").HasAttribute("disabled"));
+        Assert.Equal(refused ? ["Only members of 'platform-admins' (or an admin) may run 'install-devstack'."] : [], cut.FindAll("[data-testid=run-not-allowed-install-devstack]").Select(e => e.TextContent.Trim()));
+        Assert.False(cut.Find("[data-testid=run-boot-vm]").HasAttribute("disabled"));
+    }
+
     [Fact]
     public void Render_ShowsLastRunStatusAndLoadErrors()
     {
