@@ -13,7 +13,7 @@ public sealed class WorkflowPlannerTests : IAsyncLifetime
         name: planned
         inputs:
           wait: { type: string, default: 5s }
-          token: { type: secret, default: "s3cr3t-t0ken-value" }
+          token: { type: secret, required: true }
           url: { type: string, default: "http://127.0.0.1:9/hook" }
         steps:
           - id: record
@@ -122,9 +122,10 @@ public sealed class WorkflowPlannerTests : IAsyncLifetime
         Assert.Empty((await host.Queries.ListAsync(new RunFilter { Workflow = "planned" })).Items);
     }
 
-    private Task<WorkflowPlan> PlanAsync(object? inputs = null) =>
-        Planner.PlanAsync(new PlanRequest(
-            "planned",
-            inputs is null ? new Dictionary<string, JsonNode?>() : JsonSerializer.SerializeToNode(inputs)!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value?.DeepClone()),
-            "tester"));
+    private Task<WorkflowPlan> PlanAsync(object? inputs = null)
+    {
+        var given = inputs is null ? new Dictionary<string, JsonNode?>() : JsonSerializer.SerializeToNode(inputs)!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value?.DeepClone());
+        given.TryAdd("token", "s3cr3t-t0ken-value");
+        return Planner.PlanAsync(new PlanRequest("planned", given, "tester"));
+    }
 }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Workflows.Abstractions.Actions;
 using Workflows.OpenStack.Acceptance.Tests.Testing;
 using Workflows.OpenStack.Actions;
-using Workflows.OpenStack.Tests.Testing;
 
 namespace Workflows.OpenStack.Acceptance.Tests.Compute;
 
