@@ -40,7 +40,7 @@ public sealed record ApplyOutputs(string Cluster, string Context, IReadOnlyList<
 /// before the step, not what the step itself wrote.
 /// </summary>
 public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource manifests, IOptions<KubernetesOptions> options, ISecretProtector protector)
-    : KubernetesAction<ApplyInputs, ApplyOutputs>(clients)
+    : KubernetesAction<ApplyInputs, ApplyOutputs>(clients), IPlannableAction<ApplyInputs>
 {
     /// <summary>The annotation that keeps an applied object's state from before the step, for a retry of the step.</summary>
     public const string PreviousStateAnnotation = "workflows.io/previous-state";
@@ -253,6 +253,158 @@ public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource
 
         target.NotKept = "an earlier attempt of this step already changed it";
         context.Log.WriteLine($"{target.Ref}: already updated by an earlier attempt of this step; its state before that attempt is not known, undo will leave it");
+    /// <inheritdoc />
+    /// <remarks>
+    /// For each object of the manifest: the kind is served, the live object is read, and a server-side apply with
+    /// <c>dryRun=All</c> says what the API server would store (admission, defaulting and validation run, nothing is
+    /// persisted); the diff between the two is the plan. A Secret's values are never shown. Cannot know in advance:
+    /// whether the rollout will become ready (images, probes, capacity).
+    /// </remarks>
+    public async Task<StepPlan> PlanAsync(ApplyInputs inputs, PlanContext context)
+    {
+        var plan = new StepPlanBuilder();
+        foreach (var field in new[] { "manifest", "manifestPath", "kubeconfig", "kubeconfigPath", "context", "namespace" })
+        {
+            if (context.WhenKnown(field) is { } when)
+            {
+                plan.Deferred(field, $"'{field}' is {when}: the objects cannot be read yet");
+                return plan.Build(PlanAction.Unknown, $"apply a manifest whose {field} is {when}");
+            }
+        }
+
+        var ct = context.CancellationToken;
+        IReadOnlyList<Manifests.ManifestObject> objects;
+        KubernetesApiClient client;
+        try
+        {
+            objects = await manifests.ReadAsync(inputs, ct);
+            client = Clients.Create(inputs, context.Audit);
+        }
+        catch (StepFailedException e)
+        {
+            plan.Error("manifest", e.ErrorCode == "kubernetes.kubeconfig" ? "with.kubeconfig" : "with.manifest", e.Message);
+            return plan.Build(PlanAction.Unknown, "apply a manifest that cannot be read");
+        }
+
+        using (client)
+        {
+            plan.Passed("cluster", client.Access.ToString());
+            var actions = new List<PlanAction>();
+            var namespaces = new HashSet<string>(StringComparer.Ordinal);
+            try
+            {
+                foreach (var o in objects)
+                {
+                    var resource = await client.ResolveAsync(o.ApiVersion, o.Kind, ct);
+                    if (resource is null)
+                    {
+                        plan.Error(o.Kind, "with.manifest", $"manifest {o.Where("kind")}: {client.Access} serves no kind '{o.Kind}' in '{o.ApiVersion}'");
+                        continue;
+                    }
+
+                    var target = o.RefIn(resource, client.Access.DefaultNamespace);
+                    if (inputs.CreateNamespace && target.Namespace is { } ns && namespaces.Add(ns)
+                        && !objects.Any(x => x.Kind == "Namespace" && x.ApiVersion == "v1" && x.Name == ns)
+                        && await client.GetAsync(new ObjectRef("v1", "Namespace", null, ns), new ResourceInfo("namespaces", false), ct) is null)
+                    {
+                        plan.Resource("kubernetes.namespace", ns, PlanAction.Create);
+                        actions.Add(PlanAction.Create);
+                    }
+
+                    var live = await client.GetAsync(target, resource, ct);
+                    var body = o.Body.DeepClone().AsObject();
+                    if (target.Namespace is not null)
+                    {
+                        body["metadata"]!["namespace"] = target.Namespace;
+                    }
+
+                    JsonObject? dry = null;
+                    if (live is not null || !inputs.CreateNamespace || target.Namespace is null || !namespaces.Contains(target.Namespace) || await client.GetAsync(new ObjectRef("v1", "Namespace", null, target.Namespace), new ResourceInfo("namespaces", false), ct) is not null)
+                    {
+                        try
+                        {
+                            dry = await client.ApplyDryRunAsync(target, resource, body, options.Value.FieldManager, ct);
+                            plan.Passed(target.ToString(), "the API server accepts it (server-side dry run)");
+                        }
+                        catch (KubernetesApiException ex)
+                        {
+                            plan.Error(target.ToString(), "with.manifest", KubernetesErrors.Translate(ex, $"Dry run of {target} on {client.Access}", o).Message);
+                            continue;
+                        }
+                    }
+                    else
+                    {
+                        plan.Deferred(target.ToString(), $"its namespace {target.Namespace} is created first: the API server checks it then");
+                    }
+
+                    var secret = o.Kind == "Secret" && o.ApiVersion == "v1";
+                    if (live is null)
+                    {
+                        var created = Flatten(Strip(dry ?? body), secret);
+                        plan.Resource(target.LedgerKind, target.LedgerId, PlanAction.Create, created.Where(kv => !kv.Key.StartsWith("metadata.", StringComparison.Ordinal) || kv.Key.StartsWith("metadata.labels", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value));
+                        actions.Add(PlanAction.Create);
+                        continue;
+                    }
+
+                    var before = Flatten(Strip(live), secret);
+                    var after = Flatten(Strip(dry!), secret);
+                    var changes = before.Keys.Union(after.Keys).Order(StringComparer.Ordinal)
+                        .Where(k => before.GetValueOrDefault(k) != after.GetValueOrDefault(k))
+                        .Select(k => new PlanChange(k, before.GetValueOrDefault(k), after.GetValueOrDefault(k)))
+                        .ToList();
+                    var action = changes.Count == 0 ? PlanAction.NoChange : PlanAction.Update;
+                    plan.Resource(target.LedgerKind, target.LedgerId, action, new Dictionary<string, string> { ["resourceVersion"] = live["metadata"]?["resourceVersion"]?.GetValue<string>() ?? string.Empty }, changes);
+                    actions.Add(action);
+                }
+            }
+            catch (KubernetesApiException ex)
+            {
+                plan.Error("cluster", "with.kubeconfig", KubernetesErrors.Translate(ex, $"Reading the cluster {client.Access}").Message);
+                return plan.Build(PlanAction.Unknown, $"apply {objects.Count} objects on {client.Access}");
+            }
+
+            var overall = actions.Contains(PlanAction.Update) ? PlanAction.Update : actions.Contains(PlanAction.Create) ? PlanAction.Create : plan.HasErrors ? PlanAction.Unknown : PlanAction.NoChange;
+            return plan.Build(overall, $"apply {objects.Count} objects server-side on {client.Access}: {actions.Count(a => a == PlanAction.Create)} to create, {actions.Count(a => a == PlanAction.Update)} to change, {actions.Count(a => a == PlanAction.NoChange)} unchanged");
+        }
+    }
+
+    /// <summary>Flattens an object to <c>path → value</c> lines for a diff; our own annotation is left out, a Secret's values are masked.</summary>
+    internal static Dictionary<string, string> Flatten(JsonObject o, bool secret)
+    {
+        var lines = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Walk(JsonNode? n, string path)
+        {
+            switch (n)
+            {
+                case JsonObject obj:
+                    foreach (var (k, child) in obj)
+                    {
+                        if (path == "metadata.annotations" && k == KubernetesAction<ApplyInputs, ApplyOutputs>.AppliedByAnnotation)
+                        {
+                            continue;
+                        }
+
+                        Walk(child, path.Length == 0 ? k : $"{path}.{k}");
+                    }
+
+                    break;
+                case JsonArray arr:
+                    for (var i = 0; i < arr.Count; i++)
+                    {
+                        Walk(arr[i], $"{path}[{i}]");
+                    }
+
+                    break;
+                default:
+                    lines[path] = secret && (path.StartsWith("data.", StringComparison.Ordinal) || path.StartsWith("stringData.", StringComparison.Ordinal))
+                        ? "(sensitive value)"
+                        : n is JsonValue v && v.TryGetValue(out string? text) ? text : n?.ToJsonString() ?? "null";
+                    break;
+            }
+        }
+
+        Walk(o, string.Empty);
+        return lines;
     }
 
     /// <summary>Returns the object as it can be applied again: no status, no server-set metadata.</summary>

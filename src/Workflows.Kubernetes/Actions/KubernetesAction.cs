@@ -17,6 +17,9 @@ public abstract class KubernetesAction<TInputs, TOutputs>(IKubernetesClientFacto
     /// <summary>The annotation that marks what a step applied with its idempotency key, so a second execution knows its own work.</summary>
     public const string AppliedByAnnotation = "workflows.io/applied-by";
 
+    /// <summary>Gets the factory of API clients.</summary>
+    protected IKubernetesClientFactory Clients => clients;
+
     /// <inheritdoc />
     protected sealed override async Task<StepResult> ExecuteAsync(TInputs inputs, StepContext context)
     {

@@ -103,6 +103,16 @@ public sealed class KubernetesApiClient : IDisposable
         return (await SendAsync(HttpMethod.Patch, path, body.ToJsonString(), "application/apply-patch+yaml", allowNotFound: false, cancellationToken))!;
     }
 
+    /// <summary>
+    /// Asks the API server what a server-side apply of <paramref name="body"/> would store, without storing it
+    /// (<c>dryRun=All</c>: admission, defaulting and validation run, nothing is persisted).
+    /// </summary>
+    public async Task<JsonObject> ApplyDryRunAsync(ObjectRef target, ResourceInfo resource, JsonObject body, string fieldManager, CancellationToken cancellationToken = default)
+    {
+        var path = $"{PathOf(target, resource)}?fieldManager={Uri.EscapeDataString(fieldManager)}&force=true&dryRun=All";
+        return (await SendAsync(HttpMethod.Patch, path, body.ToJsonString(), "application/apply-patch+yaml", allowNotFound: false, cancellationToken))!;
+    }
+
     /// <summary>Deletes an object with a propagation policy; returns false when it did not exist.</summary>
     public async Task<bool> DeleteAsync(ObjectRef target, ResourceInfo resource, string propagationPolicy, CancellationToken cancellationToken = default)
     {

@@ -9,19 +9,23 @@ public interface IKubernetesClientFactory
 {
     /// <summary>Finds the step's kubeconfig and context and opens a client that records its calls in the step's audit.</summary>
     /// <exception cref="StepFailedException">With code <c>kubernetes.kubeconfig</c> when the kubeconfig cannot be used.</exception>
-    KubernetesApiClient Create(KubernetesAccessInputs inputs, StepContext context);
+    KubernetesApiClient Create(KubernetesAccessInputs inputs, StepContext context) => Create(inputs, context.Audit);
+
+    /// <summary>Finds the kubeconfig and context and opens a client that records its calls in <paramref name="audit"/> (e.g. a plan's).</summary>
+    /// <exception cref="StepFailedException">With code <c>kubernetes.kubeconfig</c> when the kubeconfig cannot be used.</exception>
+    KubernetesApiClient Create(KubernetesAccessInputs inputs, IStepAudit audit);
 }
 
 /// <summary>The default factory: <see cref="KubeconfigLoader"/> + <see cref="KubernetesApiClient"/>.</summary>
 public sealed class KubernetesClientFactory(KubeconfigLoader loader, IOptions<KubernetesOptions> options) : IKubernetesClientFactory
 {
     /// <inheritdoc />
-    public KubernetesApiClient Create(KubernetesAccessInputs inputs, StepContext context)
+    public KubernetesApiClient Create(KubernetesAccessInputs inputs, IStepAudit audit)
     {
         var access = loader.Load(inputs);
         try
         {
-            return new KubernetesApiClient(access, context.Audit, options.Value.RequestTimeout);
+            return new KubernetesApiClient(access, audit, options.Value.RequestTimeout);
         }
         catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or System.Security.Cryptography.CryptographicException or FormatException)
         {
