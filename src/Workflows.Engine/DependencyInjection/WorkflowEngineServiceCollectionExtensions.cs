@@ -67,6 +67,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton<IStepContextAccessor, StepContextAccessor>();
         services.TryAddSingleton<RunCommands>();
         services.TryAddSingleton<IRunCommands>(sp => sp.GetRequiredService<RunCommands>());
+        services.TryAddSingleton<IRunBulkCommands>(sp => sp.GetRequiredService<RunCommands>());
         services.TryAddSingleton<RunQueries>();
         services.TryAddSingleton<IRunQueries>(sp => sp.GetRequiredService<RunQueries>());
         services.TryAddTransient<StepJob>();
