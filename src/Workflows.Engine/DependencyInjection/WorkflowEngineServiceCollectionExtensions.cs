@@ -68,6 +68,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton<IStepContextAccessor, StepContextAccessor>();
         services.TryAddSingleton<RunCommands>();
         services.TryAddSingleton<IRunCommands>(sp => sp.GetRequiredService<RunCommands>());
+        services.TryAddSingleton<IRunBulkCommands>(sp => sp.GetRequiredService<RunCommands>());
         services.TryAddSingleton<RunQueries>();
         services.TryAddSingleton<WorkflowPlanner>();
         services.TryAddSingleton<IWorkflowPlanner>(sp => sp.GetRequiredService<WorkflowPlanner>());

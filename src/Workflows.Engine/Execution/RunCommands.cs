@@ -17,6 +17,7 @@ namespace Workflows.Engine.Execution;
 public sealed partial class RunCommands(
     WorkflowCatalog catalog,
     RunStore store,
+    RunQueries queries,
     RunMachine machine,
     StepDispatcher dispatcher,
     RunSignals signals,
@@ -24,7 +25,7 @@ public sealed partial class RunCommands(
     ILogger<RunCommands> logger,
     IEnumerable<IWorkflowRequirement> requirements,
     ICloudDirectory? clouds = null,
-    EngineMetrics? metrics = null) : IRunCommands
+    EngineMetrics? metrics = null) : IRunCommands, IRunBulkCommands
 {
     /// <inheritdoc />
     public async Task<RunSummary> StartAsync(StartRunRequest request, CancellationToken cancellationToken = default)
@@ -127,7 +128,10 @@ public sealed partial class RunCommands(
     }
 
     /// <inheritdoc />
-    public async Task CancelAsync(Guid runId, string actor, string? reason = null, CancellationToken cancellationToken = default)
+    public Task CancelAsync(Guid runId, string actor, string? reason = null, CancellationToken cancellationToken = default) =>
+        CancelCoreAsync(runId, actor, reason, null, cancellationToken);
+
+    private async Task CancelCoreAsync(Guid runId, string actor, string? reason, BulkTag? bulk, CancellationToken cancellationToken)
     {
         var tx = await store.MutateAsync(
             runId.ToString(),
@@ -139,6 +143,7 @@ public sealed partial class RunCommands(
                 }
 
                 machine.Cancel(t, await DefinitionAsync(t.Run.Version, cancellationToken), actor, reason);
+                bulk?.Write(machine, t);
             },
             cancellationToken) ?? throw new RunNotFoundException($"Run {runId} does not exist.");
         await dispatcher.AfterCommitAsync(tx, cancellationToken);
@@ -147,7 +152,10 @@ public sealed partial class RunCommands(
     }
 
     /// <inheritdoc />
-    public async Task<RunSummary> RetryAsync(Guid runId, RetryRequest request, CancellationToken cancellationToken = default)
+    public Task<RunSummary> RetryAsync(Guid runId, RetryRequest request, CancellationToken cancellationToken = default) =>
+        RetryCoreAsync(runId, request, null, cancellationToken);
+
+    private async Task<RunSummary> RetryCoreAsync(Guid runId, RetryRequest request, BulkTag? bulk, CancellationToken cancellationToken)
     {
         var id = runId.ToString();
         var snapshot = await store.LoadAsync(id, cancellationToken) ?? throw new RunNotFoundException($"Run {runId} does not exist.");
@@ -194,6 +202,7 @@ public sealed partial class RunCommands(
 
                 var queued = holder is not null && holder != id;
                 machine.Retry(t, def, request.Actor, request.FromStep, edited, queued, holder);
+                bulk?.Write(machine, t);
                 return ValueTask.CompletedTask;
             },
             cancellationToken);
@@ -203,7 +212,10 @@ public sealed partial class RunCommands(
     }
 
     /// <inheritdoc />
-    public async Task DecideAsync(Guid runId, string stepId, ApprovalDecision decision, CancellationToken cancellationToken = default)
+    public Task DecideAsync(Guid runId, string stepId, ApprovalDecision decision, CancellationToken cancellationToken = default) =>
+        DecideCoreAsync(runId, stepId, decision, null, cancellationToken);
+
+    private async Task DecideCoreAsync(Guid runId, string stepId, ApprovalDecision decision, BulkTag? bulk, CancellationToken cancellationToken)
     {
         var tx = await store.MutateAsync(
             runId.ToString(),
@@ -234,6 +246,7 @@ public sealed partial class RunCommands(
                 var verb = decision.Approved ? "approved" : "rejected";
                 machine.Signal(t, row, def, "approval", decision.Actor, new JsonObject { ["approved"] = decision.Approved, ["comment"] = decision.Comment });
                 machine.Audit(t, $"approval.{verb}", $"Step '{stepId}' {verb} by {decision.Actor}" + (string.IsNullOrWhiteSpace(decision.Comment) ? "" : $": {decision.Comment}"), stepId, decision.Actor);
+                bulk?.Write(machine, t);
             },
             cancellationToken) ?? throw new RunNotFoundException($"Run {runId} does not exist.");
         await dispatcher.AfterCommitAsync(tx, cancellationToken);

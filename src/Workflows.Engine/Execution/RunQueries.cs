@@ -18,8 +18,35 @@ public sealed class RunQueries(RunStore store, WorkflowCatalog catalog) : IRunQu
     {
         var page = Math.Max(1, filter.Page);
         var size = Math.Clamp(filter.PageSize, 1, 500);
-        var where = new StringBuilder(" WHERE 1=1");
         var p = new DynamicParameters();
+        var where = Where(filter, p);
+        p.Add("take", size);
+        p.Add("skip", (page - 1) * size);
+        return await store.QueryAsync(
+            async c =>
+            {
+                var total = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM wf_runs" + where, p);
+                var rows = await c.QueryAsync<RunRow>("SELECT * FROM wf_runs" + where + " ORDER BY created_at DESC, id LIMIT @take OFFSET @skip", p);
+                return new PageOf<RunSummary>(rows.Select(ToSummary).ToList(), (int)total, page, size);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Returns the ids of the runs matching a filter (its paging ignored), newest first, at most <paramref name="max"/>.</summary>
+    internal async Task<IReadOnlyList<Guid>> ListIdsAsync(RunFilter filter, int max, CancellationToken cancellationToken)
+    {
+        var p = new DynamicParameters();
+        var where = Where(filter, p);
+        p.Add("take", max);
+        return await store.QueryAsync(
+            async c => (await c.QueryAsync<string>("SELECT id FROM wf_runs" + where + " ORDER BY created_at DESC, id LIMIT @take", p)).Select(Guid.Parse).ToList(),
+            cancellationToken);
+    }
+
+    /// <summary>The WHERE clause of a filter: one rule for the runs list and for bulk operations.</summary>
+    private static StringBuilder Where(RunFilter filter, DynamicParameters p)
+    {
+        var where = new StringBuilder(" WHERE 1=1");
         if (filter.Statuses is { Count: > 0 } statuses)
         {
             var names = statuses.Select((s, i) => (Name: $"s{i}", Value: s.ToString())).ToList();
@@ -54,16 +81,7 @@ public sealed class RunQueries(RunStore store, WorkflowCatalog catalog) : IRunQu
             p.Add("to", to.ToUnixTimeMilliseconds());
         }
 
-        p.Add("take", size);
-        p.Add("skip", (page - 1) * size);
-        return await store.QueryAsync(
-            async c =>
-            {
-                var total = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM wf_runs" + where, p);
-                var rows = await c.QueryAsync<RunRow>("SELECT * FROM wf_runs" + where + " ORDER BY created_at DESC, id LIMIT @take OFFSET @skip", p);
-                return new PageOf<RunSummary>(rows.Select(ToSummary).ToList(), (int)total, page, size);
-            },
-            cancellationToken);
+        return where;
     }
 
     /// <inheritdoc />

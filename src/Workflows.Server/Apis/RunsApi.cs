@@ -24,6 +24,8 @@ public static class RunsApi
         read.MapGet("/{id:guid}/resources", RunResourcesAsync).WithName("GetRunResources").WithSummary("Lists the resources the run created.");
 
         var write = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Roles.CanOperate);
+        write.MapPost("/bulk", BulkAsync).WithName("BulkRuns")
+            .WithSummary("Cancels, retries, approves or rejects many runs, by ids or by the runs list's filter; one result per run (Ok, Skipped or Error, with the reason).");
         write.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelRun").WithSummary("Cancels a run; completed steps are compensated in reverse order.");
         write.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryRun").WithSummary("Retries a failed or cancelled run from its failed step, optionally with edited inputs.");
         write.MapPost("/{id:guid}/steps/{stepId}/approve", (Guid id, string stepId, [FromBody] DecisionBody? body, IRunCommands c, HttpContext h, CancellationToken ct) => DecideAsync(id, stepId, true, body, c, h, ct))
@@ -40,36 +42,7 @@ public static class RunsApi
         string? status, string? workflow, string? trigger, DateTimeOffset? from, DateTimeOffset? to, int? page, int? pageSize, IRunQueries queries, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        List<RunStatus>? statuses = null;
-        if (!string.IsNullOrEmpty(status))
-        {
-            statuses = [];
-            foreach (var s in status.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (Enum.TryParse<RunStatus>(s, true, out var rs) && Enum.IsDefined(rs))
-                {
-                    statuses.Add(rs);
-                }
-                else
-                {
-                    errors["status"] = [$"'{s}' is not a run status: use {string.Join(", ", Enum.GetNames<RunStatus>())}"];
-                }
-            }
-        }
-
-        TriggerKind? tk = null;
-        if (!string.IsNullOrEmpty(trigger))
-        {
-            if (Enum.TryParse<TriggerKind>(trigger, true, out var t) && Enum.IsDefined(t))
-            {
-                tk = t;
-            }
-            else
-            {
-                errors["trigger"] = [$"'{trigger}' is not a trigger kind: use {string.Join(", ", Enum.GetNames<TriggerKind>())}"];
-            }
-        }
-
+        var filter = ParseFilter(new BulkFilterBody(status, workflow, trigger, from, to), errors, "");
         if (page is < 1)
         {
             errors["page"] = ["must be 1 or more"];
@@ -85,7 +58,70 @@ public static class RunsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        return TypedResults.Ok(await queries.ListAsync(new RunFilter { Statuses = statuses, Workflow = workflow, TriggerKind = tk, From = from, To = to, Page = page ?? 1, PageSize = pageSize ?? 50 }, ct));
+        return TypedResults.Ok(await queries.ListAsync(filter with { Page = page ?? 1, PageSize = pageSize ?? 50 }, ct));
+    }
+
+    /// <summary>The runs list's filter, one rule for <c>GET /api/runs</c> and <c>POST /api/runs/bulk</c>; errors named <paramref name="prefix"/> + field.</summary>
+    private static RunFilter ParseFilter(BulkFilterBody f, Dictionary<string, string[]> errors, string prefix)
+    {
+        List<RunStatus>? statuses = null;
+        if (!string.IsNullOrEmpty(f.Status))
+        {
+            statuses = [];
+            foreach (var s in f.Status.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (Enum.TryParse<RunStatus>(s, true, out var rs) && Enum.IsDefined(rs))
+                {
+                    statuses.Add(rs);
+                }
+                else
+                {
+                    errors[prefix + "status"] = [$"'{s}' is not a run status: use {string.Join(", ", Enum.GetNames<RunStatus>())}"];
+                }
+            }
+        }
+
+        TriggerKind? tk = null;
+        if (!string.IsNullOrEmpty(f.Trigger))
+        {
+            if (Enum.TryParse<TriggerKind>(f.Trigger, true, out var t) && Enum.IsDefined(t))
+            {
+                tk = t;
+            }
+            else
+            {
+                errors[prefix + "trigger"] = [$"'{f.Trigger}' is not a trigger kind: use {string.Join(", ", Enum.GetNames<TriggerKind>())}"];
+            }
+        }
+
+        return new RunFilter { Statuses = statuses, Workflow = string.IsNullOrEmpty(f.Workflow) ? null : f.Workflow, TriggerKind = tk, From = f.From, To = f.To };
+    }
+
+    private static async Task<Results<Ok<BulkResult>, ValidationProblem>> BulkAsync([FromBody] BulkBody body, IRunBulkCommands commands, HttpContext http, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        BulkAction action = default;
+        if (string.IsNullOrWhiteSpace(body.Action))
+        {
+            errors["action"] = ["is required: cancel, retry, approve or reject"];
+        }
+        else if (!Enum.TryParse(body.Action, true, out action) || !Enum.IsDefined(action) || int.TryParse(body.Action, out _))
+        {
+            errors["action"] = [$"'{body.Action}' is not a bulk action: use cancel, retry, approve or reject"];
+        }
+
+        if ((body.Ids is null) == (body.Filter is null))
+        {
+            errors["ids"] = ["give either 'ids' (run ids) or 'filter' (as the runs list: status, workflow, trigger, from, to), not both and not neither"];
+        }
+
+        var filter = body.Filter is { } f ? ParseFilter(f, errors, "filter.") : null;
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        return TypedResults.Ok(await commands.BulkAsync(new BulkRequest(action, http.User.Actor(), body.Ids, filter, body.Comment), ct));
     }
 
     private static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> GetAsync(Guid id, IRunQueries queries, CancellationToken ct) =>
@@ -173,6 +209,21 @@ public sealed record CancelBody(string? Reason);
 /// <param name="FromStep">The step to restart from, or null for the failed ones.</param>
 /// <param name="Inputs">Inputs to change.</param>
 public sealed record RetryBody(string? FromStep, Dictionary<string, JsonNode?>? Inputs);
+
+/// <summary>The body of BulkRuns.</summary>
+/// <param name="Action">cancel, retry, approve or reject.</param>
+/// <param name="Ids">The runs; or null with <paramref name="Filter"/>.</param>
+/// <param name="Filter">The runs list's filter; or null with <paramref name="Ids"/>.</param>
+/// <param name="Comment">A comment for each run's audit and approval decision.</param>
+public sealed record BulkBody(string? Action, List<Guid>? Ids, BulkFilterBody? Filter, string? Comment);
+
+/// <summary>The filter of BulkRuns: the query parameters of ListRuns.</summary>
+/// <param name="Status">Statuses, comma-separated.</param>
+/// <param name="Workflow">A workflow name.</param>
+/// <param name="Trigger">A trigger kind.</param>
+/// <param name="From">The earliest creation time.</param>
+/// <param name="To">The latest creation time.</param>
+public sealed record BulkFilterBody(string? Status, string? Workflow, string? Trigger, DateTimeOffset? From, DateTimeOffset? To);
 
 /// <summary>The body of ApproveStep and RejectStep.</summary>
 /// <param name="Comment">An optional comment.</param>

@@ -51,6 +51,7 @@ public static class TelemetryServiceCollectionExtensions
         {
             // Traces, metrics and logs to the collector; protocol, headers and per-signal endpoints from the standard OTEL_* variables.
             otel.UseOtlpExporter();
+            services.Configure<OpenTelemetry.Logs.OpenTelemetryLoggerOptions>(o => o.IncludeScopes = true); // run and step ids as log attributes
         }
 
         return services;
