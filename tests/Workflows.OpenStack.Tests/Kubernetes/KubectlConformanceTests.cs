@@ -124,6 +124,82 @@ public sealed class KubectlConformanceTests(ITestOutputHelper output) : IAsyncLi
     }
 
     [Fact]
+    public async Task AStatefulSetAndADaemonSet_ApplyAndRollOut_ThenRollAnUpdate_WithKubectl()
+    {
+        var path = Path.Combine(directory, "stateful.yaml");
+        await File.WriteAllTextAsync(path, """
+            apiVersion: apps/v1
+            kind: StatefulSet
+            metadata:
+              name: db
+            spec:
+              serviceName: db
+              replicas: 3
+              selector:
+                matchLabels:
+                  app: db
+              template:
+                metadata:
+                  labels:
+                    app: db
+                spec:
+                  containers:
+                  - name: db
+                    image: postgres:16
+            ---
+            apiVersion: apps/v1
+            kind: DaemonSet
+            metadata:
+              name: agent
+            spec:
+              selector:
+                matchLabels:
+                  app: agent
+              template:
+                metadata:
+                  labels:
+                    app: agent
+                spec:
+                  containers:
+                  - name: agent
+                    image: agent:1
+            """);
+
+        Assert.Equal("statefulset.apps/db created\ndaemonset.apps/agent created\n", await kubectl.RunAsync("apply", "-f", path));
+        var sts = await kubectl.TryAsync("rollout", "status", "statefulset/db", "--timeout", "60s");
+        Assert.True(sts.ExitCode == 0, sts.Output);
+        // The API server defaults updateStrategy.rollingUpdate.partition to 0, so kubectl judges by the partition.
+        Assert.Contains("partitioned roll out complete: 3 new pods have been updated...", sts.Stdout, StringComparison.Ordinal);
+        var ds = await kubectl.TryAsync("rollout", "status", "daemonset/agent", "--timeout", "60s");
+        Assert.True(ds.ExitCode == 0, ds.Output);
+        Assert.Contains("daemon set \"agent\" successfully rolled out", ds.Stdout, StringComparison.Ordinal);
+        // Ordinal pods, created in order.
+        Assert.Equal("db-0 db-1 db-2", (await kubectl.RunAsync("get", "pods", "-l", "app=db", "-o", "jsonpath={range .items[*]}{.metadata.name} {end}")).Trim());
+        Assert.Equal("3 3 3", await kubectl.RunAsync("get", "sts", "db", "-o", "jsonpath={.status.replicas} {.status.readyReplicas} {.status.updatedReplicas}"));
+        Assert.Equal("1 1 1", await kubectl.RunAsync("get", "ds", "agent", "-o", "jsonpath={.status.desiredNumberScheduled} {.status.numberReady} {.status.updatedNumberScheduled}"));
+        var table = await kubectl.RunAsync("get", "sts,ds");
+        Assert.Contains("statefulset.apps/db   3/3", table, StringComparison.Ordinal);
+        Assert.Matches(@"daemonset\.apps/agent\s+1\s+1\s+1\s+1\s+1\s+<none>", table);
+
+        var before = await kubectl.RunAsync("get", "sts", "db", "-o", "jsonpath={.status.currentRevision}");
+        Assert.Equal("statefulset.apps/db image updated\n", await kubectl.RunAsync("set", "image", "statefulset/db", "db=postgres:17"));
+        var updated = await kubectl.TryAsync("rollout", "status", "statefulset/db", "--timeout", "60s");
+        Assert.True(updated.ExitCode == 0, updated.Output);
+        Assert.Contains("partitioned roll out complete: 3 new pods have been updated...", updated.Stdout, StringComparison.Ordinal);
+        var after = await kubectl.RunAsync("get", "sts", "db", "-o", "jsonpath={.status.currentRevision} {.status.updateRevision}");
+        Assert.NotEqual(before, after.Split(' ')[0]);
+        Assert.Equal(after.Split(' ')[0], after.Split(' ')[1]);
+        Assert.All((await kubectl.RunAsync("get", "pods", "-l", "app=db", "-o", "jsonpath={range .items[*]}{.spec.containers[0].image} {end}")).Split(' ', StringSplitOptions.RemoveEmptyEntries), i => Assert.Equal("postgres:17", i));
+
+        Assert.Equal("daemonset.apps/agent image updated\n", await kubectl.RunAsync("set", "image", "daemonset/agent", "agent=agent:2"));
+        var dsUpdated = await kubectl.TryAsync("rollout", "status", "daemonset/agent", "--timeout", "60s");
+        Assert.True(dsUpdated.ExitCode == 0, dsUpdated.Output);
+        Assert.Equal("agent:2", (await kubectl.RunAsync("get", "pods", "-l", "app=agent", "-o", "jsonpath={range .items[*]}{.spec.containers[0].image} {end}")).Trim());
+
+        Assert.Equal("statefulset.apps \"db\" deleted\ndaemonset.apps \"agent\" deleted\n", await kubectl.RunAsync("delete", "-f", path));
+    }
+
+    [Fact]
     public async Task ApplyTwice_SaysUnchanged_AndDoesNotBumpTheGeneration()
     {
         await kubectl.RunAsync("apply", "-f", manifestPath);
