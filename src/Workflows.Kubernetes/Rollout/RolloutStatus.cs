@@ -107,9 +107,10 @@ public static class RolloutStatus
             return new(RolloutPhase.Waiting, $"Waiting for {F(specReplicas - ready)} pods to be ready...", progress);
         }
 
-        if (Number(strategy?["rollingUpdate"], "partition") is { } partition and > 0)
+        // As kubectl: with a rollingUpdate (the API server defaults it, partition 0) the partition decides, not the revisions.
+        if (strategy?["rollingUpdate"] is JsonObject rollingUpdate)
         {
-            return updated < specReplicas - partition
+            return Number(rollingUpdate, "partition") is { } partition && updated < specReplicas - partition
                 ? new(RolloutPhase.Waiting, $"Waiting for partitioned roll out to finish: {F(updated)} out of {F(specReplicas - partition)} new pods have been updated...", progress)
                 : new(RolloutPhase.Done, $"partitioned roll out complete: {F(updated)} new pods have been updated...", progress);
         }
@@ -165,6 +166,12 @@ public static class RolloutStatus
         if (v.TryGetValue<long>(out var l))
         {
             return l;
+        }
+
+        // A node built in memory holds the CLR type it was given.
+        if (v.TryGetValue<int>(out var i))
+        {
+            return i;
         }
 
         return v.TryGetValue<double>(out var d) ? (long)d : null;

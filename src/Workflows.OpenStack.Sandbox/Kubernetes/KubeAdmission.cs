@@ -23,12 +23,41 @@ internal static partial class KubeAdmission
     /// <summary>Fills in what the API server defaults (strategy, replicas, protocols, image pull policy…).</summary>
     public static void Default(KubeResourceType type, JsonObject o)
     {
-        if (type == KubeResourceType.Deployments || type == KubeResourceType.ReplicaSets)
+        if (type.HasPodTemplate)
         {
             var spec = KubeObject.Child(o, "spec");
-            spec["replicas"] ??= 1;
+            if (type != KubeResourceType.DaemonSets)
+            {
+                spec["replicas"] ??= 1;
+            }
+
             spec["revisionHistoryLimit"] ??= 10;
-            if (type == KubeResourceType.Deployments)
+            if (type == KubeResourceType.StatefulSets)
+            {
+                spec["podManagementPolicy"] ??= "OrderedReady";
+                var strategy = KubeObject.Child(spec, "updateStrategy");
+                strategy["type"] ??= "RollingUpdate";
+                if (KubeObject.Str(strategy, "type") == "RollingUpdate")
+                {
+                    KubeObject.Child(strategy, "rollingUpdate")["partition"] ??= 0;
+                }
+
+                var retention = KubeObject.Child(spec, "persistentVolumeClaimRetentionPolicy");
+                retention["whenDeleted"] ??= "Retain";
+                retention["whenScaled"] ??= "Retain";
+            }
+            else if (type == KubeResourceType.DaemonSets)
+            {
+                var strategy = KubeObject.Child(spec, "updateStrategy");
+                strategy["type"] ??= "RollingUpdate";
+                if (KubeObject.Str(strategy, "type") == "RollingUpdate")
+                {
+                    var ru = KubeObject.Child(strategy, "rollingUpdate");
+                    ru["maxSurge"] ??= 0;
+                    ru["maxUnavailable"] ??= 1;
+                }
+            }
+            else if (type == KubeResourceType.Deployments)
             {
                 spec["progressDeadlineSeconds"] ??= 600;
                 var strategy = KubeObject.Child(spec, "strategy");
@@ -152,7 +181,7 @@ internal static partial class KubeAdmission
             }
         }
 
-        if (type == KubeResourceType.Deployments || type == KubeResourceType.ReplicaSets)
+        if (type.HasPodTemplate)
         {
             var spec = KubeObject.Obj(o, "spec");
             if (KubeObject.Long(spec, "replicas") is { } r && r < 0)

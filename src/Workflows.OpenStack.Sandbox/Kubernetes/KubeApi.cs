@@ -425,9 +425,18 @@ internal sealed class KubeApi(KubeStore store, KubeController controller, Kubern
     private static async Task<JsonObject> ReadObjectAsync(HttpContext http, KubeResourceType type)
     {
         var contentType = http.Request.ContentType ?? "application/json";
+        if (KubeProtobuf.IsProtobuf(contentType))
+        {
+            // kubectl's generators (create namespace/configmap/secret/deployment) send protobuf, with no fallback to JSON.
+            using var buffer = new MemoryStream();
+            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+            var decoded = KubeProtobuf.Decode(buffer.ToArray(), type);
+            CheckTypeMeta(type, decoded);
+            return decoded;
+        }
+
         if (!contentType.Contains("json", StringComparison.OrdinalIgnoreCase) && !contentType.Contains("yaml", StringComparison.OrdinalIgnoreCase))
         {
-            // kubectl's generators (create namespace/configmap/deployment, run) send protobuf, which this sandbox does not decode.
             throw new KubeStatusException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (the sandbox Kubernetes API does not decode {contentType.Split(';')[0]})");
         }
 
@@ -439,6 +448,7 @@ internal sealed class KubeApi(KubeStore store, KubeController controller, Kubern
         }
 
         CheckTypeMeta(type, o);
+        KubeFieldValidation.Check(http, type, o, $"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: ");
         return o;
     }
 
@@ -759,6 +769,7 @@ internal sealed class KubeApi(KubeStore store, KubeController controller, Kubern
             }
 
             CheckTypeMeta(type, po);
+            KubeFieldValidation.Check(http, type, po, string.Empty);
             if (KubeObject.Name(po) != name)
             {
                 throw KubeStatus.BadRequest($"the name of the object ({KubeObject.Name(po)}) does not match the name on the URL ({name})");

@@ -8,7 +8,9 @@ namespace Workflows.OpenStack.Sandbox.Kubernetes;
 /// <summary>
 /// The simulated control plane: the Deployment controller (a ReplicaSet per pod-template hash, rolling update by
 /// <c>maxSurge</c>/<c>maxUnavailable</c> or Recreate, revisions, conditions, progress deadline), the ReplicaSet
-/// controller, a kubelet that makes pods Ready after <see cref="KubernetesSandboxOptions.PodReadyDelay"/> (or sends
+/// controller, the StatefulSet controller (ordinal pods created in order, rolling update from the highest ordinal down
+/// to the partition, current/update revisions) and the DaemonSet controller (one pod on the one node, rolling update by
+/// <c>maxUnavailable</c>), a kubelet that makes pods Ready after <see cref="KubernetesSandboxOptions.PodReadyDelay"/> (or sends
 /// <c>fail-</c> images to CrashLoopBackOff), the garbage collector (owner references, foreground deletion) and the
 /// namespace controller. It runs a pass after every change and when a timer it set is due.
 /// </summary>
@@ -179,6 +181,16 @@ internal sealed class KubeController : IAsyncDisposable
         foreach (var rs in store.List(KubeResourceType.ReplicaSets))
         {
             SyncReplicaSet(rs);
+        }
+
+        foreach (var sts in store.List(KubeResourceType.StatefulSets))
+        {
+            SyncStatefulSet(sts);
+        }
+
+        foreach (var ds in store.List(KubeResourceType.DaemonSets))
+        {
+            SyncDaemonSet(ds);
         }
 
         foreach (var pod in store.List(KubeResourceType.Pods))
@@ -732,14 +744,210 @@ internal sealed class KubeController : IAsyncDisposable
         }
     }
 
+    private List<JsonObject> OwnedPods(JsonObject owner) =>
+        store.List(KubeResourceType.Pods, KubeObject.Namespace(owner))
+            .Where(p => KubeObject.IsOwnedBy(p, KubeObject.Uid(owner)!) && KubeObject.Str(KubeObject.Obj(p, "metadata"), "deletionTimestamp") is null)
+            .ToList();
+
+    private static string? PodLabel(JsonObject pod, string key) => KubeObject.Str(KubeObject.Obj(pod, "metadata", "labels"), key);
+
+    private void PutStatus(KubeResourceType type, JsonObject o, JsonObject status)
+    {
+        if (!JsonNode.DeepEquals(o["status"], status) && store.Get(type, KubeObject.Namespace(o), KubeObject.Name(o)) is { } fresh)
+        {
+            fresh["status"] = status;
+            store.Put(type, fresh);
+        }
+    }
+
+    /// <summary>
+    /// The StatefulSet controller: pods <c>{name}-{ordinal}</c> labelled with their <c>controller-revision-hash</c>;
+    /// with <c>OrderedReady</c> a pod is created only when the ones before it are Ready, scale-down removes the highest
+    /// ordinal first; a rolling update replaces one pod at a time, from the highest ordinal down to the partition, and
+    /// only while every pod is Ready. When every pod is updated and Ready, <c>currentRevision</c> becomes
+    /// <c>updateRevision</c>.
+    /// </summary>
+    private void SyncStatefulSet(JsonObject sts)
+    {
+        if (KubeObject.Str(KubeObject.Obj(sts, "metadata"), "deletionTimestamp") is not null)
+        {
+            return;
+        }
+
+        var name = KubeObject.Name(sts);
+        var spec = KubeObject.Obj(sts, "spec");
+        var replicas = (int)(KubeObject.Long(spec, "replicas") ?? 1);
+        var parallel = KubeObject.Str(spec, "podManagementPolicy") == "Parallel";
+        var strategy = KubeObject.Obj(spec, "updateStrategy");
+        var rolling = (KubeObject.Str(strategy, "type") ?? "RollingUpdate") == "RollingUpdate";
+        var partition = (int)(KubeObject.Long(KubeObject.Obj(strategy, "rollingUpdate"), "partition") ?? 0);
+        var updateRevision = $"{name}-{TemplateHash(KubeObject.Obj(spec, "template") ?? new JsonObject())}";
+        var oldStatus = KubeObject.Obj(sts, "status");
+        var currentRevision = KubeObject.Str(oldStatus, "currentRevision") ?? updateRevision;
+        var pods = OwnedPods(sts).ToDictionary(p => KubeObject.Name(p), StringComparer.Ordinal);
+
+        JsonObject? Pod(int i) => pods.GetValueOrDefault($"{name}-{i}");
+        void Create(int i, string revision) => pods[$"{name}-{i}"] = CreatePod(KubeResourceType.StatefulSets, sts, $"{name}-{i}", new Dictionary<string, string>
+        {
+            ["controller-revision-hash"] = revision,
+            ["statefulset.kubernetes.io/pod-name"] = $"{name}-{i}",
+            ["apps.kubernetes.io/pod-index"] = i.ToString(CultureInfo.InvariantCulture),
+        });
+
+        // Scale down: the highest ordinals go first, one at a time with OrderedReady.
+        foreach (var extra in pods.Values.Where(p => Ordinal(name, p) >= replicas).OrderByDescending(p => Ordinal(name, p)).ToList())
+        {
+            DeleteNow(KubeResourceType.Pods, extra);
+            pods.Remove(KubeObject.Name(extra));
+            if (!parallel)
+            {
+                break;
+            }
+        }
+
+        // Missing ordinals are created at the revision their ordinal should run: updated above the partition.
+        for (var i = 0; i < replicas; i++)
+        {
+            if (Pod(i) is null)
+            {
+                Create(i, !rolling || i >= partition ? updateRevision : currentRevision);
+                if (!parallel)
+                {
+                    break;
+                }
+            }
+            else if (!parallel && !IsReady(Pod(i)!))
+            {
+                break;
+            }
+        }
+
+        // Rolling update: the highest ordinal not yet updated is deleted (and recreated on the next pass) once all are Ready.
+        if (rolling && pods.Count == replicas && pods.Values.All(IsReady))
+        {
+            for (var i = replicas - 1; i >= partition; i--)
+            {
+                if (Pod(i) is { } p && PodLabel(p, "controller-revision-hash") != updateRevision)
+                {
+                    DeleteNow(KubeResourceType.Pods, p);
+                    pods.Remove(KubeObject.Name(p));
+                    Create(i, updateRevision);
+                    break;
+                }
+            }
+        }
+
+        var all = pods.Values.ToList();
+        var ready = all.Count(IsReady);
+        var updated = all.Count(p => PodLabel(p, "controller-revision-hash") == updateRevision);
+        if (updated == replicas && all.Count == replicas && ready == replicas)
+        {
+            currentRevision = updateRevision;
+        }
+
+        var status = new JsonObject
+        {
+            ["observedGeneration"] = KubeObject.Generation(sts),
+            ["replicas"] = all.Count,
+            ["readyReplicas"] = ready,
+            ["currentReplicas"] = all.Count(p => PodLabel(p, "controller-revision-hash") == currentRevision),
+            ["updatedReplicas"] = updated,
+            ["currentRevision"] = currentRevision,
+            ["updateRevision"] = updateRevision,
+            ["collisionCount"] = 0,
+            ["availableReplicas"] = ready,
+        };
+        foreach (var omitted in new[] { "readyReplicas", "currentReplicas", "updatedReplicas" }.Where(f => status[f]!.GetValue<int>() == 0))
+        {
+            // omitempty in the real type.
+            status.Remove(omitted);
+        }
+
+        PutStatus(KubeResourceType.StatefulSets, sts, status);
+    }
+
+    private static int Ordinal(string name, JsonObject pod) =>
+        int.TryParse(KubeObject.Name(pod).AsSpan(name.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : int.MaxValue;
+
+    /// <summary>
+    /// The DaemonSet controller on the sandbox's one node: one pod, labelled with its <c>controller-revision-hash</c>
+    /// and <c>pod-template-generation</c>; a rolling update deletes the old pod and creates the updated one
+    /// (<c>maxUnavailable</c> 1, the default); <c>OnDelete</c> replaces a pod only when it was deleted.
+    /// </summary>
+    private void SyncDaemonSet(JsonObject ds)
+    {
+        if (KubeObject.Str(KubeObject.Obj(ds, "metadata"), "deletionTimestamp") is not null)
+        {
+            return;
+        }
+
+        var spec = KubeObject.Obj(ds, "spec");
+        var hash = TemplateHash(KubeObject.Obj(spec, "template") ?? new JsonObject());
+        var rolling = (KubeObject.Str(KubeObject.Obj(spec, "updateStrategy"), "type") ?? "RollingUpdate") == "RollingUpdate";
+        var pods = OwnedPods(ds);
+        if (rolling)
+        {
+            foreach (var old in pods.Where(p => PodLabel(p, "controller-revision-hash") != hash).ToList())
+            {
+                DeleteNow(KubeResourceType.Pods, old);
+                pods.Remove(old);
+            }
+        }
+
+        if (pods.Count == 0)
+        {
+            pods.Add(CreatePod(KubeResourceType.DaemonSets, ds, null, new Dictionary<string, string>
+            {
+                ["controller-revision-hash"] = hash,
+                ["pod-template-generation"] = KubeObject.Generation(ds).ToString(CultureInfo.InvariantCulture),
+            }));
+        }
+
+        var ready = pods.Count(IsReady);
+        var updated = pods.Count(p => PodLabel(p, "controller-revision-hash") == hash);
+        var status = new JsonObject
+        {
+            ["currentNumberScheduled"] = pods.Count,
+            ["desiredNumberScheduled"] = 1,
+            ["numberMisscheduled"] = 0,
+            ["numberReady"] = ready,
+            ["observedGeneration"] = KubeObject.Generation(ds),
+            ["updatedNumberScheduled"] = updated,
+            ["numberAvailable"] = ready,
+        };
+        if (ready < 1)
+        {
+            // omitempty in the real type.
+            status.Remove("numberAvailable");
+            status["numberUnavailable"] = 1 - ready;
+        }
+
+        if (updated == 0)
+        {
+            status.Remove("updatedNumberScheduled");
+        }
+
+        PutStatus(KubeResourceType.DaemonSets, ds, status);
+    }
+
     private static bool IsReady(JsonObject pod) =>
         KubeObject.Arr(pod, "status", "conditions")?.OfType<JsonObject>().Any(c => KubeObject.Str(c, "type") == "Ready" && KubeObject.Str(c, "status") == "True") == true;
 
-    private JsonObject CreatePod(JsonObject rs)
+    private JsonObject CreatePod(JsonObject rs) => CreatePod(KubeResourceType.ReplicaSets, rs, null, null);
+
+    /// <summary>Creates a pod from <paramref name="owner"/>'s template: named <paramref name="name"/> or generated, with extra labels.</summary>
+    private JsonObject CreatePod(KubeResourceType ownerType, JsonObject owner, string? name, Dictionary<string, string>? labels)
     {
+        var rs = owner;
         var template = (JsonObject)(KubeObject.Obj(rs, "spec", "template")?.DeepClone() ?? new JsonObject());
         var tm = KubeObject.Metadata(template);
         var suffix = new string(Enumerable.Range(0, 5).Select(_ => Alphanums[RandomNumberGenerator.GetInt32(Alphanums.Length)]).ToArray());
+        var podLabels = tm["labels"]?.DeepClone() as JsonObject ?? new JsonObject();
+        foreach (var (k, v) in labels ?? [])
+        {
+            podLabels[k] = v;
+        }
+
         var spec = KubeObject.Child(template, "spec");
         spec["nodeName"] = "sandbox-node-1";
         spec["serviceAccountName"] ??= "default";
@@ -753,13 +961,13 @@ internal sealed class KubeController : IAsyncDisposable
             ["kind"] = "Pod",
             ["metadata"] = new JsonObject
             {
-                ["name"] = $"{KubeObject.Name(rs)}-{suffix}",
+                ["name"] = name ?? $"{KubeObject.Name(rs)}-{suffix}",
                 ["generateName"] = $"{KubeObject.Name(rs)}-",
                 ["namespace"] = KubeObject.Namespace(rs),
                 ["uid"] = Guid.NewGuid().ToString(),
                 ["creationTimestamp"] = now,
-                ["labels"] = tm["labels"]?.DeepClone(),
-                ["ownerReferences"] = new JsonArray(KubeObject.OwnerReference(KubeResourceType.ReplicaSets, rs)),
+                ["labels"] = podLabels.Count == 0 ? null : podLabels,
+                ["ownerReferences"] = new JsonArray(KubeObject.OwnerReference(ownerType, rs)),
             },
             ["spec"] = spec.DeepClone(),
             ["status"] = new JsonObject

@@ -28,9 +28,11 @@ internal sealed record KubeResourceType(
     public static readonly KubeResourceType Nodes = new(string.Empty, "v1", "Node", "nodes", false, ["no"], ["status"], false);
     public static readonly KubeResourceType Deployments = new("apps", "v1", "Deployment", "deployments", true, ["deploy"], ["status", "scale"], true);
     public static readonly KubeResourceType ReplicaSets = new("apps", "v1", "ReplicaSet", "replicasets", true, ["rs"], ["status", "scale"], true);
+    public static readonly KubeResourceType StatefulSets = new("apps", "v1", "StatefulSet", "statefulsets", true, ["sts"], ["status", "scale"], true);
+    public static readonly KubeResourceType DaemonSets = new("apps", "v1", "DaemonSet", "daemonsets", true, ["ds"], ["status"], true);
 
     /// <summary>Gets every served resource.</summary>
-    public static IReadOnlyList<KubeResourceType> All { get; } = [Namespaces, Pods, Services, ConfigMaps, Secrets, Events, Nodes, Deployments, ReplicaSets];
+    public static IReadOnlyList<KubeResourceType> All { get; } = [Namespaces, Pods, Services, ConfigMaps, Secrets, Events, Nodes, Deployments, ReplicaSets, StatefulSets, DaemonSets];
 
     /// <summary>Gets the <c>apiVersion</c> of objects, e.g. <c>apps/v1</c>.</summary>
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
@@ -45,7 +47,10 @@ internal sealed record KubeResourceType(
     public string QualifiedKind => Group.Length == 0 ? Kind : $"{Kind}.{Group}";
 
     /// <summary>Gets whether the kind appears in <c>kubectl get all</c>.</summary>
-    public bool InCategoryAll => this == Pods || this == Services || this == Deployments || this == ReplicaSets;
+    public bool InCategoryAll => this == Pods || this == Services || this == Deployments || this == ReplicaSets || this == StatefulSets || this == DaemonSets;
+
+    /// <summary>Gets whether objects of the kind carry a pod template (and so a selector that must match it).</summary>
+    public bool HasPodTemplate => this == Deployments || this == ReplicaSets || this == StatefulSets || this == DaemonSets;
 
     /// <summary>Gets whether kubectl can create, update and patch it (events and nodes too; they are plain stores here).</summary>
     public bool HasStatus => Subresources.Contains("status");

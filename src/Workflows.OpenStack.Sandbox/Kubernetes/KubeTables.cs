@@ -61,6 +61,26 @@ internal static class KubeTables
             yield return ("Images", "string", string.Empty, 1, "Images referenced by each container in the template.");
             yield return ("Selector", "string", string.Empty, 1, "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.");
         }
+        else if (type == KubeResourceType.StatefulSets)
+        {
+            yield return ("Ready", "string", string.Empty, 0, "Number of the pod with ready state");
+            yield return ("Age", "string", string.Empty, 0, "CreationTimestamp is a timestamp representing the server time when this object was created.");
+            yield return ("Containers", "string", string.Empty, 1, "Names of each container in the template.");
+            yield return ("Images", "string", string.Empty, 1, "Images referenced by each container in the template.");
+        }
+        else if (type == KubeResourceType.DaemonSets)
+        {
+            yield return ("Desired", "integer", string.Empty, 0, "The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).");
+            yield return ("Current", "integer", string.Empty, 0, "The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.");
+            yield return ("Ready", "integer", string.Empty, 0, "numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.");
+            yield return ("Up-to-date", "integer", string.Empty, 0, "The total number of nodes that are running updated daemon pod");
+            yield return ("Available", "integer", string.Empty, 0, "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)");
+            yield return ("Node Selector", "string", string.Empty, 0, "NodeSelector is a selector which must be true for the pod to fit on a node.");
+            yield return ("Age", "string", string.Empty, 0, "CreationTimestamp is a timestamp representing the server time when this object was created.");
+            yield return ("Containers", "string", string.Empty, 1, "Names of each container in the template.");
+            yield return ("Images", "string", string.Empty, 1, "Images referenced by each container in the template.");
+            yield return ("Selector", "string", string.Empty, 1, "A label query over pods that are managed by the daemon set.");
+        }
         else if (type == KubeResourceType.ReplicaSets)
         {
             yield return ("Desired", "integer", string.Empty, 0, "Replicas is the number of desired replicas.");
@@ -149,6 +169,29 @@ internal static class KubeTables
             yield return $"{F(KubeObject.Long(status, "readyReplicas") ?? 0)}/{F(KubeObject.Long(spec, "replicas") ?? 0)}";
             yield return KubeObject.Long(status, "updatedReplicas") ?? 0;
             yield return KubeObject.Long(status, "availableReplicas") ?? 0;
+            yield return age;
+            yield return string.Join(",", containers.Select(c => KubeObject.Str(c, "name")));
+            yield return string.Join(",", containers.Select(c => KubeObject.Str(c, "image")));
+            yield return KubeSelectors.Format(KubeObject.Obj(spec, "selector"));
+        }
+        else if (type == KubeResourceType.StatefulSets)
+        {
+            var containers = KubeObject.Arr(spec, "template", "spec", "containers")?.OfType<JsonObject>().ToList() ?? [];
+            yield return $"{F(KubeObject.Long(status, "readyReplicas") ?? 0)}/{F(KubeObject.Long(spec, "replicas") ?? 0)}";
+            yield return age;
+            yield return string.Join(",", containers.Select(c => KubeObject.Str(c, "name")));
+            yield return string.Join(",", containers.Select(c => KubeObject.Str(c, "image")));
+        }
+        else if (type == KubeResourceType.DaemonSets)
+        {
+            var containers = KubeObject.Arr(spec, "template", "spec", "containers")?.OfType<JsonObject>().ToList() ?? [];
+            yield return KubeObject.Long(status, "desiredNumberScheduled") ?? 0;
+            yield return KubeObject.Long(status, "currentNumberScheduled") ?? 0;
+            yield return KubeObject.Long(status, "numberReady") ?? 0;
+            yield return KubeObject.Long(status, "updatedNumberScheduled") ?? 0;
+            yield return KubeObject.Long(status, "numberAvailable") ?? 0;
+            var nodeSelector = KubeObject.StringMap(KubeObject.Obj(spec, "template", "spec", "nodeSelector"));
+            yield return nodeSelector.Count == 0 ? "<none>" : string.Join(",", nodeSelector.Select(kv => $"{kv.Key}={kv.Value}"));
             yield return age;
             yield return string.Join(",", containers.Select(c => KubeObject.Str(c, "name")));
             yield return string.Join(",", containers.Select(c => KubeObject.Str(c, "image")));

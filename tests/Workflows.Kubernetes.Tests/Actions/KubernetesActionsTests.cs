@@ -91,6 +91,50 @@ public sealed class KubernetesActionsTests(KubernetesSandbox sandbox) : IClassFi
     }
 
     [Fact]
+    public async Task ApplyRolloutAndUndo_OfAStatefulSetAndADaemonSet_FollowKubectlsRules()
+    {
+        var ns = KubernetesSandbox.UniqueNamespace();
+        string Manifest(string tag) => $$"""
+            apiVersion: apps/v1
+            kind: StatefulSet
+            metadata:
+              name: db
+            spec:
+              serviceName: db
+              replicas: 3
+              selector: { matchLabels: { app: db } }
+              template:
+                metadata: { labels: { app: db } }
+                spec: { containers: [ { name: db, image: "postgres:{{tag}}" } ] }
+            ---
+            apiVersion: apps/v1
+            kind: DaemonSet
+            metadata:
+              name: agent
+            spec:
+              selector: { matchLabels: { app: agent } }
+              template:
+                metadata: { labels: { app: agent } }
+                spec: { containers: [ { name: agent, image: "agent:{{tag}}" } ] }
+            """;
+        var (first, _) = await ApplyAndRollOutAsync(ns, Manifest("16"));
+        Assert.Contains(first.Recorder.Lines, l => l == $"statefulset/db -n {ns}: partitioned roll out complete: 3 new pods have been updated... (3/3 updated, 3 ready)");
+        Assert.Contains(first.Recorder.Lines, l => l == $"daemonset/agent -n {ns}: daemon set \"agent\" successfully rolled out (1/1 updated, 1 available)");
+
+        var (update, _) = await ApplyAndRollOutAsync(ns, Manifest("17"));
+        Assert.Equal(["postgres:17", "postgres:17", "postgres:17"], (await sandbox.ListAsync("v1", "Pod", ns, "app=db")).Select(p => p["spec"]!["containers"]![0]!["image"]!.GetValue<string>()));
+        var undone = await ActionDriver.RunAsync<UndoAction>(KubernetesSandbox.Compensation(sandbox.Services, update, Access(ns)));
+
+        Assert.Equal([$"daemonset/agent -n {ns}", $"statefulset/db -n {ns}"], undone.Outputs.GetProperty("restored").EnumerateArray().Select(e => e.GetString()));
+        var sts = (await sandbox.GetAsync("apps/v1", "StatefulSet", ns, "db"))!;
+        Assert.Equal("postgres:16", sts["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.GetValue<string>());
+        Assert.Equal(3, sts["status"]!["updatedReplicas"]!.GetValue<long>());
+        Assert.Equal(3, sts["status"]!["readyReplicas"]!.GetValue<long>());
+        Assert.Equal(["postgres:16", "postgres:16", "postgres:16"], (await sandbox.ListAsync("v1", "Pod", ns, "app=db")).Select(p => p["spec"]!["containers"]![0]!["image"]!.GetValue<string>()));
+        Assert.Equal(["agent:16"], (await sandbox.ListAsync("v1", "Pod", ns, "app=agent")).Select(p => p["spec"]!["containers"]![0]!["image"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Undo_OfAFirstDeploy_DeletesWhatItCreated_AndWaitsUntilGone()
     {
         var ns = KubernetesSandbox.UniqueNamespace();

@@ -80,6 +80,26 @@ public class RolloutStatusTests
     }
 
     [Fact]
+    public void Check_OfAStatefulSetWithARollingUpdate_JudgesByThePartition_AsKubectlDoes()
+    {
+        // What the API server returns: rollingUpdate defaulted to partition 0.
+        var sts = JsonNode.Parse("""
+            {"kind":"StatefulSet","metadata":{"name":"db","generation":2},"spec":{"replicas":3,"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"partition":0}}},
+             "status":{"observedGeneration":2,"readyReplicas":3,"updatedReplicas":1,"currentRevision":"db-1","updateRevision":"db-2"}}
+            """)!.AsObject();
+
+        Assert.Equal("Waiting for partitioned roll out to finish: 1 out of 3 new pods have been updated...", RolloutStatus.Check(sts).Message);
+        sts["status"]!["readyReplicas"] = 2;
+        Assert.Equal("Waiting for 1 pods to be ready...", RolloutStatus.Check(sts).Message);
+        sts["status"]!["readyReplicas"] = 3;
+        sts["status"]!["updatedReplicas"] = 3;
+        Assert.Equal(new RolloutCheck(RolloutPhase.Done, "partitioned roll out complete: 3 new pods have been updated...", "3/3 updated, 3 ready"), RolloutStatus.Check(sts));
+        sts["spec"]!["updateStrategy"]!["rollingUpdate"]!["partition"] = 2;
+        sts["status"]!["updatedReplicas"] = 1;
+        Assert.Equal(RolloutPhase.Done, RolloutStatus.Check(sts).Phase);
+    }
+
+    [Fact]
     public void Check_FollowsDaemonSetRules()
     {
         var ds = JsonNode.Parse("""

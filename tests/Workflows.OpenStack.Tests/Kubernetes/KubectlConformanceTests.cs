@@ -124,6 +124,142 @@ public sealed class KubectlConformanceTests(ITestOutputHelper output) : IAsyncLi
     }
 
     [Fact]
+    public async Task AStatefulSetAndADaemonSet_ApplyAndRollOut_ThenRollAnUpdate_WithKubectl()
+    {
+        var path = Path.Combine(directory, "stateful.yaml");
+        await File.WriteAllTextAsync(path, """
+            apiVersion: apps/v1
+            kind: StatefulSet
+            metadata:
+              name: db
+            spec:
+              serviceName: db
+              replicas: 3
+              selector:
+                matchLabels:
+                  app: db
+              template:
+                metadata:
+                  labels:
+                    app: db
+                spec:
+                  containers:
+                  - name: db
+                    image: postgres:16
+            ---
+            apiVersion: apps/v1
+            kind: DaemonSet
+            metadata:
+              name: agent
+            spec:
+              selector:
+                matchLabels:
+                  app: agent
+              template:
+                metadata:
+                  labels:
+                    app: agent
+                spec:
+                  containers:
+                  - name: agent
+                    image: agent:1
+            """);
+
+        Assert.Equal("statefulset.apps/db created\ndaemonset.apps/agent created\n", await kubectl.RunAsync("apply", "-f", path));
+        var sts = await kubectl.TryAsync("rollout", "status", "statefulset/db", "--timeout", "60s");
+        Assert.True(sts.ExitCode == 0, sts.Output);
+        // The API server defaults updateStrategy.rollingUpdate.partition to 0, so kubectl judges by the partition.
+        Assert.Contains("partitioned roll out complete: 3 new pods have been updated...", sts.Stdout, StringComparison.Ordinal);
+        var ds = await kubectl.TryAsync("rollout", "status", "daemonset/agent", "--timeout", "60s");
+        Assert.True(ds.ExitCode == 0, ds.Output);
+        Assert.Contains("daemon set \"agent\" successfully rolled out", ds.Stdout, StringComparison.Ordinal);
+        // Ordinal pods, created in order.
+        Assert.Equal("db-0 db-1 db-2", (await kubectl.RunAsync("get", "pods", "-l", "app=db", "-o", "jsonpath={range .items[*]}{.metadata.name} {end}")).Trim());
+        Assert.Equal("3 3 3", await kubectl.RunAsync("get", "sts", "db", "-o", "jsonpath={.status.replicas} {.status.readyReplicas} {.status.updatedReplicas}"));
+        Assert.Equal("1 1 1", await kubectl.RunAsync("get", "ds", "agent", "-o", "jsonpath={.status.desiredNumberScheduled} {.status.numberReady} {.status.updatedNumberScheduled}"));
+        var table = await kubectl.RunAsync("get", "sts,ds");
+        Assert.Contains("statefulset.apps/db   3/3", table, StringComparison.Ordinal);
+        Assert.Matches(@"daemonset\.apps/agent\s+1\s+1\s+1\s+1\s+1\s+<none>", table);
+
+        var before = await kubectl.RunAsync("get", "sts", "db", "-o", "jsonpath={.status.currentRevision}");
+        Assert.Equal("statefulset.apps/db image updated\n", await kubectl.RunAsync("set", "image", "statefulset/db", "db=postgres:17"));
+        var updated = await kubectl.TryAsync("rollout", "status", "statefulset/db", "--timeout", "60s");
+        Assert.True(updated.ExitCode == 0, updated.Output);
+        Assert.Contains("partitioned roll out complete: 3 new pods have been updated...", updated.Stdout, StringComparison.Ordinal);
+        var after = await kubectl.RunAsync("get", "sts", "db", "-o", "jsonpath={.status.currentRevision} {.status.updateRevision}");
+        Assert.NotEqual(before, after.Split(' ')[0]);
+        Assert.Equal(after.Split(' ')[0], after.Split(' ')[1]);
+        Assert.All((await kubectl.RunAsync("get", "pods", "-l", "app=db", "-o", "jsonpath={range .items[*]}{.spec.containers[0].image} {end}")).Split(' ', StringSplitOptions.RemoveEmptyEntries), i => Assert.Equal("postgres:17", i));
+
+        Assert.Equal("daemonset.apps/agent image updated\n", await kubectl.RunAsync("set", "image", "daemonset/agent", "agent=agent:2"));
+        var dsUpdated = await kubectl.TryAsync("rollout", "status", "daemonset/agent", "--timeout", "60s");
+        Assert.True(dsUpdated.ExitCode == 0, dsUpdated.Output);
+        Assert.Equal("agent:2", (await kubectl.RunAsync("get", "pods", "-l", "app=agent", "-o", "jsonpath={range .items[*]}{.spec.containers[0].image} {end}")).Trim());
+
+        Assert.Equal("statefulset.apps \"db\" deleted\ndaemonset.apps \"agent\" deleted\n", await kubectl.RunAsync("delete", "-f", path));
+    }
+
+    [Fact]
+    public async Task KubectlsGenerators_SendProtobuf_AndCreateWhatTheySay()
+    {
+        // kubectl create namespace|configmap|secret|deployment encode the object as application/vnd.kubernetes.protobuf.
+        Assert.Equal("namespace/gen created\n", await kubectl.RunAsync("create", "namespace", "gen"));
+        Assert.Equal("configmap/cfg created\n", await kubectl.RunAsync("create", "configmap", "cfg", "-n", "gen", "--from-literal=a=b", "--from-literal=c=d"));
+        Assert.Equal("secret/db created\n", await kubectl.RunAsync("create", "secret", "generic", "db", "-n", "gen", "--from-literal=password=Pa55"));
+        Assert.Equal("deployment.apps/web created\n", await kubectl.RunAsync("create", "deployment", "web", "-n", "gen", "--image=nginx:1.27", "--replicas=2", "--port=80", "--", "nginx", "-g", "daemon off;"));
+        var rollout = await kubectl.TryAsync("rollout", "status", "deployment/web", "-n", "gen", "--timeout", "60s");
+        Assert.True(rollout.ExitCode == 0, rollout.Output);
+
+        Assert.Equal("Active", await kubectl.RunAsync("get", "namespace", "gen", "-o", "jsonpath={.status.phase}"));
+        Assert.Equal("""{"a":"b","c":"d"}""", await kubectl.RunAsync("get", "configmap", "cfg", "-n", "gen", "-o", "jsonpath={.data}"));
+        Assert.Equal(Convert.ToBase64String("Pa55"u8) + " Opaque", await kubectl.RunAsync("get", "secret", "db", "-n", "gen", "-o", "jsonpath={.data.password} {.type}"));
+        var deployment = JsonDocument.Parse(await kubectl.RunAsync("get", "deployment", "web", "-n", "gen", "-o", "json")).RootElement;
+        Assert.Equal(2, deployment.GetProperty("spec").GetProperty("replicas").GetInt32());
+        Assert.Equal("web", deployment.GetProperty("spec").GetProperty("selector").GetProperty("matchLabels").GetProperty("app").GetString());
+        var container = deployment.GetProperty("spec").GetProperty("template").GetProperty("spec").GetProperty("containers")[0];
+        Assert.Equal("nginx", container.GetProperty("name").GetString());
+        Assert.Equal("nginx:1.27", container.GetProperty("image").GetString());
+        Assert.Equal(80, container.GetProperty("ports")[0].GetProperty("containerPort").GetInt32());
+        Assert.Equal(["nginx", "-g", "daemon off;"], container.GetProperty("command").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(JsonValueKind.Null, deployment.GetProperty("spec").GetProperty("template").GetProperty("metadata").GetProperty("creationTimestamp").ValueKind);
+
+        // A generator whose message the sandbox does not decode gets a 415 that says so, and nothing is created.
+        var service = await kubectl.TryAsync("create", "service", "clusterip", "web", "-n", "gen", "--tcp=80:80");
+        Assert.NotEqual(0, service.ExitCode);
+        Assert.Contains("the sandbox decodes protobuf only for what kubectl's generators send; not kind Service", service.Stderr, StringComparison.Ordinal);
+        Assert.NotEqual(0, (await kubectl.TryAsync("get", "service", "web", "-n", "gen")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Apply_OfAnUnknownField_IsRefusedWithTheStrictDecodingError_OnCreateAndOnUpdate()
+    {
+        var typo = Path.Combine(directory, "typo.yaml");
+        await File.WriteAllTextAsync(typo, Manifest.Replace("  replicas: 3", "  replicaz: 3", StringComparison.Ordinal).Replace("        image: cirros:latest", "        image: cirros:latest\n        imagePullPolicyy: Always", StringComparison.Ordinal));
+
+        var created = await kubectl.TryAsync("apply", "-f", typo);
+
+        Assert.NotEqual(0, created.ExitCode);
+        Assert.Contains("Error from server (BadRequest): error when creating", created.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.replicaz\", unknown field \"spec.template.spec.containers[0].imagePullPolicyy\"", created.Stderr, StringComparison.Ordinal);
+        Assert.NotEqual(0, (await kubectl.TryAsync("get", "deployment", "myapp")).ExitCode);
+        // The Service of the same file had nothing wrong and was created.
+        Assert.Contains("service/myapp created", created.Stdout, StringComparison.Ordinal);
+
+        await kubectl.RunAsync("apply", "-f", manifestPath);
+        var updated = await kubectl.TryAsync("apply", "-f", typo);
+        Assert.NotEqual(0, updated.ExitCode);
+        Assert.Contains("error when patching", updated.Stderr, StringComparison.Ordinal);
+        Assert.Contains(": strict decoding error: unknown field ", updated.Stderr, StringComparison.Ordinal);
+        Assert.Contains("unknown field \"spec.replicaz\"", updated.Stderr, StringComparison.Ordinal);
+        Assert.Contains("unknown field \"spec.template.spec.containers[0].imagePullPolicyy\"", updated.Stderr, StringComparison.Ordinal);
+        Assert.Equal("1", await kubectl.RunAsync("get", "deployment", "myapp", "-o", "jsonpath={.metadata.generation}"));
+
+        // --validate=false (fieldValidation=Ignore) drops the unknown field, as the API server does.
+        Assert.Equal("deployment.apps/myapp configured\nservice/myapp unchanged\n", await kubectl.RunAsync("apply", "--validate=false", "-f", typo));
+        Assert.Equal(string.Empty, await kubectl.RunAsync("get", "deployment", "myapp", "-o", "jsonpath={.spec.replicaz}"));
+    }
+
+    [Fact]
     public async Task ApplyTwice_SaysUnchanged_AndDoesNotBumpTheGeneration()
     {
         await kubectl.RunAsync("apply", "-f", manifestPath);
