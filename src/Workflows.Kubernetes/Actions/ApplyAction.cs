@@ -253,6 +253,8 @@ public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource
 
         target.NotKept = "an earlier attempt of this step already changed it";
         context.Log.WriteLine($"{target.Ref}: already updated by an earlier attempt of this step; its state before that attempt is not known, undo will leave it");
+    }
+
     /// <inheritdoc />
     /// <remarks>
     /// For each object of the manifest: the kind is served, the live object is read, and a server-side apply with
@@ -368,7 +370,7 @@ public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource
         }
     }
 
-    /// <summary>Flattens an object to <c>path → value</c> lines for a diff; our own annotation is left out, a Secret's values are masked.</summary>
+    /// <summary>Flattens an object to <c>path → value</c> lines for a diff; our own annotations are left out, a Secret's values are masked.</summary>
     internal static Dictionary<string, string> Flatten(JsonObject o, bool secret)
     {
         var lines = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -379,7 +381,7 @@ public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource
                 case JsonObject obj:
                     foreach (var (k, child) in obj)
                     {
-                        if (path == "metadata.annotations" && k == KubernetesAction<ApplyInputs, ApplyOutputs>.AppliedByAnnotation)
+                        if (path == "metadata.annotations" && (k == KubernetesAction<ApplyInputs, ApplyOutputs>.AppliedByAnnotation || k == PreviousStateAnnotation))
                         {
                             continue;
                         }
