@@ -116,7 +116,7 @@ public sealed class WorkflowPlanner(
             {
                 // The machine marks it skipped: its outputs are an empty object, known now.
                 stepsScope[sd.Id] = new JsonObject { ["outputs"] = new JsonObject(), ["status"] = "skipped" };
-                return Step(sd, "false", [], new StepPlan(PlanAction.Skipped, $"skipped: {cond.Trim()} is false", [], [], []), []);
+                return Step(sd, "false", [], new StepPlan(PlanAction.Skipped, $"{cond.Trim()} is false", [], [], []), []);
             }
         }
 
