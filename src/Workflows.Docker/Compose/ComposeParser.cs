@@ -40,13 +40,20 @@ public static class ComposeParser
     public static ComposeFile Parse(string yaml, ComposeVariables? variables = null)
     {
         var stream = new YamlStream();
+        var parser = new YamlDotNet.Core.Parser(new StringReader(yaml));
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(parser);
         }
         catch (YamlException ex)
         {
             throw new StepFailedException("docker.compose.invalid", $"The compose file is not valid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}", retryable: false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow mapping followed by a new line).
+            var at = parser.Current?.End ?? Mark.Empty;
+            throw new StepFailedException("docker.compose.invalid", $"The compose file is not valid YAML at line {at.Line}, column {at.Column}: {ex.Message}", retryable: false);
         }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
@@ -183,7 +190,12 @@ public static class ComposeParser
 
             foreach (var (k, v) in map.Children)
             {
-                var key = ((YamlScalarNode)k).Value ?? string.Empty;
+                if (k is not YamlScalarNode scalarKey)
+                {
+                    throw new StepFailedException("docker.compose.invalid", $"The compose file has a key that is not a plain value under '{path}' at line {k.Start.Line}, column {k.Start.Column}.", retryable: false);
+                }
+
+                var key = scalarKey.Value ?? string.Empty;
                 if (key.StartsWith("x-", StringComparison.Ordinal))
                 {
                     continue;

@@ -115,6 +115,12 @@ public sealed class KubeconfigLoader(Func<string, string?> environment, string h
         {
             throw Fail($"The kubeconfig ({source}) is invalid: {ex.Message}");
         }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow mapping followed by a
+            // new line); the loader gives no position, and the content is never quoted.
+            throw Fail($"The kubeconfig ({source}) is not valid YAML (an unclosed '{{' or '[' or a similar syntax error).");
+        }
     }
 
     /// <summary>Merges kubeconfig files as kubectl does: the first file to define a name (or the current context) wins.</summary>

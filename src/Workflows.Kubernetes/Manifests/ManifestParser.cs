@@ -17,14 +17,21 @@ public static partial class ManifestParser
     public static IReadOnlyList<ManifestObject> Parse(string yaml)
     {
         var stream = new YamlStream();
+        var parser = new YamlDotNet.Core.Parser(new StringReader(yaml));
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(parser);
         }
         catch (YamlException ex)
         {
             var line = (int)ex.Start.Line;
             throw new ManifestException(DocumentAt(yaml, line), line, (int)ex.Start.Column, null, $"not valid YAML: {Innermost(ex)}");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow mapping followed by a new line).
+            var at = parser.Current?.End ?? Mark.Empty;
+            throw new ManifestException(DocumentAt(yaml, (int)at.Line), (int)at.Line, (int)at.Column, null, $"not valid YAML: {ex.Message}");
         }
 
         var objects = new List<ManifestObject>();

@@ -15,8 +15,9 @@ internal static class KubeYaml
         {
             stream.Load(new StringReader(text));
         }
-        catch (YamlException ex)
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException or ArgumentException)
         {
+            // YamlDotNet's scanner throws more than YamlException on some malformed input: a client's bad body is a 400, never a 500.
             throw KubeStatus.BadRequest($"error decoding YAML: {ex.Message}");
         }
 
@@ -36,7 +37,7 @@ internal static class KubeYaml
                 var o = new JsonObject();
                 foreach (var (k, v) in map.Children)
                 {
-                    o[((YamlScalarNode)k).Value ?? string.Empty] = Convert(v);
+                    o[(k as YamlScalarNode ?? throw KubeStatus.BadRequest($"error decoding YAML: a key at line {k.Start.Line}, column {k.Start.Column} is not a plain value")).Value ?? string.Empty] = Convert(v);
                 }
 
                 return o;

@@ -175,16 +175,25 @@ public sealed class CloudsYamlLoader
 
     private static Dictionary<string, object?> ReadYaml(string path)
     {
+        YamlDotNet.Core.Parser? parser = null;
         try
         {
             using var reader = new StreamReader(path);
+            parser = new YamlDotNet.Core.Parser(reader);
             var stream = new YamlStream();
-            stream.Load(reader);
+            stream.Load(parser);
             return stream.Documents.Count > 0 && Convert(stream.Documents[0].RootNode) is Dictionary<string, object?> root ? root : [];
         }
         catch (YamlException ex)
         {
             throw new OpenStackConfigurationException($"{path}:{ex.Start.Line}:{ex.Start.Column}: invalid YAML: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or InvalidCastException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow mapping followed by a
+            // new line); a key that is not a plain value fails the cast. The last event read gives the position.
+            var at = parser?.Current?.End ?? Mark.Empty;
+            throw new OpenStackConfigurationException($"{path}:{at.Line}:{at.Column}: invalid YAML: {(ex is InvalidCastException ? "every key must be a plain value" : ex.Message)}");
         }
     }
 

@@ -109,6 +109,17 @@ public sealed class ComposeParserTests
         Assert.Contains(file.Errors, e => e.Contains("volume 'data' is not declared", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("services:\n  web: { image: busybox\n  db:\n    image: x\n")]   // YamlDotNet throws InvalidOperationException here
+    [InlineData("services:\n  ? [web, db]\n  : { image: busybox }\n")]
+    public void Parse_FailsAsAnInvalidComposeFile_NeverWithAnotherException_WhenTheYamlIsMalformedInOtherWays(string yaml)
+    {
+        var ex = Assert.Throws<StepFailedException>(() => ComposeParser.Parse(yaml));
+
+        Assert.Equal("docker.compose.invalid", ex.ErrorCode);
+        Assert.Matches("line [1-9]", ex.Message);
+    }
+
     [Fact]
     public void Parse_FailsWithLineAndColumn_WhenTheTextIsNotYaml()
     {

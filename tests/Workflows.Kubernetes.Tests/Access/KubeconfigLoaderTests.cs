@@ -94,6 +94,17 @@ public sealed class KubeconfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_FailsAsAKubeconfigError_WhenAFlowMappingIsNotClosed()
+    {
+        var broken = "apiVersion: v1\nusers:\n- name: u\n  user: { client-key-data: SECRETKEYMATERIAL\nclusters: []\n";
+
+        var ex = Assert.Throws<StepFailedException>(() => Loader().Load(new KubernetesAccessInputs { Kubeconfig = new Secret(broken) }));
+
+        Assert.Contains("not valid YAML", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRETKEYMATERIAL", ex.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_NeverQuotesTheInlineKubeconfig_InItsErrors()
     {
         var broken = "apiVersion: v1\nusers:\n- name: u\n  user:\n    client-key-data: SECRETKEYMATERIAL\n   bad: [\n";

@@ -112,6 +112,18 @@ public class ManifestParserTests
     }
 
     [Fact]
+    public void Parse_ReportsAnUnclosedFlowMapping_AsAManifestError_InTheRightDocument()
+    {
+        // YamlDotNet's scanner throws InvalidOperationException (not YamlException) for this one.
+        var text = MyApp + "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: c\ndata:\n  a: b\n";
+
+        var ex = Assert.Throws<ManifestException>(() => ManifestParser.Parse(text));
+
+        Assert.Equal(3, ex.Document);
+        Assert.Contains("not valid YAML", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_ReportsYamlSyntaxErrors_InTheRightDocument()
     {
         var text = MyApp + "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: [1, 2\n";

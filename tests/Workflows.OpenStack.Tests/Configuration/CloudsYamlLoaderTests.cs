@@ -120,6 +120,18 @@ public sealed class CloudsYamlLoaderTests : IDisposable
         Assert.Contains("clouds.yaml:", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("clouds:\n  bad: { auth: x\n  other: 1\n", "clouds.yaml:")]   // YamlDotNet throws InvalidOperationException here
+    [InlineData("clouds:\n  ? [a, b]\n  : 1\n", "every key must be a plain value")]
+    public void Load_ThrowsAConfigurationError_NeverAnotherException_WhenTheYamlIsMalformedInOtherWays(string yaml, string expected)
+    {
+        Write("cwd/clouds.yaml", yaml);
+
+        var ex = Assert.Throws<OpenStackConfigurationException>(() => Loader().Load());
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("invalid YAML", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_ReadsTheShellsFolder_WhenTheServerRunsInAnotherFolder()
     {
