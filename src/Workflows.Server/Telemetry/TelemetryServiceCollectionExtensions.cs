@@ -46,7 +46,9 @@ public static class TelemetryServiceCollectionExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddPrometheusExporter());
+                // No response cache (the exporter's default is 300 ms): a scrape right after a run shows that run.
+                // Scrapers ask every few seconds at most, and the database gauges have their own 5 s cache.
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         if (!string.IsNullOrWhiteSpace(configuration[OtlpEndpointKey]))
         {
             // Traces, metrics and logs to the collector; protocol, headers and per-signal endpoints from the standard OTEL_* variables.
