@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -38,9 +39,9 @@ public static class WorkflowsApi
 
     private static async Task<Results<Accepted<RunSummary>, ValidationProblem, ProblemHttpResult>> StartAsync(string name, [FromBody] StartRunBody? body, IRunCommands commands, IWorkflowCatalog catalog, HttpContext http, CancellationToken ct)
     {
-        if (catalog.Get(name) is { } definition && definition.Permissions.WhyNotAllowedToRun(http.User, name) is { } why)
+        if (NotAllowed(catalog, name, http.User, "run") is { } refused)
         {
-            return TypedResults.Problem(new ProblemDetails { Status = 403, Title = "Not allowed to run this workflow", Detail = why, Extensions = { ["allowedGroups"] = definition.Permissions.Run } });
+            return TypedResults.Problem(refused);
         }
 
         if (!TryReadIdempotencyKey(http.Request, out var key, out var keyError))
@@ -57,9 +58,9 @@ public static class WorkflowsApi
     private static async Task<IResult> PlanAsync(string name, [FromBody] StartRunBody? body, IWorkflowPlanner planner, IWorkflowCatalog catalog, HttpContext http, CancellationToken ct)
     {
         // A plan reads the cloud with the server's credentials: whoever may not run the workflow may not plan it either.
-        if (catalog.Get(name) is { } definition && definition.Permissions.WhyNotAllowedToRun(http.User, name) is { } why)
+        if (NotAllowed(catalog, name, http.User, "plan") is { } refused)
         {
-            return TypedResults.Problem(new ProblemDetails { Status = 403, Title = "Not allowed to plan this workflow", Detail = why, Extensions = { ["allowedGroups"] = definition.Permissions.Run } });
+            return TypedResults.Problem(refused);
         }
 
         var inputs = body?.Inputs ?? [];
@@ -68,6 +69,12 @@ public static class WorkflowsApi
             ? TypedResults.Text(PlanText.Render(plan), "text/plain; charset=utf-8")
             : TypedResults.Ok(plan);
     }
+
+    // The 403 of a workflow whose definition restricts who may run it (its permissions), or null when the caller may.
+    private static ProblemDetails? NotAllowed(IWorkflowCatalog catalog, string name, ClaimsPrincipal user, string verb) =>
+        catalog.Get(name) is { } definition && definition.Permissions.WhyNotAllowedToRun(user, name) is { } why
+            ? new ProblemDetails { Status = 403, Title = $"Not allowed to {verb} this workflow", Detail = why, Extensions = { ["allowedGroups"] = definition.Permissions.Run } }
+            : null;
 
     // text/plain when the client prefers it to JSON (curl -H 'Accept: text/plain'); JSON otherwise.
     private static bool WantsText(HttpRequest request)
