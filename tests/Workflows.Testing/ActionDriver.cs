@@ -103,7 +103,7 @@ public static class ActionDriver
             var result = await CallAsync(action, context);
             if (result is not PendingResult pending)
             {
-                return new DriverResult(result, progress, call + 1, polls, waited);
+                return new DriverResult(result, progress, call + 1, polls, waited, context.CurrentState);
             }
 
             if (pending.Progress is { } p)
@@ -122,7 +122,7 @@ public static class ActionDriver
 
             if (options.StopWhen?.Invoke(record, polls.Count) == true)
             {
-                return new DriverResult(result, progress, call + 1, polls, waited);
+                return new DriverResult(result, progress, call + 1, polls, waited, context.CurrentState);
             }
 
             waited += delay;
@@ -133,7 +133,15 @@ public static class ActionDriver
             else
             {
                 var cap = options.PollCap ?? PollCap;
-                await Task.Delay(delay < cap ? delay : cap, context.CancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(delay < cap ? delay : cap, context.CancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+                {
+                    // Cancelled between polls: the engine marks the step cancelled without calling the action again.
+                    return new DriverResult(Cancelled(), progress, call + 1, polls, waited, context.CurrentState);
+                }
             }
         }
 
@@ -186,9 +194,11 @@ public static class ActionDriver
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
-            return StepResult.Failed("cancelled", "The run was cancelled while the step was running", retryable: false);
+            return Cancelled();
         }
     }
+
+    private static FailedResult Cancelled() => StepResult.Failed("cancelled", "The run was cancelled while the step was running", retryable: false);
 
     private static PollSchedule ScheduleOf(IServiceProvider services, Type actionType) =>
         services.GetServices<ActionDescriptor>().FirstOrDefault(d => d.ActionType == actionType)?.Poll ?? PollSchedule.Default;
@@ -200,7 +210,8 @@ public static class ActionDriver
 /// <param name="Calls">How many calls were made.</param>
 /// <param name="Polls">The pending calls.</param>
 /// <param name="Waited">The total wait between calls, as the engine would have waited it.</param>
-public sealed record DriverResult(StepResult Result, IReadOnlyList<string> Progress, int Calls, IReadOnlyList<PollRecord> Polls, TimeSpan Waited)
+/// <param name="State">The last pending state as the engine stored it (what a compensation would get), or null.</param>
+public sealed record DriverResult(StepResult Result, IReadOnlyList<string> Progress, int Calls, IReadOnlyList<PollRecord> Polls, TimeSpan Waited, JsonElement? State)
 {
     /// <summary>Gets the outputs as JSON.</summary>
     /// <exception cref="InvalidOperationException">The step did not complete.</exception>

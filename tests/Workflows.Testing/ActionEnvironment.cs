@@ -21,6 +21,7 @@ namespace Workflows.Testing;
 public sealed class ActionEnvironment : IDisposable
 {
     private readonly CancellationTokenSource cancellation = new();
+    private readonly List<string> progress = [];
 
     /// <summary>Creates an environment over the services the actions resolve from.</summary>
     /// <param name="services">The services (the action, its clients, its options).</param>
@@ -56,6 +57,18 @@ public sealed class ActionEnvironment : IDisposable
 
     /// <summary>Gets or sets the most calls of one step before the driver gives up. Default is 400.</summary>
     public int MaxCalls { get; set; } = 400;
+
+    /// <summary>Gets the progress texts of every pending call of every step this environment drove, in order.</summary>
+    public IReadOnlyList<string> Progress
+    {
+        get
+        {
+            lock (progress)
+            {
+                return [.. progress];
+            }
+        }
+    }
 
     /// <summary>Gets the token every context of this environment carries.</summary>
     public CancellationToken CancellationToken => cancellation.Token;
@@ -105,10 +118,24 @@ public sealed class ActionEnvironment : IDisposable
     /// <summary>Runs the action registered under <paramref name="actionName"/> (its <c>uses:</c> name) through its polls.</summary>
     /// <param name="actionName">The action's name, e.g. <c>docker.service.deploy</c>.</param>
     /// <param name="inputs">The inputs.</param>
-    /// <param name="stepId">The step's id.</param>
+    /// <param name="idempotencyKey">The step's key; <c>{runId:N}:step</c> when null.</param>
+    /// <param name="compensating">For a compensation, the step being undone.</param>
+    /// <param name="beforePoll">Called before each call with the number of calls before it (0 first).</param>
+    /// <param name="maxPolls">When set, the driver returns the pending result after this many pending calls.</param>
+    /// <param name="cancellationToken">A token of the test's own, cancelling the step besides <see cref="Cancel"/>.</param>
     /// <exception cref="InvalidOperationException">No action is registered under that name.</exception>
-    public Task<DriverResult> RunAsync(string actionName, object inputs, string stepId = "step") =>
-        RunAsync(actionName, Context(inputs, stepId));
+    public async Task<DriverResult> RunAsync(string actionName, object inputs, string? idempotencyKey = null, CompensationTarget? compensating = null, Func<int, Task>? beforePoll = null, int? maxPolls = null, CancellationToken cancellationToken = default)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token, cancellationToken);
+        var context = Context(inputs, compensating: compensating, idempotencyKey: idempotencyKey);
+        context.Token = linked.Token;
+        return await RunAsync(actionName, context, new DriverOptions
+        {
+            MaxCalls = MaxCalls,
+            BeforeCall = beforePoll,
+            StopWhen = maxPolls is { } max ? (_, n) => n >= max : null,
+        });
+    }
 
     /// <summary>Runs the action registered under <paramref name="actionName"/> with a context made by <see cref="Context"/>.</summary>
     /// <param name="actionName">The action's name.</param>
@@ -119,7 +146,7 @@ public sealed class ActionEnvironment : IDisposable
         var descriptor = Services.GetServices<ActionDescriptor>().FirstOrDefault(d => d.Name == actionName)
             ?? throw new InvalidOperationException($"No action is registered as '{actionName}'.");
         var action = (IStepAction)Services.GetRequiredService(descriptor.ActionType);
-        return ActionDriver.RunAsync(action, context, Options(hooks, descriptor.Poll));
+        return TrackAsync(ActionDriver.RunAsync(action, context, Options(hooks, descriptor.Poll)));
     }
 
     /// <summary>Runs <paramref name="action"/> with <paramref name="context"/> through its polls.</summary>
@@ -130,7 +157,7 @@ public sealed class ActionEnvironment : IDisposable
     {
         ArgumentNullException.ThrowIfNull(action);
         var poll = Services.GetServices<ActionDescriptor>().FirstOrDefault(d => d.ActionType == action.GetType())?.Poll;
-        return ActionDriver.RunAsync(action, context, Options(hooks, poll));
+        return TrackAsync(ActionDriver.RunAsync(action, context, Options(hooks, poll)));
     }
 
     /// <summary>Calls the action <typeparamref name="TAction"/> once (the first call of an attempt).</summary>
@@ -142,6 +169,17 @@ public sealed class ActionEnvironment : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => cancellation.Dispose();
+
+    private async Task<DriverResult> TrackAsync(Task<DriverResult> driving)
+    {
+        var result = await driving;
+        lock (progress)
+        {
+            progress.AddRange(result.Progress);
+        }
+
+        return result;
+    }
 
     private DriverOptions Options(DriverOptions? hooks, PollSchedule? poll) =>
         (hooks ?? new DriverOptions { MaxCalls = MaxCalls }) with

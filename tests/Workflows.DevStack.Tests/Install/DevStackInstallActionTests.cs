@@ -6,6 +6,7 @@ using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Secrets;
 using Workflows.DevStack.Install;
 using Workflows.DevStack.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.DevStack.Tests.Install;
 
@@ -25,9 +26,9 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
 
         // A step's gate opens only after a poll has shown the previous step's output, so each of
         // those polls must have carried new log text while stack.sh was still running.
-        var (result, polls) = await StepDriver.RunAsync(action, context, onPending: (poll, _) =>
+        var (result, polls) = await ActionDriver.RunAsync(action, context, onPending: (poll, _) =>
         {
-            if (opened < 4 && context.RunLog.Text.Contains(opened == 0 ? "Started stack.sh" : $"step {opened}:", StringComparison.Ordinal))
+            if (opened < 4 && context.Recorder.Text.Contains(opened == 0 ? "Started stack.sh" : $"step {opened}:", StringComparison.Ordinal))
             {
                 SshServerFixture.Open(gates, ++opened);
             }
@@ -49,11 +50,11 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
         var registered = Assert.Single(catalog.Registered);
         Assert.Equal(("devstack-test", "http://127.0.0.1/identity", "admin"), (registered.Name, registered.AuthUrl, registered.Username));
         Assert.Equal(outputs.AdminPassword, registered.Password);
-        Assert.Contains("Enabling plugin heat", context.RunLog.Text, StringComparison.Ordinal);
-        Assert.Contains("stack.sh completed", context.RunLog.Text, StringComparison.Ordinal);
+        Assert.Contains("Enabling plugin heat", context.Recorder.Text, StringComparison.Ordinal);
+        Assert.Contains("stack.sh completed", context.Recorder.Text, StringComparison.Ordinal);
         Assert.Equal(1, SshServerFixture.StackRuns(inputs.DevstackFolder));
-        Assert.Contains(context.Ledger.Recorded, r => r.Kind == "devstack.install" && r.ExternalId == $"{ssh.Host}:{inputs.DevstackFolder}");
-        Assert.Contains(context.RunAudit.Calls, c => c.Service == "ssh" && c.Method == "preflight" && c.Status == 0);
+        Assert.Contains(context.Recorder.Recorded, r => r.Kind == "devstack.install" && r.ExternalId == $"{ssh.Host}:{inputs.DevstackFolder}");
+        Assert.Contains(context.Recorder.Calls, c => c.Service == "ssh" && c.Method == "preflight" && c.Status == 0);
     }
 
     [SshFact]
@@ -64,27 +65,27 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
         var key = $"{Guid.NewGuid()}:devstack";
         using (var services = SshServerFixture.Services(new FakeCloudCatalog()))
         {
-            var first = new TestStepContext(services, inputs, key);
+            var first = new TestStepContext(services, inputs, idempotencyKey: key);
             SshServerFixture.Open(gates, 1);
-            var (pending, _) = await StepDriver.RunAsync(
+            var (pending, _) = await ActionDriver.RunAsync(
                 services.GetRequiredService<DevStackInstallAction>(),
                 first,
-                stopWhen: (_, _) => first.RunLog.Text.Contains("step 1:", StringComparison.Ordinal));
+                stopWhen: (_, _) => first.Recorder.Text.Contains("step 1:", StringComparison.Ordinal));
             Results.Pending(pending);
         }
 
         // "The server was killed": a new process, new action, no state, and the engine starts a fresh attempt.
         var catalog = new FakeCloudCatalog();
         using var restarted = SshServerFixture.Services(catalog);
-        var second = new TestStepContext(restarted, inputs, key) { AttemptNumber = 2 };
+        var second = new TestStepContext(restarted, inputs, idempotencyKey: key) { AttemptNumber = 2 };
 
         // stack.sh is held at step 2 until the restarted step has looked at the host.
-        var (result, _) = await StepDriver.RunAsync(restarted.GetRequiredService<DevStackInstallAction>(), second, onPending: (_, n) =>
+        var (result, _) = await ActionDriver.RunAsync(restarted.GetRequiredService<DevStackInstallAction>(), second, onPending: (_, n) =>
         {
             if (n == 1)
             {
                 Assert.True(File.Exists(Path.Combine(inputs.DevstackFolder, ".standin-runs")));
-                Assert.DoesNotContain("stack.sh completed", second.RunLog.Text, StringComparison.Ordinal);
+                Assert.DoesNotContain("stack.sh completed", second.Recorder.Text, StringComparison.Ordinal);
                 for (var step = 2; step <= 4; step++)
                 {
                     SshServerFixture.Open(gates, step);
@@ -95,9 +96,9 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
         });
 
         Results.Completed<DevStackInstallOutputs>(result);
-        Assert.Contains("Re-attached", second.RunLog.Text, StringComparison.Ordinal);
-        Assert.DoesNotContain("Started stack.sh", second.RunLog.Text, StringComparison.Ordinal);
-        Assert.Contains("stack.sh completed", second.RunLog.Text, StringComparison.Ordinal);
+        Assert.Contains("Re-attached", second.Recorder.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Started stack.sh", second.Recorder.Text, StringComparison.Ordinal);
+        Assert.Contains("stack.sh completed", second.Recorder.Text, StringComparison.Ordinal);
         Assert.Equal(1, SshServerFixture.StackRuns(inputs.DevstackFolder));
         Assert.Single(catalog.Registered);
     }
@@ -108,15 +109,15 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
         var inputs = ssh.Inputs();
         using var services = SshServerFixture.Services(new FakeCloudCatalog());
         var key = $"{Guid.NewGuid()}:devstack";
-        var (first, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), new TestStepContext(services, inputs, key));
+        var (first, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), new TestStepContext(services, inputs, idempotencyKey: key));
         Results.Completed<DevStackInstallOutputs>(first);
 
         // At-least-once: the engine crashed before committing the result and runs the attempt again.
-        var again = new TestStepContext(services, inputs, key);
-        var (result, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), again);
+        var again = new TestStepContext(services, inputs, idempotencyKey: key);
+        var (result, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), again);
 
         Results.Completed<DevStackInstallOutputs>(result);
-        Assert.Contains("Re-attached", again.RunLog.Text, StringComparison.Ordinal);
+        Assert.Contains("Re-attached", again.Recorder.Text, StringComparison.Ordinal);
         Assert.Equal(1, SshServerFixture.StackRuns(inputs.DevstackFolder));
     }
 
@@ -126,14 +127,14 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
         var inputs = ssh.Inputs("STANDIN_FAIL=1");
         using var services = SshServerFixture.Services(new FakeCloudCatalog());
         var key = $"{Guid.NewGuid()}:devstack";
-        var (first, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), new TestStepContext(services, inputs, key));
+        var (first, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), new TestStepContext(services, inputs, idempotencyKey: key));
         Results.Failed(first, "devstack.stack_failed");
 
-        var retry = new TestStepContext(services, inputs, key) { AttemptNumber = 2 };
-        var (second, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), retry);
+        var retry = new TestStepContext(services, inputs, idempotencyKey: key) { AttemptNumber = 2 };
+        var (second, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), retry);
 
         Results.Failed(second, "devstack.stack_failed");
-        Assert.Contains("Started stack.sh", retry.RunLog.Text, StringComparison.Ordinal);
+        Assert.Contains("Started stack.sh", retry.Recorder.Text, StringComparison.Ordinal);
         Assert.Equal(2, SshServerFixture.StackRuns(inputs.DevstackFolder));
     }
 
@@ -144,7 +145,7 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
         var inputs = ssh.Inputs($"STANDIN_GATE_DIR={gates}");
         using var services = SshServerFixture.Services(new FakeCloudCatalog());
         var running = new TestStepContext(services, inputs);
-        var (pending, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), running, stopWhen: (_, _) => true);
+        var (pending, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), running, stopWhen: (_, _) => true);
         Results.Pending(pending);
 
         var other = new TestStepContext(services, inputs);
@@ -157,7 +158,7 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
             SshServerFixture.Open(gates, step);
         }
 
-        var (finished, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), running);
+        var (finished, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), running);
         Results.Completed<DevStackInstallOutputs>(finished);
         Assert.Equal(1, SshServerFixture.StackRuns(inputs.DevstackFolder));
     }
@@ -169,7 +170,7 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
         using var services = SshServerFixture.Services(new FakeCloudCatalog());
         var context = new TestStepContext(services, inputs);
 
-        var (result, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), context);
+        var (result, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), context);
 
         var failed = Results.Failed(result, "devstack.stack_failed");
         Assert.False(failed.Retryable);
@@ -248,34 +249,34 @@ public sealed class DevStackInstallActionTests(SshServerFixture ssh)
         var leaks = new List<string>();
 
         var okContext = new TestStepContext(services, ok);
-        var (okResult, okPolls) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), okContext);
+        var (okResult, okPolls) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), okContext);
         var failContext = new TestStepContext(services, failing);
-        var (failResult, failPolls) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), failContext);
+        var (failResult, failPolls) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), failContext);
         var pinContext = new TestStepContext(services, badPin);
         var pinResult = await services.GetRequiredService<DevStackInstallAction>().ExecuteAsync(pinContext);
 
         var outputs = Results.Completed<DevStackInstallOutputs>(okResult);
         Assert.Equal(adminPassword, outputs.AdminPassword!.Reveal());
-        Assert.Contains("The password: ***", okContext.RunLog.Text, StringComparison.Ordinal);
-        Assert.Contains("ADMIN_PASSWORD=***", okContext.RunLog.Text, StringComparison.Ordinal);
-        Assert.Contains("--bootstrap-password ***", failContext.RunLog.Text, StringComparison.Ordinal);
-        Assert.Contains(okContext.RunAudit.Events, e => e.Kind == "ssh.hostkey.trusted" && e.Message.Contains(ssh.HostKeyFingerprint, StringComparison.Ordinal));
+        Assert.Contains("The password: ***", okContext.Recorder.Text, StringComparison.Ordinal);
+        Assert.Contains("ADMIN_PASSWORD=***", okContext.Recorder.Text, StringComparison.Ordinal);
+        Assert.Contains("--bootstrap-password ***", failContext.Recorder.Text, StringComparison.Ordinal);
+        Assert.Contains(okContext.Recorder.Events, e => e.Kind == "ssh.hostkey.trusted" && e.Message.Contains(ssh.HostKeyFingerprint, StringComparison.Ordinal));
         var generated = File.ReadAllLines(Path.Combine(failing.DevstackFolder, "local.conf")).Single(l => l.StartsWith("ADMIN_PASSWORD=", StringComparison.Ordinal))["ADMIN_PASSWORD=".Length..];
         var secrets = new[] { adminPassword, generated, ssh.Password }
             .Concat(ssh.PrivateKey.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.Length > 20 && !l.StartsWith("-----", StringComparison.Ordinal)))
             .ToList();
         var texts = new List<(string Where, string Text)>
         {
-            ("log", okContext.RunLog.Text),
-            ("log", failContext.RunLog.Text),
-            ("log", pinContext.RunLog.Text),
-            ("audit", okContext.RunAudit.AllText),
-            ("audit", failContext.RunAudit.AllText),
-            ("audit", pinContext.RunAudit.AllText),
+            ("log", okContext.Recorder.Text),
+            ("log", failContext.Recorder.Text),
+            ("log", pinContext.Recorder.Text),
+            ("audit", okContext.Recorder.AuditText),
+            ("audit", failContext.Recorder.AuditText),
+            ("audit", pinContext.Recorder.AuditText),
             ("error", ((FailedResult)failResult).Message),
             ("error", ((FailedResult)pinResult).Message),
             ("outputs", JsonSerializer.Serialize(outputs, JsonDefaults.Options)),
-            ("ledger", JsonSerializer.Serialize(okContext.Ledger.Recorded, JsonDefaults.Options)),
+            ("ledger", JsonSerializer.Serialize(okContext.Recorder.Recorded, JsonDefaults.Options)),
         };
         texts.AddRange(okPolls.Concat(failPolls).Select(p => ("progress", p.Result.Progress ?? string.Empty)));
         texts.AddRange(okPolls.Concat(failPolls).Select(p => ("state", JsonSerializer.Serialize(p.Result.State, JsonDefaults.Options))));

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Workflows.Abstractions.Actions;
 using Workflows.DevStack.Install;
 using Workflows.DevStack.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.DevStack.Tests.Install;
 
@@ -14,12 +15,12 @@ public sealed class SandboxInstallTests
         using var services = SshServerFixture.Services(catalog);
         var context = new TestStepContext(services, new DevStackInstallInputs { Host = "sandbox" });
 
-        var (result, polls) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), context);
+        var (result, polls) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), context);
 
         var outputs = Results.Completed<DevStackInstallOutputs>(result);
         Assert.True(polls.Count >= 4, $"expected a few simulated polls, saw {polls.Count}");
         Assert.All(polls, p => Assert.StartsWith("SANDBOX", p.Result.Progress, StringComparison.Ordinal));
-        var lines = context.RunLog.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = context.Recorder.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.All(lines, l => Assert.StartsWith("[SANDBOX] ", l, StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("SIMULATED", StringComparison.Ordinal) && l.Contains("nothing is installed", StringComparison.Ordinal));
         Assert.True(outputs.Simulated);
@@ -28,8 +29,8 @@ public sealed class SandboxInstallTests
         Assert.Null(outputs.AdminPassword);
         Assert.False(outputs.Registered);
         Assert.Empty(catalog.Registered);
-        Assert.Empty(context.RunAudit.Calls);
-        Assert.Empty(context.Ledger.Recorded);
+        Assert.Empty(context.Recorder.Calls);
+        Assert.Empty(context.Recorder.Recorded);
     }
 
     [Fact]

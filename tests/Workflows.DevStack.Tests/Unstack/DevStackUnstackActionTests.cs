@@ -4,6 +4,7 @@ using Workflows.Abstractions.Actions;
 using Workflows.DevStack.Install;
 using Workflows.DevStack.Tests.Testing;
 using Workflows.DevStack.Unstack;
+using Workflows.Testing;
 
 namespace Workflows.DevStack.Tests.Unstack;
 
@@ -16,14 +17,14 @@ public sealed class DevStackUnstackActionTests(SshServerFixture ssh)
         var inputs = ssh.Inputs();
         using var services = SshServerFixture.Services(new FakeCloudCatalog());
         var install = new TestStepContext(services, inputs);
-        var (installed, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), install);
+        var (installed, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), install);
         Results.Completed<DevStackInstallOutputs>(installed);
 
-        var undo = new TestStepContext(services, UnstackInputs(inputs, clean: true), $"{install.RunId}:devstack:compensate")
+        var undo = new TestStepContext(services, UnstackInputs(inputs, clean: true), idempotencyKey: $"{install.RunId}:devstack:compensate")
         {
-            CompensatingTarget = new CompensationTarget("devstack", install.IdempotencyKey, null, null),
+            CompensationTarget = new CompensationTarget("devstack", install.IdempotencyKey, null, null),
         };
-        var (result, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackUnstackAction>(), undo);
+        var (result, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackUnstackAction>(), undo);
 
         var outputs = Results.Completed<DevStackUnstackOutputs>(result);
         Assert.True(outputs.Unstacked);
@@ -31,8 +32,8 @@ public sealed class DevStackUnstackActionTests(SshServerFixture ssh)
         Assert.False(outputs.StoppedRunningStack);
         Assert.True(File.Exists(Path.Combine(inputs.DevstackFolder, ".standin-unstacked")));
         Assert.True(File.Exists(Path.Combine(inputs.DevstackFolder, ".standin-cleaned")));
-        Assert.Contains("unstack.sh done", undo.RunLog.Text, StringComparison.Ordinal);
-        Assert.Contains($"devstack.install:{ssh.Host}:{inputs.DevstackFolder}", undo.Ledger.Deleted);
+        Assert.Contains("unstack.sh done", undo.Recorder.Text, StringComparison.Ordinal);
+        Assert.Contains($"devstack.install:{ssh.Host}:{inputs.DevstackFolder}", undo.Recorder.Deleted);
     }
 
     [SshFact]
@@ -43,26 +44,26 @@ public sealed class DevStackUnstackActionTests(SshServerFixture ssh)
         using var services = SshServerFixture.Services(new FakeCloudCatalog());
         var install = new TestStepContext(services, inputs);
         SshServerFixture.Open(gates, 1);
-        var (pending, _) = await StepDriver.RunAsync(
+        var (pending, _) = await ActionDriver.RunAsync(
             services.GetRequiredService<DevStackInstallAction>(),
             install,
-            stopWhen: (_, _) => install.RunLog.Text.Contains("step 1:", StringComparison.Ordinal));
+            stopWhen: (_, _) => install.Recorder.Text.Contains("step 1:", StringComparison.Ordinal));
         var state = JsonSerializer.SerializeToElement(Results.Pending(pending).State);
 
-        var undo = new TestStepContext(services, UnstackInputs(inputs, clean: false), $"{install.RunId}:devstack:compensate")
+        var undo = new TestStepContext(services, UnstackInputs(inputs, clean: false), idempotencyKey: $"{install.RunId}:devstack:compensate")
         {
-            CompensatingTarget = new CompensationTarget("devstack", install.IdempotencyKey, null, state),
+            CompensationTarget = new CompensationTarget("devstack", install.IdempotencyKey, null, state),
         };
-        var (result, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackUnstackAction>(), undo);
+        var (result, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackUnstackAction>(), undo);
 
         var outputs = Results.Completed<DevStackUnstackOutputs>(result);
         Assert.True(outputs.StoppedRunningStack);
         Assert.True(outputs.Unstacked);
         Assert.False(outputs.Cleaned);
-        Assert.Contains("Stopped the still-running stack.sh", undo.RunLog.Text, StringComparison.Ordinal);
+        Assert.Contains("Stopped the still-running stack.sh", undo.Recorder.Text, StringComparison.Ordinal);
 
         // The install, polled again, sees its stack.sh gone without an exit code.
-        var (after, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), install);
+        var (after, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), install);
         Results.Failed(after, "devstack.stack_died");
     }
 
@@ -77,7 +78,7 @@ public sealed class DevStackUnstackActionTests(SshServerFixture ssh)
 
         var outputs = Results.Completed<DevStackUnstackOutputs>(result);
         Assert.False(outputs.Unstacked);
-        Assert.Contains("nothing to undo", undo.RunLog.Text, StringComparison.Ordinal);
+        Assert.Contains("nothing to undo", undo.Recorder.Text, StringComparison.Ordinal);
     }
 
     private static DevStackUnstackInputs UnstackInputs(DevStackInstallInputs i, bool clean) => new()

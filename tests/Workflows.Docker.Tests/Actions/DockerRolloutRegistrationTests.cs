@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Workflows.Abstractions.Actions;
 using Workflows.Docker.Swarm;
 using Workflows.Docker.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.Docker.Tests.Actions;
 
@@ -47,7 +48,7 @@ public sealed class DockerRolloutRegistrationTests
         });
         using var services = TestServices.Create();
 
-        var result = await new ActionDriver(services).RunAsync("docker.service.deploy", new ServiceDeployInputs { Host = $"tcp://127.0.0.1:{port}", Name = "web", Image = "app:1" });
+        var result = (await new ActionEnvironment(services, TimeProvider.System).RunAsync("docker.service.deploy", new ServiceDeployInputs { Host = $"tcp://127.0.0.1:{port}", Name = "web", Image = "app:1" })).Result;
         await server;
 
         var failed = Assert.IsType<FailedResult>(result);

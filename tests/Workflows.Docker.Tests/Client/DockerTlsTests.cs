@@ -2,6 +2,7 @@ using Workflows.Abstractions.Actions;
 using Workflows.Docker.Actions;
 using Workflows.Docker.Images;
 using Workflows.Docker.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.Docker.Tests.Client;
 
@@ -21,7 +22,7 @@ public sealed class DockerTlsTests(DockerFixture docker)
         var driver = docker.Driver();
         var inputs = SecretRedactionTests.WithSecrets(new ImageEnsureInputs { Host = TlsHost, Image = "wf-test/busybox:v1" }, EngineCerts);
 
-        var result = await driver.RunJsonAsync("docker.image.ensure", inputs, "k", null, null, null, default);
+        var result = (await driver.RunAsync("docker.image.ensure", inputs, "k")).Result;
 
         Assert.False(ActionDriver.Outputs<ImageEnsureOutputs>(result).Pulled);
     }
@@ -31,13 +32,13 @@ public sealed class DockerTlsTests(DockerFixture docker)
     {
         var driver = docker.Driver();
 
-        var result = await driver.RunAsync("docker.image.ensure", new ImageEnsureInputs
+        var result = (await driver.RunAsync("docker.image.ensure", new ImageEnsureInputs
         {
             Host = TlsHost,
             TlsVerify = true,
             CertPath = Environment.GetEnvironmentVariable("WORKFLOWS_TEST_DOCKER_CERT_PATH"),
             Image = "wf-test/busybox:v1",
-        });
+        })).Result;
 
         Assert.IsType<CompletedResult>(result);
     }
@@ -51,20 +52,20 @@ public sealed class DockerTlsTests(DockerFixture docker)
         var wrongCa = TestCertificates.Create("wrong-ca");
         var inputs = SecretRedactionTests.WithSecrets(new ImageEnsureInputs { Host = TlsHost, Image = "wf-test/busybox:v1" }, engine with { CaPem = wrongCa.CaPem });
 
-        var result = await driver.RunJsonAsync("docker.image.ensure", inputs, "k", null, null, null, default);
+        var result = (await driver.RunAsync("docker.image.ensure", inputs, "k")).Result;
 
         var failed = Assert.IsType<FailedResult>(result);
         Assert.Equal("docker.tls", failed.ErrorCode);
         Assert.Contains(TlsHost, failed.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(engine.KeyMarker, failed.Message, StringComparison.Ordinal);
-        Assert.All(driver.Log.Lines.Concat(driver.Audit.Entries).Concat(driver.Progress), l => Assert.DoesNotContain(engine.KeyMarker, l, StringComparison.Ordinal));
-        Assert.All(driver.Log.Lines.Concat(driver.Audit.Entries), l => Assert.DoesNotContain("PRIVATE KEY", l, StringComparison.Ordinal));
+        Assert.All(driver.Recorder.Lines.Concat(driver.Recorder.AuditEntries).Concat(driver.Progress), l => Assert.DoesNotContain(engine.KeyMarker, l, StringComparison.Ordinal));
+        Assert.All(driver.Recorder.Lines.Concat(driver.Recorder.AuditEntries), l => Assert.DoesNotContain("PRIVATE KEY", l, StringComparison.Ordinal));
     }
 
     [DockerFact]
     public async Task ServiceDeploy_FailsNamingTheEndpoint_WhenNothingListens()
     {
-        var result = await docker.Driver().RunAsync("docker.service.deploy", new Workflows.Docker.Swarm.ServiceDeployInputs { Host = "unix:///nonexistent/docker.sock", Name = "x", Image = "wf-test/busybox:v1" });
+        var result = (await docker.Driver().RunAsync("docker.service.deploy", new Workflows.Docker.Swarm.ServiceDeployInputs { Host = "unix:///nonexistent/docker.sock", Name = "x", Image = "wf-test/busybox:v1" })).Result;
 
         var failed = Assert.IsType<FailedResult>(result);
         Assert.Equal("docker.unreachable", failed.ErrorCode);
@@ -74,13 +75,13 @@ public sealed class DockerTlsTests(DockerFixture docker)
     [DockerFact]
     public async Task ServiceDeploy_FailsWithNetworkNotFoundNamingTheEndpoint_WhenANetworkDoesNotExist()
     {
-        var failed = Assert.IsType<FailedResult>(await docker.Driver().RunAsync("docker.service.deploy", new Workflows.Docker.Swarm.ServiceDeployInputs
+        var failed = Assert.IsType<FailedResult>((await docker.Driver().RunAsync("docker.service.deploy", new Workflows.Docker.Swarm.ServiceDeployInputs
         {
             Host = docker.Require().Host,
             Name = DockerFixture.Unique("wf-bad"),
             Image = "wf-test/busybox:v1",
             Networks = ["no-such-network"],
-        }));
+        })).Result);
 
         Assert.Equal("docker.network.not_found", failed.ErrorCode);
         Assert.False(failed.Retryable);

@@ -6,6 +6,7 @@ using Workflows.Docker.Compose;
 using Workflows.Docker.Images;
 using Workflows.Docker.Swarm;
 using Workflows.Docker.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.Docker.Tests.Client;
 
@@ -89,7 +90,7 @@ public sealed class SecretRedactionTests
     /// <summary>Binds inputs the way the engine does: secrets arrive as plain strings in the JSON.</summary>
     internal static JsonObject WithSecrets(object inputs, TestCertificates certs)
     {
-        var json = ActionDriver.ToJson(inputs);
+        var json = KitJson.ToInputs(inputs);
         json["caCert"] = certs.CaPem;
         json["clientCert"] = certs.CertPem;
         json["clientKey"] = certs.KeyPem;

@@ -5,6 +5,7 @@ using Workflows.Docker.Actions;
 using Workflows.Docker.Compose;
 using Workflows.Docker.Swarm;
 using Workflows.Docker.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.Docker.Tests.Compose;
 
@@ -20,7 +21,7 @@ public sealed class StackDeployTests(DockerFixture docker) : IAsyncLifetime
     {
         var driver = docker.Driver();
 
-        var outputs = ActionDriver.Outputs<StackDeployOutputs>(await driver.RunAsync("docker.stack.deploy", Inputs(WebDb)));
+        var outputs = ActionDriver.Outputs<StackDeployOutputs>((await driver.RunAsync("docker.stack.deploy", Inputs(WebDb))).Result);
 
         Assert.Equal([$"{stack}_web", $"{stack}_db"], outputs.Services);
         Assert.Equal([$"{stack}_default"], outputs.Networks);
@@ -36,18 +37,18 @@ public sealed class StackDeployTests(DockerFixture docker) : IAsyncLifetime
         Assert.Single(await RunningAsync(db.ID));
         var volumes = await Client.Volumes.ListAsync();
         Assert.Contains(volumes.Volumes, v => v.Name == $"{stack}_dbdata");
-        Assert.Contains(driver.Ledger.All, e => e.Kind == "docker.stack" && e.ExternalId == stack);
-        Assert.Contains(driver.Ledger.All, e => e.Kind == "docker.network" && e.Name == $"{stack}_default");
-        Assert.Equal(2, driver.Ledger.All.Count(e => e.Kind == "docker.service"));
+        Assert.Contains(driver.Recorder.ResourceEntries, e => e.Kind == "docker.stack" && e.ExternalId == stack);
+        Assert.Contains(driver.Recorder.ResourceEntries, e => e.Kind == "docker.network" && e.Name == $"{stack}_default");
+        Assert.Equal(2, driver.Recorder.ResourceEntries.Count(e => e.Kind == "docker.service"));
     }
 
     [DockerFact]
     public async Task Deploy_UpdatesOnlyTheChangedServiceThenPrunes_WhenTheFileChanges()
     {
-        Assert.IsType<CompletedResult>(await docker.Driver().RunAsync("docker.stack.deploy", Inputs(WebDb)));
+        Assert.IsType<CompletedResult>((await docker.Driver().RunAsync("docker.stack.deploy", Inputs(WebDb))).Result);
         var dbBefore = (await SwarmRollout.FindServiceAsync(Client, $"{stack}_db", default))!;
 
-        var changed = ActionDriver.Outputs<StackDeployOutputs>(await docker.Driver().RunAsync("docker.stack.deploy", Inputs(WebDb.Replace("image: wf-test/busybox:v1\n    command: httpd", "image: wf-test/busybox:v2\n    command: httpd", StringComparison.Ordinal))));
+        var changed = ActionDriver.Outputs<StackDeployOutputs>((await docker.Driver().RunAsync("docker.stack.deploy", Inputs(WebDb.Replace("image: wf-test/busybox:v1\n    command: httpd", "image: wf-test/busybox:v2\n    command: httpd", StringComparison.Ordinal)))).Result);
 
         Assert.Equal([$"{stack}_web"], changed.Changed);
         var web = (await SwarmRollout.FindServiceAsync(Client, $"{stack}_web", default))!;
@@ -56,25 +57,25 @@ public sealed class StackDeployTests(DockerFixture docker) : IAsyncLifetime
 
         var withoutDb = WebDb[..WebDb.IndexOf("  db:", StringComparison.Ordinal)];
         var driver = docker.Driver();
-        var pruned = ActionDriver.Outputs<StackDeployOutputs>(await driver.RunAsync("docker.stack.deploy", Inputs(withoutDb)));
+        var pruned = ActionDriver.Outputs<StackDeployOutputs>((await driver.RunAsync("docker.stack.deploy", Inputs(withoutDb))).Result);
 
         Assert.Equal([$"{stack}_db"], pruned.Pruned);
         Assert.Null(await SwarmRollout.FindServiceAsync(Client, $"{stack}_db", default));
-        Assert.Contains(driver.Log.Lines, l => l.Contains($"pruned service {stack}_db", StringComparison.Ordinal));
+        Assert.Contains(driver.Recorder.Lines, l => l.Contains($"pruned service {stack}_db", StringComparison.Ordinal));
     }
 
     [DockerFact]
     public async Task Remove_DeletesServicesAndNetworks_WhenTheStackExists()
     {
         var driver = docker.Driver();
-        Assert.IsType<CompletedResult>(await driver.RunAsync("docker.stack.deploy", Inputs(WebDb)));
+        Assert.IsType<CompletedResult>((await driver.RunAsync("docker.stack.deploy", Inputs(WebDb))).Result);
 
-        var removed = ActionDriver.Outputs<StackRemoveOutputs>(await driver.RunAsync("docker.stack.remove", new StackInputs { Host = docker.Host, Stack = stack }));
+        var removed = ActionDriver.Outputs<StackRemoveOutputs>((await driver.RunAsync("docker.stack.remove", new StackInputs { Host = docker.Host, Stack = stack })).Result);
 
         Assert.Equal(2, removed.Services.Count);
         Assert.Equal([$"{stack}_default"], removed.Networks);
         Assert.Empty(await SwarmRollout.FindServicesByLabelAsync(Client, WorkflowLabels.StackNamespace, stack, default));
-        Assert.All(driver.Ledger.All, e => Assert.NotNull(e.DeletedAt));
+        Assert.All(driver.Recorder.ResourceEntries, e => Assert.NotNull(e.DeletedAt));
     }
 
     [Fact]
@@ -82,9 +83,9 @@ public sealed class StackDeployTests(DockerFixture docker) : IAsyncLifetime
     {
         // Parsing happens before the engine is contacted, so this needs no dockerd.
         using var services = TestServices.Create();
-        var driver = new ActionDriver(services);
+        var driver = new ActionEnvironment(services, TimeProvider.System);
 
-        var result = await driver.RunAsync("docker.stack.deploy", new StackInputs { Host = "unix:///nonexistent/docker.sock", Stack = "s", Compose = "services:\n  web:\n    image: a\n    build: .\n" });
+        var result = (await driver.RunAsync("docker.stack.deploy", new StackInputs { Host = "unix:///nonexistent/docker.sock", Stack = "s", Compose = "services:\n  web:\n    image: a\n    build: .\n" })).Result;
 
         var failed = Assert.IsType<FailedResult>(result);
         Assert.Equal("docker.compose.unsupported", failed.ErrorCode);

@@ -2,6 +2,7 @@ using Workflows.Abstractions.Actions;
 using Workflows.Docker.Actions;
 using Workflows.Docker.Images;
 using Workflows.Docker.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.Docker.Tests.Images;
 
@@ -13,23 +14,23 @@ public sealed class ImageEnsureTests(DockerFixture docker)
     {
         var driver = docker.Driver();
 
-        var outputs = ActionDriver.Outputs<ImageEnsureOutputs>(await driver.RunAsync("docker.image.ensure", new ImageEnsureInputs { Host = docker.Require().Host, Image = "wf-test/busybox:v1" }));
+        var outputs = ActionDriver.Outputs<ImageEnsureOutputs>((await driver.RunAsync("docker.image.ensure", new ImageEnsureInputs { Host = docker.Require().Host, Image = "wf-test/busybox:v1" })).Result);
 
         Assert.False(outputs.Pulled);
         Assert.StartsWith("sha256:", outputs.Id, StringComparison.Ordinal);
-        Assert.DoesNotContain(driver.Audit.Entries, a => a.Contains("/images/create", StringComparison.Ordinal));
+        Assert.DoesNotContain(driver.Recorder.AuditEntries, a => a.Contains("/images/create", StringComparison.Ordinal));
     }
 
     [DockerFact]
     public async Task Ensure_FailsNamingTheRegistry_WhenTheRegistryIsUnreachable()
     {
-        var result = await docker.Driver().RunAsync("docker.image.ensure", new ImageEnsureInputs
+        var result = (await docker.Driver().RunAsync("docker.image.ensure", new ImageEnsureInputs
         {
             Host = docker.Require().Host,
             Image = "127.0.0.1:1/img:tag",
             RegistryUsername = "robot",
             RegistryPassword = new Workflows.Abstractions.Secrets.Secret("registry-password-never-shown"),
-        });
+        })).Result;
 
         var failed = Assert.IsType<FailedResult>(result);
         Assert.Equal("docker.registry.unreachable", failed.ErrorCode);

@@ -8,6 +8,7 @@ using Workflows.Docker.Actions;
 using Workflows.Docker.Swarm;
 using Workflows.Docker.Tests.Testing;
 using Xunit.Abstractions;
+using Workflows.Testing;
 
 namespace Workflows.Docker.Tests.Swarm;
 
@@ -23,7 +24,7 @@ public sealed partial class SwarmRolloutTests(DockerFixture docker, ITestOutputH
         var driver = docker.Driver();
         var name = NewName();
 
-        var result = await driver.RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 3));
+        var result = (await driver.RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 3))).Result;
 
         var outputs = ActionDriver.Outputs<ServiceDeployOutputs>(result);
         Assert.True(outputs.Changed);
@@ -31,26 +32,26 @@ public sealed partial class SwarmRolloutTests(DockerFixture docker, ITestOutputH
         Assert.Equal(3, tasks.Count);
         Assert.All(tasks, t => Assert.Equal("wf-test/busybox:v1", t.Spec.ContainerSpec.Image));
         var service = await Client.Swarm.InspectServiceAsync(outputs.ServiceId);
-        Assert.Equal($"{driver.RunId}:step", service.Spec.Labels[WorkflowLabels.IdempotencyKey]);
+        Assert.Equal($"{driver.RunId:N}:step", service.Spec.Labels[WorkflowLabels.IdempotencyKey]);
         Assert.Equal(driver.RunId.ToString(), service.Spec.Labels[WorkflowLabels.RunId]);
-        var entry = Assert.Single(driver.Ledger.All, e => e.Kind == "docker.service");
+        var entry = Assert.Single(driver.Recorder.ResourceEntries, e => e.Kind == "docker.service");
         Assert.Equal(outputs.ServiceId, entry.ExternalId);
-        Assert.Contains(driver.Audit.Entries, a => a.Contains("/services/create", StringComparison.Ordinal));
+        Assert.Contains(driver.Recorder.AuditEntries, a => a.Contains("/services/create", StringComparison.Ordinal));
     }
 
     [DockerFact]
     public async Task Deploy_ReplacesOneTaskAtATime_WhenTheImageChanges()
     {
         var name = NewName();
-        Assert.IsType<CompletedResult>(await docker.Driver().RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 3)));
+        Assert.IsType<CompletedResult>((await docker.Driver().RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 3))).Result);
         var driver = docker.Driver();
 
         var watch = Stopwatch.StartNew();
-        var result = await driver.RunAsync("docker.service.deploy", Inputs(name, "v2", replicas: 3));
+        var result = (await driver.RunAsync("docker.service.deploy", Inputs(name, "v2", replicas: 3))).Result;
         watch.Stop();
         output.WriteLine($"rolling update of 3 replicas v1 -> v2 took {watch.Elapsed.TotalSeconds:F1}s ({driver.Progress.Count} polls)");
 
-        foreach (var line in driver.Log.Lines)
+        foreach (var line in driver.Recorder.Lines)
         {
             output.WriteLine(line);
         }
@@ -60,7 +61,7 @@ public sealed partial class SwarmRolloutTests(DockerFixture docker, ITestOutputH
 
         // Each new task appears in the log once running, with Docker's own timestamps: with parallelism 1,
         // Docker creates the next new task only after the previous one runs.
-        var started = driver.Log.Lines
+        var started = driver.Recorder.Lines
             .Select(l => RunningLine().Match(l))
             .Where(m => m.Success && m.Groups["image"].Value == "wf-test/busybox:v2")
             .Select(m => (Created: Parse(m.Groups["created"].Value), Running: Parse(m.Groups["since"].Value), Slot: m.Groups["slot"].Value))
@@ -73,8 +74,8 @@ public sealed partial class SwarmRolloutTests(DockerFixture docker, ITestOutputH
             Assert.True(started[i].Created >= started[i - 1].Running, $"task {i} created {started[i].Created:O} before task {i - 1} was running at {started[i - 1].Running:O}");
         }
 
-        Assert.Contains(driver.Log.Lines, l => l.Contains("updating", StringComparison.Ordinal) && l.Contains("from wf-test/busybox:v1 to wf-test/busybox:v2", StringComparison.Ordinal));
-        Assert.Contains(driver.Log.Lines, l => l.Contains("spec=old state=shutdown", StringComparison.Ordinal));
+        Assert.Contains(driver.Recorder.Lines, l => l.Contains("updating", StringComparison.Ordinal) && l.Contains("from wf-test/busybox:v1 to wf-test/busybox:v2", StringComparison.Ordinal));
+        Assert.Contains(driver.Recorder.Lines, l => l.Contains("spec=old state=shutdown", StringComparison.Ordinal));
         var tasks = await RunningTasksAsync(outputs.ServiceId);
         Assert.Equal(3, tasks.Count);
         Assert.All(tasks, t => Assert.Equal("wf-test/busybox:v2", t.Spec.ContainerSpec.Image));
@@ -84,10 +85,10 @@ public sealed partial class SwarmRolloutTests(DockerFixture docker, ITestOutputH
     public async Task Deploy_FailsWithDockersReasonAfterRollback_WhenNewTasksExit()
     {
         var name = NewName();
-        Assert.IsType<CompletedResult>(await docker.Driver().RunAsync("docker.service.deploy", Inputs(name, "v2", replicas: 2)));
+        Assert.IsType<CompletedResult>((await docker.Driver().RunAsync("docker.service.deploy", Inputs(name, "v2", replicas: 2))).Result);
         var driver = docker.Driver();
 
-        var result = await driver.RunAsync("docker.service.deploy", Inputs(name, "v3", replicas: 2));
+        var result = (await driver.RunAsync("docker.service.deploy", Inputs(name, "v3", replicas: 2))).Result;
 
         var failed = Assert.IsType<FailedResult>(result);
         output.WriteLine(failed.Message);
@@ -99,7 +100,7 @@ public sealed partial class SwarmRolloutTests(DockerFixture docker, ITestOutputH
         // while the rollback runs, which a poll may miss).
         Assert.Contains("task error: task: non-zero exit (1)", failed.Message, StringComparison.Ordinal);
         Assert.Contains(docker.Host!, failed.Message, StringComparison.Ordinal);
-        Assert.Contains(driver.Log.Lines, l => l.Contains("image=wf-test/busybox:v3", StringComparison.Ordinal) && l.Contains("error=\"task: non-zero exit (1)\"", StringComparison.Ordinal));
+        Assert.Contains(driver.Recorder.Lines, l => l.Contains("image=wf-test/busybox:v3", StringComparison.Ordinal) && l.Contains("error=\"task: non-zero exit (1)\"", StringComparison.Ordinal));
         var service = (await SwarmRollout.FindServiceAsync(Client, name, default))!;
         Assert.Equal("wf-test/busybox:v2", service.Spec.TaskTemplate.ContainerSpec.Image);
         Assert.Equal("rollback_completed", service.UpdateStatus.State);
@@ -112,26 +113,26 @@ public sealed partial class SwarmRolloutTests(DockerFixture docker, ITestOutputH
     public async Task Deploy_ChangesNothing_WhenTheSameSpecIsDeployedAgain()
     {
         var name = NewName();
-        var first = ActionDriver.Outputs<ServiceDeployOutputs>(await docker.Driver().RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 2)));
+        var first = ActionDriver.Outputs<ServiceDeployOutputs>((await docker.Driver().RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 2))).Result);
         var driver = docker.Driver();
 
-        var second = ActionDriver.Outputs<ServiceDeployOutputs>(await driver.RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 2)));
+        var second = ActionDriver.Outputs<ServiceDeployOutputs>((await driver.RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 2))).Result);
 
         Assert.False(second.Changed);
         Assert.Equal(first.ServiceId, second.ServiceId);
         Assert.Equal(first.Version, second.Version);
-        Assert.Empty(driver.Ledger.All);
-        Assert.DoesNotContain(driver.Audit.Entries, a => a.Contains("/update", StringComparison.Ordinal));
+        Assert.Empty(driver.Recorder.ResourceEntries);
+        Assert.DoesNotContain(driver.Recorder.AuditEntries, a => a.Contains("/update", StringComparison.Ordinal));
     }
 
     [DockerFact]
     public async Task Deploy_AdoptsTheServiceAndConverges_WhenAFreshAttemptFollowsACrashMidRollout()
     {
         var name = NewName();
-        Assert.IsType<CompletedResult>(await docker.Driver().RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 3)));
+        Assert.IsType<CompletedResult>((await docker.Driver().RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 3))).Result);
         var key = $"{Guid.NewGuid()}:rollout";
         var crashed = docker.Driver();
-        var pending = await crashed.RunAsync("docker.service.deploy", Inputs(name, "v2", replicas: 3, delay: "1s"), key, maxPolls: 1);
+        var pending = (await crashed.RunAsync("docker.service.deploy", Inputs(name, "v2", replicas: 3, delay: "1s"), key, maxPolls: 1)).Result;
         Assert.IsType<PendingResult>(pending);
 
         // The engine lost the pending state: a new driver starts the attempt again with the same key.
@@ -140,7 +141,7 @@ public sealed partial class SwarmRolloutTests(DockerFixture docker, ITestOutputH
 
         var outputs = ActionDriver.Outputs<ServiceDeployOutputs>(result);
         Assert.True(outputs.Changed);
-        Assert.Contains(fresh.Log.Lines, l => l.Contains("adopting", StringComparison.Ordinal));
+        Assert.Contains(fresh.Recorder.Lines, l => l.Contains("adopting", StringComparison.Ordinal));
         var all = await Client.Swarm.ListServicesAsync(new ServicesListParameters());
         Assert.Single(all, s => s.Spec.Name == name);
         var tasks = await RunningTasksAsync(outputs.ServiceId);
@@ -152,12 +153,12 @@ public sealed partial class SwarmRolloutTests(DockerFixture docker, ITestOutputH
     public async Task Rollback_RestoresThePreviousSpec_WhenTheRolloutIsCancelledMidway()
     {
         var name = NewName();
-        Assert.IsType<CompletedResult>(await docker.Driver().RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 3)));
+        Assert.IsType<CompletedResult>((await docker.Driver().RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 3))).Result);
         var key = $"{Guid.NewGuid()}:rollout";
         var driver = docker.Driver();
         using var cancel = new CancellationTokenSource();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => driver.RunAsync(
+        var cancelled = await driver.RunAsync(
             "docker.service.deploy",
             Inputs(name, "v2", replicas: 3, delay: "2s"),
             key,
@@ -170,8 +171,9 @@ public sealed partial class SwarmRolloutTests(DockerFixture docker, ITestOutputH
                 }
 
                 return Task.CompletedTask;
-            }));
+            });
 
+        Assert.Equal("cancelled", cancelled.Failure.ErrorCode);
         var mid = (await SwarmRollout.FindServiceAsync(Client, name, default))!;
         Assert.Equal("wf-test/busybox:v2", mid.Spec.TaskTemplate.ContainerSpec.Image);
         var compensation = docker.Driver();
@@ -179,7 +181,7 @@ public sealed partial class SwarmRolloutTests(DockerFixture docker, ITestOutputH
             "docker.service.rollback",
             new ServiceTargetInputs { Host = docker.Host },
             $"{Guid.NewGuid()}:rollout-compensate",
-            compensating: new CompensationTarget("rollout", key, null, driver.LastState));
+            compensating: new CompensationTarget("rollout", key, null, cancelled.State));
 
         var outputs = ActionDriver.Outputs<ServiceRollbackOutputs>(result);
         Assert.Equal("rolled-back", outputs.Outcome);
@@ -189,8 +191,8 @@ public sealed partial class SwarmRolloutTests(DockerFixture docker, ITestOutputH
         Assert.All(tasks, t => Assert.Equal("wf-test/busybox:v1", t.Spec.ContainerSpec.Image));
 
         // At-least-once: the compensation running again must not flip the service back to v2.
-        var again = ActionDriver.Outputs<ServiceRollbackOutputs>(await docker.Driver().RunAsync(
-            "docker.service.rollback", new ServiceTargetInputs { Host = docker.Host }, $"{Guid.NewGuid()}:again", compensating: new CompensationTarget("rollout", key, null, null)));
+        var again = ActionDriver.Outputs<ServiceRollbackOutputs>((await docker.Driver().RunAsync(
+            "docker.service.rollback", new ServiceTargetInputs { Host = docker.Host }, $"{Guid.NewGuid()}:again", compensating: new CompensationTarget("rollout", key, null, null))).Result);
         Assert.Equal("unchanged", again.Outcome);
     }
 
@@ -201,7 +203,7 @@ public sealed partial class SwarmRolloutTests(DockerFixture docker, ITestOutputH
         var key = $"{Guid.NewGuid()}:create";
         var created = docker.Driver();
         var deployed = ActionDriver.Outputs<ServiceDeployOutputs>(await created.RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 1), key));
-        var compensation = new ActionDriver(docker.Require().Services);
+        var compensation = docker.Driver();
 
         var outputs = ActionDriver.Outputs<ServiceRollbackOutputs>(await compensation.RunAsync(
             "docker.service.rollback", new ServiceTargetInputs { Host = docker.Host, Name = name }, $"{Guid.NewGuid()}:undo", compensating: new CompensationTarget("deploy", key, null, null)));
@@ -216,20 +218,20 @@ public sealed partial class SwarmRolloutTests(DockerFixture docker, ITestOutputH
     {
         var name = NewName();
         var driver = docker.Driver();
-        var deployed = ActionDriver.Outputs<ServiceDeployOutputs>(await driver.RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 1)));
+        var deployed = ActionDriver.Outputs<ServiceDeployOutputs>((await driver.RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 1))).Result);
 
-        var removed = ActionDriver.Outputs<ServiceRemoveOutputs>(await driver.RunAsync("docker.service.remove", new ServiceTargetInputs { Host = docker.Host, Name = name }));
-        var again = ActionDriver.Outputs<ServiceRemoveOutputs>(await driver.RunAsync("docker.service.remove", new ServiceTargetInputs { Host = docker.Host, Name = name }));
+        var removed = ActionDriver.Outputs<ServiceRemoveOutputs>((await driver.RunAsync("docker.service.remove", new ServiceTargetInputs { Host = docker.Host, Name = name })).Result);
+        var again = ActionDriver.Outputs<ServiceRemoveOutputs>((await driver.RunAsync("docker.service.remove", new ServiceTargetInputs { Host = docker.Host, Name = name })).Result);
 
         Assert.True(removed.Removed);
         Assert.False(again.Removed);
-        Assert.NotNull(Assert.Single(driver.Ledger.All, e => e.ExternalId == deployed.ServiceId).DeletedAt);
+        Assert.NotNull(Assert.Single(driver.Recorder.ResourceEntries, e => e.ExternalId == deployed.ServiceId).DeletedAt);
     }
 
     [DockerFact]
     public async Task Rollback_ChangesNothing_WhenTheServiceDoesNotExist()
     {
-        var result = await docker.Driver().RunAsync("docker.service.rollback", new ServiceTargetInputs { Host = docker.Host, Name = NewName() });
+        var result = (await docker.Driver().RunAsync("docker.service.rollback", new ServiceTargetInputs { Host = docker.Host, Name = NewName() })).Result;
 
         Assert.Equal("unchanged", ActionDriver.Outputs<ServiceRollbackOutputs>(result).Outcome);
     }

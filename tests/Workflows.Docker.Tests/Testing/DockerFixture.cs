@@ -1,5 +1,6 @@
 using Docker.DotNet;
 using Workflows.Docker.Client;
+using Workflows.Testing;
 
 namespace Workflows.Docker.Tests.Testing;
 
@@ -37,7 +38,7 @@ public sealed class DockerFixture : IDisposable
         return (Services!, Client!, Host!);
     }
 
-    public ActionDriver Driver() => new(Require().Services);
+    public ActionEnvironment Driver() => new(Require().Services, TimeProvider.System) { PollCap = TimeSpan.FromMilliseconds(500) };
 
     public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Workflows.Abstractions.Actions;
 using Workflows.Kubernetes.Actions;
 using Workflows.Kubernetes.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.Kubernetes.Tests.Actions;
 

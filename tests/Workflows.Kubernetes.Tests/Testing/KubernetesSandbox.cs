@@ -5,6 +5,7 @@ using Workflows.Abstractions.Secrets;
 using Workflows.Kubernetes.Access;
 using Workflows.Kubernetes.Client;
 using Workflows.OpenStack.Sandbox.Kubernetes;
+using Workflows.Testing;
 
 namespace Workflows.Kubernetes.Tests.Testing;
 
@@ -78,7 +79,7 @@ public sealed class KubernetesSandbox : IAsyncLifetime
     }
 
     private KubernetesApiClient Client() =>
-        new(new KubeconfigLoader().Load(new KubernetesAccessInputs { KubeconfigPath = KubeconfigPath }), new TestRunRecorder(), TimeSpan.FromSeconds(10));
+        new(new KubeconfigLoader().Load(new KubernetesAccessInputs { KubeconfigPath = KubeconfigPath }), new RunRecorder(), TimeSpan.FromSeconds(10));
 
     /// <summary>The manifest, with the image and replicas as parameters.</summary>
     public static string MyApp(string image = "cirros:latest", int replicas = 3, string name = "myapp", int? progressDeadlineSeconds = null) =>

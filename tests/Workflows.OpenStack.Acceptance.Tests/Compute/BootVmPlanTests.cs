@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Workflows.Abstractions.Actions;
 using Workflows.OpenStack.Acceptance.Tests.Testing;
 using Workflows.OpenStack.Actions;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Acceptance.Tests.Compute;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Workflows.Abstractions.Actions;
 using Workflows.OpenStack.Acceptance.Tests.Testing;
 using Workflows.OpenStack.Actions;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Acceptance.Tests.Compute;
 
@@ -18,7 +19,7 @@ public sealed class BootVmTests(AcceptanceFixture fixture) : IClassFixture<Accep
         var raw = fixture.Raw;
         var name = AcceptanceFixture.NewName("vm");
         var runId = Guid.NewGuid();
-        var recorder = new TestRunRecorder();
+        var recorder = new RunRecorder();
         string? serverId = null;
         string? fipId = null;
         try
@@ -80,7 +81,7 @@ public sealed class BootVmTests(AcceptanceFixture fixture) : IClassFixture<Accep
     {
         var name = AcceptanceFixture.NewName("crash");
         var runId = Guid.NewGuid();
-        var recorder = new TestRunRecorder();
+        var recorder = new RunRecorder();
         var inputs = new { cloud = fixture.CloudName, name, image = S.Image, flavor = S.Flavor, networks = new[] { S.Network } };
         try
         {

@@ -5,6 +5,7 @@ using Workflows.OpenStack.Acceptance.Tests.Testing;
 using Workflows.OpenStack.Actions;
 using Workflows.OpenStack.Configuration;
 using Workflows.OpenStack.Identity;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Acceptance.Tests.Identity;
 
@@ -85,7 +86,7 @@ public sealed class AuthenticationTests(AcceptanceFixture fixture) : IClassFixtu
         (await fixture.Admin.SendAsync(HttpMethod.Delete, "identity", "auth/tokens", headers: new Dictionary<string, string> { ["X-Subject-Token"] = revoked.Value.Reveal() })).Expect(204);
         Assert.Equal(404, (await fixture.Admin.SendAsync(HttpMethod.Get, "identity", "auth/tokens", headers: new Dictionary<string, string> { ["X-Subject-Token"] = revoked.Value.Reveal() })).Status);
 
-        var recorder = new TestRunRecorder();
+        var recorder = new RunRecorder();
         var os = services.GetRequiredService<IOpenStackClientFactory>().Connect(fixture.CloudName, recorder);
         var servers = await os.Compute.ListServersAsync();
 
@@ -108,7 +109,7 @@ public sealed class AuthenticationTests(AcceptanceFixture fixture) : IClassFixtu
         Assert.Contains("The request you have made requires authentication.", ex.Message, StringComparison.Ordinal);
         Assert.Contains("(request req-", ex.Message, StringComparison.Ordinal);
 
-        var recorder = new TestRunRecorder();
+        var recorder = new RunRecorder();
         var result = await ActionDriver.RunAsync<NovaServerCreateAction>(fixture.Context(new { cloud = cloud.Name, name = AcceptanceFixture.NewName("badpw") }, recorder: recorder));
         var failure = result.Failure;
         Assert.Equal("openstack.auth", failure.ErrorCode);

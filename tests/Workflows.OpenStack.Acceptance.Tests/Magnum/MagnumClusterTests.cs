@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Workflows.Abstractions.Actions;
 using Workflows.OpenStack.Acceptance.Tests.Testing;
 using Workflows.OpenStack.Actions;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Acceptance.Tests.Magnum;
 
@@ -19,7 +20,7 @@ public sealed class MagnumClusterTests(AcceptanceFixture fixture) : IClassFixtur
         var name = AcceptanceFixture.NewName("k8s");
         var template = name + "-template";
         var runId = Guid.NewGuid();
-        var recorder = new TestRunRecorder();
+        var recorder = new RunRecorder();
         string? clusterId = null;
         try
         {

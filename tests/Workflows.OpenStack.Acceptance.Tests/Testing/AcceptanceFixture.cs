@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Workflows.Abstractions.Actions;
 using Workflows.OpenStack.Configuration;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Acceptance.Tests.Testing;
 
@@ -62,7 +63,7 @@ public sealed class AcceptanceFixture : IAsyncLifetime
 
     public OpenStackConnection Connect(string? cloud = null) => Services.GetRequiredService<IOpenStackClientFactory>().Connect(cloud ?? CloudName);
 
-    public TestStepContext Context(object inputs, string stepId = "step", Guid? runId = null, CompensationTarget? compensating = null, TestRunRecorder? recorder = null) =>
+    public TestStepContext Context(object inputs, string stepId = "step", Guid? runId = null, CompensationTarget? compensating = null, RunRecorder? recorder = null) =>
         new(Services, inputs, stepId, runId, compensating, recorder);
 
     /// <summary>A unique, recognisable name for a resource of one test.</summary>

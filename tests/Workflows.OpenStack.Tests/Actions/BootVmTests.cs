@@ -4,6 +4,7 @@ using Workflows.OpenStack.Actions;
 using Workflows.OpenStack.Configuration;
 using Workflows.OpenStack.Sandbox;
 using Workflows.OpenStack.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Tests.Actions;
 
@@ -18,7 +19,7 @@ public sealed class BootVmTests(SandboxFixture fixture)
     {
         var name = NewName();
         var runId = Guid.NewGuid();
-        var recorder = new TestRunRecorder();
+        var recorder = new RunRecorder();
         var server = await ActionDriver.RunAsync<NovaServerCreateAction>(
             fixture.Context(new { cloud = "sandbox", name, image = "cirros", flavor = "m1.tiny", networks = new[] { "private" }, metadata = new Dictionary<string, string> { ["owner"] = "workflows" } }, "server", runId, recorder: recorder));
 
@@ -64,7 +65,7 @@ public sealed class BootVmTests(SandboxFixture fixture)
         faults.Add(new FaultRule(Service: "compute", Method: "GET", PathContains: "/servers/", StatusCode: 503, Count: 2));
         try
         {
-            var recorder = new TestRunRecorder();
+            var recorder = new RunRecorder();
             var result = await ActionDriver.RunAsync<NovaServerCreateAction>(fixture.Context(new { cloud = "sandbox", name = NewName() }, recorder: recorder));
 
             Assert.Equal("ACTIVE", result.Outputs.GetProperty("status").GetString());
@@ -122,7 +123,7 @@ public sealed class BootVmTests(SandboxFixture fixture)
     {
         var runId = Guid.NewGuid();
         var name = NewName("crash");
-        var recorder = new TestRunRecorder();
+        var recorder = new RunRecorder();
         var first = fixture.Context(new { cloud = "sandbox", name }, "server", runId, recorder: recorder);
         var accepted = await ActionDriver.ExecuteOnceAsync<NovaServerCreateAction>(first);
         Assert.IsType<PendingResult>(accepted);

@@ -5,6 +5,7 @@ using Workflows.Abstractions.Secrets;
 using Workflows.OpenStack.Actions;
 using Workflows.OpenStack.ContainerInfra.Requests;
 using Workflows.OpenStack.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Tests.Actions;
 
@@ -18,7 +19,7 @@ public sealed class MagnumClusterTests(SandboxFixture fixture)
         var runId = Guid.NewGuid();
         var name = $"swarm-{Guid.NewGuid():N}"[..16];
         var template = $"tpl-{Guid.NewGuid():N}"[..12];
-        var recorder = new TestRunRecorder();
+        var recorder = new RunRecorder();
         var create = await ActionDriver.RunAsync<MagnumClusterCreateAction>(fixture.Context(
             new { cloud = "sandbox", name, template, coe = "swarm-mode", masterCount = 1, nodeCount = 2 }, "cluster", runId, recorder: recorder));
 
@@ -139,7 +140,7 @@ public sealed class MagnumClusterTests(SandboxFixture fixture)
     public async Task ClusterCreate_FailsWithTheBlockStorageReason_WhenADockerVolumeIsAskedOnACloudWithoutCinder()
     {
         var name = $"vol-{Guid.NewGuid():N}"[..12];
-        var recorder = new TestRunRecorder();
+        var recorder = new RunRecorder();
         var result = await ActionDriver.RunAsync<MagnumClusterCreateAction>(fixture.Context(new { cloud = "sandbox", name, template = $"tpl-{Guid.NewGuid():N}"[..12], dockerVolumeSize = 5 }, "cluster", recorder: recorder));
 
         Assert.Equal("magnum.cluster_failed", result.Failure.ErrorCode);

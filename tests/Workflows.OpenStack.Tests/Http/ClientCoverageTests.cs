@@ -7,6 +7,7 @@ using Workflows.OpenStack.Compute.Requests;
 using Workflows.OpenStack.Configuration;
 using Workflows.OpenStack.Sandbox;
 using Workflows.OpenStack.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Tests.Http;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Workflows.Abstractions.Actions;
 using Workflows.OpenStack.Configuration;
 using Workflows.OpenStack.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Tests.Http;
 

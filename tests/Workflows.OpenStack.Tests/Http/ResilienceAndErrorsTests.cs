@@ -1,5 +1,6 @@
 using Workflows.OpenStack.Sandbox;
 using Workflows.OpenStack.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Tests.Http;
 
@@ -35,7 +36,7 @@ public sealed class ResilienceAndErrorsTests(SandboxFixture fixture)
     public async Task ListFlavors_IsRetried_WhenTheFirstAttemptTimesOut()
     {
         await using var services = fixture.CreateServices(o => o.AttemptTimeout = TimeSpan.FromSeconds(2));
-        var recorder = new TestRunRecorder();
+        var recorder = new RunRecorder();
         var connection = ((IOpenStackClientFactory)services.GetService(typeof(IOpenStackClientFactory))!).Connect("sandbox", recorder);
         await connection.Compute.GetEndpointAsync();
         fixture.Sandbox.Options.Faults.Add(new FaultRule(Service: "compute", Method: "GET", PathContains: "/flavors/detail", StatusCode: 0, Count: 1, Latency: TimeSpan.FromSeconds(60)));
@@ -58,7 +59,7 @@ public sealed class ResilienceAndErrorsTests(SandboxFixture fixture)
     [Fact]
     public async Task CreateServer_IsNotRetried_WhenNovaAnswers500()
     {
-        var recorder = new TestRunRecorder();
+        var recorder = new RunRecorder();
         var os = ((IOpenStackClientFactory)fixture.Services.GetService(typeof(IOpenStackClientFactory))!).Connect("sandbox", recorder);
         var image = await os.Image.FindImageAsync("cirros");
         fixture.Sandbox.Options.Faults.Add(new FaultRule(Service: "compute", Method: "POST", PathContains: "/servers", StatusCode: 500, Count: 1));

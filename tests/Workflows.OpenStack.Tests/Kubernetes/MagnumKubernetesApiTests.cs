@@ -2,6 +2,7 @@ using Workflows.Abstractions.Actions;
 using Workflows.OpenStack.Actions;
 using Workflows.OpenStack.Sandbox.Kubernetes;
 using Workflows.OpenStack.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Tests.Kubernetes;
 

@@ -5,6 +5,7 @@ using Workflows.OpenStack.Configuration;
 using Workflows.OpenStack.Sandbox;
 using Workflows.OpenStack.Sandbox.State;
 using Workflows.OpenStack.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Tests.Sandbox;
 

@@ -5,6 +5,7 @@ using Workflows.OpenStack.Configuration;
 using Workflows.OpenStack.Identity;
 using Workflows.OpenStack.Sandbox;
 using Workflows.OpenStack.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Tests.Security;
 
@@ -15,7 +16,7 @@ public sealed class SecretRedactionTests(SandboxFixture fixture)
     [Fact]
     public async Task AuditLogsAndErrors_NeverContainPasswordOrToken_OverABootWithFailuresAndRetries()
     {
-        var recorder = new TestRunRecorder();
+        var recorder = new RunRecorder();
         var faults = fixture.Sandbox.Options.Faults;
         faults.Add(new FaultRule(Service: "network", Method: "GET", StatusCode: 503, Count: 1));
         var texts = new List<string>();

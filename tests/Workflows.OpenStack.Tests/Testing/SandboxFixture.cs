@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Workflows.OpenStack.Configuration;
 using Workflows.OpenStack.Sandbox;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Tests.Testing;
 
@@ -52,7 +53,7 @@ public sealed class SandboxFixture : IAsyncLifetime
         return provider;
     }
 
-    public TestStepContext Context(object inputs, string stepId = "step", Guid? runId = null, Abstractions.Actions.CompensationTarget? compensating = null, TestRunRecorder? recorder = null) =>
+    public TestStepContext Context(object inputs, string stepId = "step", Guid? runId = null, Abstractions.Actions.CompensationTarget? compensating = null, RunRecorder? recorder = null) =>
         new(Services, inputs, stepId, runId, compensating, recorder);
 
     public OpenStackConnection Connect() => Services.GetRequiredService<IOpenStackClientFactory>().Connect("sandbox");

@@ -6,6 +6,7 @@ using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Definitions;
 using Workflows.Engine.Definitions;
 using Workflows.Engine.Expressions;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Tests.Testing;
 
@@ -37,7 +38,7 @@ public sealed class ShippedWorkflow(IServiceProvider services)
     {
         var definition = Load(file);
         var runId = Guid.NewGuid();
-        var recorder = new TestRunRecorder();
+        var recorder = new RunRecorder();
         var validated = InputValidator.Validate(definition, inputs);
         var steps = new JsonObject();
         var results = new List<(StepDefinition Step, DriverResult? Result, TestStepContext? Context)>();
@@ -87,7 +88,7 @@ public sealed class ShippedWorkflow(IServiceProvider services)
         return new ShippedRun(definition, results.Select(r => (r.Step.Id, r.Result)).ToList(), recorder, null);
     }
 
-    private async Task CompensateAsync(WorkflowDefinition definition, List<(StepDefinition Step, DriverResult? Result, TestStepContext? Context)> results, Func<JsonScope> scope, Guid runId, TestRunRecorder recorder, int maxCalls)
+    private async Task CompensateAsync(WorkflowDefinition definition, List<(StepDefinition Step, DriverResult? Result, TestStepContext? Context)> results, Func<JsonScope> scope, Guid runId, RunRecorder recorder, int maxCalls)
     {
         foreach (var (step, result, context) in Enumerable.Reverse(results))
         {
@@ -134,7 +135,7 @@ public sealed class ShippedWorkflow(IServiceProvider services)
 /// <param name="Steps">Each step reached, in order, with its result (null when skipped by its condition).</param>
 /// <param name="Recorder">The log, audit and resource ledger of the whole run.</param>
 /// <param name="FailedStep">The step that failed (after which the run was compensated), or null when every step completed.</param>
-public sealed record ShippedRun(WorkflowDefinition Definition, IReadOnlyList<(string StepId, DriverResult? Result)> Steps, TestRunRecorder Recorder, string? FailedStep)
+public sealed record ShippedRun(WorkflowDefinition Definition, IReadOnlyList<(string StepId, DriverResult? Result)> Steps, RunRecorder Recorder, string? FailedStep)
 {
     /// <summary>Returns the result of a step that ran.</summary>
     public DriverResult Step(string id) => Steps.Single(s => s.StepId == id).Result ?? throw new Xunit.Sdk.XunitException($"Step '{id}' was skipped.");
