@@ -78,5 +78,8 @@ internal sealed class BenchResults
 
     public IdleResult? EngineIdle { get; set; }
 
+    /// <summary>Gets or sets runs started through the REST API of the real server.</summary>
+    public EngineRuns.ApiStartResult? ApiStart { get; set; }
+
     public List<string> Notes { get; } = [];
 }

@@ -27,7 +27,7 @@ internal static class Report
         Row(md, "1", "Bare Hangfire continuation, job end → next job start, p50 / p95 / p99 — one 10-job chain at a time", r.HangfireChainsAlone?.ToString() ?? "n/a", "baseline", "");
         Row(md, "1", Inv($"… {r.HangfireChainsLoadedCount} chains of 10 at once"), Inv($"{r.HangfireChainsLoaded} — {r.HangfireChainsLoadedCount * 10 / r.HangfireChainsLoadedWindow.TotalSeconds:0} jobs/s"), "baseline", "");
         Row(md, "2", "Engine no-op steps drained, 1-step workflow", Inv($"**{one.UnitsPerSecond:0} steps/s** ({one.Units} runs × 1 in {one.Window.TotalSeconds:0.00} s; runs started at {one.Items / one.CreateTime.TotalSeconds:0} runs/s)"), "", "");
-        Row(md, "2", "Engine no-op steps drained, 10-step workflow", Inv($"**{ten.UnitsPerSecond:0} steps/s** ({ten.Units / 10} runs × 10 in {ten.Window.TotalSeconds:0.00} s; runs started at {ten.Items / ten.CreateTime.TotalSeconds:0} runs/s)"), "", "");
+        Row(md, "2", "Engine no-op steps drained, 10-step workflow", Inv($"**{ten.UnitsPerSecond:0} steps/s** ({ten.Units / 10} runs × 10 in {ten.Window.TotalSeconds:0.00} s; runs started at {ten.Items / ten.CreateTime.TotalSeconds:0} runs/s)"), "≥ 1,000 steps/s", Verdict(ten.UnitsPerSecond >= 1000));
         var ratio = ten.UnitsPerSecond / hf.UnitsPerSecond;
         if (r.EngineTenStepsTraced is { } traced)
         {
@@ -39,26 +39,32 @@ internal static class Report
             Row(md, "tracing", "Span code per step in isolation (start as a child of the run, 6 attributes, outcome, stop), nothing listening / all recorded", Inv($"{per.OffNs:0} ns / **{per.OnNs:0} ns**"), "", "");
         }
 
-        Row(md, "6", "Engine steps/s ÷ bare Hangfire jobs/s (10-step; 1-step in brackets)", Inv($"**{ratio:0.00}×** ({one.UnitsPerSecond / hf.UnitsPerSecond:0.00}×)"), "≥ 2×", Both(ratio >= 2, one.UnitsPerSecond / hf.UnitsPerSecond >= 2));
+        Row(md, "6", "Engine steps/s ÷ bare Hangfire jobs/s (10-step; 1-step in brackets)", Inv($"**{ratio:0.00}×** ({one.UnitsPerSecond / hf.UnitsPerSecond:0.00}×)"), "≥ 5× (1-step ≥ 1.5×)", Both(ratio >= 5, one.UnitsPerSecond / hf.UnitsPerSecond >= 1.5));
         var stored = ten.StoredGaps!;
-        Row(md, "3", Inv($"Step-to-step, stored timestamps (next.StartedAt − prev.FinishedAt), {ten.Units / 10} runs at once, p50 / p95 / p99"), stored.ToString(), "p50 < 5 ms, p99 < 25 ms", Verdict(stored.P50 < 5 && stored.P99 < 25));
-        Row(md, "3", "… in-process, action end → next action start (includes the commit the stored times hide)", ten.ActionGaps!.ToString(), "p50 < 5 ms, p99 < 25 ms", Verdict(ten.ActionGaps.P50 < 5 && ten.ActionGaps.P99 < 25));
-        Row(md, "3", "… one run at a time, stored timestamps", r.EngineAloneStored?.ToString() ?? "n/a", "p50 < 5 ms, p99 < 25 ms", Verdict(r.EngineAloneStored is { P50: < 5, P99: < 25 }));
-        Row(md, "3", "… one run at a time, in-process action end → next action start", r.EngineAloneActions?.ToString() ?? "n/a", "p50 < 5 ms, p99 < 25 ms", Verdict(r.EngineAloneActions is { P50: < 5, P99: < 25 }));
+        Row(md, "3", Inv($"Step-to-step, stored timestamps (next.StartedAt − prev.FinishedAt), {ten.Units / 10} runs at once, p50 / p95 / p99"), stored.ToString(), "p50 ≤ 3 ms, p99 ≤ 20 ms", Verdict(stored.P50 <= 3 && stored.P99 <= 20));
+        Row(md, "3", "… in-process, action end → next action start (includes the commit the stored times hide)", ten.ActionGaps!.ToString(), "p50 ≤ 3 ms, p99 ≤ 20 ms", Verdict(ten.ActionGaps.P50 <= 3 && ten.ActionGaps.P99 <= 20));
+        Row(md, "3", "… one run at a time, stored timestamps", r.EngineAloneStored?.ToString() ?? "n/a", "p50 ≤ 3 ms, p99 ≤ 20 ms", Verdict(r.EngineAloneStored is { P50: <= 3, P99: <= 20 }));
+        Row(md, "3", "… one run at a time, in-process action end → next action start", r.EngineAloneActions?.ToString() ?? "n/a", "p50 ≤ 3 ms, p99 ≤ 20 ms", Verdict(r.EngineAloneActions is { P50: <= 3, P99: <= 20 }));
         Row(md, "4", "Bare Hangfire commits per job (enqueue + process)", Inv($"{hf.CommitsPerUnit:0.00} ({Per(hf.CreateTx.Commits, hf.CreatedUnits)} + {Per(hf.ProcessTx.Commits, hf.Units)}; {hf.CommandsPerUnit:0.0} round trips/job)"), "baseline", "");
         Row(md, "4", "Engine commits per step, 10-step (start run + process)", Inv($"{ten.CommitsPerUnit:0.00} ({Per(ten.CreateTx.Commits, ten.CreatedUnits)} + {Per(ten.ProcessTx.Commits, ten.Units)}; {ten.CommandsPerUnit:0.0} round trips/step)"), "", "");
         Row(md, "4", "Engine commits per step, 1-step (start run + process)", Inv($"{one.CommitsPerUnit:0.00} ({Per(one.CreateTx.Commits, one.CreatedUnits)} + {Per(one.ProcessTx.Commits, one.Units)}; {one.CommandsPerUnit:0.0} round trips/step)"), "", "");
         var ownTen = ten.CommitsPerUnit - hf.CommitsPerUnit;
         var ownOne = one.CommitsPerUnit - hf.CommitsPerUnit;
-        Row(md, "4", "Our own commits per step as the issue defines it = engine per step − bare Hangfire per job (10-step; 1-step in brackets)", Inv($"{ownTen:0.00} ({ownOne:0.00})"), "≤ 2", Both(ownTen <= 2, ownOne <= 2));
+        Row(md, "4", "Our own commits per step as the issue defines it = engine per step − bare Hangfire per job (10-step; 1-step in brackets)", Inv($"{ownTen:0.00} ({ownOne:0.00})"), "≤ 1 (1-step run ≤ 3)", Both(ownTen <= 1, ownOne <= 3));
         var attrTen = ten.CommitsPerUnit - (ten.JobsPerUnit * hf.CommitsPerUnit);
         var attrOne = one.CommitsPerUnit - (one.JobsPerUnit * hf.CommitsPerUnit);
-        Row(md, "4", "**Our own** commits per step = engine per step − (Hangfire jobs per step × bare Hangfire per job) (10-step; 1-step in brackets)", Inv($"**{attrTen:0.00}** ({attrOne:0.00}); jobs/step {ten.JobsPerUnit:0.00} ({one.JobsPerUnit:0.00})"), "≤ 2", Both(attrTen <= 2, attrOne <= 2));
+        Row(md, "4", "**Our own** commits per step = engine per step − (Hangfire jobs per step × bare Hangfire per job) (10-step; 1-step in brackets)", Inv($"**{attrTen:0.00}** ({attrOne:0.00}); jobs/step {ten.JobsPerUnit:0.00} ({one.JobsPerUnit:0.00})"), "≤ 1 (1-step run ≤ 3)", Both(attrTen <= 1, attrOne <= 3));
         var idle = r.EngineIdle!;
         var hfIdle = r.HangfireIdle;
         Row(md, "5", Inv($"Engine idle ({s.IdleWindow.TotalSeconds:0} s, no runs): transactions/s = (xact_commit + xact_rollback)/s — proxy, pg_stat_statements not loaded"), Inv($"**{idle.TransactionsPerSecond:0.0}/s** (bare Hangfire: {hfIdle?.TransactionsPerSecond:0.0}/s)"), "< 50 statements/s", Verdict(idle.TransactionsPerSecond < 50));
         Row(md, "5", "… SQL commands/s sent by the process (Npgsql tracing, one per round trip)", Inv($"**{idle.CommandsPerSecond:0.0}/s** (bare Hangfire: {hfIdle?.CommandsPerSecond:0.0}/s)"), "< 50 statements/s", Verdict(idle.CommandsPerSecond < 50));
-        Row(md, "7", "Recovery after a killed worker", "not measured", "", "");
+        if (r.ApiStart is { } api)
+        {
+            Row(md, "8", Inv($"Runs started through the REST API (the real server process, workers off; {api.Clients} client threads, API token), per-request p50 / p95 / p99"), Inv($"**{api.RunsPerSecond:0} runs/s** ({api.Runs} runs in {api.Window.TotalSeconds:0.00} s); {api.Latency}"), "≥ 300 runs/s", Verdict(api.RunsPerSecond >= 300));
+        }
+
+        Row(md, "7", "Recovery: a killed server's in-flight steps picked up by another server", "not measured", "≤ 30 s", "");
+        Row(md, "9", "100,000 waiting runs: server RSS, idle database load, runs list p95", "not measured", "≤ 500 MB, ≤ idle with no runs, ≤ 100 ms", "");
         md.AppendLine();
         md.AppendLine("How it was measured: every section runs on its own fresh database. Jobs or runs are created while no worker runs (bare Hangfire: a client-only host; engine: a host with `RunWorkers=false`), then a server with 8 workers drains them; throughput is units ÷ (first start → last finish). Commit counts are pg_stat_database.xact_commit read with no connection open (PostgreSQL 15 flushes idle backends' statistics up to 10 s late, exiting ones at once), so they are exact per phase and include one host start and stop. Round trips are Npgsql commands counted in-process. Idle = (host run for 1 s + window) − (host run for 1 s).");
         foreach (var note in r.Notes)

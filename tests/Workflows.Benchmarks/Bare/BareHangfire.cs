@@ -90,6 +90,13 @@ public sealed class BenchJobs(JobRecorder recorder)
     public void Link(int chain, int index) => recorder.Record(chain, index, Stopwatch.GetTimestamp());
 }
 
+/// <summary>Makes the bench jobs with the recorder of the host that runs them.</summary>
+internal sealed class BenchActivator(JobRecorder recorder) : JobActivator
+{
+    public override object ActivateJob(Type jobType) =>
+        jobType == typeof(BenchJobs) ? new BenchJobs(recorder) : throw new InvalidOperationException($"Not a bench job: {jobType}.");
+}
+
 /// <summary>
 /// Bare Hangfire on PostgreSQL, configured exactly as the engine configures it
 /// (WorkflowEngineServiceCollectionExtensions): same storage options, same server options.
@@ -136,7 +143,7 @@ internal sealed class BareHangfire(BenchSettings settings, CommandCounter comman
             using (var worker = Build(db.ConnectionString, server: true))
             {
                 await worker.StartAsync(ct);
-                await WaitAsync(() => recorder.Done >= total, $"{total} bare jobs", ct);
+                await Waiting.UntilAsync(() => recorder.Done >= total, () => recorder.Done, $"{total} bare jobs", settings.StallTimeout, () => JobStatesAsync(db, ct), ct);
                 await worker.StopAsync(ct);
             }
 
@@ -228,22 +235,24 @@ internal sealed class BareHangfire(BenchSettings settings, CommandCounter comman
             client.ChangeState(h, new EnqueuedState(Queue), ScheduledState.StateName);
         }
 
-        await WaitAsync(() => chains.All(c => recorder.Finished(c, length)), $"{chains.Count} chain(s)", ct);
+        await Waiting.UntilAsync(() => chains.All(c => recorder.Finished(c, length)), () => recorder.Done, $"{chains.Count} chain(s)", settings.StallTimeout, null, ct);
     }
 
-    private async Task WaitAsync(Func<bool> done, string what, CancellationToken ct)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!done())
-        {
-            if (watch.Elapsed > settings.Timeout)
+    private static Task<string> JobStatesAsync(BenchDatabase db, CancellationToken ct) =>
+        db.QueryAsync(
+            async c =>
             {
-                throw new TimeoutException($"{what} did not finish within {settings.Timeout}.");
-            }
+                await using var cmd = new Npgsql.NpgsqlCommand("SELECT coalesce(statename, '(none)') || ': ' || count(*) FROM hangfire.job GROUP BY statename ORDER BY 1", c);
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                var states = new List<string>();
+                while (await r.ReadAsync(ct))
+                {
+                    states.Add(r.GetString(0));
+                }
 
-            await Task.Delay(5, ct);
-        }
-    }
+                return "Jobs by state: " + string.Join(", ", states);
+            },
+            ct);
 
     private async Task DropAsync(BenchDatabase db)
     {
@@ -260,7 +269,10 @@ internal sealed class BareHangfire(BenchSettings settings, CommandCounter comman
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(recorder);
+        // Its own activator, not Hangfire.AspNetCore's process-wide default: this host's jobs get this host's recorder
+        // whichever host last set JobActivator.Current (the producer, the worker, or an engine host of another section).
         builder.Services.AddHangfire(config => config
+            .UseActivator(new BenchActivator(recorder))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()

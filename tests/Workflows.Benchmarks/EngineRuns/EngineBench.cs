@@ -118,7 +118,7 @@ internal sealed class EngineBench(BenchSettings settings, CommandCounter command
             for (var i = -2; i < settings.SequentialRuns; i++)
             {
                 var id = (await StartAsync(runCommands, "bench-10", ct)).Id;
-                await WaitAsync(() => done.ContainsKey(id), $"run {id}", ct);
+                await Waiting.UntilAsync(() => done.ContainsKey(id), recorder.Executions, $"run {id}", settings.StallTimeout, null, ct);
                 if (i >= 0)
                 {
                     ids.Add(id); // the first two warm up
@@ -214,27 +214,13 @@ internal sealed class EngineBench(BenchSettings settings, CommandCounter command
             }
         });
         await worker.StartAsync(ct);
-        await WaitAsync(() => done.Count >= ids.Count, $"{ids.Count} runs", ct);
+        await Waiting.UntilAsync(() => done.Count >= ids.Count, recorder.Executions, $"{ids.Count} runs", settings.StallTimeout, null, ct);
         var source = worker.Services.GetRequiredService<EngineDatabase>().DataSource;
         await worker.StopAsync(ct);
         await db.QuiesceAsync(ct, source, producerSource);
         if (source is not null)
         {
             await source.DisposeAsync();
-        }
-    }
-
-    private async Task WaitAsync(Func<bool> done, string what, CancellationToken ct)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!done())
-        {
-            if (watch.Elapsed > settings.Timeout)
-            {
-                throw new TimeoutException($"{what} did not finish within {settings.Timeout}.");
-            }
-
-            await Task.Delay(5, ct);
         }
     }
 

@@ -9,6 +9,10 @@ internal sealed class StepRecorder
 {
     private readonly ConcurrentDictionary<(Guid Run, string Step), (long Start, long End)> steps = new();
     private readonly ConcurrentDictionary<Guid, int> perRun = new();
+    private long executions;
+
+    /// <summary>Gets how many actions ran in all (the progress of a workload).</summary>
+    public long Executions() => Interlocked.Read(ref executions);
 
     public int ExecutionsOf(Guid run) => perRun.GetValueOrDefault(run);
 
@@ -16,6 +20,7 @@ internal sealed class StepRecorder
     {
         steps[(run, step)] = (start, Stopwatch.GetTimestamp());
         perRun.AddOrUpdate(run, 1, (_, n) => n + 1);
+        Interlocked.Increment(ref executions);
     }
 
     /// <summary>Gets the gaps from the end of one action to the start of the next one of the same run.</summary>
