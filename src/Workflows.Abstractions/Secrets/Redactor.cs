@@ -11,8 +11,8 @@ namespace Workflows.Abstractions.Secrets;
 /// </remarks>
 public sealed class Redactor
 {
-    /// <summary>The shortest secret value that is masked (4 characters).</summary>
-    public const int MinLength = 4;
+    /// <summary>The shortest secret value that is masked (3 characters; the engine's rule, the stricter of the two redactors this one replaced).</summary>
+    public const int MinLength = 3;
 
     /// <summary>The shortest line of a multi-line secret that is masked on its own (12 characters).</summary>
     public const int MinLineLength = 12;

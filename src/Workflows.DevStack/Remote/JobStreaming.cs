@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Secrets;
 using Workflows.DevStack.Install;
 using Workflows.DevStack.Ssh;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Secrets;
 using Workflows.DevStack.Install;
 using Workflows.DevStack.Remote;
 using Workflows.DevStack.Ssh;
