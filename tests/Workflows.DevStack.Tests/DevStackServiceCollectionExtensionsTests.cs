@@ -22,8 +22,8 @@ public sealed class DevStackServiceCollectionExtensionsTests
         Assert.Equal(typeof(DevStackInstallInputs), descriptors["devstack.install"].InputType);
         Assert.Equal(typeof(DevStackInstallOutputs), descriptors["devstack.install"].OutputType);
         Assert.Equal(typeof(DevStackUnstackInputs), descriptors["devstack.unstack"].InputType);
-        Assert.NotNull(services.GetRequiredService<DevStackInstallAction>());
-        Assert.NotNull(services.GetRequiredService<DevStackUnstackAction>());
+        Assert.IsType<DevStackInstallAction>(services.GetRequiredService(descriptors["devstack.install"].ActionType));
+        Assert.IsType<DevStackUnstackAction>(services.GetRequiredService(descriptors["devstack.unstack"].ActionType));
         Assert.Equal(TimeSpan.FromSeconds(42), services.GetRequiredService<IOptions<DevStackOptions>>().Value.PollInterval);
     }
 }

@@ -25,7 +25,7 @@ public sealed class DockerRolloutRegistrationTests
         {
             Assert.True(typeof(DockerEndpointInputs).IsAssignableFrom(a.InputType), a.Name);
             Assert.NotNull(a.OutputType);
-            Assert.NotNull(services.GetRequiredService(a.ActionType));
+            Assert.IsAssignableFrom<IStepAction>(services.GetRequiredService(a.ActionType));
         });
     }
 
