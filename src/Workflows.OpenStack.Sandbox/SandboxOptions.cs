@@ -27,6 +27,12 @@ public sealed class SandboxOptions
     /// <summary>Gets or sets the floating IP quota of each project. Default is 50.</summary>
     public int FloatingIpQuota { get; set; } = 50;
 
+    /// <summary>
+    /// Gets or sets how many addresses the allocation pool of an external network holds, to run out of floating IPs on
+    /// purpose. Default is null: the whole pool of its subnet (253 addresses of a /24).
+    /// </summary>
+    public int? ExternalPoolSize { get; set; }
+
     /// <summary>Gets or sets the instance quota of each project. Default is 20.</summary>
     public int InstanceQuota { get; set; } = 20;
 

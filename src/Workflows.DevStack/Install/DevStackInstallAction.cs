@@ -21,7 +21,7 @@ namespace Workflows.DevStack.Install;
 /// </remarks>
 /// <param name="ssh">Opens SSH sessions.</param>
 /// <param name="options">Poll intervals, timeouts, preflight minimums.</param>
-public sealed class DevStackInstallAction(ISshConnector ssh, IOptions<DevStackOptions> options)
+public sealed partial class DevStackInstallAction(ISshConnector ssh, IOptions<DevStackOptions> options)
     : StepAction<DevStackInstallInputs, DevStackInstallOutputs>
 {
     private const string SandboxPrefix = "[SANDBOX] ";

@@ -19,50 +19,61 @@ internal static class Preflight
     /// <summary>Throws a non-retryable <c>preflight.*</c> failure naming every problem found.</summary>
     public static void Check(IReadOnlyDictionary<string, string> facts, DevStackOptions options, string endpoint)
     {
-        var problems = new List<string>();
-        var code = "preflight.failed";
+        var problems = Evaluate(facts, options).Where(f => !f.Passed).ToList();
+        if (problems.Count > 0)
+        {
+            throw new StepFailedException(problems[0].Code, $"Preflight of {endpoint} failed: {string.Join("; ", problems.Select(p => p.Detail))}.", retryable: false);
+        }
+    }
+
+    /// <summary>
+    /// Judges each fact on its own: the operating system, CPUs, memory, free disk and passwordless sudo, in this
+    /// order. A fact the script could not read (no number) is not judged, as in <see cref="Check"/>.
+    /// </summary>
+    public static IReadOnlyList<PreflightFinding> Evaluate(IReadOnlyDictionary<string, string> facts, DevStackOptions options)
+    {
+        var findings = new List<PreflightFinding>();
         var osId = facts.GetValueOrDefault("os_id") ?? string.Empty;
         var osVersion = facts.GetValueOrDefault("os_version") ?? string.Empty;
         var osName = facts.GetValueOrDefault("os_name") is { Length: > 0 } n ? n : $"{osId} {osVersion}".Trim();
         if (facts.TryGetValue("os_missing", out var missing))
         {
-            problems.Add($"cannot read {missing} to tell the operating system");
-            code = "preflight.os_unsupported";
+            findings.Add(new("os", false, $"cannot read {missing} to tell the operating system", "preflight.os_unsupported"));
         }
         else if (!SupportedOs.TryGetValue(osId, out var versions) || !versions.Any(v => osVersion == v || osVersion.StartsWith(v + ".", StringComparison.Ordinal)))
         {
-            problems.Add($"operating system '{osName}' (ID={osId}, VERSION_ID={osVersion}) is not supported by devstack; use {Describe()}");
-            code = "preflight.os_unsupported";
+            findings.Add(new("os", false, $"operating system '{osName}' (ID={osId}, VERSION_ID={osVersion}) is not supported by devstack; use {Describe()}", "preflight.os_unsupported"));
+        }
+        else
+        {
+            findings.Add(new("os", true, $"{osName} (ID={osId}, VERSION_ID={osVersion}) is supported", string.Empty));
         }
 
-        if (Int(facts, "cpus") is { } cpus && cpus < options.MinCpus)
+        if (Int(facts, "cpus") is { } cpus)
         {
-            problems.Add($"{cpus} CPU(s), devstack needs at least {options.MinCpus}");
-            code = problems.Count == 1 ? "preflight.resources" : code;
+            findings.Add(cpus < options.MinCpus
+                ? new("cpus", false, $"{cpus} CPU(s), devstack needs at least {options.MinCpus}", "preflight.resources")
+                : new("cpus", true, $"{cpus} CPU(s), at least {options.MinCpus} needed", string.Empty));
         }
 
-        if (Long(facts, "mem_kb") is { } memKb && memKb / 1024 < options.MinMemoryMiB)
+        if (Long(facts, "mem_kb") is { } memKb)
         {
-            problems.Add($"{memKb / 1024} MiB of memory, devstack needs at least {options.MinMemoryMiB} MiB");
-            code = problems.Count == 1 ? "preflight.resources" : code;
+            findings.Add(memKb / 1024 < options.MinMemoryMiB
+                ? new("memory", false, $"{memKb / 1024} MiB of memory, devstack needs at least {options.MinMemoryMiB} MiB", "preflight.resources")
+                : new("memory", true, $"{memKb / 1024} MiB of memory, at least {options.MinMemoryMiB} MiB needed", string.Empty));
         }
 
-        if (Long(facts, "disk_kb") is { } diskKb && diskKb / 1024 / 1024 < options.MinFreeDiskGiB)
+        if (Long(facts, "disk_kb") is { } diskKb)
         {
-            problems.Add($"{diskKb / 1024 / 1024} GiB free under {facts.GetValueOrDefault("disk_dir")}, devstack needs at least {options.MinFreeDiskGiB} GiB");
-            code = problems.Count == 1 ? "preflight.resources" : code;
+            findings.Add(diskKb / 1024 / 1024 < options.MinFreeDiskGiB
+                ? new("disk", false, $"{diskKb / 1024 / 1024} GiB free under {facts.GetValueOrDefault("disk_dir")}, devstack needs at least {options.MinFreeDiskGiB} GiB", "preflight.resources")
+                : new("disk", true, $"{diskKb / 1024 / 1024} GiB free under {facts.GetValueOrDefault("disk_dir")}, at least {options.MinFreeDiskGiB} GiB needed", string.Empty));
         }
 
-        if (facts.GetValueOrDefault("sudo") != "yes")
-        {
-            problems.Add("the login user cannot run 'sudo -n' (passwordless sudo is needed to create the stack user)");
-            code = problems.Count == 1 ? "preflight.sudo" : code;
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new StepFailedException(code, $"Preflight of {endpoint} failed: {string.Join("; ", problems)}.", retryable: false);
-        }
+        findings.Add(facts.GetValueOrDefault("sudo") != "yes"
+            ? new("sudo", false, "the login user cannot run 'sudo -n' (passwordless sudo is needed to create the stack user)", "preflight.sudo")
+            : new("sudo", true, "the login user can run 'sudo -n'", string.Empty));
+        return findings;
     }
 
     private static string Describe() =>
@@ -74,3 +85,10 @@ internal static class Preflight
     private static long? Long(IReadOnlyDictionary<string, string> facts, string key) =>
         facts.TryGetValue(key, out var v) && long.TryParse(v, CultureInfo.InvariantCulture, out var i) ? i : null;
 }
+
+/// <summary>One judged fact of the preflight.</summary>
+/// <param name="Name">What was judged: <c>os</c>, <c>cpus</c>, <c>memory</c>, <c>disk</c>, <c>sudo</c>.</param>
+/// <param name="Passed">Whether devstack can live with it.</param>
+/// <param name="Detail">What was found (and, when it failed, what is needed).</param>
+/// <param name="Code">The step's error code when it failed (<c>preflight.os_unsupported</c>, <c>preflight.resources</c>, <c>preflight.sudo</c>); empty when it passed.</param>
+internal sealed record PreflightFinding(string Name, bool Passed, string Detail, string Code);

@@ -14,10 +14,13 @@ public abstract class DockerAction<TInputs, TOutputs>(IDockerClientFactory clien
     where TInputs : DockerEndpointInputs
     where TOutputs : class
 {
+    /// <summary>Gets the factory of engine clients (plans open theirs through it too).</summary>
+    protected IDockerClientFactory Clients { get; } = clients;
+
     /// <inheritdoc />
     protected sealed override async Task<StepResult> ExecuteAsync(TInputs inputs, StepContext context)
     {
-        var (client, endpoint) = clients.Create(inputs);
+        var (client, endpoint) = Clients.Create(inputs);
         using (client)
         {
             try

@@ -23,8 +23,55 @@ public sealed record ServiceDeployOutputs(string ServiceId, string Name, string 
 /// with Docker's reason.
 /// </summary>
 public sealed class ServiceDeployAction(IDockerClientFactory clients, IOptions<DockerOptions> options)
-    : DockerAction<ServiceDeployInputs, ServiceDeployOutputs>(clients)
+    : DockerAction<ServiceDeployInputs, ServiceDeployOutputs>(clients), IPlannableAction
 {
+    /// <inheritdoc />
+    /// <remarks>
+    /// Reads: the engine's info (an active swarm manager), the service by name and its live spec, the networks (to
+    /// name them), the image on the engine. Shows <c>create</c>, nothing to do (the live service has this spec's
+    /// hash), or an update with a diff (image v1 -> v2, replicas, ports, env with sensitive values masked).
+    /// Cannot know in advance: whether the registry has the image and the nodes can pull it, whether the new tasks
+    /// become healthy (the rollout may be rolled back).
+    /// </remarks>
+    public async Task<StepPlan> PlanAsync(PlanContext context)
+    {
+        var plan = new StepPlanBuilder();
+        if (DockerPlans.Unknown(context, plan, "name", "host", "tlsVerify", "certPath", "caCert", "clientCert", "clientKey") is { } unknownSummary)
+        {
+            return plan.Build(PlanAction.Unknown, $"deploy a service whose {unknownSummary}");
+        }
+
+        var inputs = DockerPlans.Bind<ServiceDeployInputs>(context, plan, "image");
+        ServiceSpec spec;
+        try
+        {
+            spec = ServiceSpecBuilder.Build(inputs);
+        }
+        catch (StepFailedException e)
+        {
+            plan.Error("inputs", DockerPlans.FieldOf(e.Message), e.Message);
+            return plan.Build(PlanAction.Unknown, $"deploy service {inputs.Name}: its inputs do not fit");
+        }
+
+        return await DockerPlans.WithEngineAsync(Clients, inputs, plan, context, $"deploy service {inputs.Name}", async (client, endpoint) =>
+        {
+            var networks = await SwarmPlanner.ReadNetworksAsync(client, context.CancellationToken);
+            var action = await SwarmPlanner.PlanServiceAsync(client, spec, plan, "with.name", networks, context.CancellationToken);
+            if (context.IsKnown("image") && action != PlanAction.NoChange)
+            {
+                await SwarmPlanner.CheckImageAsync(client, endpoint, inputs.Image, plan, "with.image", context.CancellationToken);
+            }
+
+            var replicas = inputs.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return (action, action switch
+            {
+                PlanAction.Create => $"create service {inputs.Name} ({inputs.Image}, {replicas} replica(s)) on {endpoint}",
+                PlanAction.NoChange => $"service {inputs.Name} on {endpoint} already has this spec: nothing to do",
+                _ => $"update service {inputs.Name} on {endpoint} to {inputs.Image}, {replicas} replica(s)",
+            });
+        });
+    }
+
     /// <inheritdoc />
     protected override string Describe(ServiceDeployInputs inputs) => $"Deploying service {inputs.Name}";
 

@@ -14,8 +14,110 @@ namespace Workflows.Docker.Actions;
 /// <c>docker stack deploy --prune</c>: networks, services, named volumes; then waits until every service converged.
 /// </summary>
 public sealed class StackDeployAction(IDockerClientFactory clients, IOptions<DockerOptions> options)
-    : DockerAction<StackInputs, StackDeployOutputs>(clients)
+    : DockerAction<StackInputs, StackDeployOutputs>(clients), IPlannableAction
 {
+    /// <inheritdoc />
+    /// <remarks>
+    /// Reads the compose file (interpolated as a deploy would), then from the engine: its info (an active swarm
+    /// manager), the stack's networks (created, or an external one that is missing), each service's live spec against
+    /// the new one (create, nothing to do, or an update with a diff), the services <c>prune</c> would remove, and
+    /// whether each image is on the engine. Cannot know in advance: whether a missing image can be pulled, whether the
+    /// new tasks become healthy.
+    /// </remarks>
+    public async Task<StepPlan> PlanAsync(PlanContext context)
+    {
+        var plan = new StepPlanBuilder();
+        if (DockerPlans.Unknown(context, plan, "stack", "compose", "composeFile", "variables", "env", "host", "tlsVerify", "certPath", "caCert", "clientCert", "clientKey") is { } unknownSummary)
+        {
+            return plan.Build(PlanAction.Unknown, $"deploy a stack whose {unknownSummary}");
+        }
+
+        var inputs = DockerPlans.Bind<StackInputs>(context, plan);
+        ComposeFile file;
+        try
+        {
+            file = await LoadAsync(inputs, line => plan.Passed("variables", line), context.CancellationToken);
+        }
+        catch (Exception e) when (e is StepFailedException or IOException or UnauthorizedAccessException)
+        {
+            plan.Error("compose", inputs.Compose is null ? "with.composeFile" : "with.compose", e.Message);
+            return plan.Build(PlanAction.Unknown, $"deploy stack {inputs.Stack}: its compose file cannot be used");
+        }
+
+        foreach (var warning in file.Warnings)
+        {
+            plan.Warning("compose", inputs.Compose is null ? "with.composeFile" : "with.compose", warning);
+        }
+
+        var specs = new List<ServiceSpec>();
+        try
+        {
+            specs.AddRange(file.Services.Select(kv => StackSpecBuilder.Build(inputs.Stack, kv.Key, kv.Value, file)));
+        }
+        catch (StepFailedException e)
+        {
+            plan.Error("compose", inputs.Compose is null ? "with.composeFile" : "with.compose", e.Message);
+            return plan.Build(PlanAction.Unknown, $"deploy stack {inputs.Stack}: its compose file cannot be used");
+        }
+
+        var field = inputs.Compose is null ? "with.composeFile" : "with.compose";
+        return await DockerPlans.WithEngineAsync(Clients, inputs, plan, context, $"deploy stack {inputs.Stack}", async (client, endpoint) =>
+        {
+            var ct = context.CancellationToken;
+            var actions = new List<PlanAction>();
+            var networks = await SwarmPlanner.ReadNetworksAsync(client, ct);
+            var networkKeys = file.Services.Values.SelectMany(s => s.Networks.Count > 0 ? s.Networks.Keys.ToList() : ["default"]).Distinct(StringComparer.Ordinal);
+            foreach (var key in networkKeys)
+            {
+                var declared = file.Networks.GetValueOrDefault(key);
+                var name = StackSpecBuilder.NetworkName(inputs.Stack, key, declared);
+                if (networks.ById.Values.Contains(name, StringComparer.Ordinal))
+                {
+                    plan.Passed($"network {name}", "exists");
+                }
+                else if (declared is { External: true })
+                {
+                    plan.Error($"network {name}", field, $"external network '{name}' does not exist on {endpoint}");
+                }
+                else
+                {
+                    plan.Resource(SwarmPlanner.NetworkKind, name, PlanAction.Create, new Dictionary<string, string> { ["driver"] = declared?.Driver ?? "overlay" });
+                    actions.Add(PlanAction.Create);
+                }
+            }
+
+            foreach (var spec in specs)
+            {
+                var action = await SwarmPlanner.PlanServiceAsync(client, spec, plan, field, networks, ct);
+                actions.Add(action);
+                if (action != PlanAction.NoChange && spec.TaskTemplate.ContainerSpec.Image is { Length: > 0 } image)
+                {
+                    await SwarmPlanner.CheckImageAsync(client, endpoint, image, plan, field, ct);
+                }
+            }
+
+            if (inputs.Prune)
+            {
+                var wanted = specs.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+                foreach (var stale in await SwarmRollout.FindServicesByLabelAsync(client, WorkflowLabels.StackNamespace, inputs.Stack, ct))
+                {
+                    if (!wanted.Contains(stale.Spec.Name))
+                    {
+                        plan.Resource(SwarmPlanner.ServiceKind, stale.Spec.Name, PlanAction.Delete, SwarmPlanner.Mask(SwarmPlanner.Describe(stale.Spec, networks)));
+                        actions.Add(PlanAction.Delete);
+                    }
+                }
+            }
+
+            var overall = actions.All(a => a == PlanAction.NoChange) ? PlanAction.NoChange
+                : actions.Contains(PlanAction.Update) || actions.Contains(PlanAction.Delete) || (actions.Contains(PlanAction.Create) && actions.Contains(PlanAction.NoChange)) ? PlanAction.Update
+                : PlanAction.Create;
+            var counts = string.Join(", ", new[] { (PlanAction.Create, "to create"), (PlanAction.Update, "to update"), (PlanAction.Delete, "to prune"), (PlanAction.NoChange, "unchanged") }
+                .Select(x => (Count: actions.Count(a => a == x.Item1), x.Item2)).Where(x => x.Count > 0).Select(x => $"{x.Count} {x.Item2}"));
+            return (overall, $"deploy stack {inputs.Stack} ({specs.Count} service(s)) on {endpoint}: {counts}");
+        });
+    }
+
     /// <inheritdoc />
     protected override string Describe(StackInputs inputs) => $"Deploying stack {inputs.Stack}";
 
@@ -60,35 +162,10 @@ public sealed class StackDeployAction(IDockerClientFactory clients, IOptions<Doc
     private static async Task<StackState> StartAsync(StackInputs inputs, StepContext context, IDockerClient client, DockerEndpoint endpoint)
     {
         var ct = context.CancellationToken;
-        var text = inputs.Compose ?? (inputs.ComposeFile is { } path
-            ? await File.ReadAllTextAsync(path, ct)
-            : throw new StepFailedException("inputs.invalid", "compose or composeFile: one is required.", retryable: false));
-        var variables = new ComposeVariables().With(inputs.Variables ?? []);
-        if (!string.IsNullOrWhiteSpace(inputs.Env))
-        {
-            variables.WithDefaults(inputs.Env, "env");
-        }
-
-        if (inputs.Compose is null && inputs.ComposeFile is { } composePath && Path.Combine(Path.GetDirectoryName(Path.GetFullPath(composePath))!, ".env") is var dotEnv && File.Exists(dotEnv))
-        {
-            variables.WithDefaults(await File.ReadAllTextAsync(dotEnv, ct), dotEnv);
-            context.Log.WriteLine($"stack {inputs.Stack}: variables from {dotEnv}");
-        }
-
-        var file = ComposeParser.Parse(text, variables);
+        var file = await LoadAsync(inputs, context.Log.WriteLine, ct);
         foreach (var warning in file.Warnings)
         {
             context.Log.WriteLine($"stack {inputs.Stack}: warning: {warning}");
-        }
-
-        if (file.UnsupportedKeys.Count > 0)
-        {
-            throw new StepFailedException("docker.compose.unsupported", $"Stack {inputs.Stack}: the compose file uses keys that are not supported: {string.Join(", ", file.UnsupportedKeys)}.", retryable: false);
-        }
-
-        if (file.Errors.Count > 0)
-        {
-            throw new StepFailedException("docker.compose.invalid", $"Stack {inputs.Stack}: the compose file is invalid: {string.Join("; ", file.Errors)}.", retryable: false);
         }
 
         await SwarmRollout.EnsureManagerAsync(client, endpoint, ct);
@@ -132,6 +209,39 @@ public sealed class StackDeployAction(IDockerClientFactory clients, IOptions<Doc
 
         await context.Resources.RecordAsync(new ResourceRecord("docker.stack", inputs.Stack, inputs.Stack, endpoint.Display, new Dictionary<string, string> { ["services"] = string.Join(",", state.Services.Select(s => s.ServiceName)) }), ct);
         return state;
+    }
+
+    /// <summary>Reads, interpolates and parses the compose file; refuses unsupported keys and invalid files.</summary>
+    /// <exception cref="StepFailedException">Codes <c>inputs.invalid</c>, <c>docker.compose.unsupported</c>, <c>docker.compose.invalid</c>.</exception>
+    private static async Task<ComposeFile> LoadAsync(StackInputs inputs, Action<string> log, CancellationToken ct)
+    {
+        var text = inputs.Compose ?? (inputs.ComposeFile is { } path
+            ? await File.ReadAllTextAsync(path, ct)
+            : throw new StepFailedException("inputs.invalid", "compose or composeFile: one is required.", retryable: false));
+        var variables = new ComposeVariables().With(inputs.Variables ?? []);
+        if (!string.IsNullOrWhiteSpace(inputs.Env))
+        {
+            variables.WithDefaults(inputs.Env, "env");
+        }
+
+        if (inputs.Compose is null && inputs.ComposeFile is { } composePath && Path.Combine(Path.GetDirectoryName(Path.GetFullPath(composePath))!, ".env") is var dotEnv && File.Exists(dotEnv))
+        {
+            variables.WithDefaults(await File.ReadAllTextAsync(dotEnv, ct), dotEnv);
+            log($"stack {inputs.Stack}: variables from {dotEnv}");
+        }
+
+        var file = ComposeParser.Parse(text, variables);
+        if (file.UnsupportedKeys.Count > 0)
+        {
+            throw new StepFailedException("docker.compose.unsupported", $"Stack {inputs.Stack}: the compose file uses keys that are not supported: {string.Join(", ", file.UnsupportedKeys)}.", retryable: false);
+        }
+
+        if (file.Errors.Count > 0)
+        {
+            throw new StepFailedException("docker.compose.invalid", $"Stack {inputs.Stack}: the compose file is invalid: {string.Join("; ", file.Errors)}.", retryable: false);
+        }
+
+        return file;
     }
 
     private static async Task EnsureNetworkAsync(IDockerClient client, DockerEndpoint endpoint, StepContext context, string stack, string name, ComposeNetwork? declared)

@@ -60,5 +60,8 @@ public static class EngineSchema
         new(3, "runs: the W3C traceparent of the run's span, the parent of every step span",
             "ALTER TABLE wf_runs ADD COLUMN trace_parent TEXT NULL;",
             "ALTER TABLE wf_runs ADD COLUMN trace_parent TEXT NULL;"),
+        new(4, "run plans: the plan a run was started with (issue 14)",
+            "CREATE TABLE wf_run_plans (run_id TEXT PRIMARY KEY, planned_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL, actor TEXT NOT NULL, plan TEXT NOT NULL);",
+            "CREATE TABLE wf_run_plans (run_id TEXT PRIMARY KEY, planned_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL, actor TEXT NOT NULL, plan TEXT NOT NULL);"),
     ];
 }

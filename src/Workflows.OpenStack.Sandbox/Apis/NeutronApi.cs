@@ -56,6 +56,7 @@ internal static class NeutronApi
             }
         });
 
+        app.MapGet(Root + "/network-ip-availabilities/{id}", (string id) => Show(state, "network_ip_availability", () => state.Networks.Find(n => n.Id == id) is { } n ? IpAvailability(state, n) : null, "NetworkIPAvailabilityNotFound", $"No NetworkIPAvailability found for {id}"));
         app.MapGet(Root + "/floatingips", (HttpRequest r) => List(state, r, "floatingips", () => state.FloatingIps.Select(f => FloatingIp(state, f))));
         app.MapGet(Root + "/floatingips/{id}", (string id) => Show(state, "floatingip", () => state.FloatingIps.Find(f => f.Id == id) is { } f ? FloatingIp(state, f) : null, "FloatingIPNotFound", $"Floating IP {id} could not be found"));
         app.MapPost(Root + "/floatingips", (Func<HttpContext, Task<IResult>>)(c => CreateFloatingIpAsync(c, state)));
@@ -139,6 +140,36 @@ internal static class NeutronApi
         },
         n.ProjectId,
         n.CreatedAt);
+
+    private static int TotalIps(SandboxState state, SandboxNetwork n) =>
+        n.External && state.Options.ExternalPoolSize is { } size ? size : n.PrefixLength == 24 ? 253 : 61;
+
+    private static int UsedIps(SandboxState state, SandboxNetwork n) =>
+        state.Ports.Count(p => p.NetworkId == n.Id) + state.FloatingIps.Count(f => f.NetworkId == n.Id);
+
+    private static JsonObject IpAvailability(SandboxState state, SandboxNetwork n)
+    {
+        var total = TotalIps(state, n);
+        var used = UsedIps(state, n);
+        return new JsonObject
+        {
+            ["network_id"] = n.Id,
+            ["network_name"] = n.Name,
+            ["project_id"] = n.ProjectId,
+            ["tenant_id"] = n.ProjectId,
+            ["total_ips"] = total,
+            ["used_ips"] = used,
+            ["subnet_ip_availability"] = new JsonArray(new JsonObject
+            {
+                ["subnet_id"] = n.SubnetId,
+                ["subnet_name"] = n.SubnetName,
+                ["cidr"] = n.Cidr,
+                ["ip_version"] = 4,
+                ["total_ips"] = total,
+                ["used_ips"] = used,
+            }),
+        };
+    }
 
     private static JsonObject Subnet(SandboxNetwork n) => Std(
         new JsonObject
@@ -281,6 +312,11 @@ internal static class NeutronApi
             if (state.FloatingIps.Count(f => f.ProjectId == projectId) >= state.Options.FloatingIpQuota)
             {
                 return Neutron(409, "OverQuota", "Quota exceeded for resources: ['floatingip'].");
+            }
+
+            if (UsedIps(state, net) >= TotalIps(state, net))
+            {
+                return Neutron(409, "IpAddressGenerationFailure", $"No more IP addresses available on network {net.Id}.");
             }
 
             var now = state.Now;

@@ -59,6 +59,8 @@ public sealed class FloatingIpAttachAction(IOpenStackClientFactory clients) : St
         }
 
         var action = PlanAction.Create;
+        string? externalId = null;
+        string? externalName = null;
         try
         {
             if (context.WhenKnown("network") is { } netWhen)
@@ -73,6 +75,8 @@ public sealed class FloatingIpAttachAction(IOpenStackClientFactory clients) : St
                     if (external.External)
                     {
                         plan.Passed("network", $"{external.Name} (id {external.Id}) is external");
+                        externalId = external.Id;
+                        externalName = external.Name;
                     }
                     else
                     {
@@ -118,6 +122,11 @@ public sealed class FloatingIpAttachAction(IOpenStackClientFactory clients) : St
                 var quota = await os.Network.GetFloatingIpQuotaAsync(project, ct);
                 PlanSupport.Quota(plan, "floatingip", "with.network", quota.Limit, quota.Used + quota.Reserved, 1, "floating IPs");
             }
+
+            if (action == PlanAction.Create && externalId is not null)
+            {
+                await CheckPoolAsync(os, externalId, externalName ?? externalId, plan, ct);
+            }
         }
         catch (OpenStackException e)
         {
@@ -129,6 +138,39 @@ public sealed class FloatingIpAttachAction(IOpenStackClientFactory clients) : St
         return plan.Build(action, action == PlanAction.Adopt
             ? $"reuse floating IP {attributes["address"]} of server {server}"
             : $"allocate a floating IP on {attributes["network"]} and associate it with server {server}");
+    }
+
+    /// <summary>
+    /// Checks that the external network's pools have an address left (<c>GET /v2.0/network-ip-availabilities/{id}</c>,
+    /// IPv4 subnets, where floating IPs come from). Neutron lets only admins read it by default: for others the check
+    /// says it cannot be made rather than guessing.
+    /// </summary>
+    private static async Task CheckPoolAsync(OpenStackConnection os, string networkId, string networkName, StepPlanBuilder plan, CancellationToken ct)
+    {
+        NetworkIpAvailability availability;
+        try
+        {
+            availability = await os.Network.GetNetworkIpAvailabilityAsync(networkId, ct);
+        }
+        catch (OpenStackException e) when (e is OpenStackNotFoundException || e.StatusCode == System.Net.HttpStatusCode.Forbidden)
+        {
+            plan.Deferred("pool", $"the free addresses of {networkName}'s pools cannot be read with this cloud's role (Neutron's network IP availability API is admin-only by default): known when the address is allocated");
+            return;
+        }
+
+        var v4 = availability.SubnetIpAvailability.Where(s => s.IpVersion == 4).ToList();
+        var total = v4.Count > 0 ? v4.Sum(s => s.TotalIps) : availability.TotalIps;
+        var used = v4.Count > 0 ? v4.Sum(s => s.UsedIps) : availability.UsedIps;
+        var subnets = string.Join(", ", (v4.Count > 0 ? v4 : availability.SubnetIpAvailability).Select(s => $"{s.SubnetName ?? s.SubnetId} {s.Cidr}"));
+        var detail = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{used} of {total} addresses used in {networkName}'s pools ({subnets}), {total - used} left; this step needs 1");
+        if (total - used < 1)
+        {
+            plan.Error("pool", "with.network", $"no address left: {detail}");
+        }
+        else
+        {
+            plan.Passed("pool", detail);
+        }
     }
 
     /// <summary>The prefix of the description that marks a floating IP with its step's key.</summary>

@@ -50,6 +50,14 @@ public sealed class NetworkClient(HttpClient http, TokenProvider tokens, CloudDe
     public async Task<QuotaDetail> GetFloatingIpQuotaAsync(string projectId, CancellationToken cancellationToken = default) =>
         (await SendAsync<QuotaDetailsEnvelope>(HttpMethod.Get, $"v2.0/quotas/{Segment(projectId)}/details.json", null, cancellationToken)).Quota.Floatingip;
 
+    /// <summary>
+    /// Gets how many addresses a network's subnets hold and how many are used (the <c>network-ip-availability</c>
+    /// extension: <c>GET /v2.0/network-ip-availabilities/{network}</c>). Neutron's default policy lets only admins read
+    /// it: others get a 404 (<see cref="OpenStackNotFoundException"/>) or a 403.
+    /// </summary>
+    public async Task<NetworkIpAvailability> GetNetworkIpAvailabilityAsync(string networkId, CancellationToken cancellationToken = default) =>
+        (await SendAsync<IpAvailabilityEnvelope>(HttpMethod.Get, $"v2.0/network-ip-availabilities/{Segment(networkId)}", null, cancellationToken)).NetworkIpAvailability;
+
     /// <summary>Lists the ports of a device (e.g. a server's ports).</summary>
     public async Task<IReadOnlyList<Port>> ListPortsAsync(string? deviceId = null, string? networkId = null, CancellationToken cancellationToken = default) =>
         (await SendAsync<PortsEnvelope>(HttpMethod.Get, "v2.0/ports" + Query(("device_id", deviceId), ("network_id", networkId)), null, cancellationToken)).Ports;
@@ -114,6 +122,8 @@ public sealed class NetworkClient(HttpClient http, TokenProvider tokens, CloudDe
     private sealed record FloatingIpEnvelope(FloatingIp Floatingip);
 
     private sealed record QuotaDetailsEnvelope(QuotaDetails Quota);
+
+    private sealed record IpAvailabilityEnvelope(NetworkIpAvailability NetworkIpAvailability);
 
     private sealed record QuotaDetails(QuotaDetail Floatingip);
 }

@@ -116,5 +116,5 @@ public static class PlanText
     private static string Count(int n, string what) => n == 1 ? $"1 {what}" : $"{n.ToString(CultureInfo.InvariantCulture)} {what}s";
 
     private static string Quote(string? value) =>
-        value is null ? "null" : value.StartsWith("(known ", StringComparison.Ordinal) ? value : $"\"{value}\"";
+        value is null ? "null" : value.StartsWith("(known ", StringComparison.Ordinal) || value == "(sensitive value)" ? value : $"\"{value}\"";
 }

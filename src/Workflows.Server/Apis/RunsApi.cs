@@ -21,6 +21,7 @@ public static class RunsApi
         read.MapGet("/{id:guid}/audit", AuditAsync).WithName("GetRunAudit").WithSummary("Gets the run's audit events after an id.");
         read.MapGet("/{id:guid}/logs", LogsAsync).WithName("GetRunLogs").WithSummary("Gets log chunks after a sequence number; poll with ?after=<next> to follow.");
         read.MapGet("/{id:guid}/logs.txt", LogTextAsync).WithName("DownloadRunLog").WithSummary("Downloads the whole log as text.");
+        read.MapGet("/{id:guid}/plan", PlanAsync).WithName("GetRunPlan").WithSummary("Gets the plan the run was started with (JSON, or text with Accept: text/plain).");
         read.MapGet("/{id:guid}/resources", RunResourcesAsync).WithName("GetRunResources").WithSummary("Lists the resources the run created.");
 
         var write = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Roles.CanOperate);
@@ -174,6 +175,20 @@ public static class RunsApi
         }
 
         return TypedResults.File(Encoding.UTF8.GetBytes(sb.ToString()), "text/plain; charset=utf-8", $"run-{id}.log");
+    }
+
+    private static async Task<IResult> PlanAsync(Guid id, IRunQueries queries, IRunPlans plans, HttpContext http, CancellationToken ct)
+    {
+        if (await plans.GetAsync(id, ct) is { } plan)
+        {
+            return WorkflowsApi.WantsText(http.Request)
+                ? TypedResults.Text(PlanText.Render(plan), "text/plain; charset=utf-8")
+                : TypedResults.Ok(plan);
+        }
+
+        return TypedResults.Problem(await queries.GetAsync(id, ct) is null
+            ? Problems.NotFound($"Run {id} does not exist.")
+            : Problems.NotFound($"Run {id} was started without a plan (start it with \"plan\": true, or from the portal's Preview)."));
     }
 
     private static async Task<Ok<IReadOnlyList<ResourceEntry>>> RunResourcesAsync(Guid id, IRunQueries queries, CancellationToken ct) =>

@@ -77,6 +77,50 @@ public sealed partial class BootVmPlanTests(AcceptanceFixture fixture) : IClassF
         Assert.All(context.Recorder.Calls, c => Assert.Equal("GET", c.Method));
     }
 
+    [AcceptanceFact]
+    public async Task PlanOfTheFloatingIpStep_CountsTheAddressesLeftInThePools_AsNeutronReportsThemToAnAdmin()
+    {
+        var admin = fixture.Admin;
+        var network = Assert.Single((await admin.GetAsync("network", $"v2.0/networks?name={Uri.EscapeDataString(S.ExternalNetwork)}")).Expect(200).Body!["networks"]!.AsArray())!;
+        var path = $"v2.0/network-ip-availabilities/{network["id"]}";
+        var context = new TestPlanContext(new { cloud = S.AdminCloud, network = S.ExternalNetwork }, new Dictionary<string, string> { ["serverId"] = "known after `server`" }, "ip");
+        var action = fixture.Services.GetRequiredService<FloatingIpAttachAction>();
+
+        var before = (await admin.GetAsync("network", path)).Expect(200).Body!["network_ip_availability"]!;
+        var plan = await ((IPlannableAction)action).PlanAsync(context);
+        var after = (await admin.GetAsync("network", path)).Expect(200).Body!["network_ip_availability"]!;
+
+        Assert.True(!plan.HasErrors, string.Join("; ", plan.Problems.Select(p => $"{p.Field}: {p.Message}")));
+        var m = PoolLine().Match(Detail(plan, "pool"));
+        Assert.True(m.Success, Detail(plan, "pool"));
+        static decimal V4(System.Text.Json.Nodes.JsonNode a, string field) => a["subnet_ip_availability"]!.AsArray().Where(s => (int)s!["ip_version"]! == 4).Sum(s => (decimal)s![field]!);
+        Assert.Equal(V4(after, "total_ips"), decimal.Parse(m.Groups["total"].Value, CultureInfo.InvariantCulture));
+        Assert.InRange(decimal.Parse(m.Groups["used"].Value, CultureInfo.InvariantCulture), Math.Min(V4(before, "used_ips"), V4(after, "used_ips")), Math.Max(V4(before, "used_ips"), V4(after, "used_ips")));
+        Assert.All(context.Recorder.Calls, c => Assert.Equal("GET", c.Method));
+    }
+
+    [AcceptanceFact]
+    public async Task PlanOfTheFloatingIpStep_SaysThePoolsCannotBeRead_ByAMemberWhomNeutronDoesNotShowThem()
+    {
+        var context = new TestPlanContext(new { cloud = fixture.CloudName, network = S.ExternalNetwork }, new Dictionary<string, string> { ["serverId"] = "known after `server`" }, "ip");
+        var action = fixture.Services.GetRequiredService<FloatingIpAttachAction>();
+        var network = Assert.Single((await fixture.Raw.GetAsync("network", $"v2.0/networks?name={Uri.EscapeDataString(S.ExternalNetwork)}")).Expect(200).Body!["networks"]!.AsArray())!;
+        var member = await fixture.Raw.GetAsync("network", $"v2.0/network-ip-availabilities/{network["id"]}");
+
+        var plan = await ((IPlannableAction)action).PlanAsync(context);
+
+        var pool = Assert.Single(plan.Checks, c => c.Name == "pool");
+        if (member.Status == 200)
+        {
+            Assert.Equal(PlanCheckOutcome.Passed, pool.Outcome); // this cloud's policy lets members read it
+        }
+        else
+        {
+            Assert.Equal(PlanCheckOutcome.Deferred, pool.Outcome);
+            Assert.Contains("cannot be read with this cloud's role", pool.Detail, StringComparison.Ordinal);
+        }
+    }
+
     private static void AssertQuota(string detail, System.Text.Json.Nodes.JsonNode before, System.Text.Json.Nodes.JsonNode after, string max, string used, int need)
     {
         var m = QuotaLine().Match(detail);
@@ -91,6 +135,9 @@ public sealed partial class BootVmPlanTests(AcceptanceFixture fixture) : IClassF
 
     private static string Detail(StepPlan plan, string check) =>
         plan.Checks.SingleOrDefault(c => c.Name == check)?.Detail ?? throw new Xunit.Sdk.XunitException($"no check '{check}' in: {string.Join("; ", plan.Checks.Select(c => $"{c.Name}={c.Detail}"))}");
+
+    [GeneratedRegex(@"^(?<used>\d+) of (?<total>\d+) addresses used in ")]
+    private static partial Regex PoolLine();
 
     [GeneratedRegex(@"^(?<used>\d+) of (?<limit>\d+) ")]
     private static partial Regex QuotaLine();

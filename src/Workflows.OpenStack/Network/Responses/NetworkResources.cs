@@ -97,3 +97,44 @@ public sealed class QuotaDetail
     /// <summary>Gets how many are reserved.</summary>
     public int Reserved { get; init; }
 }
+
+/// <summary>How many addresses a network's subnets hold and use (the <c>network-ip-availability</c> extension).</summary>
+public sealed class NetworkIpAvailability
+{
+    /// <summary>Gets the network id.</summary>
+    public string NetworkId { get; init; } = string.Empty;
+
+    /// <summary>Gets the network name.</summary>
+    public string? NetworkName { get; init; }
+
+    /// <summary>Gets the number of addresses in the allocation pools of all its subnets.</summary>
+    public decimal TotalIps { get; init; }
+
+    /// <summary>Gets the number of those addresses in use.</summary>
+    public decimal UsedIps { get; init; }
+
+    /// <summary>Gets the same per subnet.</summary>
+    public List<SubnetIpAvailability> SubnetIpAvailability { get; init; } = [];
+}
+
+/// <summary>How many addresses one subnet holds and uses.</summary>
+public sealed class SubnetIpAvailability
+{
+    /// <summary>Gets the subnet id.</summary>
+    public string SubnetId { get; init; } = string.Empty;
+
+    /// <summary>Gets the subnet name.</summary>
+    public string? SubnetName { get; init; }
+
+    /// <summary>Gets the CIDR.</summary>
+    public string? Cidr { get; init; }
+
+    /// <summary>Gets the IP version (4 or 6).</summary>
+    public int IpVersion { get; init; }
+
+    /// <summary>Gets the number of addresses in its allocation pools (IPv6 subnets hold more than a long counts).</summary>
+    public decimal TotalIps { get; init; }
+
+    /// <summary>Gets the number of those in use.</summary>
+    public decimal UsedIps { get; init; }
+}

@@ -124,7 +124,19 @@ public partial class InputForm
         f.ServerError = null;
     }
 
-    private async Task SubmitAsync()
+    /// <summary>Gets or sets what happens on Preview, with the form's values once they are valid. Default is none: no Preview button.</summary>
+    [Parameter]
+    public EventCallback<IReadOnlyDictionary<string, JsonNode?>> PreviewClicked { get; set; }
+
+    /// <summary>Gets or sets whether Start is disabled (e.g. while a plan with errors is not overridden). Default is false.</summary>
+    [Parameter]
+    public bool SubmitBlocked { get; set; }
+
+    private Task SubmitAsync() => ValidatedAsync(Submitted);
+
+    private Task PreviewAsync() => ValidatedAsync(PreviewClicked);
+
+    private async Task ValidatedAsync(EventCallback<IReadOnlyDictionary<string, JsonNode?>> then)
     {
         foreach (var f in fields)
         {
@@ -146,6 +158,6 @@ public partial class InputForm
             }
         }
 
-        await Submitted.InvokeAsync(values);
+        await then.InvokeAsync(values);
     }
 }

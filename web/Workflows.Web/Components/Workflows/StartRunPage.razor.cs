@@ -25,6 +25,10 @@ public partial class StartRunPage
     private string? notAllowed;
     private System.Security.Claims.ClaimsPrincipal user = new();
     private string actor = "unknown";
+    private WorkflowPlan? plan;
+    private string? plannedValues;
+    private string? planError;
+    private bool overridePlan;
 
     // One key per form instance: a double submit, or a submit repeated after a lost answer, starts one run.
     private string idempotencyKey = Guid.NewGuid().ToString();
@@ -78,7 +82,43 @@ public partial class StartRunPage
         }
     }
 
+    private IWorkflowPlanner? Planner => Services.GetService<IWorkflowPlanner>();
+
     private void GoBack() => Navigation.NavigateTo("workflows");
+
+    private static string Fingerprint(IReadOnlyDictionary<string, JsonNode?> values) =>
+        new JsonObject(values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))).ToJsonString();
+
+    private async Task PreviewAsync(IReadOnlyDictionary<string, JsonNode?> values)
+    {
+        if (definition is null || Planner is not { } planner)
+        {
+            return;
+        }
+
+        busy = true;
+        planError = null;
+        try
+        {
+            plan = await planner.PlanAsync(new PlanRequest(definition.Name, values, actor));
+            plannedValues = Fingerprint(values);
+            overridePlan = false;
+        }
+        catch (InputValidationException ex)
+        {
+            serverErrors = ex.Errors;
+            plan = null;
+        }
+        catch (WorkflowNotFoundException ex)
+        {
+            planError = ex.Message;
+            plan = null;
+        }
+        finally
+        {
+            busy = false;
+        }
+    }
 
     private async Task StartAsync(IReadOnlyDictionary<string, JsonNode?> values)
     {
@@ -94,11 +134,25 @@ public partial class StartRunPage
             return;
         }
 
+        // The plan shown is kept with the run only when it was made from these very values; a plan with errors
+        // blocks the start unless the user ticked the override (the button is disabled too; this guards a stale page).
+        var shown = plan is not null && plannedValues == Fingerprint(values) ? plan : null;
+        if (shown is { Summary.Errors: > 0 } && !overridePlan)
+        {
+            planError = "The plan has errors: fix them, or tick 'Start anyway' to start despite them.";
+            return;
+        }
+
         busy = true;
         startError = null;
         try
         {
             var run = await Commands.StartAsync(new StartRunRequest(definition.Name, values, new TriggerInfo(TriggerKind.Portal, actor)) { IdempotencyKey = idempotencyKey });
+            if (shown is not null && Services.GetService<IRunPlans>() is { } plans && await plans.GetAsync(run.Id) is null)
+            {
+                await plans.RecordAsync(run.Id, shown, actor, shown.Summary.Errors > 0);
+            }
+
             Navigation.NavigateTo($"runs/{run.Id}");
         }
         catch (InputValidationException ex)

@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Workflows.Abstractions;
+using Workflows.Abstractions.Runs;
+using Workflows.Engine.Storage;
+
+namespace Workflows.Engine.Execution;
+
+/// <summary>Keeps the plan a run was started with, and its one-line summary in the run's audit (<c>run.planned</c>).</summary>
+public sealed class RunPlans(RunStore store, TimeProvider clock) : IRunPlans
+{
+    /// <inheritdoc />
+    public async Task RecordAsync(Guid runId, WorkflowPlan plan, string actor, bool overridden, CancellationToken cancellationToken = default)
+    {
+        var id = runId.ToString();
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var s = plan.Summary;
+        var message = Summary(plan) + (overridden ? $"; started by {actor} despite {Count(s.Errors, "error")} (plan override)" : string.Empty);
+        var audit = new AuditRow
+        {
+            RunId = id,
+            At = now,
+            Kind = "run.planned",
+            Actor = actor,
+            Message = message,
+            Data = new JsonObject
+            {
+                ["plannedAt"] = plan.PlannedAt.ToString("O", CultureInfo.InvariantCulture),
+                ["version"] = plan.Version,
+                ["summary"] = JsonSerializer.SerializeToNode(s, JsonDefaults.Options),
+                ["overridden"] = overridden,
+            }.ToJsonString(),
+        };
+        if (!await store.InsertRunPlanAsync(id, plan.PlannedAt.ToUnixTimeMilliseconds(), now, actor, JsonSerializer.Serialize(plan, JsonDefaults.Options), audit, cancellationToken))
+        {
+            throw new InvalidOperationException($"Run {runId} has a plan already.");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<WorkflowPlan?> GetAsync(Guid runId, CancellationToken cancellationToken = default) =>
+        await store.GetRunPlanAsync(runId.ToString(), cancellationToken) is { } json ? JsonSerializer.Deserialize<WorkflowPlan>(json, JsonDefaults.Options) : null;
+
+    /// <summary>The plan in one line: <c>plan: 2 to create, 1 to adopt, 0 to change, 0 to destroy; 0 errors, 1 warning</c>.</summary>
+    public static string Summary(WorkflowPlan plan)
+    {
+        var s = plan.Summary;
+        var text = string.Create(CultureInfo.InvariantCulture, $"plan: {s.Create} to create, {s.Adopt} to adopt, {s.Update} to change, {s.Delete} to destroy; {Count(s.Errors, "error")}, {Count(s.Warnings, "warning")}");
+        return s.Unknown + s.NotPlanned > 0 ? text + string.Create(CultureInfo.InvariantCulture, $" ({s.Unknown} unknown, {s.NotPlanned} not planned)") : text;
+    }
+
+    private static string Count(int n, string what) => n == 1 ? $"1 {what}" : string.Create(CultureInfo.InvariantCulture, $"{n} {what}s");
+}

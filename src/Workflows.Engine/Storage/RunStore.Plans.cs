@@ -1,0 +1,35 @@
+using Dapper;
+
+namespace Workflows.Engine.Storage;
+
+/// <summary>The plans runs were started with (wf_run_plans, migration 4).</summary>
+public sealed partial class RunStore
+{
+    /// <summary>Stores a run's plan together with the audit event that summarizes it, in one transaction.</summary>
+    /// <returns>False when the run has a plan already (nothing is written).</returns>
+    public async Task<bool> InsertRunPlanAsync(string runId, long plannedAt, long recordedAt, string actor, string plan, AuditRow audit, CancellationToken ct)
+    {
+        await using var c = await Database.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var inserted = await c.ExecuteAsync(
+            "INSERT INTO wf_run_plans (run_id, planned_at, recorded_at, actor, plan) VALUES (@runId, @plannedAt, @recordedAt, @actor, @plan) ON CONFLICT (run_id) DO NOTHING",
+            new { runId, plannedAt, recordedAt, actor, plan },
+            tx);
+        if (inserted == 0)
+        {
+            await tx.RollbackAsync(ct);
+            return false;
+        }
+
+        await c.ExecuteAsync("INSERT INTO wf_audit (run_id, at, kind, actor, step_id, message, data) VALUES (@RunId, @At, @Kind, @Actor, @StepId, @Message, @Data)", audit, tx);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>Gets a run's plan as stored (JSON), or null.</summary>
+    public async Task<string?> GetRunPlanAsync(string runId, CancellationToken ct)
+    {
+        await using var c = await Database.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<string?>("SELECT plan FROM wf_run_plans WHERE run_id = @runId", new { runId });
+    }
+}

@@ -1,0 +1,49 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Components;
+using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Runs;
+
+namespace Workflows.Web.Components.Workflows;
+
+/// <summary>Shows a workflow plan: the steps in DAG order, their objects, diffs, checks, errors and warnings.</summary>
+public partial class PlanView
+{
+    /// <summary>Gets or sets the plan to show. Required.</summary>
+    [Parameter, EditorRequired]
+    public WorkflowPlan Plan { get; set; } = default!;
+
+    private string SummaryText
+    {
+        get
+        {
+            var s = Plan.Summary;
+            var text = string.Create(CultureInfo.InvariantCulture, $"Plan: {s.Create} to create, {s.Adopt} to adopt, {s.Update} to change, {s.Delete} to destroy; {s.Errors} error(s), {s.Warnings} warning(s)");
+            return s.Unknown + s.NotPlanned > 0 ? text + string.Create(CultureInfo.InvariantCulture, $" ({s.Unknown} unknown, {s.NotPlanned} not planned)") : text;
+        }
+    }
+
+    private static string Symbol(PlanAction action) => action switch
+    {
+        PlanAction.Create => "+",
+        PlanAction.Update => "~",
+        PlanAction.Delete => "-",
+        PlanAction.Adopt => "=",
+        PlanAction.Unknown or PlanAction.NotPlanned => "?",
+        _ => " ",
+    };
+
+    private static string ActionText(PlanAction action) => action switch
+    {
+        PlanAction.NotPlanned => "not planned",
+        PlanAction.NoChange => "nothing to change",
+        _ => action.ToString().ToLowerInvariant(),
+    };
+
+    private static string Mark(PlanCheckOutcome outcome) => outcome switch
+    {
+        PlanCheckOutcome.Passed => "ok",
+        PlanCheckOutcome.Warning => "!!",
+        PlanCheckOutcome.Failed => "XX",
+        _ => "..",
+    };
+}
