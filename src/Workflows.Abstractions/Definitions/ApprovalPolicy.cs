@@ -16,8 +16,16 @@ public enum ApprovalExpiry
 /// <param name="Groups">Their groups from the identity provider; none for local users and API tokens.</param>
 public sealed record Approver(string Name, IReadOnlyList<string> Roles, IReadOnlyList<string> Groups)
 {
+    private static readonly string[] KnownRoles = ["viewer", "operator", "admin"];
+
     /// <summary>Gets an approver with a name and no roles or groups.</summary>
     public static Approver Named(string name) => new(name, [], []);
+
+    /// <summary>Gets the signed-in user as an approver: their name, the roles they hold and their single sign-on groups.</summary>
+    public static Approver From(System.Security.Claims.ClaimsPrincipal user) => new(
+        user.Identity?.Name ?? "anonymous",
+        KnownRoles.Where(user.IsInRole).ToList(),
+        user.FindAll(WorkflowPermissions.GroupClaimType).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList());
 }
 
 /// <summary>

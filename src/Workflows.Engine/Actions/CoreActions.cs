@@ -130,7 +130,7 @@ public sealed class ApprovalAction : StepAction<ApprovalInputs, ApprovalOutputs>
         {
             var d = Duration.TryParse(inputs.ExpiresIn, out var err)
                 ?? throw new StepFailedException("inputs.invalid", $"with.expiresIn: {err}", retryable: false);
-            state = new ApprovalState(now + d);
+            state = new ApprovalState(now + d, inputs.Message, now);
             context.Log.WriteLine($"Approval requested: {inputs.Message} (expires {state.ExpiresAt:u})");
         }
 
@@ -163,8 +163,13 @@ public sealed class ApprovalAction : StepAction<ApprovalInputs, ApprovalOutputs>
         return Task.FromResult<StepResult>(StepResult.Pending(wait < TimeSpan.FromHours(1) ? wait : TimeSpan.FromHours(1), $"waiting for approval: {inputs.Message}", state));
     }
 
-    private sealed record ApprovalState(DateTimeOffset ExpiresAt);
 }
+
+/// <summary>What <c>core.approval</c> keeps between polls; the approvals inbox reads it too.</summary>
+/// <param name="ExpiresAt">When the request expires.</param>
+/// <param name="Message">The evaluated message (null in states written before it was kept).</param>
+/// <param name="RequestedAt">When the request was first made.</param>
+internal sealed record ApprovalState(DateTimeOffset ExpiresAt, string? Message = null, DateTimeOffset? RequestedAt = null);
 
 /// <summary>Inputs of <c>core.http</c>.</summary>
 public sealed class HttpInputs

@@ -60,5 +60,15 @@ public static class EngineSchema
         new(3, "runs: the W3C traceparent of the run's span, the parent of every step span",
             "ALTER TABLE wf_runs ADD COLUMN trace_parent TEXT NULL;",
             "ALTER TABLE wf_runs ADD COLUMN trace_parent TEXT NULL;"),
+        new(5, "approvals: each decision on an approval step, so n-of-m approvals are collected under the run's lock",
+            Approvals,
+            Approvals),
     ];
+
+    private const string Approvals = """
+        CREATE TABLE wf_approvals (
+            run_id TEXT NOT NULL, step_id TEXT NOT NULL, attempt INTEGER NOT NULL, actor TEXT NOT NULL,
+            approved BOOLEAN NOT NULL, via TEXT NOT NULL, comment TEXT NULL, at BIGINT NOT NULL,
+            PRIMARY KEY (run_id, step_id, attempt, actor));
+        """;
 }

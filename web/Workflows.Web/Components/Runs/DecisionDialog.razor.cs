@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
 
 namespace Workflows.Web.Components.Runs;
@@ -27,6 +28,10 @@ public partial class DecisionDialog
     [Parameter]
     public string Actor { get; set; } = "unknown";
 
+    /// <summary>Gets or sets who decides, with the roles and groups the step's approval policy checks. Default is null: <see cref="Actor"/> with none.</summary>
+    [Parameter]
+    public Approver? Approver { get; set; }
+
     [CascadingParameter]
     private IMudDialogInstance Dialog { get; set; } = default!;
 
@@ -41,10 +46,11 @@ public partial class DecisionDialog
         error = null;
         try
         {
-            await Commands.DecideAsync(RunId, StepId, new ApprovalDecision(Approve, Actor, string.IsNullOrWhiteSpace(comment) ? null : comment));
+            var who = Approver ?? Approver.Named(Actor);
+            await Commands.DecideAsync(RunId, StepId, new ApprovalDecision(Approve, who.Name, string.IsNullOrWhiteSpace(comment) ? null : comment) { Roles = who.Roles, Groups = who.Groups });
             Dialog.Close(DialogResult.Ok(Approve));
         }
-        catch (Exception ex) when (ex is RunStateException or RunNotFoundException)
+        catch (Exception ex) when (ex is RunStateException or RunNotFoundException or ApprovalNotAllowedException)
         {
             error = ex.Message;
         }
