@@ -199,6 +199,7 @@ public sealed partial class RunPage : IDisposable
             { d => d.Approve, approve },
             { d => d.Actor, actor },
             { d => d.Approver, approver },
+            { d => d.Request, Services.GetService<IApprovalQueries>() is { } approvals && approver is not null ? await approvals.GetPendingAsync(Id, step.StepId, approver) : null },
         };
         var dialog = await Dialogs.ShowAsync<DecisionDialog>(approve ? "Approve" : "Reject", parameters, new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
         if (await dialog.Result is { Canceled: false })
