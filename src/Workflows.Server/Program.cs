@@ -40,6 +40,7 @@ app.MapOpenApi().RequireAuthorization(Roles.CanRead);
 app.MapAccountApi();
 app.MapWorkflowsApi();
 app.MapRunsApi();
+app.MapApprovalsApi();
 app.MapWebhooksApi().MapSchedulesApi();
 app.MapMetrics();
 app.MapStaticAssets().AllowAnonymous();

@@ -150,6 +150,9 @@ public sealed class StepDefinition
     /// <summary>Gets the action that undoes this step, or null.</summary>
     public CompensationDefinition? Compensate { get; init; }
 
+    /// <summary>Gets the approval policy of a <c>core.approval</c> step (from its <c>with:</c>), or null for other steps.</summary>
+    public ApprovalPolicy? Approval { get; init; }
+
     /// <summary>Gets the line of the step in its file (1-based), for messages.</summary>
     public int Line { get; init; }
 }

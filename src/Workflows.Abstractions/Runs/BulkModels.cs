@@ -29,6 +29,9 @@ public enum BulkOutcome
 
     /// <summary>Failed (the reason says why); nothing changed for this run.</summary>
     Error,
+
+    /// <summary>Refused by the run's approval policy (the reason says why); nothing changed for this run.</summary>
+    Refused,
 }
 
 /// <summary>A bulk operation: an action applied to the runs named by <see cref="Ids"/> or matching <see cref="Filter"/>.</summary>
@@ -41,6 +44,12 @@ public sealed record BulkRequest(BulkAction Action, string Actor, IReadOnlyList<
 {
     /// <summary>The most runs one request acts on.</summary>
     public const int MaxRuns = 10_000;
+
+    /// <summary>Gets the roles the requester holds, for approval policies. Default is none.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+
+    /// <summary>Gets the requester's groups from single sign-on, for approval policies. Default is none.</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
 }
 
 /// <summary>The result for one run.</summary>
@@ -66,6 +75,9 @@ public sealed record BulkResult(string BulkId, BulkAction Action, IReadOnlyList<
 
     /// <summary>Gets how many failed.</summary>
     public int Errors => Results.Count(r => r.Result == BulkOutcome.Error);
+
+    /// <summary>Gets how many an approval policy refused.</summary>
+    public int Refused => Results.Count(r => r.Result == BulkOutcome.Refused);
 }
 
 /// <summary>Acts on many runs in one request.</summary>

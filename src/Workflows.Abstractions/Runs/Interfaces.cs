@@ -127,6 +127,18 @@ public sealed class WorkflowNotFoundException(string name) : Exception($"Workflo
 /// <param name="message">What was not found.</param>
 public sealed class RunNotFoundException(string message) : Exception(message);
 
+/// <summary>
+/// Thrown when the step's approval policy does not let this person make this decision (not an approver, the run's own
+/// starter, or an approval they already gave). Nothing changed.
+/// </summary>
+/// <param name="reason">Why, in words for the person refused.</param>
+/// <param name="policy">The policy, in one sentence.</param>
+public sealed class ApprovalNotAllowedException(string reason, string policy) : Exception(reason)
+{
+    /// <summary>Gets the step's policy in one sentence.</summary>
+    public string Policy { get; } = policy;
+}
+
 /// <summary>Thrown when a command does not fit the run's current state (e.g. cancelling a finished run).</summary>
 /// <param name="message">Why.</param>
 public sealed class RunStateException(string message) : Exception(message);

@@ -33,7 +33,17 @@ public sealed record RetryRequest(string Actor, IReadOnlyDictionary<string, Json
 /// <param name="Approved">Whether it is approved.</param>
 /// <param name="Actor">Who decided.</param>
 /// <param name="Comment">An optional comment.</param>
-public sealed record ApprovalDecision(bool Approved, string Actor, string? Comment);
+public sealed record ApprovalDecision(bool Approved, string Actor, string? Comment)
+{
+    /// <summary>Gets the roles the decider holds (viewer, operator, admin), checked against the step's policy. Default is none.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+
+    /// <summary>Gets the decider's groups from single sign-on (none for local users and API tokens). Default is none.</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+
+    /// <summary>Gets the decider as the policy sees them.</summary>
+    public Approver Approver => new(Actor, Roles, Groups);
+}
 
 /// <summary>A run as listed.</summary>
 public sealed record RunSummary

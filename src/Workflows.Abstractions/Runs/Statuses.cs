@@ -23,6 +23,12 @@ public enum RunStatus
 
     /// <summary>Cancelled by an operator (compensation, if any, has finished).</summary>
     Cancelled,
+
+    /// <summary>
+    /// Running, with a <c>core.approval</c> step waiting for people to decide. Derived by the read side (runs list, run
+    /// detail, approvals inbox) from a Running run and its steps; never stored.
+    /// </summary>
+    WaitingForApproval,
 }
 
 /// <summary>The state of one step in a run.</summary>

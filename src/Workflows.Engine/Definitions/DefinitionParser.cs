@@ -569,6 +569,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                 Timeout = timeout,
                 Poll = ParsePoll(ctx, Value(m, "poll"), path + ".poll", action),
                 Compensate = comp,
+                Approval = uses == ApprovalPolicyParser.Action ? ApprovalPolicyParser.Parse(withNode as YamlMappingNode, path + ".with", ctx.Error) : null,
                 Line = (int)m.Start.Line,
             };
             list.Add(new ParsedStep(def, m, path, withNode, parsedComp));

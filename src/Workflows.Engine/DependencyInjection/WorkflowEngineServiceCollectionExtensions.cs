@@ -70,6 +70,8 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton<IRunCommands>(sp => sp.GetRequiredService<RunCommands>());
         services.TryAddSingleton<IRunBulkCommands>(sp => sp.GetRequiredService<RunCommands>());
         services.TryAddSingleton<RunQueries>();
+        services.TryAddSingleton<ApprovalQueries>();
+        services.TryAddSingleton<IApprovalQueries>(sp => sp.GetRequiredService<ApprovalQueries>());
         services.TryAddSingleton<WorkflowPlanner>();
         services.TryAddSingleton<IWorkflowPlanner>(sp => sp.GetRequiredService<WorkflowPlanner>());
         services.TryAddSingleton<IRunPlans, RunPlans>();

@@ -38,7 +38,7 @@ public sealed partial class RunCommands
             }
         }
 
-        var bulk = new BulkTag($"bulk-{Guid.NewGuid():N}"[..17], request.Action, request.Actor, request.Comment);
+        var bulk = new BulkTag($"bulk-{Guid.NewGuid():N}"[..17], request.Action, request.Actor, request.Comment) { Roles = request.Roles, Groups = request.Groups };
         logger.LogInformation("Bulk operation {BulkId}: {Action} of {Count} runs requested by {Actor}", bulk.Id, request.Action, ids.Count, request.Actor);
 
         // Each run is its own short transaction, so a thousand runs never hold one long lock, and a run that fails
@@ -77,6 +77,10 @@ public sealed partial class RunCommands
         {
             return new(id, BulkOutcome.Skipped, e.Message);
         }
+        catch (ApprovalNotAllowedException e)
+        {
+            return new(id, BulkOutcome.Refused, e.Message);
+        }
         catch (RunNotFoundException e)
         {
             return new(id, BulkOutcome.Error, e.Message);
@@ -107,7 +111,7 @@ public sealed partial class RunCommands
 
         foreach (var step in waiting)
         {
-            await DecideCoreAsync(id, step, new ApprovalDecision(bulk.Action == BulkAction.Approve, bulk.Actor, bulk.Comment), bulk, ct);
+            await DecideCoreAsync(id, step, new ApprovalDecision(bulk.Action == BulkAction.Approve, bulk.Actor, bulk.Comment) { Roles = bulk.Roles, Groups = bulk.Groups }, bulk, ct);
         }
 
         return new(id, BulkOutcome.Ok);
@@ -116,6 +120,10 @@ public sealed partial class RunCommands
     /// <summary>Marks a change as part of a bulk operation: an audit event in the same transaction as the change.</summary>
     private sealed record BulkTag(string Id, BulkAction Action, string Actor, string? Comment)
     {
+        public IReadOnlyList<string> Roles { get; init; } = [];
+
+        public IReadOnlyList<string> Groups { get; init; } = [];
+
         public void Write(RunMachine machine, RunTx tx) =>
             machine.Audit(
                 tx,

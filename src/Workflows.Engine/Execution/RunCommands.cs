@@ -243,12 +243,11 @@ public sealed partial class RunCommands(
                     throw new RunStateException($"Step '{stepId}' has already been decided.");
                 }
 
-                var verb = decision.Approved ? "approved" : "rejected";
-                machine.Signal(t, row, def, "approval", decision.Actor, new JsonObject { ["approved"] = decision.Approved, ["comment"] = decision.Comment });
-                machine.Audit(t, $"approval.{verb}", $"Step '{stepId}' {verb} by {decision.Actor}" + (string.IsNullOrWhiteSpace(decision.Comment) ? "" : $": {decision.Comment}"), stepId, decision.Actor);
+                ApprovalGate.Decide(machine, t, def, row, sd.Approval ?? ApprovalPolicy.Default, decision);
                 bulk?.Write(machine, t);
             },
-            cancellationToken) ?? throw new RunNotFoundException($"Run {runId} does not exist.");
+            cancellationToken,
+            withApprovals: true) ?? throw new RunNotFoundException($"Run {runId} does not exist.");
         await dispatcher.AfterCommitAsync(tx, cancellationToken);
     }
 

@@ -13,16 +13,18 @@ namespace Workflows.Engine.Execution;
 /// <summary>Read models over runs for the API and the portal. Secrets are always masked.</summary>
 public sealed class RunQueries(RunStore store, WorkflowCatalog catalog) : IRunQueries
 {
+    private readonly ApprovalQueries approvals = new(store, catalog);
+
     /// <inheritdoc />
     public async Task<PageOf<RunSummary>> ListAsync(RunFilter filter, CancellationToken cancellationToken = default)
     {
         var page = Math.Max(1, filter.Page);
         var size = Math.Clamp(filter.PageSize, 1, 500);
         var p = new DynamicParameters();
-        var where = Where(filter, p);
+        var where = await WhereAsync(filter, p, cancellationToken);
         p.Add("take", size);
         p.Add("skip", (page - 1) * size);
-        return await store.QueryAsync(
+        var result = await store.QueryAsync(
             async c =>
             {
                 var total = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM wf_runs" + where, p);
@@ -30,31 +32,65 @@ public sealed class RunQueries(RunStore store, WorkflowCatalog catalog) : IRunQu
                 return new PageOf<RunSummary>(rows.Select(ToSummary).ToList(), (int)total, page, size);
             },
             cancellationToken);
+        var running = result.Items.Where(r => r.Status == RunStatus.Running).Select(r => r.Id.ToString()).ToList();
+        if (running.Count == 0)
+        {
+            return result;
+        }
+
+        var waiting = await approvals.WaitingRunIdsAsync(running, cancellationToken);
+        return result with { Items = result.Items.Select(r => waiting.Contains(r.Id.ToString()) ? r with { Status = RunStatus.WaitingForApproval } : r).ToList() };
     }
 
     /// <summary>Returns the ids of the runs matching a filter (its paging ignored), newest first, at most <paramref name="max"/>.</summary>
     internal async Task<IReadOnlyList<Guid>> ListIdsAsync(RunFilter filter, int max, CancellationToken cancellationToken)
     {
         var p = new DynamicParameters();
-        var where = Where(filter, p);
+        var where = await WhereAsync(filter, p, cancellationToken);
         p.Add("take", max);
         return await store.QueryAsync(
             async c => (await c.QueryAsync<string>("SELECT id FROM wf_runs" + where + " ORDER BY created_at DESC, id LIMIT @take", p)).Select(Guid.Parse).ToList(),
             cancellationToken);
     }
 
-    /// <summary>The WHERE clause of a filter: one rule for the runs list and for bulk operations.</summary>
-    private static StringBuilder Where(RunFilter filter, DynamicParameters p)
+    /// <summary>
+    /// The WHERE clause of a filter: one rule for the runs list and for bulk operations. WaitingForApproval is derived:
+    /// the Running runs with an undecided approval step; Running then means the other Running runs.
+    /// </summary>
+    private async Task<StringBuilder> WhereAsync(RunFilter filter, DynamicParameters p, CancellationToken ct)
     {
         var where = new StringBuilder(" WHERE 1=1");
         if (filter.Statuses is { Count: > 0 } statuses)
         {
-            var names = statuses.Select((s, i) => (Name: $"s{i}", Value: s.ToString())).ToList();
-            where.Append($" AND status IN ({string.Join(", ", names.Select(n => "@" + n.Name))})");
+            var stored = statuses.Where(s => s is not (RunStatus.Running or RunStatus.WaitingForApproval)).ToList();
+            var names = stored.Select((s, i) => (Name: $"s{i}", Value: s.ToString())).ToList();
+            var any = new List<string>();
+            if (names.Count > 0)
+            {
+                any.Add($"status IN ({string.Join(", ", names.Select(n => "@" + n.Name))})");
+            }
+
             foreach (var (name, value) in names)
             {
                 p.Add(name, value);
             }
+
+            var running = statuses.Contains(RunStatus.Running);
+            var approval = statuses.Contains(RunStatus.WaitingForApproval);
+            if (running && approval)
+            {
+                any.Add("status = 'Running'");
+            }
+            else if (running || approval)
+            {
+                var waiting = (await approvals.WaitingRunIdsAsync(null, ct)).ToArray();
+                p.Add("waitingForApproval", waiting);
+                any.Add(running
+                    ? (waiting.Length == 0 ? "status = 'Running'" : $"(status = 'Running' AND {ApprovalQueries.In(store, "id", "waitingForApproval", not: true)})")
+                    : (waiting.Length == 0 ? "1=0" : ApprovalQueries.In(store, "id", "waitingForApproval")));
+            }
+
+            where.Append($" AND ({string.Join(" OR ", any)})");
         }
 
         if (filter.Workflow is { } wf)
@@ -99,7 +135,13 @@ public sealed class RunQueries(RunStore store, WorkflowCatalog catalog) : IRunQu
         var def = await catalog.GetVersionAsync(l.Run.Version, cancellationToken);
         var steps = l.Steps.OrderBy(s => s.Position).Select(s => ToView(s, def, attempts.GetValueOrDefault(s.StepId) ?? [])).ToList();
         var inputs = SecretCodec.MaskStored(l.Run.Inputs) as JsonObject ?? [];
-        return new RunDetail(ToSummary(l.Run), inputs.ToDictionary(kv => kv.Key, kv => kv.Value?.DeepClone()), steps);
+        var summary = ToSummary(l.Run);
+        if (summary.Status == RunStatus.Running && (await approvals.WaitingRunIdsAsync([id], cancellationToken)).Count > 0)
+        {
+            summary = summary with { Status = RunStatus.WaitingForApproval };
+        }
+
+        return new RunDetail(summary, inputs.ToDictionary(kv => kv.Key, kv => kv.Value?.DeepClone()), steps);
     }
 
     /// <inheritdoc />

@@ -63,5 +63,15 @@ public static class EngineSchema
         new(4, "run plans: the plan a run was started with (issue 14)",
             "CREATE TABLE wf_run_plans (run_id TEXT PRIMARY KEY, planned_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL, actor TEXT NOT NULL, plan TEXT NOT NULL);",
             "CREATE TABLE wf_run_plans (run_id TEXT PRIMARY KEY, planned_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL, actor TEXT NOT NULL, plan TEXT NOT NULL);"),
+        new(5, "approvals: each decision on an approval step, so n-of-m approvals are collected under the run's lock",
+            Approvals,
+            Approvals),
     ];
+
+    private const string Approvals = """
+        CREATE TABLE wf_approvals (
+            run_id TEXT NOT NULL, step_id TEXT NOT NULL, attempt INTEGER NOT NULL, actor TEXT NOT NULL,
+            approved BOOLEAN NOT NULL, via TEXT NOT NULL, comment TEXT NULL, at BIGINT NOT NULL,
+            PRIMARY KEY (run_id, step_id, attempt, actor));
+        """;
 }

@@ -159,3 +159,18 @@ public static class NextActions
     /// <summary>Run the current attempt again after its worker was lost (does not count as a new attempt).</summary>
     public const string Resume = "resume";
 }
+
+/// <summary>One person's decision on one approval request (a step's attempt).</summary>
+public sealed class ApprovalRow
+{
+    public string RunId { get; set; } = "";
+    public string StepId { get; set; } = "";
+    public int Attempt { get; set; }
+    public string Actor { get; set; } = "";
+    public bool Approved { get; set; }
+
+    /// <summary>What made them an approver: <c>group platform-admins</c>, <c>role admin</c>, <c>user alice</c> or <c>any operator</c>.</summary>
+    public string Via { get; set; } = "";
+    public string? Comment { get; set; }
+    public long At { get; set; }
+}

@@ -58,9 +58,10 @@ public sealed partial class RunStore
 
     /// <summary>
     /// Runs <paramref name="work"/> on the locked run and its steps and commits what it changed.
-    /// Returns null when the run does not exist.
+    /// Returns null when the run does not exist. With <paramref name="withApprovals"/>, the run's approval decisions are
+    /// read under the same lock (<see cref="RunTx.Approvals"/>).
     /// </summary>
-    public async Task<RunTx?> MutateAsync(string runId, Func<RunTx, ValueTask> work, CancellationToken ct)
+    public async Task<RunTx?> MutateAsync(string runId, Func<RunTx, ValueTask> work, CancellationToken ct, bool withApprovals = false)
     {
         await using var c = await Database.OpenAsync(ct);
         await using var tx = await Database.BeginAsync(c, ct);
@@ -83,6 +84,11 @@ public sealed partial class RunStore
         }
 
         var rtx = new RunTx(run, steps, resources);
+        if (withApprovals)
+        {
+            rtx.Approvals.AddRange(await c.QueryAsync<ApprovalRow>("SELECT * FROM wf_approvals WHERE run_id = @runId", new { runId }, tx));
+        }
+
         await work(rtx);
         if (rtx.Aborted)
         {
@@ -120,6 +126,10 @@ public sealed partial class RunStore
 
         await InsertAuditAsync(c, tx, rtx.Audit);
         await InsertLogsAsync(c, tx, rtx.Logs);
+        foreach (var a in rtx.NewApprovals)
+        {
+            await c.ExecuteAsync("INSERT INTO wf_approvals (run_id, step_id, attempt, actor, approved, via, comment, at) VALUES (@RunId, @StepId, @Attempt, @Actor, @Approved, @Via, @Comment, @At)", a, tx);
+        }
 
         if (rtx.ReleaseKey is { } key)
         {
@@ -296,6 +306,12 @@ public sealed class RunTx
 
     /// <summary>Gets the run's resource ledger as it was when the run was locked (deleted ones included; no properties).</summary>
     public IReadOnlyList<ResourceRow> Resources { get; }
+
+    /// <summary>Gets the run's approval decisions, when the transaction was opened with them.</summary>
+    public List<ApprovalRow> Approvals { get; } = [];
+
+    /// <summary>Gets the approval decisions to record.</summary>
+    public List<ApprovalRow> NewApprovals { get; } = [];
 
     /// <summary>Gets or sets whether the run row changed.</summary>
     public bool RunDirty { get; set; }

@@ -52,6 +52,13 @@ public sealed partial class Problems(IProblemDetailsService problems, ILogger<Pr
         IdempotencyKeyReusedException => new ProblemDetails { Status = 422, Title = "Idempotency-Key reused", Detail = exception.Message },
         IdempotencyKeyInProgressException => new ProblemDetails { Status = 409, Title = "Request in progress", Detail = exception.Message },
         WorkflowNotFoundException or RunNotFoundException => NotFound(exception.Message),
+        ApprovalNotAllowedException a => new ProblemDetails
+        {
+            Status = 403,
+            Title = "Not allowed to decide this approval",
+            Detail = a.Message,
+            Extensions = { ["policy"] = a.Policy },
+        },
         RunStateException => new ProblemDetails { Status = 409, Title = "Conflict with the run's state", Detail = exception.Message },
         BadHttpRequestException b => ForBadRequest(b, endpoint),
         JsonException j => ForJson(j, endpoint),

@@ -30,9 +30,9 @@ public static class RunsApi
         write.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelRun").WithSummary("Cancels a run; completed steps are compensated in reverse order.");
         write.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryRun").WithSummary("Retries a failed or cancelled run from its failed step, optionally with edited inputs.");
         write.MapPost("/{id:guid}/steps/{stepId}/approve", (Guid id, string stepId, [FromBody] DecisionBody? body, IRunCommands c, HttpContext h, CancellationToken ct) => DecideAsync(id, stepId, true, body, c, h, ct))
-            .WithName("ApproveStep").WithSummary("Approves a waiting approval step.");
+            .WithName("ApproveStep").WithSummary("Approves a waiting approval step under its policy (403 with the reason when the caller may not).");
         write.MapPost("/{id:guid}/steps/{stepId}/reject", (Guid id, string stepId, [FromBody] DecisionBody? body, IRunCommands c, HttpContext h, CancellationToken ct) => DecideAsync(id, stepId, false, body, c, h, ct))
-            .WithName("RejectStep").WithSummary("Rejects a waiting approval step.");
+            .WithName("RejectStep").WithSummary("Rejects a waiting approval step under its policy (403 with the reason when the caller may not).");
 
         app.MapGet("/api/resources", ResourcesAsync).WithTags("Resources").RequireAuthorization(Roles.CanRead)
             .WithName("ListResources").WithSummary("Lists the resource ledger across runs; ?orphans=true lists live resources of failed or cancelled runs.");
@@ -122,7 +122,8 @@ public static class RunsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        return TypedResults.Ok(await commands.BulkAsync(new BulkRequest(action, http.User.Actor(), body.Ids, filter, body.Comment), ct));
+        var approver = Approver.From(http.User);
+        return TypedResults.Ok(await commands.BulkAsync(new BulkRequest(action, http.User.Actor(), body.Ids, filter, body.Comment) { Roles = approver.Roles, Groups = approver.Groups }, ct));
     }
 
     private static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> GetAsync(Guid id, IRunQueries queries, CancellationToken ct) =>
@@ -211,7 +212,8 @@ public static class RunsApi
 
     private static async Task<Accepted> DecideAsync(Guid id, string stepId, bool approved, DecisionBody? body, IRunCommands commands, HttpContext http, CancellationToken ct)
     {
-        await commands.DecideAsync(id, stepId, new ApprovalDecision(approved, http.User.Actor(), body?.Comment), ct);
+        var approver = Approver.From(http.User);
+        await commands.DecideAsync(id, stepId, new ApprovalDecision(approved, http.User.Actor(), body?.Comment) { Roles = approver.Roles, Groups = approver.Groups }, ct);
         return TypedResults.Accepted($"/api/runs/{id}");
     }
 }

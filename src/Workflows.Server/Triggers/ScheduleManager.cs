@@ -75,7 +75,7 @@ public sealed class ScheduleManager(
     /// <summary>The prefix of the recurring job ids this manager owns.</summary>
     public const string Prefix = "schedule:";
 
-    private static readonly RunStatus[] Active = [RunStatus.Queued, RunStatus.Running, RunStatus.Cancelling, RunStatus.Compensating];
+    private static readonly RunStatus[] Active = [RunStatus.Queued, RunStatus.Running, RunStatus.WaitingForApproval, RunStatus.Cancelling, RunStatus.Compensating];
     private readonly SemaphoreSlim gate = new(1, 1);
 
     /// <summary>Returns the recurring job id of a schedule.</summary>

@@ -241,6 +241,32 @@ public static class Scenarios
                 uses: test.record
                 with: { value: "${{ steps.gate.outputs.by }}" }
             """,
+        ["approval-policy"] = """
+            name: approval-policy
+            steps:
+              - id: gate
+                uses: core.approval
+                with:
+                  message: Deploy to production?
+                  expiresIn: 1h
+                  approvers: { groups: [platform-admins], users: [carol] }
+                  required: 2
+              - id: after
+                needs: [gate]
+                uses: test.record
+                with: { value: "${{ steps.gate.outputs.by }}" }
+            """,
+        ["approval-expiry"] = """
+            name: approval-expiry
+            steps:
+              - id: gate
+                uses: core.approval
+                with: { message: Proceed unless someone objects, expiresIn: 1s, onExpiry: approve }
+              - id: after
+                needs: [gate]
+                uses: test.record
+                with: { value: "${{ steps.gate.outputs.by }}" }
+            """,
         ["keyed"] = """
             name: keyed
             inputs:

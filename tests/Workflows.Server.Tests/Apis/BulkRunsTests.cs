@@ -20,7 +20,7 @@ public sealed class BulkRunsTests(BulkRunsTests.Factory server, ITestOutputHelpe
 
         var client = Operator;
         client.Timeout = TimeSpan.FromMinutes(10); // the request must finish, not race a default deadline on a loaded machine
-        var r = await client.PostAsJsonAsync("/api/runs/bulk", new { action = "cancel", filter = new { workflow = "many", status = "Running" }, comment = "maintenance window" });
+        var r = await client.PostAsJsonAsync("/api/runs/bulk", new { action = "cancel", filter = new { workflow = "many", status = "Running,WaitingForApproval" }, comment = "maintenance window" });
         var body = await r.Content.ReadFromJsonAsync<JsonObject>();
         output.WriteLine($"the bulk cancel answered in {watch.Elapsed.TotalSeconds:0.0} s (reported, not asserted)");
 
@@ -80,7 +80,26 @@ public sealed class BulkRunsTests(BulkRunsTests.Factory server, ITestOutputHelpe
 
         Assert.Equal(["Ok", "Ok", "Skipped"], body["results"]!.AsArray().Select(x => (string)x!["result"]!));
         Assert.Contains("only failed or cancelled runs can be retried", (string?)body["results"]![2]!["reason"], StringComparison.Ordinal);
-        await WaitForStatusAsync(ids[0], "Running");
+        await WaitForAsync(ids[0], run => (string?)run["run"]!["status"] is "Running" or "WaitingForApproval", "running again");
+    }
+
+    [Fact]
+    public async Task Approve_RefusesTheRunsTheOperatorStarted_SayingWhy()
+    {
+        var theirs = (await StartAsync("few", 1))[0];
+        var r = await Operator.PostAsJsonAsync("/api/workflows/few/runs", new { inputs = new { } });
+        var mine = (Guid)(await r.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        await WaitForStatusAsync(mine, "WaitingForApproval");
+
+        var body = await Post(new { action = "approve", ids = new[] { mine, theirs } });
+
+        Assert.Equal(["Refused", "Ok"], body["results"]!.AsArray().Select(x => (string)x!["result"]!));
+        Assert.Equal("You started this run; self-approval is not allowed.", (string?)body["results"]![0]!["reason"]);
+        Assert.Equal(1, (int)body["refused"]!);
+        await WaitForStatusAsync(theirs, "Succeeded");
+        var audit = (await Operator.GetFromJsonAsync<JsonArray>($"/api/runs/{mine}/audit"))!;
+        Assert.DoesNotContain(audit, a => ((string?)a!["kind"])!.StartsWith("approval.", StringComparison.Ordinal) || (string?)a["kind"] == "run.bulk");
+        Assert.Equal("WaitingForApproval", (string?)(await Operator.GetFromJsonAsync<JsonObject>($"/api/runs/{mine}"))!["run"]!["status"]);
     }
 
     [Fact]
@@ -136,7 +155,8 @@ public sealed class BulkRunsTests(BulkRunsTests.Factory server, ITestOutputHelpe
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
             {
-                var r = await Operator.PostAsJsonAsync($"/api/workflows/{workflow}/runs", new { inputs = new { } });
+                // Started by another user than the operator who decides: approving one's own run is refused by default.
+                var r = await server.ClientWith(ServerFactory.AdminToken).PostAsJsonAsync($"/api/workflows/{workflow}/runs", new { inputs = new { } });
                 Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
                 ids[i] = (Guid)(await r.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
             }

@@ -120,13 +120,17 @@ public sealed partial class ServerApiTests(ServerFactory server) : IClassFixture
     }
 
     [Fact]
-    public async Task Approval_ThroughTheApi_ByAnOperator_NotByAViewer()
+    public async Task Approval_ThroughTheApi_ByAnOperator_NotByAViewer_NorByTheStarter()
     {
-        var r = await Operator.PostAsJsonAsync("/api/workflows/hello/runs", new { inputs = new { who = "gate", count = 2 } });
+        var r = await Admin.PostAsJsonAsync("/api/workflows/hello/runs", new { inputs = new { who = "gate", count = 2 } });
         var location = r.Headers.Location!.ToString();
-        await WaitAsync(location, "Running", json => json["steps"]!.AsArray().Any(s => (string?)s!["stepId"] == "gate" && (string?)s["status"] == "Waiting"));
+        await WaitAsync(location, "WaitingForApproval", json => json["steps"]!.AsArray().Any(s => (string?)s!["stepId"] == "gate" && (string?)s["status"] == "Waiting"));
 
         Assert.Equal(HttpStatusCode.Forbidden, (await Viewer.PostAsJsonAsync(location + "/steps/gate/approve", new { comment = "no" })).StatusCode);
+        var self = await Admin.PostAsJsonAsync(location + "/steps/gate/approve", new { comment = "mine" });
+        Assert.Equal(HttpStatusCode.Forbidden, self.StatusCode);
+        Assert.Equal("application/problem+json", self.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("You started this run; self-approval is not allowed.", (string?)(await self.Content.ReadFromJsonAsync<JsonObject>())!["detail"]);
         Assert.Equal(HttpStatusCode.Accepted, (await Operator.PostAsJsonAsync(location + "/steps/gate/approve", new { comment = "lgtm" })).StatusCode);
         await WaitAsync(location, "Succeeded");
         var again = await Operator.PostAsJsonAsync(location + "/steps/gate/approve", new { comment = "twice" });

@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
 
 namespace Workflows.Web.Components.Runs;
 
-/// <summary>Approves or rejects a waiting approval step, with a comment.</summary>
+/// <summary>Approves or rejects a waiting approval step, with a comment; shows the request's message and policy, and why the user may not decide.</summary>
 public partial class DecisionDialog
 {
     private string? comment;
@@ -27,8 +28,28 @@ public partial class DecisionDialog
     [Parameter]
     public string Actor { get; set; } = "unknown";
 
+    /// <summary>Gets or sets who decides, with the roles and groups the step's approval policy checks. Default is null: <see cref="Actor"/> with none.</summary>
+    [Parameter]
+    public Approver? Approver { get; set; }
+
+    /// <summary>
+    /// Gets or sets the pending request (its message, policy and whether the user may decide), or null when unknown.
+    /// Default is null: the dialog asks only for the comment, and the engine's answer says if the policy refuses.
+    /// </summary>
+    [Parameter]
+    public PendingApproval? Request { get; set; }
+
     [CascadingParameter]
     private IMudDialogInstance Dialog { get; set; } = default!;
+
+    /// <summary>Gets why the user may not make this decision, from the request, or null.</summary>
+    private string? WhyNot => Request switch
+    {
+        null => null,
+        { CanApprove: false } r when Approve => r.WhyNot ?? $"Approvers are {r.Approvers}.",
+        { CanReject: false } r when !Approve => r.WhyNot is { } w && !w.StartsWith("You started", StringComparison.Ordinal) && !w.StartsWith("You have already", StringComparison.Ordinal) ? w : $"Approvers are {r.Approvers}; you are none of them.",
+        _ => null,
+    };
 
     [Inject]
     private IRunCommands Commands { get; set; } = default!;
@@ -41,10 +62,11 @@ public partial class DecisionDialog
         error = null;
         try
         {
-            await Commands.DecideAsync(RunId, StepId, new ApprovalDecision(Approve, Actor, string.IsNullOrWhiteSpace(comment) ? null : comment));
+            var who = Approver ?? Approver.Named(Actor);
+            await Commands.DecideAsync(RunId, StepId, new ApprovalDecision(Approve, who.Name, string.IsNullOrWhiteSpace(comment) ? null : comment) { Roles = who.Roles, Groups = who.Groups });
             Dialog.Close(DialogResult.Ok(Approve));
         }
-        catch (Exception ex) when (ex is RunStateException or RunNotFoundException)
+        catch (Exception ex) when (ex is RunStateException or RunNotFoundException or ApprovalNotAllowedException)
         {
             error = ex.Message;
         }

@@ -47,7 +47,7 @@ public partial class RunActions
 
     private IEnumerable<StepView> ApprovalSteps => Run.Status.IsTerminal() ? [] : WaitingApprovals(Steps);
 
-    private bool CanCancel => CanOperate && Run.Status is RunStatus.Queued or RunStatus.Running;
+    private bool CanCancel => CanOperate && Run.Status is RunStatus.Queued or RunStatus.Running or RunStatus.WaitingForApproval;
 
     private bool CanRetry => CanOperate && Run.Status is RunStatus.Failed or RunStatus.Cancelled;
 

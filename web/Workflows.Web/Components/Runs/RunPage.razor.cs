@@ -25,6 +25,7 @@ public sealed partial class RunPage : IDisposable
     private bool notFound;
     private bool canOperate;
     private string actor = "unknown";
+    private Approver? approver;
     private DateTimeOffset now;
     private LiveUpdates? live;
     private Guid loadedId;
@@ -76,6 +77,7 @@ public sealed partial class RunPage : IDisposable
             var user = (await AuthenticationState).User;
             canOperate = user.CanOperate();
             actor = user.ActorName();
+            approver = Approver.From(user) with { Name = actor };
         }
 
         if (loadedId == Id && live is not null)
@@ -196,6 +198,8 @@ public sealed partial class RunPage : IDisposable
             { d => d.StepId, step.StepId },
             { d => d.Approve, approve },
             { d => d.Actor, actor },
+            { d => d.Approver, approver },
+            { d => d.Request, Services.GetService<IApprovalQueries>() is { } approvals && approver is not null ? await approvals.GetPendingAsync(Id, step.StepId, approver) : null },
         };
         var dialog = await Dialogs.ShowAsync<DecisionDialog>(approve ? "Approve" : "Reject", parameters, new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
         if (await dialog.Result is { Canceled: false })

@@ -11,6 +11,7 @@ public static class StatusColors
     {
         RunStatus.Queued => Color.Default,
         RunStatus.Running => Color.Info,
+        RunStatus.WaitingForApproval => Color.Secondary,
         RunStatus.Cancelling or RunStatus.Compensating => Color.Warning,
         RunStatus.Succeeded => Color.Success,
         RunStatus.Failed => Color.Error,

@@ -1,0 +1,163 @@
+using System.Text.Json;
+using Dapper;
+using Workflows.Abstractions;
+using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Runs;
+using Workflows.Engine.Actions;
+using Workflows.Engine.Definitions;
+using Workflows.Engine.Storage;
+
+namespace Workflows.Engine.Execution;
+
+/// <summary>
+/// The read side of approvals: which runs wait for a decision (reported as <see cref="RunStatus.WaitingForApproval"/>)
+/// and the inbox of pending requests. Derived from Running runs, their undecided <c>core.approval</c> steps and the
+/// decisions in <c>wf_approvals</c>; nothing here is stored.
+/// </summary>
+public sealed class ApprovalQueries(RunStore store, WorkflowCatalog catalog) : IApprovalQueries
+{
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<PendingApproval>> ListPendingAsync(Approver caller, CancellationToken cancellationToken = default) =>
+        await PendingAsync(null, null, caller, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<PendingApproval?> GetPendingAsync(Guid runId, string stepId, Approver caller, CancellationToken cancellationToken = default) =>
+        (await PendingAsync([runId.ToString()], stepId, caller, cancellationToken)).SingleOrDefault();
+
+    /// <summary>Returns the ids of the runs (among <paramref name="runIds"/>, or all when null) that wait for an approval.</summary>
+    internal async Task<HashSet<string>> WaitingRunIdsAsync(IReadOnlyCollection<string>? runIds, CancellationToken ct) =>
+        (await FindAsync(runIds, null, ct)).Select(w => w.Row.RunId).ToHashSet(StringComparer.Ordinal);
+
+    private async Task<List<PendingApproval>> PendingAsync(IReadOnlyCollection<string>? runIds, string? stepId, Approver caller, CancellationToken ct)
+    {
+        var waiting = await FindAsync(runIds, stepId, ct);
+        if (waiting.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = waiting.Select(w => w.Row.RunId).Distinct().ToList();
+        var decisions = (await store.QueryAsync(c => c.QueryAsync<ApprovalRow>($"SELECT * FROM wf_approvals WHERE {In(store, "run_id", "ids")}", new { ids = ids.ToArray() }), ct)).ToList();
+        var list = new List<PendingApproval>();
+        foreach (var (w, step) in waiting)
+        {
+            var policy = step.Approval ?? ApprovalPolicy.Default;
+            var approvedBy = decisions.Where(a => a.RunId == w.RunId && a.StepId == w.StepId && a.Attempt == w.Attempt && a.Approved).OrderBy(a => a.At).Select(a => a.Actor).ToList();
+            var starter = w.TriggerKind is nameof(TriggerKind.Portal) or nameof(TriggerKind.Api) ? w.TriggerActor : null;
+            var state = ReadState(w.State);
+            var whyNot = policy.WhyNotAllowed(caller, starter, approving: true, approvedBy);
+            list.Add(new PendingApproval
+            {
+                RunId = Guid.Parse(w.RunId),
+                Workflow = w.Workflow,
+                StepId = w.StepId,
+                StepName = step.Name,
+                Message = state?.Message ?? (step.With["message"]?.ToString() is { } m && !m.Contains("${{", StringComparison.Ordinal) ? m : "Approve to continue"),
+                RequestedBy = w.TriggerActor,
+                Since = state?.RequestedAt ?? DateTimeOffset.FromUnixTimeMilliseconds(w.StartedAt ?? w.CreatedAt),
+                ExpiresAt = state?.ExpiresAt,
+                OnExpiry = policy.OnExpiry,
+                Required = policy.Required,
+                ApprovedBy = approvedBy,
+                Policy = policy.Describe(),
+                Approvers = policy.DescribeApprovers(),
+                CanApprove = whyNot is null,
+                CanReject = policy.WhyNotAllowed(caller, starter, approving: false, approvedBy) is null,
+                WhyNot = whyNot,
+            });
+        }
+
+        return list.OrderBy(p => p.Since).ThenBy(p => p.RunId).ToList();
+    }
+
+    private async Task<List<(Waiting Row, StepDefinition Step)>> FindAsync(IReadOnlyCollection<string>? runIds, string? stepId, CancellationToken ct)
+    {
+        if (runIds is { Count: 0 })
+        {
+            return [];
+        }
+
+        // Undecided steps of running runs; which of them are approvals only the run's definition version knows.
+        var sql = """
+            SELECT r.id AS RunId, r.workflow AS Workflow, r.version AS Version, r.trigger_kind AS TriggerKind, r.trigger_actor AS TriggerActor,
+                   r.created_at AS CreatedAt, s.step_id AS StepId, s.attempt AS Attempt, s.state AS State, s.started_at AS StartedAt
+            FROM wf_runs r JOIN wf_steps s ON s.run_id = r.id
+            WHERE r.status = 'Running' AND s.kind = 'step' AND s.status IN ('Waiting', 'Running') AND s.signal IS NULL
+            """;
+        if (runIds is not null)
+        {
+            sql += $" AND {In(store, "r.id", "runIds")}";
+        }
+
+        if (stepId is not null)
+        {
+            sql += " AND s.step_id = @stepId";
+        }
+
+        var rows = await store.QueryAsync(c => c.QueryAsync<Waiting>(sql, new { runIds = runIds?.ToArray(), stepId }), ct);
+        var found = new List<(Waiting, StepDefinition)>();
+        foreach (var byVersion in rows.GroupBy(r => r.Version))
+        {
+            if (await catalog.GetVersionAsync(byVersion.Key, ct) is not { } def)
+            {
+                continue;
+            }
+
+            foreach (var w in byVersion)
+            {
+                if (def.FindStep(w.StepId) is { Uses: ApprovalPolicyParser.Action } step)
+                {
+                    found.Add((w, step));
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary><c>column IN (values)</c> for a <c>string[]</c> parameter: an array on PostgreSQL, expanded by Dapper on SQLite.</summary>
+    internal static string In(RunStore store, string column, string parameter, bool not = false) =>
+        store.Database.Kind == DatabaseKind.Postgres
+            ? (not ? $"{column} <> ALL(@{parameter})" : $"{column} = ANY(@{parameter})")
+            : $"{column} {(not ? "NOT IN" : "IN")} @{parameter}";
+
+    private static ApprovalState? ReadState(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<ApprovalState>(json, JsonDefaults.Options);
+        }
+        catch (JsonException)
+        {
+            return null; // a state from another shape: the inbox falls back to the definition's message and the step's start.
+        }
+    }
+
+    private sealed class Waiting
+    {
+        public string RunId { get; set; } = "";
+
+        public string Workflow { get; set; } = "";
+
+        public string Version { get; set; } = "";
+
+        public string TriggerKind { get; set; } = "";
+
+        public string TriggerActor { get; set; } = "";
+
+        public long CreatedAt { get; set; }
+
+        public string StepId { get; set; } = "";
+
+        public int Attempt { get; set; }
+
+        public string? State { get; set; }
+
+        public long? StartedAt { get; set; }
+    }
+}
