@@ -10,5 +10,19 @@ window.workflowsPortal = {
     a.click();
     a.remove();
     URL.revokeObjectURL(url);
+  },
+  copy: function (text) {
+    // The async clipboard needs a secure context; loopback and HTTPS have one, plain HTTP elsewhere falls back.
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
   }
 };
