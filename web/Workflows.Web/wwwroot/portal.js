@@ -11,6 +11,12 @@ window.workflowsPortal = {
     a.remove();
     URL.revokeObjectURL(url);
   },
+  timeZone: function () {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || null; } catch (e) { return null; }
+  },
+  scrollToEnd: function (element) {
+    if (element) { element.scrollTop = element.scrollHeight; }
+  },
   copy: function (text) {
     // The async clipboard needs a secure context; loopback and HTTPS have one, plain HTTP elsewhere falls back.
     if (navigator.clipboard && window.isSecureContext) {

@@ -11,6 +11,14 @@ public partial class StepDetails
     [Parameter, EditorRequired]
     public StepView Step { get; set; } = default!;
 
+    /// <summary>Gets or sets the run, whose log the drawer shows for this step.</summary>
+    [Parameter]
+    public Guid RunId { get; set; }
+
+    /// <summary>Gets or sets whether the run may still write to the log. Default is false.</summary>
+    [Parameter]
+    public bool Live { get; set; }
+
     /// <summary>Gets or sets the step's audit events of kind <c>call</c>.</summary>
     [Parameter]
     public IReadOnlyList<AuditEvent> Calls { get; set; } = [];
