@@ -11,6 +11,12 @@ window.workflowsPortal = {
     a.remove();
     URL.revokeObjectURL(url);
   },
+  loadSetting: function (name) {
+    try { return window.localStorage.getItem("workflows." + name); } catch (e) { return null; }
+  },
+  saveSetting: function (name, value) {
+    try { window.localStorage.setItem("workflows." + name, value); } catch (e) { /* private mode: not remembered */ }
+  },
   timeZone: function () {
     try { return Intl.DateTimeFormat().resolvedOptions().timeZone || null; } catch (e) { return null; }
   },
