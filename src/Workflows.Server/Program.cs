@@ -32,6 +32,7 @@ builder.Services.AddHostedService<StartupBanner>();
 
 var app = builder.Build();
 app.UseApiProblems();
+app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), b => b.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true)); // the portal's own not-found page
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

@@ -12,8 +12,8 @@ public sealed class PortalOptions
     /// <summary>Gets or sets how many runs the runs page shows per page. Default is 25.</summary>
     public int RunsPageSize { get; set; } = 25;
 
-    /// <summary>Gets or sets how many log lines the log view keeps on screen (the download has all). Default is 5000.</summary>
-    public int MaxLogLines { get; set; } = 5000;
+    /// <summary>Gets or sets how many log lines the log view keeps on screen (the download has all). Default is 50000 (the view is virtualized).</summary>
+    public int MaxLogLines { get; set; } = 50_000;
 
     /// <summary>
     /// Gets or sets the name of the single sign-on provider the sign-in page offers ("Sign in with …"), or null when

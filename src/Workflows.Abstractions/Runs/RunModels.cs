@@ -211,6 +211,15 @@ public sealed record RunFilter
     /// <summary>Gets the latest creation time, or null.</summary>
     public DateTimeOffset? To { get; init; }
 
+    /// <summary>
+    /// Gets free text to find, or null: a run matches when its id starts with it, or its workflow, actor, error, failed
+    /// step or an input value (secrets excluded: they are stored encrypted) contains it, ignoring case.
+    /// </summary>
+    public string? Query { get; init; }
+
+    /// <summary>Gets the start of a run id (a short id such as <c>a62242a3</c>), or null.</summary>
+    public string? IdPrefix { get; init; }
+
     /// <summary>Gets the page (1-based). Default is 1.</summary>
     public int Page { get; init; } = 1;
 

@@ -117,8 +117,28 @@ public sealed class RunQueries(RunStore store, WorkflowCatalog catalog) : IRunQu
             p.Add("to", to.ToUnixTimeMilliseconds());
         }
 
+        if (!string.IsNullOrWhiteSpace(filter.IdPrefix))
+        {
+            where.Append(@" AND id LIKE @idPrefix ESCAPE '\'");
+            p.Add("idPrefix", EscapeLike(filter.IdPrefix.Trim().ToLowerInvariant()) + "%");
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Query))
+        {
+            // LOWER on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not. Secret inputs are stored
+            // as ciphertext markers, so their values can never be found this way.
+            var q = EscapeLike(filter.Query.Trim().ToLowerInvariant());
+            where.Append(@" AND (id LIKE @qPrefix ESCAPE '\' OR LOWER(workflow) LIKE @q ESCAPE '\' OR LOWER(trigger_actor) LIKE @q ESCAPE '\'"
+                + @" OR LOWER(COALESCE(error, '')) LIKE @q ESCAPE '\' OR LOWER(COALESCE(failed_step, '')) LIKE @q ESCAPE '\' OR LOWER(inputs) LIKE @q ESCAPE '\')");
+            p.Add("qPrefix", q + "%");
+            p.Add("q", "%" + q + "%");
+        }
+
         return where;
     }
+
+    private static string EscapeLike(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
     /// <inheritdoc />
     public async Task<RunDetail?> GetAsync(Guid runId, CancellationToken cancellationToken = default)

@@ -16,11 +16,11 @@ public static class RunsApi
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
         var read = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Roles.CanRead);
-        read.MapGet("/", ListAsync).WithName("ListRuns").WithSummary("Lists runs, newest first, with filters and paging.");
+        read.MapGet("/", ListAsync).WithName("ListRuns").WithSummary("Lists runs, newest first, with filters, paging and q: an id prefix or text found in the workflow, actor, error, failed step or input values.");
         read.MapGet("/{id:guid}", GetAsync).WithName("GetRun").WithSummary("Gets a run with its steps and every attempt.");
         read.MapGet("/{id:guid}/audit", AuditAsync).WithName("GetRunAudit").WithSummary("Gets the run's audit events after an id.");
         read.MapGet("/{id:guid}/logs", LogsAsync).WithName("GetRunLogs").WithSummary("Gets log chunks after a sequence number; poll with ?after=<next> to follow.");
-        read.MapGet("/{id:guid}/logs.txt", LogTextAsync).WithName("DownloadRunLog").WithSummary("Downloads the whole log as text.");
+        read.MapGet("/{id:guid}/logs.txt", LogTextAsync).WithName("DownloadRunLog").WithSummary("Downloads the whole log as text: each line with its UTC time and step, and a separator where a try or the compensation begins.");
         read.MapGet("/{id:guid}/plan", PlanAsync).WithName("GetRunPlan").WithSummary("Gets the plan the run was started with (JSON, or text with Accept: text/plain).");
         read.MapGet("/{id:guid}/resources", RunResourcesAsync).WithName("GetRunResources").WithSummary("Lists the resources the run created.");
 
@@ -39,11 +39,14 @@ public static class RunsApi
         return app;
     }
 
+    /// <summary>The longest free-text search <c>q</c> accepted.</summary>
+    private const int MaxQueryLength = 200;
+
     private static async Task<Results<Ok<PageOf<RunSummary>>, ValidationProblem>> ListAsync(
-        string? status, string? workflow, string? trigger, DateTimeOffset? from, DateTimeOffset? to, int? page, int? pageSize, IRunQueries queries, CancellationToken ct)
+        string? status, string? workflow, string? trigger, DateTimeOffset? from, DateTimeOffset? to, string? q, int? page, int? pageSize, IRunQueries queries, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        var filter = ParseFilter(new BulkFilterBody(status, workflow, trigger, from, to), errors, "");
+        var filter = ParseFilter(new BulkFilterBody(status, workflow, trigger, from, to, q), errors, "");
         if (page is < 1)
         {
             errors["page"] = ["must be 1 or more"];
@@ -95,7 +98,16 @@ public static class RunsApi
             }
         }
 
-        return new RunFilter { Statuses = statuses, Workflow = string.IsNullOrEmpty(f.Workflow) ? null : f.Workflow, TriggerKind = tk, From = f.From, To = f.To };
+        if (f.Q is { Length: > MaxQueryLength })
+        {
+            errors[prefix + "q"] = [$"must be at most {MaxQueryLength} characters"];
+        }
+
+        return new RunFilter
+        {
+            Statuses = statuses, Workflow = string.IsNullOrEmpty(f.Workflow) ? null : f.Workflow, TriggerKind = tk, From = f.From, To = f.To,
+            Query = string.IsNullOrWhiteSpace(f.Q) ? null : f.Q.Trim(),
+        };
     }
 
     private static async Task<Results<Ok<BulkResult>, ValidationProblem>> BulkAsync([FromBody] BulkBody body, IRunBulkCommands commands, HttpContext http, CancellationToken ct)
@@ -157,7 +169,7 @@ public static class RunsApi
             return TypedResults.Problem(Problems.NotFound($"Run {id} does not exist."));
         }
 
-        var sb = new StringBuilder();
+        var lines = new LogLines();
         long after = 0;
         while (true)
         {
@@ -169,13 +181,29 @@ public static class RunsApi
 
             foreach (var c in slice.Chunks)
             {
-                sb.Append(c.Text);
+                lines.Append(c);
             }
 
             after = slice.Next;
         }
 
-        return TypedResults.File(Encoding.UTF8.GetBytes(sb.ToString()), "text/plain; charset=utf-8", $"run-{id}.log");
+        // Each line with its time and step, and where a manual retry (a new try) or the compensation begins.
+        var retries = new List<DateTimeOffset>();
+        long afterEvent = 0;
+        while (true)
+        {
+            var events = await queries.GetAuditAsync(id, afterEvent, 5000, ct);
+            if (events.Count == 0)
+            {
+                break;
+            }
+
+            retries.AddRange(events.Where(e => e.Kind == "run.retried").Select(e => e.At));
+            afterEvent = events[^1].Id;
+        }
+
+        var text = LogLines.Format(lines.Lines, retries);
+        return TypedResults.File(Encoding.UTF8.GetBytes(text), "text/plain; charset=utf-8", $"run-{id}.log");
     }
 
     private static async Task<IResult> PlanAsync(Guid id, IRunQueries queries, IRunPlans plans, HttpContext http, CancellationToken ct)
@@ -240,7 +268,8 @@ public sealed record BulkBody(string? Action, List<Guid>? Ids, BulkFilterBody? F
 /// <param name="Trigger">A trigger kind.</param>
 /// <param name="From">The earliest creation time.</param>
 /// <param name="To">The latest creation time.</param>
-public sealed record BulkFilterBody(string? Status, string? Workflow, string? Trigger, DateTimeOffset? From, DateTimeOffset? To);
+/// <param name="Q">Free text: an id prefix, or text in the workflow, actor, error, failed step or input values.</param>
+public sealed record BulkFilterBody(string? Status, string? Workflow, string? Trigger, DateTimeOffset? From, DateTimeOffset? To, string? Q = null);
 
 /// <summary>The body of ApproveStep and RejectStep.</summary>
 /// <param name="Comment">An optional comment.</param>

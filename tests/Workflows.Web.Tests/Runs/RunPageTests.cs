@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using InputType = Workflows.Abstractions.Definitions.InputType;
 using Workflows.Abstractions.Definitions;
@@ -68,7 +70,7 @@ public sealed class RunPageTests : PortalTestContext
     }
 
     [Fact]
-    public void RunAgain_StartsWithSameInputsExceptSecrets_WhenUserIsOperator()
+    public void RunAgain_OpensPrefilledStartForm_InsteadOfStartingRun()
     {
         SignIn("carol", "operator");
         Queries.Runs[runId] = Detail(RunStatus.Succeeded, TestData.Step("server", StepStatus.Succeeded));
@@ -76,9 +78,31 @@ public sealed class RunPageTests : PortalTestContext
 
         cut.Find("[data-testid=run-again]").Click();
 
-        var request = Assert.Single(Commands.Started);
-        Assert.Equal(["name"], request.Inputs.Keys);
-        Assert.Equal("carol", request.Trigger.Actor);
+        Assert.Empty(Commands.Started);
+        Assert.EndsWith($"/workflows/boot-vm/run?from={runId}", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_GroupsCompensationsByTry_AfterManualRetry()
+    {
+        SignIn("alice", "viewer");
+        var retriedAt = TestData.T0.AddMinutes(30);
+        var compensation = TestData.Step("compensate:server", StepStatus.Succeeded) with { IsCompensation = true, StartedAt = TestData.T0.AddMinutes(1) };
+        Queries.Runs[runId] = Detail(RunStatus.Succeeded, TestData.Step("server", StepStatus.Succeeded) with { StartedAt = retriedAt, FinishedAt = retriedAt.AddSeconds(10) }, compensation);
+        Queries.Audit.AddRange(
+        [
+            new AuditEvent(1, runId, TestData.T0.AddMinutes(2), "run.finished", "engine", null, "Run compensated: server failed", null),
+            new AuditEvent(2, runId, retriedAt, "run.retried", "carol", null, "Retry requested by carol", null),
+            new AuditEvent(3, runId, retriedAt.AddSeconds(10), "run.finished", "engine", null, "Run succeeded: all steps succeeded", null),
+        ]);
+
+        var cut = RenderPage();
+
+        Assert.Equal("Try 1 — compensated", cut.Find("[data-testid=compensation-try-1] [data-testid=try-label]").TextContent);
+        Assert.NotNull(cut.Find("[data-testid=compensation-try-1] [data-testid='step-compensate:server']"));
+        Assert.Equal("Try 2 — succeeded", cut.Find("[data-testid=current-try]").TextContent);
+        // 2 minutes of the first try and 10 seconds of the second: the 28 idle minutes before the retry do not count.
+        Assert.Equal("2m 10s in 2 tries", cut.Find("[data-testid=run-duration]").TextContent);
     }
 
     private RunDetail Detail(RunStatus status, params StepView[] steps) => new(

@@ -71,4 +71,52 @@ public sealed class RunTimelineTests : PortalTestContext
 
         Assert.Equal("server", selected?.StepId);
     }
+
+    [Fact]
+    public void Render_DrawsAnSvgEdgeForEveryNeed()
+    {
+        var cut = Render<RunTimeline>(p => p.Add(t => t.Steps,
+        [
+            TestData.Step("server", StepStatus.Succeeded),
+            TestData.Step("devstack", StepStatus.Failed, "server"),
+            TestData.Step("ip", StepStatus.Pending, "devstack", "server"),
+        ]));
+
+        Assert.NotNull(cut.Find("svg [data-testid=edge-server-devstack]"));
+        Assert.NotNull(cut.Find("svg [data-testid=edge-server-ip]"));
+        Assert.Contains("wf-dag-edge-failed", cut.Find("[data-testid=edge-devstack-ip]").GetAttribute("class"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_KeepsFullNameAndNeedsInTooltip_WhenNameIsLong()
+    {
+        var step = TestData.Step("credentials-for-the-magnum-cluster", StepStatus.Running, "server");
+
+        var cut = Render<RunTimeline>(p => p.Add(t => t.Steps, [TestData.Step("server", StepStatus.Succeeded), step]));
+
+        var card = cut.Find("[data-testid=step-credentials-for-the-magnum-cluster]");
+        Assert.Equal("credentials-for-the-magnum-cluster", card.QuerySelector(".wf-step-title")!.TextContent);
+        Assert.Contains("needs server", card.GetAttribute("title"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Enter")]
+    [InlineData(" ")]
+    public void Key_RaisesStepSelected_WhenEnterOrSpace(string key)
+    {
+        StepView? selected = null;
+        var cut = Render<RunTimeline>(p => p.Add(t => t.Steps, [TestData.Step("server", StepStatus.Failed)]).Add(t => t.StepSelected, s => selected = s));
+
+        cut.Find("[data-testid=step-server]").KeyDown(key);
+
+        Assert.Equal("server", selected?.StepId);
+    }
+
+    [Fact]
+    public void Render_HidesProgress_WhenStepHasFinished()
+    {
+        var cut = Render<RunTimeline>(p => p.Add(t => t.Steps, [TestData.Step("server", StepStatus.Succeeded) with { Progress = "BUILD" }]));
+
+        Assert.Empty(cut.FindAll("[data-testid=step-progress]"));
+    }
 }

@@ -44,6 +44,9 @@ public sealed class FakeRunQueries : IRunQueries
             .Where(r => filter.Workflow is null || r.Workflow == filter.Workflow)
             .Where(r => filter.Statuses is null || filter.Statuses.Contains(r.Status))
             .Where(r => filter.TriggerKind is null || r.Trigger.Kind == filter.TriggerKind)
+            .Where(r => filter.IdPrefix is null || r.Id.ToString().StartsWith(filter.IdPrefix, StringComparison.OrdinalIgnoreCase))
+            .Where(r => filter.Query is null || r.Id.ToString().StartsWith(filter.Query, StringComparison.OrdinalIgnoreCase)
+                || r.Workflow.Contains(filter.Query, StringComparison.OrdinalIgnoreCase) || r.Trigger.Actor.Contains(filter.Query, StringComparison.OrdinalIgnoreCase))
             .OrderByDescending(r => r.CreatedAt)
             .ToList();
         var page = all.Skip((filter.Page - 1) * filter.PageSize).Take(filter.PageSize).ToList();

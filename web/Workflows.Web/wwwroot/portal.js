@@ -10,5 +10,31 @@ window.workflowsPortal = {
     a.click();
     a.remove();
     URL.revokeObjectURL(url);
+  },
+  loadSetting: function (name) {
+    try { return window.localStorage.getItem("workflows." + name); } catch (e) { return null; }
+  },
+  saveSetting: function (name, value) {
+    try { window.localStorage.setItem("workflows." + name, value); } catch (e) { /* private mode: not remembered */ }
+  },
+  timeZone: function () {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || null; } catch (e) { return null; }
+  },
+  scrollToEnd: function (element) {
+    if (element) { element.scrollTop = element.scrollHeight; }
+  },
+  copy: function (text) {
+    // The async clipboard needs a secure context; loopback and HTTPS have one, plain HTTP elsewhere falls back.
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
   }
 };

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using MudBlazor;
 
 namespace Workflows.Web.Components.Layout;
@@ -11,16 +13,20 @@ public partial class MainLayout
     private bool darkMode;
     private bool darkModeChosen;
 
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
+
     /// <inheritdoc />
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (firstRender && themeProvider is not null)
         {
-            // Start from the browser's preference until the user picks a mode.
-            var systemDark = await themeProvider.GetSystemDarkModeAsync();
-            if (!darkModeChosen && systemDark != darkMode)
+            // The user's last choice (kept in this browser), else the browser's preference.
+            var saved = await JS.InvokeAsync<string?>("workflowsPortal.loadSetting", "darkMode");
+            var dark = saved is "true" or "false" ? saved == "true" : await themeProvider.GetSystemDarkModeAsync();
+            if (!darkModeChosen && dark != darkMode)
             {
-                darkMode = systemDark;
+                darkMode = dark;
                 StateHasChanged();
             }
         }
@@ -28,10 +34,10 @@ public partial class MainLayout
 
     private void ToggleDrawer() => drawerOpen = !drawerOpen;
 
-    private Task ToggleDarkModeAsync()
+    private async Task ToggleDarkModeAsync()
     {
         darkModeChosen = true;
         darkMode = !darkMode;
-        return Task.CompletedTask;
+        await JS.InvokeVoidAsync("workflowsPortal.saveSetting", "darkMode", darkMode ? "true" : "false");
     }
 }

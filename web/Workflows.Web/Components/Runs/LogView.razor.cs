@@ -1,4 +1,4 @@
-using System.Text;
+using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
@@ -8,26 +8,45 @@ using Workflows.Web.Components.Shared;
 namespace Workflows.Web.Components.Runs;
 
 /// <summary>
-/// A run's log that follows new chunks as they arrive (asking only for chunks after the last one),
-/// with search and download.
+/// A run's log that follows new chunks as they arrive (asking only for chunks after the last one): every line with
+/// its time (the browser's local time; UTC on hover) and its step, a filter by step (or one step only, in the step
+/// drawer), separators where a try or the compensation begins, search with highlighted matches, and a download in
+/// the same form as <c>logs.txt</c>. Long logs are virtualized, so following 50,000 lines stays smooth.
 /// </summary>
 public sealed partial class LogView : IDisposable
 {
+    /// <summary>Logs longer than this are virtualized (only the rows in view are rendered).</summary>
+    public const int VirtualizeAbove = 500;
+
     private const int SliceSize = 500;
-    private readonly List<string> lines = [];
-    private bool lastLineOpen;
+    private readonly LogLines log = new();
+    private List<LogRow> visible = [];
     private long next;
     private bool loaded;
     private int dropped;
     private string search = "";
+    private string stepFilter = "";
     private int matchCount;
     private string? loadError;
     private LiveUpdates? live;
     private Guid watching;
+    private string? watchingStep;
+    private bool follow = true;
+    private bool scrollPending;
+    private TimeZoneInfo timeZone = TimeZoneInfo.Utc;
+    private ElementReference scroller;
 
     /// <summary>Gets or sets the run.</summary>
     [Parameter, EditorRequired]
     public Guid RunId { get; set; }
+
+    /// <summary>Gets or sets the one step whose lines to show (the step drawer), or null for every step. Default is null.</summary>
+    [Parameter]
+    public string? StepId { get; set; }
+
+    /// <summary>Gets or sets the run's tries; a separator marks where each retry begins. Default is none.</summary>
+    [Parameter]
+    public IReadOnlyList<RunTry> Tries { get; set; } = [];
 
     /// <summary>Gets or sets whether the run may still write to the log (shows that the view follows it).</summary>
     [Parameter]
@@ -48,8 +67,11 @@ public sealed partial class LogView : IDisposable
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
 
-    private IEnumerable<string> VisibleLines =>
-        search.Length == 0 ? lines : lines.Where(l => l.Contains(search, StringComparison.OrdinalIgnoreCase));
+    private bool Virtualized => visible.Count > VirtualizeAbove;
+
+    private IEnumerable<string> StepIds => log.Lines.Select(l => l.StepId ?? "").Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+
+    private IReadOnlyList<DateTimeOffset> Retries => Tries.Skip(1).Select(t => t.Start).ToList();
 
     /// <inheritdoc />
     public void Dispose() => live?.Dispose();
@@ -57,18 +79,19 @@ public sealed partial class LogView : IDisposable
     /// <inheritdoc />
     protected override async Task OnParametersSetAsync()
     {
-        if (live is not null && watching == RunId)
+        if (live is not null && watching == RunId && watchingStep == StepId)
         {
+            Rebuild();
             return;
         }
 
         live?.Dispose();
         watching = RunId;
-        lines.Clear();
-        lastLineOpen = false;
+        watchingStep = StepId;
         next = 0;
         dropped = 0;
         loaded = false;
+        log.TrimTo(0);
         await FetchAsync();
         live = new LiveUpdates(Notifications, Clock, Options.Value.PollInterval, RunId, InvokeAsync, async () =>
         {
@@ -79,6 +102,27 @@ public sealed partial class LogView : IDisposable
         }, n => n.Kind == "log");
     }
 
+    /// <inheritdoc />
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            // Times are shown in the browser's time zone; until it is known (or if it is unknown here), in UTC.
+            var zone = await JS.InvokeAsync<string?>("workflowsPortal.timeZone");
+            if (zone is { Length: > 0 } && TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var tz) && tz != TimeZoneInfo.Utc)
+            {
+                timeZone = tz;
+                StateHasChanged();
+            }
+        }
+
+        if (scrollPending && follow)
+        {
+            scrollPending = false;
+            await JS.InvokeVoidAsync("workflowsPortal.scrollToEnd", scroller);
+        }
+    }
+
     private async Task<bool> FetchAsync()
     {
         var changed = !loaded;
@@ -86,10 +130,10 @@ public sealed partial class LogView : IDisposable
         {
             while (true)
             {
-                var slice = await Queries.GetLogsAsync(RunId, next, null, SliceSize);
+                var slice = await Queries.GetLogsAsync(RunId, next, StepId, SliceSize);
                 foreach (var chunk in slice.Chunks)
                 {
-                    Append(chunk.Text);
+                    log.Append(chunk);
                 }
 
                 changed |= slice.Chunks.Count > 0;
@@ -113,44 +157,66 @@ public sealed partial class LogView : IDisposable
         loaded = true;
         if (changed)
         {
-            CountMatches();
+            dropped += log.TrimTo(Math.Max(100, Options.Value.MaxLogLines));
+            Rebuild();
+            scrollPending = true;
         }
 
         return changed;
     }
 
-    private void Append(string text)
+    /// <summary>Recomputes the rows on screen: the step filter and the search applied, boundaries inserted.</summary>
+    private void Rebuild()
     {
-        // Chunks may end mid-line (remote logs); continue the open line instead of starting a new one.
-        var parts = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
-        for (var i = 0; i < parts.Length; i++)
+        var rows = new List<LogRow>(log.Lines.Count);
+        var retries = Retries;
+        LogLine? previous = null;
+        matchCount = 0;
+        foreach (var line in log.Lines)
         {
-            if (i == 0 && lastLineOpen && lines.Count > 0)
+            if (stepFilter.Length > 0 && (line.StepId ?? "") != stepFilter)
             {
-                lines[^1] += parts[0];
+                continue;
             }
-            else if (i < parts.Length - 1 || parts[i].Length > 0)
+
+            if (search.Length > 0 && !line.Text.Contains(search, StringComparison.OrdinalIgnoreCase))
             {
-                lines.Add(parts[i]);
+                continue;
             }
+
+            if (LogLines.Boundary(previous, line, retries) is { } boundary)
+            {
+                rows.Add(new LogRow(null, boundary));
+            }
+
+            rows.Add(new LogRow(line, null));
+            previous = line;
+            matchCount++;
         }
 
-        lastLineOpen = !text.EndsWith('\n') && text.Length > 0;
-        var max = Math.Max(100, Options.Value.MaxLogLines);
-        if (lines.Count > max)
-        {
-            dropped += lines.Count - max;
-            lines.RemoveRange(0, lines.Count - max);
-        }
+        visible = rows;
     }
+
+    private string LocalTime(DateTimeOffset at) =>
+        TimeZoneInfo.ConvertTime(at, timeZone).ToString("HH:mm:ss", CultureInfo.InvariantCulture);
 
     private void SearchChanged(string? value)
     {
         search = value ?? "";
-        CountMatches();
+        Rebuild();
     }
 
-    private void CountMatches() => matchCount = search.Length == 0 ? 0 : VisibleLines.Count();
+    private void StepFilterChanged(string? value)
+    {
+        stepFilter = value ?? "";
+        Rebuild();
+    }
+
+    private void ToggleFollow()
+    {
+        follow = !follow;
+        scrollPending = follow;
+    }
 
     private RenderFragment Highlight(string line) => builder =>
     {
@@ -176,15 +242,15 @@ public sealed partial class LogView : IDisposable
 
     private async Task DownloadAsync()
     {
-        // The view may hold only the tail; the download reads the whole log again.
-        var text = new StringBuilder();
+        // The view may hold only the tail; the download reads the whole log again, in the form of logs.txt.
+        var all = new LogLines();
         long after = 0;
         while (true)
         {
-            var slice = await Queries.GetLogsAsync(RunId, after, null, SliceSize);
+            var slice = await Queries.GetLogsAsync(RunId, after, StepId, SliceSize);
             foreach (var chunk in slice.Chunks)
             {
-                text.Append(chunk.Text);
+                all.Append(chunk);
             }
 
             if (slice.Chunks.Count < SliceSize || slice.Next <= after)
@@ -195,6 +261,12 @@ public sealed partial class LogView : IDisposable
             after = slice.Next;
         }
 
-        await JS.InvokeVoidAsync("workflowsPortal.download", $"run-{RunId}.log", text.ToString());
+        var name = StepId is null ? $"run-{RunId}.log" : $"run-{RunId}-{StepId.Replace(':', '-')}.log";
+        await JS.InvokeVoidAsync("workflowsPortal.download", name, LogLines.Format(all.Lines, Retries));
     }
 }
+
+/// <summary>A row of the log view: a line, or a boundary (a try or the compensation beginning).</summary>
+/// <param name="Line">The line, or null for a boundary.</param>
+/// <param name="Boundary">The boundary's label, or null for a line.</param>
+public sealed record LogRow(LogLine? Line, string? Boundary);

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +17,7 @@ public sealed partial class RunPage : IDisposable
     private RunDetail? detail;
     private WorkflowDefinition? definition;
     private List<AuditEvent> audit = [];
+    private IReadOnlyList<RunTry> tries = [];
     private IReadOnlyList<ResourceEntry> resources = [];
     private string? selectedStepId;
     private string? loadError;
@@ -121,6 +121,7 @@ public sealed partial class RunPage : IDisposable
                 audit = [.. audit, .. more];
             }
 
+            tries = RunTries.From(loaded.Run, audit);
             resources = await Queries.GetResourcesAsync(new ResourceFilter { RunId = Id, IncludeDeleted = true });
             loadError = null;
         }
@@ -208,32 +209,16 @@ public sealed partial class RunPage : IDisposable
         }
     }
 
-    private async Task RunAgainAsync()
+    private void RunAgain()
     {
         if (!canOperate || detail is null)
         {
             return;
         }
 
-        // Same inputs except secrets: the masked values cannot be sent back, so they are left out.
-        var secretNames = definition?.Inputs.Where(i => i.IsSecret).Select(i => i.Name).ToHashSet(StringComparer.Ordinal) ?? [];
-        var inputs = detail.Inputs
-            .Where(i => !secretNames.Contains(i.Key) && !(i.Value is JsonValue v && v.TryGetValue<string>(out var s) && s == Abstractions.Secrets.Secret.Mask))
-            .ToDictionary(i => i.Key, i => i.Value?.DeepClone(), StringComparer.Ordinal);
-        try
-        {
-            var run = await Commands.StartAsync(new StartRunRequest(detail.Run.Workflow, inputs, new TriggerInfo(TriggerKind.Portal, actor)));
-            Navigation.NavigateTo($"runs/{run.Id}");
-        }
-        catch (InputValidationException)
-        {
-            // Typically a required secret: let the user enter it in the prefilled form.
-            Navigation.NavigateTo($"workflows/{detail.Run.Workflow}/run?from={Id}");
-        }
-        catch (WorkflowNotFoundException ex)
-        {
-            actionError = ex.Message;
-        }
+        // Never a second run from one click: the start form opens with this run's inputs (secrets left empty),
+        // and the user starts it there.
+        Navigation.NavigateTo($"workflows/{Uri.EscapeDataString(detail.Run.Workflow)}/run?from={Id}");
     }
 
     private async Task RunCommandAsync(Func<Task> command)

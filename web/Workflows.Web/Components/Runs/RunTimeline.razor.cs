@@ -1,21 +1,28 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Workflows.Abstractions.Runs;
+using Workflows.Web.Components.Shared;
 
 namespace Workflows.Web.Components.Runs;
 
 /// <summary>
-/// The run's steps as a graph laid out in columns: a step sits one column right of the deepest step it
-/// needs, so fan-out shows as a column of siblings and a join as a step after them. Compensations follow
-/// in their own row.
+/// The run's steps as a directed graph drawn by the portal: a layered graph (<see cref="DagLayout"/>) with an SVG
+/// edge from every needed step to the step that needs it, always as wide as its container (no sideways scrolling, so
+/// the failed step is in view). Compensations follow, grouped by the try they belong to.
 /// </summary>
 public partial class RunTimeline
 {
-    private List<List<StepView>> columns = [];
-    private List<StepView> compensations = [];
+    private DagLayout graph = DagLayout.For([]);
+    private IReadOnlyList<RunTry> tries = [];
+    private List<(string Label, int Number, List<StepView> Steps)> compensationsByTry = [];
 
     /// <summary>Gets or sets the run's steps in definition order, then compensations.</summary>
     [Parameter, EditorRequired]
     public IReadOnlyList<StepView> Steps { get; set; } = [];
+
+    /// <summary>Gets or sets the run's tries (see <see cref="RunTries"/>). Default is none: everything is one try.</summary>
+    [Parameter]
+    public IReadOnlyList<RunTry> Tries { get; set; } = [];
 
     /// <summary>Gets or sets the selected step's id, if any.</summary>
     [Parameter]
@@ -25,11 +32,11 @@ public partial class RunTimeline
     [Parameter]
     public DateTimeOffset Now { get; set; }
 
-    /// <summary>Gets or sets what happens when the user picks a step.</summary>
+    /// <summary>Gets or sets what happens when the user picks a step (click, Enter or Space).</summary>
     [Parameter]
     public EventCallback<StepView> StepSelected { get; set; }
 
-    /// <summary>Returns the column of each step: 0 without needs, else one more than its deepest need.</summary>
+    /// <summary>Returns the layer of each step: 0 without needs, else one more than its deepest need.</summary>
     public static IReadOnlyDictionary<string, int> Depths(IEnumerable<StepView> steps)
     {
         var byId = steps.ToDictionary(s => s.StepId, StringComparer.Ordinal);
@@ -57,17 +64,62 @@ public partial class RunTimeline
         return depths;
     }
 
+    /// <summary>
+    /// Returns the attempt text of a step, counted within the try of its latest attempt (the retry policy's count),
+    /// the same numbering the step drawer uses.
+    /// </summary>
+    public static string AttemptText(StepView step, IReadOnlyList<RunTry> tries)
+    {
+        if (step.Attempts.Count == 0)
+        {
+            return step.Attempt == 0 ? "not started" : step.MaxAttempts > 1 ? $"attempt {step.Attempt}/{step.MaxAttempts}" : $"attempt {step.Attempt}";
+        }
+
+        var lastTry = RunTries.TryOf(tries, step.Attempts[^1].StartedAt);
+        var n = step.Attempts.Count(a => RunTries.TryOf(tries, a.StartedAt) == lastTry);
+        var text = step.MaxAttempts > 1 ? $"attempt {n}/{step.MaxAttempts}" : $"attempt {n}";
+        return tries.Count > 1 ? $"try {lastTry} · {text}" : text;
+    }
+
     /// <inheritdoc />
     protected override void OnParametersSet()
     {
-        var main = Steps.Where(s => !s.IsCompensation).ToList();
-        var depths = Depths(main);
-        columns = main.GroupBy(s => depths[s.StepId]).OrderBy(g => g.Key).Select(g => g.ToList()).ToList();
-        compensations = Steps.Where(s => s.IsCompensation).ToList();
+        tries = Tries;
+        graph = DagLayout.For(Steps.Where(s => !s.IsCompensation).ToList());
+        compensationsByTry = Steps.Where(s => s.IsCompensation)
+            .GroupBy(s => RunTries.TryOf(tries, s.StartedAt ?? (s.Attempts.Count > 0 ? s.Attempts[0].StartedAt : null)))
+            .OrderBy(g => g.Key)
+            .Select(g => (tries.FirstOrDefault(t => t.Number == g.Key)?.Label ?? $"Try {g.Key}", g.Key, g.ToList()))
+            .ToList();
     }
 
-    private static string AttemptText(StepView step) =>
-        step.Attempt == 0 ? "not started" : step.MaxAttempts > 1 ? $"attempt {step.Attempt}/{step.MaxAttempts}" : $"attempt {step.Attempt}";
+    private string AttemptText(StepView step) => AttemptText(step, tries);
+
+    private string Duration(StepView step) =>
+        RunTries.StepActive(step, tries, Now) is { } d ? Formatting.Duration(d) : "–";
+
+    private static string Tooltip(StepView step) =>
+        $"{step.StepId} ({step.Uses})" + (step.Needs.Count > 0 ? $"\nneeds {string.Join(", ", step.Needs)}" : "");
+
+    private string NodeStyle(DagNode node)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var (x, _) = graph.Centre(node);
+        var width = $"min(16rem, {100.0 / graph.Across(node):0.###}% - 1.5rem)";
+        return string.Create(inv, $"top: {graph.Top(node):0.#}px; left: calc({x * 100:0.###}% - ({width}) / 2); width: calc({width}); height: {DagLayout.NodeHeight}px");
+    }
+
+    private static string EdgeClass(DagEdge edge) =>
+        "wf-dag-edge" + (edge.To.Step.Status is StepStatus.Failed || edge.From.Step.Status is StepStatus.Failed ? " wf-dag-edge-failed"
+            : edge.From.Step.Status is StepStatus.Succeeded && edge.To.Step.Status is not StepStatus.Pending ? " wf-dag-edge-done" : "");
+
+    private async Task KeyDownAsync(KeyboardEventArgs e, StepView step)
+    {
+        if (e.Key is "Enter" or " ")
+        {
+            await StepSelected.InvokeAsync(step);
+        }
+    }
 
     private string CardClass(StepView step) =>
         "wf-step" + (step.IsCompensation ? " wf-compensation" : "") + (step.StepId == SelectedStepId ? " wf-selected" : "");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Workflows.Abstractions;
@@ -8,7 +9,15 @@ namespace Workflows.Web.Components.Shared;
 /// <summary>How the portal writes times, durations and JSON values.</summary>
 public static class Formatting
 {
-    private static readonly JsonSerializerOptions Indented = new(JsonDefaults.Options) { WriteIndented = true };
+    // Relaxed escaping: the portal shows JSON to people, so a certificate's '+' stays '+' instead of \u002B
+    // (Blazor escapes the text for HTML itself).
+    private static readonly JsonSerializerOptions Indented = new(JsonDefaults.Options) { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>What the portal shows for an empty or absent value.</summary>
+    public const string Empty = "—";
+
+    /// <summary>What the portal shows for a secret that has no value.</summary>
+    public const string NotSet = "not set";
 
     /// <summary>Formats a time in UTC, or a dash.</summary>
     public static string Time(DateTimeOffset? at) =>
@@ -32,11 +41,19 @@ public static class Formatting
             : $"{(int)d.TotalHours}h {d.Minutes:00}m";
     }
 
-    /// <summary>Formats a JSON value for display: strings bare, everything else as indented JSON.</summary>
+    /// <summary>Formats a JSON value for display: strings bare, null and empty strings as a dash, everything else as indented, unescaped JSON.</summary>
     public static string Json(JsonNode? node) => node switch
     {
-        null => "null",
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        null => Empty,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Null => Empty,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>() is { Length: > 0 } text ? text : Empty,
         _ => node.ToJsonString(Indented),
     };
+
+    /// <summary>Returns whether a value is absent, null or an empty string.</summary>
+    public static bool IsEmpty(JsonNode? node) =>
+        node is null || (node is JsonValue v && (v.GetValueKind() == JsonValueKind.Null || (v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Length == 0)));
+
+    /// <summary>Formats a secret input: "not set" when it has no value, else the mask; the value itself is never shown.</summary>
+    public static string Secret(JsonNode? node) => IsEmpty(node) ? NotSet : Abstractions.Secrets.Secret.Mask;
 }
