@@ -131,18 +131,37 @@ public class ServerFactory : WebApplicationFactory<Workflows.Server.Hosting.Star
     private sealed class FileLoggerProvider(string path) : ILoggerProvider
     {
         private readonly Lock gate = new();
+        private bool disposed;
 
         public ILogger CreateLogger(string categoryName) => new FileLogger(this, categoryName);
 
         public void Dispose()
         {
+            lock (gate)
+            {
+                disposed = true;
+            }
         }
 
         private void Write(string line)
         {
             lock (gate)
             {
-                File.AppendAllText(path, line + "\n");
+                // Hangfire's background threads (the SQLite lock heartbeat) may still log after the host is disposed
+                // and its folder deleted: those lines have nowhere to go, and must not crash the test host.
+                if (disposed || !Directory.Exists(Path.GetDirectoryName(path)))
+                {
+                    return;
+                }
+
+                try
+                {
+                    File.AppendAllText(path, line + "\n");
+                }
+                catch (IOException)
+                {
+                    // The folder went away between the check and the write (the factory's Dispose): same as above.
+                }
             }
         }
 

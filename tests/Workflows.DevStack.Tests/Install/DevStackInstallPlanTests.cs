@@ -7,6 +7,7 @@ using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Secrets;
 using Workflows.DevStack.Install;
 using Workflows.DevStack.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.DevStack.Tests.Install;
 
@@ -19,7 +20,7 @@ public sealed class DevStackInstallPlanTests(SshServerFixture ssh)
     {
         var inputs = ssh.Inputs();
         using var services = SshServerFixture.Services();
-        var context = new TestPlanContext(inputs);
+        var context = new TestPlanContext(inputs, stepId: "install");
 
         var plan = await PlanAsync(services, context);
 
@@ -37,7 +38,7 @@ public sealed class DevStackInstallPlanTests(SshServerFixture ssh)
         Assert.Contains(plan.Checks, c => c.Name == "ssh" && c.Detail.Contains(ssh.HostKeyFingerprint, StringComparison.Ordinal));
         Assert.Empty(plan.Problems);
         Assert.False(Directory.Exists(inputs.StackHome));
-        Assert.Equal(["connect", "probe", "preflight", "installed"], context.Calls.Select(c => c.Method));
+        Assert.Equal(["connect", "probe", "preflight", "installed"], context.Recorder.Calls.Select(c => c.Method));
     }
 
     [SshFact]
@@ -49,7 +50,7 @@ public sealed class DevStackInstallPlanTests(SshServerFixture ssh)
         inputs.OsReleasePath = osRelease;
         using var services = Services(o => o.MinMemoryMiB = 64 * 1024 * 1024);
 
-        var plan = await PlanAsync(services, new TestPlanContext(inputs));
+        var plan = await PlanAsync(services, new TestPlanContext(inputs, stepId: "install"));
 
         Assert.Equal(PlanAction.Create, plan.Action);
         Assert.Contains(plan.Checks, c => c.Name == "preflight.os" && c.Outcome == PlanCheckOutcome.Failed && c.Detail.Contains("Alpine Linux v3.20", StringComparison.Ordinal));
@@ -63,10 +64,10 @@ public sealed class DevStackInstallPlanTests(SshServerFixture ssh)
     {
         var inputs = ssh.Inputs();
         using var services = SshServerFixture.Services(new FakeCloudCatalog());
-        var (installed, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), new TestStepContext(services, inputs));
+        var (installed, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), new TestStepContext(services, inputs, stepId: "devstack"));
         Results.Completed<DevStackInstallOutputs>(installed);
 
-        var plan = await PlanAsync(services, new TestPlanContext(inputs));
+        var plan = await PlanAsync(services, new TestPlanContext(inputs, stepId: "install"));
 
         Assert.Equal(PlanAction.Update, plan.Action);
         Assert.Equal(PlanAction.Update, Assert.Single(plan.Resources).Action);
@@ -83,10 +84,10 @@ public sealed class DevStackInstallPlanTests(SshServerFixture ssh)
         var inputs = ssh.Inputs();
         using var services = SshServerFixture.Services(new FakeCloudCatalog());
         var key = $"{Guid.NewGuid()}:devstack";
-        var (installed, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), new TestStepContext(services, inputs, key));
+        var (installed, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), new TestStepContext(services, inputs, stepId: "devstack", idempotencyKey: key));
         Results.Completed<DevStackInstallOutputs>(installed);
 
-        var plan = await PlanAsync(services, new TestPlanContext(inputs, key));
+        var plan = await PlanAsync(services, new TestPlanContext(inputs, stepId: "install") { Key = key });
 
         Assert.Equal(PlanAction.NoChange, plan.Action);
         Assert.Contains("nothing to do", plan.Summary, StringComparison.Ordinal);
@@ -100,13 +101,13 @@ public sealed class DevStackInstallPlanTests(SshServerFixture ssh)
         var inputs = ssh.Inputs($"STANDIN_GATE_DIR={gates}");
         using var services = SshServerFixture.Services(new FakeCloudCatalog());
         var key = $"{Guid.NewGuid()}:devstack";
-        var running = new TestStepContext(services, inputs, key);
-        var (pending, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), running, stopWhen: (_, _) => true);
+        var running = new TestStepContext(services, inputs, stepId: "devstack", idempotencyKey: key);
+        var (pending, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), running, stopWhen: (_, _) => true);
         Results.Pending(pending);
         try
         {
-            var same = await PlanAsync(services, new TestPlanContext(inputs, key));
-            var other = await PlanAsync(services, new TestPlanContext(inputs));
+            var same = await PlanAsync(services, new TestPlanContext(inputs, stepId: "install") { Key = key });
+            var other = await PlanAsync(services, new TestPlanContext(inputs, stepId: "install"));
 
             Assert.Equal(PlanAction.Adopt, same.Action);
             Assert.Contains("re-attach", same.Summary, StringComparison.Ordinal);
@@ -120,7 +121,7 @@ public sealed class DevStackInstallPlanTests(SshServerFixture ssh)
                 SshServerFixture.Open(gates, step);
             }
 
-            var (finished, _) = await StepDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), running);
+            var (finished, _) = await ActionDriver.RunAsync(services.GetRequiredService<DevStackInstallAction>(), running);
             Results.Completed<DevStackInstallOutputs>(finished);
         }
     }
@@ -132,7 +133,7 @@ public sealed class DevStackInstallPlanTests(SshServerFixture ssh)
         inputs.HostKeyFingerprint = "SHA256:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=');
         using var services = SshServerFixture.Services();
 
-        var plan = await PlanAsync(services, new TestPlanContext(inputs));
+        var plan = await PlanAsync(services, new TestPlanContext(inputs, stepId: "install"));
 
         Assert.Equal(PlanAction.Unknown, plan.Action);
         var error = Assert.Single(plan.Problems);
@@ -149,7 +150,7 @@ public sealed class DevStackInstallPlanTests(SshServerFixture ssh)
         using var services = Services();
         var inputs = new DevStackInstallInputs { Password = new Secret("x") };
 
-        var plan = await PlanAsync(services, new TestPlanContext(inputs, unknown: new Dictionary<string, string> { ["host"] = "known after `vm`" }));
+        var plan = await PlanAsync(services, new TestPlanContext(inputs, stepId: "install", unknown: new Dictionary<string, string> { ["host"] = "known after `vm`" }));
 
         Assert.Equal(PlanAction.Unknown, plan.Action);
         Assert.Contains(plan.Checks, c => c.Name == "host" && c.Outcome == PlanCheckOutcome.Deferred && c.Detail.Contains("known after `vm`", StringComparison.Ordinal));
@@ -161,7 +162,7 @@ public sealed class DevStackInstallPlanTests(SshServerFixture ssh)
     {
         using var services = Services();
 
-        var plan = await PlanAsync(services, new TestPlanContext(new DevStackInstallInputs { Host = "sandbox" }));
+        var plan = await PlanAsync(services, new TestPlanContext(new DevStackInstallInputs { Host = "sandbox" }, stepId: "install"));
 
         Assert.Equal(PlanAction.NoChange, plan.Action);
         Assert.Contains("nothing is installed", plan.Summary, StringComparison.Ordinal);

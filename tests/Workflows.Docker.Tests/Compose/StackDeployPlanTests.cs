@@ -82,7 +82,7 @@ public sealed class StackDeployPlanTests(DockerFixture docker) : IAsyncLifetime
     {
         using var services = TestServices.Create();
 
-        var plan = await TestPlanContext.PlanAsync(services, "docker.stack.deploy", new StackInputs { Host = "unix:///nonexistent/docker.sock", Stack = "s", Compose = "services:\n  web:\n    image: a\n    build: .\n" });
+        var plan = await Plans.PlanAsync(services, "docker.stack.deploy", new StackInputs { Host = "unix:///nonexistent/docker.sock", Stack = "s", Compose = "services:\n  web:\n    image: a\n    build: .\n" });
 
         Assert.Equal(PlanAction.Unknown, plan.Action);
         var error = Assert.Single(plan.Problems);
@@ -105,7 +105,7 @@ public sealed class StackDeployPlanTests(DockerFixture docker) : IAsyncLifetime
     private IDockerClient Client => docker.Require().Client;
 
     private Task<StepPlan> PlanAsync(string compose) =>
-        TestPlanContext.PlanAsync(docker.Require().Services, "docker.stack.deploy", Inputs(compose));
+        Plans.PlanAsync(docker.Require().Services, "docker.stack.deploy", Inputs(compose));
 
     private StackInputs Inputs(string compose) => new() { Host = docker.Require().Host, Stack = stack, Compose = compose };
 }

@@ -6,6 +6,7 @@ using Workflows.Abstractions.Actions;
 using Workflows.Docker.Actions;
 using Workflows.Docker.Swarm;
 using Workflows.Docker.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.Docker.Tests.Swarm;
 
@@ -135,7 +136,7 @@ public sealed class ServiceDeployPlanTests(DockerFixture docker) : IAsyncLifetim
     {
         using var provider = TestServices.Create();
 
-        var plan = await TestPlanContext.PlanAsync(provider, "docker.service.deploy", new ServiceDeployInputs { Host = "unix:///nonexistent/docker.sock", Name = "web", Image = "app:v1" });
+        var plan = await Plans.PlanAsync(provider, "docker.service.deploy", new ServiceDeployInputs { Host = "unix:///nonexistent/docker.sock", Name = "web", Image = "app:v1" });
 
         Assert.Equal(PlanAction.Unknown, plan.Action);
         var error = Assert.Single(plan.Problems);
@@ -148,7 +149,7 @@ public sealed class ServiceDeployPlanTests(DockerFixture docker) : IAsyncLifetim
     {
         using var provider = TestServices.Create();
 
-        var plan = await TestPlanContext.PlanAsync(provider, "docker.service.deploy", new ServiceDeployInputs { Host = "unix:///nonexistent/docker.sock", Name = "web", Image = "app:v1", Replicas = -1 });
+        var plan = await Plans.PlanAsync(provider, "docker.service.deploy", new ServiceDeployInputs { Host = "unix:///nonexistent/docker.sock", Name = "web", Image = "app:v1", Replicas = -1 });
 
         var error = Assert.Single(plan.Problems);
         Assert.Equal((PlanSeverity.Error, "with.replicas"), (error.Severity, error.Field));
@@ -175,7 +176,7 @@ public sealed class ServiceDeployPlanTests(DockerFixture docker) : IAsyncLifetim
     private IDockerClient Client => docker.Require().Client;
 
     private Task<StepPlan> PlanAsync(object inputs, IReadOnlyDictionary<string, string>? unknown = null) =>
-        TestPlanContext.PlanAsync(docker.Require().Services, "docker.service.deploy", inputs, unknown);
+        Plans.PlanAsync(docker.Require().Services, "docker.service.deploy", inputs, unknown);
 
     private string NewName()
     {
