@@ -3,6 +3,7 @@ using Hangfire.Common;
 using Hangfire.States;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Workflows.Abstractions.Runs;
 using Workflows.Engine.Storage;
 using Workflows.Engine.Telemetry;
 
@@ -36,19 +37,19 @@ public sealed class StepDispatcher(IBackgroundJobClient jobs, RunStore store, Ru
 
         // Stop running normal steps of a run that is stopping; a compensation is never interrupted by
         // another commit on its run (it is what cleans up), only by the run ending.
-        if (tx.Run.Status is "Cancelling")
+        if (tx.Run.Status is RunStatus.Cancelling)
         {
             signals.CancelRun(tx.Run.Id);
         }
-        else if (tx.Run.Status is "Cancelled" or "Failed")
+        else if (tx.Run.Status is RunStatus.Cancelled or RunStatus.Failed)
         {
             signals.CancelRun(tx.Run.Id, includeCompensations: true);
         }
 
         // Every transition of a run commits through here, so this is the one place that sees a run finish.
-        if (tx.RunDirty && tx.Run.Status != tx.StatusBefore && RunStatusExtensions.IsTerminal(tx.Run.Status))
+        if (tx.RunDirty && tx.Run.Status != tx.StatusBefore && tx.Run.Status.IsTerminal())
         {
-            metrics?.RunFinished(tx.Run.Workflow, tx.Run.Status);
+            metrics?.RunFinished(tx.Run.Workflow, tx.Run.Status.ToString());
         }
 
         signals.Publish(tx.Run.Id, "run");
