@@ -127,9 +127,10 @@ public sealed class StepJob(
                 logger.LogInformation("Run {RunId} step {StepId}: result discarded, the step was cancelled or dispatched again meanwhile", runId, id);
             }
 
-            await dispatcher.AfterCommitAsync(next, CancellationToken.None);
+            var effects = Effects.Of(next);
+            await dispatcher.RunAsync(effects, CancellationToken.None);
             LogState(next, id);
-            current = next.InlineNext;
+            current = effects.InlineNext;
             run = next.Run;
             steps = next.Steps;
         }
