@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Runs;
+using Workflows.Engine.Execution.Machine;
 using Workflows.Engine;
 using Workflows.Engine.Actions;
 using Workflows.Engine.Definitions;
@@ -57,7 +58,8 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton(sp => new SecretCodec(LoadKey(sp.GetRequiredService<IOptions<EngineOptions>>().Value)));
         services.TryAddSingleton<Workflows.Abstractions.Secrets.ISecretProtector>(sp => new CodecSecretProtector(sp.GetRequiredService<SecretCodec>()));
         services.TryAddSingleton<RunStore>();
-        services.TryAddSingleton(sp => new RunMachine(sp.GetRequiredService<IOptions<EngineOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SecretCodec>(), sp.GetServices<ActionDescriptor>()));
+        services.TryAddSingleton<IJitter>(SharedJitter.Instance);
+        services.TryAddSingleton(sp => new RunMachine(sp.GetRequiredService<IOptions<EngineOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SecretCodec>(), sp.GetServices<ActionDescriptor>(), sp.GetRequiredService<IJitter>()));
         services.TryAddSingleton<WorkflowCatalog>();
         services.TryAddSingleton<IWorkflowCatalog>(sp => sp.GetRequiredService<WorkflowCatalog>());
         services.TryAddSingleton<RunSignals>();

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Workflows.Abstractions.Runs;
+using Workflows.Engine.Execution.Machine;
 using Workflows.Engine.Storage;
 
 namespace Workflows.Engine.Execution;
@@ -101,12 +102,12 @@ public sealed partial class RunCommands
         var loaded = await store.LoadAsync(id.ToString(), ct) ?? throw new RunNotFoundException($"Run {id} does not exist.");
         var def = await catalog.GetVersionAsync(loaded.Run.Version, ct);
         var waiting = loaded.Steps
-            .Where(s => s.Kind == StepKinds.Step && s.Signal is null && s.Status is "Waiting" or "Running" && def?.FindStep(s.StepId)?.Uses == "core.approval")
+            .Where(s => s.Kind == StepKinds.Step && s.Signal is null && s.Status is StepStatus.Waiting or StepStatus.Running && def?.FindStep(s.StepId)?.Uses == "core.approval")
             .Select(s => s.StepId)
             .ToList();
-        if (loaded.Run.Status != nameof(RunStatus.Running) || waiting.Count == 0)
+        if (loaded.Run.Status != RunStatus.Running || waiting.Count == 0)
         {
-            return new(id, BulkOutcome.Skipped, $"Run {id} is {loaded.Run.Status.ToLowerInvariant()} and waits for no approval.");
+            return new(id, BulkOutcome.Skipped, $"Run {id} is {loaded.Run.Status.ToString().ToLowerInvariant()} and waits for no approval.");
         }
 
         foreach (var step in waiting)

@@ -6,6 +6,7 @@ using Workflows.Abstractions.Clouds;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
 using Workflows.Engine.Definitions;
+using Workflows.Engine.Execution.Machine;
 using Workflows.Engine.Expressions;
 using Workflows.Engine.Secrets;
 using Workflows.Engine.Storage;
@@ -45,7 +46,7 @@ public sealed partial class RunCommands(
             Id = id,
             Workflow = def.Name,
             Version = def.Version,
-            Status = nameof(RunStatus.Running),
+            Status = RunStatus.Running,
             Inputs = machine.Codec.Protect(inputs),
             TriggerKind = request.Trigger.Kind.ToString(),
             TriggerActor = request.Trigger.Actor,
@@ -53,17 +54,17 @@ public sealed partial class RunCommands(
             CreatedAt = now,
             UpdatedAt = now,
         };
-        CheckRequirements(def, machine.Scope(run, []));
+        CheckRequirements(def, RunScope.Build(machine.Codec, run, []));
         if (def.Concurrency is { } concurrency)
         {
-            var scope = machine.Scope(run, []);
+            var scope = RunScope.Build(machine.Codec, run, []);
             var key = Expression.ToText(SecretCodec.Mask(Template.Parse(concurrency).Evaluate(scope)));
             run.ConcurrencyKey = $"{def.Name}:{key}";
         }
 
         using var span = EngineTelemetry.StartRun(run);
         run.TraceParent = span?.Id;
-        var steps = def.Steps.Select((s, i) => new StepRow { RunId = id, StepId = s.Id, Kind = StepKinds.Step, Position = i, Status = nameof(StepStatus.Pending) }).ToList();
+        var steps = def.Steps.Select((s, i) => new StepRow { RunId = id, StepId = s.Id, Kind = StepKinds.Step, Position = i, Status = StepStatus.Pending }).ToList();
         var by = request.Trigger.Reference is null ? request.Trigger.Actor : $"{request.Trigger.Actor} ({request.Trigger.Reference})";
         var audit = new List<AuditRow>
         {
@@ -137,9 +138,9 @@ public sealed partial class RunCommands(
             runId.ToString(),
             async t =>
             {
-                if (RunStatusExtensions.IsTerminal(t.Run.Status))
+                if (t.Run.Status.IsTerminal())
                 {
-                    throw new RunStateException($"Run {runId} has already finished ({t.Run.Status.ToLowerInvariant()}).");
+                    throw new RunStateException($"Run {runId} has already finished ({t.Run.Status.ToString().ToLowerInvariant()}).");
                 }
 
                 machine.Cancel(t, await DefinitionAsync(t.Run.Version, cancellationToken), actor, reason);
@@ -175,7 +176,7 @@ public sealed partial class RunCommands(
         }
 
         string? holder = null;
-        if (snapshot.Run.ConcurrencyKey is { } key && RunStatusExtensions.IsTerminal(snapshot.Run.Status))
+        if (snapshot.Run.ConcurrencyKey is { } key && snapshot.Run.Status.IsTerminal())
         {
             holder = await store.QueryAsync(
                 async c =>
@@ -190,9 +191,9 @@ public sealed partial class RunCommands(
             id,
             t =>
             {
-                if (t.Run.Status is not (nameof(RunStatus.Failed) or nameof(RunStatus.Cancelled)))
+                if (t.Run.Status is not (RunStatus.Failed or RunStatus.Cancelled))
                 {
-                    throw new RunStateException($"Run {runId} is {t.Run.Status.ToLowerInvariant()}; only failed or cancelled runs can be retried.");
+                    throw new RunStateException($"Run {runId} is {t.Run.Status.ToString().ToLowerInvariant()}; only failed or cancelled runs can be retried.");
                 }
 
                 if (newInputs is not null)
@@ -233,9 +234,9 @@ public sealed partial class RunCommands(
                     throw new RunStateException($"Step '{stepId}' is not an approval step (it uses {sd.Uses}).");
                 }
 
-                if (row.Status is not (nameof(StepStatus.Waiting) or nameof(StepStatus.Running)) || t.Run.Status != nameof(RunStatus.Running))
+                if (row.Status is not (StepStatus.Waiting or StepStatus.Running) || t.Run.Status != RunStatus.Running)
                 {
-                    throw new RunStateException($"Step '{stepId}' is {row.Status.ToLowerInvariant()}, not waiting for a decision.");
+                    throw new RunStateException($"Step '{stepId}' is {row.Status.ToString().ToLowerInvariant()}, not waiting for a decision.");
                 }
 
                 if (row.Signal is not null)

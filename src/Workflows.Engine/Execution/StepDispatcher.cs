@@ -3,6 +3,8 @@ using Hangfire.Common;
 using Hangfire.States;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Workflows.Abstractions.Runs;
+using Workflows.Engine.Execution.Machine;
 using Workflows.Engine.Storage;
 using Workflows.Engine.Telemetry;
 
@@ -16,45 +18,51 @@ public sealed class StepDispatcher(IBackgroundJobClient jobs, RunStore store, Ru
 {
     private readonly string queue = options.Value.Queue;
 
-    /// <summary>Does what a committed state change asked for: jobs to create or delete, runs to kick, views to notify.</summary>
-    public async Task AfterCommitAsync(RunTx tx, CancellationToken ct = default)
+    /// <summary>Does what a committed state change asked for (see <see cref="RunAsync"/>).</summary>
+    public Task AfterCommitAsync(RunTx tx, CancellationToken ct = default) => RunAsync(Effects.Of(tx), ct);
+
+    /// <summary>
+    /// Carries out the effects of a committed transition: jobs to delete and to create, the promoted run to start,
+    /// executions to stop, the finished-run metric, and live views to notify. The only place that does.
+    /// </summary>
+    public async Task RunAsync(Effects effects, CancellationToken ct = default)
     {
-        foreach (var id in tx.JobsToDelete)
+        ArgumentNullException.ThrowIfNull(effects);
+        foreach (var id in effects.JobsToDelete)
         {
             jobs.Delete(id);
         }
 
-        foreach (var d in tx.Dispatches)
+        foreach (var d in effects.Dispatches)
         {
             await DispatchAsync(d, ct);
         }
 
-        if (tx.PromotedRun is { } promoted)
+        if (effects.PromotedRun is { } promoted)
         {
             Kick(promoted);
         }
 
-        // Stop running normal steps of a run that is stopping; a compensation is never interrupted by
-        // another commit on its run (it is what cleans up), only by the run ending.
-        if (tx.Run.Status is "Cancelling")
+        switch (effects.Stop)
         {
-            signals.CancelRun(tx.Run.Id);
-        }
-        else if (tx.Run.Status is "Cancelled" or "Failed")
-        {
-            signals.CancelRun(tx.Run.Id, includeCompensations: true);
+            case StopSignal.Steps:
+                signals.CancelRun(effects.RunId);
+                break;
+            case StopSignal.Everything:
+                signals.CancelRun(effects.RunId, includeCompensations: true);
+                break;
         }
 
         // Every transition of a run commits through here, so this is the one place that sees a run finish.
-        if (tx.RunDirty && tx.Run.Status != tx.StatusBefore && RunStatusExtensions.IsTerminal(tx.Run.Status))
+        if (effects.FinishedRun)
         {
-            metrics?.RunFinished(tx.Run.Workflow, tx.Run.Status);
+            metrics?.RunFinished(effects.Workflow, effects.After.ToString());
         }
 
-        signals.Publish(tx.Run.Id, "run");
-        if (tx.Logs.Count > 0)
+        signals.Publish(effects.RunId, "run");
+        if (effects.WroteLogs)
         {
-            signals.Publish(tx.Run.Id, "log");
+            signals.Publish(effects.RunId, "log");
         }
     }
 

@@ -10,6 +10,7 @@ using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
 using Workflows.Engine.Definitions;
+using Workflows.Engine.Execution.Machine;
 using Workflows.Engine.Expressions;
 using Workflows.Engine.Secrets;
 using Workflows.Engine.Storage;
@@ -43,62 +44,37 @@ public sealed class StepJob(
     public async Task ExecuteAsync(string runId, string stepId, long seq, CancellationToken shutdown)
     {
         WorkflowDefinition? def = null;
-        var poll = false;
-        long early = 0;
+        var admission = Admission.Stale;
         var tx = await store.MutateAsync(
             runId,
             async t =>
             {
                 def = await catalog.GetVersionAsync(t.Run.Version, shutdown);
-                var row = t.Step(stepId);
-                if (def is null || row is null || row.DispatchSeq != seq)
+                admission = def is null ? Admission.Stale : Admission.Decide(t.Run, t.Step(stepId), seq, machine.Now);
+                switch (admission.Kind)
                 {
-                    t.Abort();
-                    return;
+                    case AdmissionKind.Claimed when machine.Claim(t, def!, stepId, seq):
+                        t.InlineNext = t.Step(stepId);
+                        break;
+                    case AdmissionKind.Claimed when t.Steps.Any(s => s.IsDirty):
+                        break; // not running, but changed: e.g. failed on its deadline while claiming
+                    default:
+                        t.Abort(); // a poll needs no claim: its result is applied only if the dispatch number still matches
+                        break;
                 }
-
-                // Hangfire keeps scheduled times in whole seconds, so a delayed job can arrive up to a second
-                // early: a retry backoff or poll interval must not be cut short.
-                if (row.Status == nameof(StepStatus.Waiting) && row.NextPollAt is { } due && due - machine.Now > 2)
-                {
-                    early = due - machine.Now;
-                    t.Abort();
-                    return;
-                }
-
-                if (row is { Status: nameof(StepStatus.Waiting), NextAction: NextActions.Poll }
-                    && (t.Run.Status == nameof(RunStatus.Running) || (t.Run.Status == nameof(RunStatus.Compensating) && row.Kind == StepKinds.Compensation)))
-                {
-                    poll = true; // a poll needs no claim: its result is applied only if the dispatch number still matches
-                    t.Abort();
-                    return;
-                }
-
-                if (!machine.Claim(t, def, stepId, seq))
-                {
-                    if (t.Steps.Any(s => s.IsDirty))
-                    {
-                        t.Result = "changed"; // e.g. failed on its deadline while claiming
-                        return;
-                    }
-
-                    t.Abort();
-                    return;
-                }
-
-                t.InlineNext = t.Step(stepId);
             },
             shutdown);
 
-        if (early > 0)
+        if (admission.Kind == AdmissionKind.Early)
         {
-            if (early > 1500)
+            var early = admission.Delay;
+            if (early > TimeSpan.FromMilliseconds(1500))
             {
-                await dispatcher.DispatchAsync(new Dispatch(runId, stepId, seq, TimeSpan.FromMilliseconds(early)), shutdown);
+                await dispatcher.DispatchAsync(new Dispatch(runId, stepId, seq, early), shutdown);
                 return;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(early), clock, shutdown);
+            await Task.Delay(early, clock, shutdown);
             await ExecuteAsync(runId, stepId, seq, shutdown);
             return;
         }
@@ -118,7 +94,7 @@ public sealed class StepJob(
             await dispatcher.AfterCommitAsync(tx, shutdown);
         }
 
-        var current = poll ? tx.Step(stepId) : tx.InlineNext;
+        var current = admission.Kind == AdmissionKind.Poll ? tx.Step(stepId) : tx.InlineNext;
         var run = tx.Run;
         var steps = tx.Steps;
         var budget = options.InlineSteps;
@@ -151,9 +127,10 @@ public sealed class StepJob(
                 logger.LogInformation("Run {RunId} step {StepId}: result discarded, the step was cancelled or dispatched again meanwhile", runId, id);
             }
 
-            await dispatcher.AfterCommitAsync(next, CancellationToken.None);
+            var effects = Effects.Of(next);
+            await dispatcher.RunAsync(effects, CancellationToken.None);
             LogState(next, id);
-            current = next.InlineNext;
+            current = effects.InlineNext;
             run = next.Run;
             steps = next.Steps;
         }
@@ -175,7 +152,7 @@ public sealed class StepJob(
                     return;
                 }
 
-                if (t.Run.Status == nameof(RunStatus.Queued))
+                if (t.Run.Status == RunStatus.Queued)
                 {
                     if (t.Run.QueuedBehind is null)
                     {
@@ -259,7 +236,7 @@ public sealed class StepJob(
         JsonObject evaluated;
         try
         {
-            var scope = machine.Scope(run, steps);
+            var scope = RunScope.Build(machine.Codec, run, steps);
             SecretCodec.Collect(machine.Codec.Unprotect(run.Inputs), secrets);
             foreach (var s in steps.Where(s => s.Outputs is not null))
             {
@@ -418,7 +395,7 @@ public sealed class StepJob(
                 {
                     lastBeat = clock.GetTimestamp();
                     var status = await store.HeartbeatAsync(runId, row.StepId, row.DispatchSeq, machine.Now + (long)options.LeaseDuration.TotalMilliseconds, stop);
-                    if (status is not (nameof(RunStatus.Running) or nameof(RunStatus.Compensating)) || (status == nameof(RunStatus.Compensating) && row.Kind == StepKinds.Step))
+                    if (status is not (RunStatus.Running or RunStatus.Compensating) || (status == RunStatus.Compensating && row.Kind == StepKinds.Step))
                     {
                         cancelRun();
                     }
@@ -445,17 +422,17 @@ public sealed class StepJob(
 
         switch (row.Status)
         {
-            case nameof(StepStatus.Waiting):
+            case StepStatus.Waiting:
                 logger.LogInformation("Run {RunId} step {StepId} waiting{Progress}; next check in {Delay}", tx.Run.Id, stepId, row.Progress is null ? "" : $" ({row.Progress})", Duration.Format(TimeSpan.FromMilliseconds(Math.Max(0, (row.NextPollAt ?? 0) - machine.Now))));
                 break;
-            case nameof(StepStatus.Succeeded) or nameof(StepStatus.Failed):
-                logger.LogInformation("Run {RunId} step {StepId} {Status}", tx.Run.Id, stepId, row.Status.ToLowerInvariant());
+            case StepStatus.Succeeded or StepStatus.Failed:
+                logger.LogInformation("Run {RunId} step {StepId} {Status}", tx.Run.Id, stepId, row.Status.ToString().ToLowerInvariant());
                 break;
         }
 
-        if (RunStatusExtensions.IsTerminal(tx.Run.Status) && tx.RunDirty)
+        if (tx.Run.Status.IsTerminal() && tx.RunDirty)
         {
-            logger.LogInformation("Run {RunId} ({Workflow}) {Status}{Error}", tx.Run.Id, tx.Run.Workflow, tx.Run.Status.ToLowerInvariant(), tx.Run.Error is null ? "" : $": {tx.Run.Error}");
+            logger.LogInformation("Run {RunId} ({Workflow}) {Status}{Error}", tx.Run.Id, tx.Run.Workflow, tx.Run.Status.ToString().ToLowerInvariant(), tx.Run.Error is null ? "" : $": {tx.Run.Error}");
         }
     }
 
@@ -463,10 +440,4 @@ public sealed class StepJob(
 
     /// <summary>The idempotency key of a step: stable across attempts, polls and crashes.</summary>
     public static string IdempotencyKey(string runId, string stepId) => $"{runId}:{stepId}";
-}
-
-/// <summary>Status helpers over stored status names.</summary>
-internal static class RunStatusExtensions
-{
-    public static bool IsTerminal(string status) => status is nameof(RunStatus.Succeeded) or nameof(RunStatus.Failed) or nameof(RunStatus.Cancelled);
 }

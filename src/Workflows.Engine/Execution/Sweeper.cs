@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workflows.Engine.Definitions;
+using Workflows.Engine.Execution.Machine;
 using Workflows.Engine.Storage;
 
 namespace Workflows.Engine.Execution;

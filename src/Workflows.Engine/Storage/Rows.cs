@@ -1,3 +1,5 @@
+using Workflows.Abstractions.Runs;
+
 namespace Workflows.Engine.Storage;
 
 #pragma warning disable SA1402, CA1051 // Plain row types mapped by Dapper, kept together.
@@ -8,7 +10,10 @@ public sealed class RunRow
     public string Id { get; set; } = "";
     public string Workflow { get; set; } = "";
     public string Version { get; set; } = "";
-    public string Status { get; set; } = "";
+    public RunStatus Status { get; set; }
+
+    /// <summary>Gets the status as it is stored (its name), the parameter the SQL writes.</summary>
+    public string StatusName => Status.ToString();
     public string Inputs { get; set; } = "{}";
     public string? ConcurrencyKey { get; set; }
     public string? QueuedBehind { get; set; }
@@ -39,7 +44,10 @@ public sealed class StepRow
     public string StepId { get; set; } = "";
     public string Kind { get; set; } = StepKinds.Step;
     public int Position { get; set; }
-    public string Status { get; set; } = "";
+    public StepStatus Status { get; set; }
+
+    /// <summary>Gets the status as it is stored (its name), the parameter the SQL writes.</summary>
+    public string StatusName => Status.ToString();
 
     /// <summary>Gets or sets the attempt number across the whole history (0 before the first).</summary>
     public int Attempt { get; set; }
@@ -87,7 +95,10 @@ public sealed class AttemptRow
     public string RunId { get; set; } = "";
     public string StepId { get; set; } = "";
     public int Number { get; set; }
-    public string Status { get; set; } = "";
+    public AttemptStatus Status { get; set; }
+
+    /// <summary>Gets the status as it is stored (its name), the parameter the SQL writes.</summary>
+    public string StatusName => Status.ToString();
     public long StartedAt { get; set; }
     public long? FinishedAt { get; set; }
     public int Polls { get; set; }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Workflows.Abstractions.Runs;
 
 namespace Workflows.Engine.Storage;
 
@@ -45,7 +46,7 @@ public sealed partial class RunStore
 
         if (holder is not null)
         {
-            run.Status = nameof(Abstractions.Runs.RunStatus.Queued);
+            run.Status = RunStatus.Queued;
             run.QueuedBehind = holder;
         }
 
@@ -100,7 +101,7 @@ public sealed partial class RunStore
         {
             run.RowVersion++;
             await c.ExecuteAsync(
-                "UPDATE wf_runs SET status=@Status, inputs=@Inputs, queued_behind=@QueuedBehind, started_at=@StartedAt, finished_at=@FinishedAt, updated_at=@UpdatedAt, error=@Error, failed_step=@FailedStep, cause=@Cause, start_counter=@StartCounter, row_version=@RowVersion WHERE id=@Id",
+                "UPDATE wf_runs SET status=@StatusName, inputs=@Inputs, queued_behind=@QueuedBehind, started_at=@StartedAt, finished_at=@FinishedAt, updated_at=@UpdatedAt, error=@Error, failed_step=@FailedStep, cause=@Cause, start_counter=@StartCounter, row_version=@RowVersion WHERE id=@Id",
                 run,
                 tx);
         }
@@ -109,19 +110,19 @@ public sealed partial class RunStore
         foreach (var s in rtx.Steps.Where(s => s.IsDirty && !s.IsNew))
         {
             await c.ExecuteAsync(
-                "UPDATE wf_steps SET status=@Status, attempt=@Attempt, attempt_base=@AttemptBase, poll_count=@PollCount, next_action=@NextAction, dispatch_seq=@DispatchSeq, dispatched_at=@DispatchedAt, next_poll_at=@NextPollAt, lease_until=@LeaseUntil, job_id=@JobId, deadline_at=@DeadlineAt, started_at=@StartedAt, finished_at=@FinishedAt, start_order=@StartOrder, outputs=@Outputs, state=@State, progress=@Progress, signal=@Signal, error_code=@ErrorCode, error_message=@ErrorMessage, error_retryable=@ErrorRetryable WHERE run_id=@RunId AND step_id=@StepId",
+                "UPDATE wf_steps SET status=@StatusName, attempt=@Attempt, attempt_base=@AttemptBase, poll_count=@PollCount, next_action=@NextAction, dispatch_seq=@DispatchSeq, dispatched_at=@DispatchedAt, next_poll_at=@NextPollAt, lease_until=@LeaseUntil, job_id=@JobId, deadline_at=@DeadlineAt, started_at=@StartedAt, finished_at=@FinishedAt, start_order=@StartOrder, outputs=@Outputs, state=@State, progress=@Progress, signal=@Signal, error_code=@ErrorCode, error_message=@ErrorMessage, error_retryable=@ErrorRetryable WHERE run_id=@RunId AND step_id=@StepId",
                 s,
                 tx);
         }
 
         foreach (var a in rtx.NewAttempts)
         {
-            await c.ExecuteAsync("INSERT INTO wf_attempts (run_id, step_id, number, status, started_at, finished_at, polls, error_code, error_message, outputs) VALUES (@RunId, @StepId, @Number, @Status, @StartedAt, @FinishedAt, @Polls, @ErrorCode, @ErrorMessage, @Outputs)", a, tx);
+            await c.ExecuteAsync("INSERT INTO wf_attempts (run_id, step_id, number, status, started_at, finished_at, polls, error_code, error_message, outputs) VALUES (@RunId, @StepId, @Number, @StatusName, @StartedAt, @FinishedAt, @Polls, @ErrorCode, @ErrorMessage, @Outputs)", a, tx);
         }
 
         foreach (var a in rtx.AttemptUpdates)
         {
-            await c.ExecuteAsync("UPDATE wf_attempts SET status=@Status, finished_at=@FinishedAt, polls=@Polls, error_code=@ErrorCode, error_message=@ErrorMessage, outputs=@Outputs WHERE run_id=@RunId AND step_id=@StepId AND number=@Number", a, tx);
+            await c.ExecuteAsync("UPDATE wf_attempts SET status=@StatusName, finished_at=@FinishedAt, polls=@Polls, error_code=@ErrorCode, error_message=@ErrorMessage, outputs=@Outputs WHERE run_id=@RunId AND step_id=@StepId AND number=@Number", a, tx);
         }
 
         await InsertAuditAsync(c, tx, rtx.Audit);
@@ -151,13 +152,6 @@ public sealed partial class RunStore
             }
         }
 
-        if (rtx.AcquireKey is { } akey)
-        {
-            var inserted = await c.ExecuteAsync("INSERT INTO wf_concurrency (key, run_id) VALUES (@akey, @id) ON CONFLICT (key) DO NOTHING", new { akey, id = run.Id }, tx);
-            var holder = inserted == 1 ? run.Id : await c.ExecuteScalarAsync<string>("SELECT run_id FROM wf_concurrency WHERE key = @akey", new { akey }, tx);
-            rtx.KeyHolder = holder;
-        }
-
         await tx.CommitAsync(ct);
         return rtx;
     }
@@ -184,11 +178,12 @@ public sealed partial class RunStore
     }
 
     /// <summary>Extends the lease of a running step and returns the run's status (one round trip per heartbeat).</summary>
-    public async Task<string?> HeartbeatAsync(string runId, string stepId, long seq, long leaseUntil, CancellationToken ct)
+    public async Task<RunStatus?> HeartbeatAsync(string runId, string stepId, long seq, long leaseUntil, CancellationToken ct)
     {
         await using var c = await Database.OpenAsync(ct);
         await c.ExecuteAsync("UPDATE wf_steps SET lease_until = @leaseUntil WHERE run_id = @runId AND step_id = @stepId AND dispatch_seq = @seq AND status = 'Running'", new { runId, stepId, seq, leaseUntil });
-        return await c.ExecuteScalarAsync<string>("SELECT status FROM wf_runs WHERE id = @runId", new { runId });
+        var status = await c.ExecuteScalarAsync<string>("SELECT status FROM wf_runs WHERE id = @runId", new { runId });
+        return status is null ? null : Enum.Parse<RunStatus>(status);
     }
 
     /// <summary>Records the Hangfire job id of a scheduled dispatch, so a cancel can delete it.</summary>
@@ -254,8 +249,9 @@ public sealed partial class RunStore
         return await query(c);
     }
 
+    // A row's status is an enum; it is written by its name (StatusName), as the columns have always held it.
     private static string Params(string columns) =>
-        string.Join(", ", columns.Split(',').Select(c => "@" + string.Concat(c.Trim().Split('_').Select(p => char.ToUpperInvariant(p[0]) + p[1..]))));
+        string.Join(", ", columns.Split(',').Select(c => c.Trim() == "status" ? "@StatusName" : "@" + string.Concat(c.Trim().Split('_').Select(p => char.ToUpperInvariant(p[0]) + p[1..]))));
 
     private static async Task InsertStepsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<StepRow> steps)
     {
@@ -299,7 +295,7 @@ public sealed class RunTx
     public RunRow Run { get; }
 
     /// <summary>Gets the run's status as it was loaded, before this change.</summary>
-    public string StatusBefore { get; }
+    public RunStatus StatusBefore { get; }
 
     /// <summary>Gets the steps, in position order.</summary>
     public List<StepRow> Steps { get; }
@@ -340,20 +336,11 @@ public sealed class RunTx
     /// <summary>Gets or sets a concurrency key to release (or hand to the next queued run) in this transaction.</summary>
     public string? ReleaseKey { get; set; }
 
-    /// <summary>Gets or sets a concurrency key to acquire in this transaction (retry of a finished run).</summary>
-    public string? AcquireKey { get; set; }
-
-    /// <summary>Gets or sets the run that holds <see cref="AcquireKey"/> after commit.</summary>
-    public string? KeyHolder { get; set; }
-
     /// <summary>Gets or sets the queued run that received the released key.</summary>
     public string? PromotedRun { get; set; }
 
     /// <summary>Gets or sets a step this job claimed for itself to execute next without a queue round trip.</summary>
     public StepRow? InlineNext { get; set; }
-
-    /// <summary>Gets or sets a value the work function hands back to its caller.</summary>
-    public object? Result { get; set; }
 
     /// <summary>Finds a step.</summary>
     public StepRow? Step(string id) => Steps.FirstOrDefault(s => s.StepId == id);

@@ -4,6 +4,7 @@ using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
 using Workflows.Engine.Definitions;
 using Workflows.Engine.Execution;
+using Workflows.Engine.Execution.Machine;
 using Workflows.Engine.Secrets;
 using Workflows.Engine.Storage;
 using Workflows.Engine.TestHost;
@@ -141,7 +142,7 @@ public class RunMachineTests
 
         h.Apply("cluster", StepResult.Failed("openstack.config", "Cloud 'peer' is not configured", retryable: false));
 
-        Assert.Equal(nameof(RunStatus.Failed), h.Tx.Run.Status);
+        Assert.Equal(RunStatus.Failed, h.Tx.Run.Status);
         Assert.DoesNotContain(h.Tx.Steps, s => s.Kind == StepKinds.Compensation);
         Assert.Equal("Step 'cluster' failed: Cloud 'peer' is not configured", h.Tx.Run.Error);
         var skipped = Assert.Single(h.Tx.Audit, a => a.Kind == "step.compensation.skipped");
@@ -161,8 +162,8 @@ public class RunMachineTests
 
         h.Apply("server", StepResult.Failed("nova.fault", "the server went to ERROR", retryable: false));
 
-        Assert.Equal(nameof(RunStatus.Compensating), h.Tx.Run.Status);
-        Assert.Equal(nameof(StepStatus.Running), h.Tx.Step("compensate:server")!.Status);
+        Assert.Equal(RunStatus.Compensating, h.Tx.Run.Status);
+        Assert.Equal(StepStatus.Running, h.Tx.Step("compensate:server")!.Status);
     }
 
     [Fact]
@@ -178,7 +179,7 @@ public class RunMachineTests
 
         h.Apply("server", StepResult.Failed("nova.fault", "the server went to ERROR", retryable: false));
 
-        Assert.Equal(nameof(RunStatus.Compensating), h.Tx.Run.Status);
+        Assert.Equal(RunStatus.Compensating, h.Tx.Run.Status);
     }
 
     [Theory]
@@ -195,7 +196,7 @@ public class RunMachineTests
 
         h.Apply("server", StepResult.Failed(code, "no answer", retryable));
 
-        Assert.Equal(nameof(RunStatus.Compensating), h.Tx.Run.Status);
+        Assert.Equal(RunStatus.Compensating, h.Tx.Run.Status);
         Assert.DoesNotContain(h.Tx.Audit, a => a.Kind == "step.compensation.skipped");
     }
 
@@ -213,7 +214,7 @@ public class RunMachineTests
 
         h.Apply("compensate:server", StepResult.Failed("openstack.auth", "Keystone rejected the credentials", retryable: false));
 
-        Assert.Equal(nameof(RunStatus.Failed), h.Tx.Run.Status);
+        Assert.Equal(RunStatus.Failed, h.Tx.Run.Status);
         Assert.Equal(
             "Step 'server' failed: the server went to ERROR; compensation of 'server' failed: Keystone rejected the credentials; the ledger lists 1 resource of this step still alive: nova.server abc (vm1) on peer",
             h.Tx.Run.Error);
@@ -269,8 +270,8 @@ public class RunMachineTests
             var def = parsed.Definition!;
             var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
             var machine = new RunMachine(new EngineOptions(), time, new SecretCodec(new byte[32]), Actions);
-            var run = new RunRow { Id = Guid.NewGuid().ToString(), Workflow = def.Name, Version = def.Version, Status = nameof(RunStatus.Queued), TriggerKind = "Api", TriggerActor = "tester" };
-            var rows = def.Steps.Select((s, i) => new StepRow { RunId = run.Id, StepId = s.Id, Position = i, Status = nameof(StepStatus.Pending) }).ToList();
+            var run = new RunRow { Id = Guid.NewGuid().ToString(), Workflow = def.Name, Version = def.Version, Status = RunStatus.Queued, TriggerKind = "Api", TriggerActor = "tester" };
+            var rows = def.Steps.Select((s, i) => new StepRow { RunId = run.Id, StepId = s.Id, Position = i, Status = StepStatus.Pending }).ToList();
             var ledger = new List<ResourceRow>();
             var h = new Harness(time, machine, def, new RunTx(run, rows, ledger), ledger);
             machine.Begin(h.Tx, def, "started by the test");

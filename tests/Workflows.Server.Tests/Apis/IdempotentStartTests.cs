@@ -5,6 +5,7 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Workflows.Abstractions.Runs;
 using Workflows.Engine.Execution;
+using Workflows.Engine.Secrets;
 using Workflows.Engine.Storage;
 
 namespace Workflows.Server.Tests.Apis;
@@ -71,7 +72,7 @@ public sealed class IdempotentStartTests(ServerFactory server) : IClassFixture<S
     {
         // The first request committed its run and key but has not answered yet (completed_at is null).
         var key = Guid.NewGuid().ToString();
-        var codec = server.Services.GetRequiredService<RunMachine>().Codec;
+        var codec = server.Services.GetRequiredService<SecretCodec>();
         var fingerprint = codec.Fingerprint(RunCommands.CanonicalRequest("hello", new Dictionary<string, JsonNode?> { ["who"] = "fay" }));
         var store = server.Services.GetRequiredService<RunStore>();
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
