@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
+using Workflows.Engine.Execution.Machine;
 using Workflows.Engine.Storage;
 
 namespace Workflows.Engine.Execution;

@@ -121,7 +121,7 @@ public sealed class ServiceDeployPlanTests(DockerFixture docker) : IAsyncLifetim
     [DockerFact]
     public async Task Plan_ShowsTheImageAsKnownAfter_WhenItComesFromAnEarlierStep()
     {
-        var inputs = ActionDriver.ToJson(Inputs(NewName(), "v1", replicas: 1));
+        var inputs = KitJson.ToInputs(Inputs(NewName(), "v1", replicas: 1));
         inputs.Remove("image");
 
         var plan = await PlanAsync(inputs, new Dictionary<string, string> { ["image"] = "known after `build`" });

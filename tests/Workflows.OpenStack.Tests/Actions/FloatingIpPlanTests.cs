@@ -4,6 +4,7 @@ using Workflows.OpenStack.Actions;
 using Workflows.OpenStack.Configuration;
 using Workflows.OpenStack.Sandbox;
 using Workflows.OpenStack.Tests.Testing;
+using Workflows.Testing;
 
 namespace Workflows.OpenStack.Tests.Actions;
 
