@@ -60,5 +60,15 @@ public static class EngineSchema
         new(3, "runs: the W3C traceparent of the run's span, the parent of every step span",
             "ALTER TABLE wf_runs ADD COLUMN trace_parent TEXT NULL;",
             "ALTER TABLE wf_runs ADD COLUMN trace_parent TEXT NULL;"),
+        new(6, "notifications: the outbox, one row per event and channel, written with the state change that causes it", Notifications, Notifications),
     ];
+
+    private const string Notifications = """
+        CREATE TABLE wf_notifications (
+            id TEXT PRIMARY KEY, run_id TEXT NOT NULL, event TEXT NOT NULL, channel TEXT NOT NULL, payload TEXT NOT NULL,
+            status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at BIGINT NOT NULL, lease_until BIGINT NULL,
+            last_error TEXT NULL, created_at BIGINT NOT NULL, delivered_at BIGINT NULL);
+        CREATE INDEX ix_wf_notifications_due ON wf_notifications (status, next_at);
+        CREATE INDEX ix_wf_notifications_run ON wf_notifications (run_id, created_at);
+        """;
 }
