@@ -70,6 +70,12 @@ public sealed class NotificationChannelOptions
     /// </summary>
     public string Security { get; set; } = "StartTls";
 
+    /// <summary>
+    /// Gets or sets a PEM file with the certificate (or the CA) the SMTP server's TLS certificate must chain to, for
+    /// servers with a private CA or a self-signed certificate; null trusts the system's CAs only. Default is null.
+    /// </summary>
+    public string? TrustedCertificate { get; set; }
+
     /// <summary>Gets or sets the SMTP user name; null to send without authenticating. Default is null.</summary>
     public string? UserName { get; set; }
 
@@ -196,6 +202,11 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
                     if (c.To.Count == 0 || c.To.Any(t => !MimeKit.MailboxAddress.TryParse(t, out _)))
                     {
                         errors.Add($"{at}:To must list at least one e-mail address, and only addresses.");
+                    }
+
+                    if (c.TrustedCertificate is { } pem && !File.Exists(pem))
+                    {
+                        errors.Add($"{at}:TrustedCertificate: the file '{pem}' does not exist.");
                     }
 
                     if (c.UserName is not null && string.IsNullOrEmpty(c.Password))
