@@ -26,6 +26,7 @@ builder.Services.AddKubernetesActions();
 builder.Services.AddDevStack();
 builder.Services.AddPortal();
 builder.Services.AddTriggers(builder.Configuration);
+builder.Services.AddNotifications(builder.Configuration);
 builder.Services.AddWorkflowTelemetry(builder.Configuration);
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").AddCheck<HangfireHealthCheck>("hangfire");
 builder.Services.AddHostedService<StartupBanner>();

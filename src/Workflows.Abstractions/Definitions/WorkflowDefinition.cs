@@ -38,6 +38,12 @@ public sealed class WorkflowDefinition
     /// <summary>Gets the triggers (schedules, webhooks).</summary>
     public IReadOnlyList<TriggerDefinition> Triggers { get; init; } = [];
 
+    /// <summary>
+    /// Gets the notification rules of the workflow (<c>notify:</c>): for each event of <see cref="NotificationEvents"/>, the
+    /// names of the configured channels that receive it. They add to the global rules of configuration. Default is none.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Notify { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
     /// <summary>Gets the steps, in file order.</summary>
     public IReadOnlyList<StepDefinition> Steps { get; init; } = [];
 

@@ -25,9 +25,14 @@ public sealed record ParseResult(WorkflowDefinition? Definition, IReadOnlyList<D
 /// Parses and validates workflow YAML: structure, types, the DAG, expressions and action inputs.
 /// Reports every problem with file, line, column and field, rather than stopping at the first.
 /// </summary>
-public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actions)
+/// <param name="actions">The actions steps may use.</param>
+/// <param name="channels">
+/// The configured notification channels that <c>notify:</c> may name, or null to accept any name (stored versions are
+/// parsed that way, so a channel removed from configuration never strands a pinned run).
+/// </param>
+public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actions, IReadOnlyCollection<string>? channels = null)
 {
-    private static readonly string[] TopKeys = ["name", "description", "inputs", "concurrency", "onFailure", "requires", "permissions", "triggers", "steps"];
+    private static readonly string[] TopKeys = ["name", "description", "inputs", "concurrency", "onFailure", "requires", "permissions", "notify", "triggers", "steps"];
     private static readonly string[] PermissionKeys = ["run"];
     private static readonly string[] InputKeys = ["type", "required", "default", "pattern", "maxLength", "description", "values"];
     private static readonly string[] StepKeys = ["id", "name", "uses", "with", "needs", "if", "retry", "timeout", "poll", "compensate"];
@@ -114,6 +119,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
 
         var requires = ParseRequires(ctx, Value(root, "requires"));
         var permissions = ParsePermissions(ctx, Value(root, "permissions"));
+        var notify = ParseNotify(ctx, Value(root, "notify"));
         var triggers = ParseTriggers(ctx, Value(root, "triggers"));
         var steps = ParseSteps(ctx, Value(root, "steps"));
         if (Value(root, "steps") is null)
@@ -140,6 +146,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             OnFailure = onFailure,
             Requires = requires,
             Permissions = permissions,
+            Notify = notify,
             Triggers = triggers,
             Steps = steps.Select(s => s.Def).ToList(),
         };
@@ -214,6 +221,49 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
         }
 
         return new WorkflowPermissions { Run = run.Distinct(StringComparer.Ordinal).ToList() };
+    }
+
+    private Dictionary<string, IReadOnlyList<string>> ParseNotify(Ctx ctx, YamlNode? node)
+    {
+        var notify = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        if (node is null)
+        {
+            return notify;
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            ctx.Error(node, "notify", "must be a mapping of event to channel names, e.g. notify: { run.failed: [ops-webhook] }");
+            return notify;
+        }
+
+        foreach (var (k, v) in map.Children)
+        {
+            var ev = (k as YamlScalarNode)?.Value ?? "";
+            if (!NotificationEvents.All.Contains(ev, StringComparer.Ordinal))
+            {
+                ctx.Error(k, "notify", $"unknown event '{YamlGuard.Cut(ev)}'; use {string.Join(", ", NotificationEvents.All)}");
+                continue;
+            }
+
+            var path = $"notify.{ev}";
+            if (v is YamlSequenceNode { Children.Count: 0 })
+            {
+                ctx.Error(v, path, "must name at least one channel");
+            }
+
+            var names = ctx.StringList(v, path);
+            foreach (var name in names.Where(n => channels is not null && !channels.Contains(n, StringComparer.Ordinal)))
+            {
+                ctx.Error(v, path, channels!.Count == 0
+                    ? $"unknown channel '{YamlGuard.Cut(name)}': the server has no notification channels (configure Workflows:Notifications:Channels)"
+                    : $"unknown channel '{YamlGuard.Cut(name)}'; configured channels: {string.Join(", ", channels.Order(StringComparer.Ordinal))}");
+            }
+
+            notify[ev] = names.Distinct(StringComparer.Ordinal).ToList();
+        }
+
+        return notify;
     }
 
     private List<ParsedInput> ParseInputs(Ctx ctx, YamlNode? node)

@@ -16,6 +16,7 @@ namespace Workflows.Engine.Definitions;
 public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
 {
     private readonly DefinitionParser parser;
+    private readonly DefinitionParser storedParser;
     private readonly EngineDatabase database;
     private readonly ILogger<WorkflowCatalog> logger;
     private readonly EngineOptions options;
@@ -28,10 +29,14 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
     private Timer? debounce;
 
     /// <summary>Creates the catalog.</summary>
-    public WorkflowCatalog(IEnumerable<ActionDescriptor> actions, EngineDatabase database, IOptions<EngineOptions> options, ILogger<WorkflowCatalog> logger)
+    public WorkflowCatalog(IEnumerable<ActionDescriptor> actions, EngineDatabase database, IOptions<EngineOptions> options, ILogger<WorkflowCatalog> logger, INotificationChannelDirectory? channels = null)
     {
         Actions = actions.GroupBy(a => a.Name).Select(g => g.Last()).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
-        parser = new DefinitionParser(Actions);
+
+        // Files are checked against the configured notification channels; stored versions are not, so a channel
+        // removed from configuration never strands a pinned run (its deliveries fail visibly instead).
+        parser = new DefinitionParser(Actions, channels?.ChannelNames);
+        storedParser = new DefinitionParser(Actions);
         this.database = database;
         this.logger = logger;
         this.options = options.Value;
@@ -117,7 +122,7 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
             return null;
         }
 
-        var result = parser.Parse(r.File, r.Source);
+        var result = storedParser.Parse(r.File, r.Source);
         if (result.Definition is null)
         {
             // Actions may have been removed since; a pinned run cannot continue without them.

@@ -66,6 +66,7 @@ public static class EngineSchema
         new(5, "approvals: each decision on an approval step, so n-of-m approvals are collected under the run's lock",
             Approvals,
             Approvals),
+        new(6, "notifications: the outbox, one row per event and channel, written with the state change that causes it", Notifications, Notifications),
     ];
 
     private const string Approvals = """
@@ -73,5 +74,14 @@ public static class EngineSchema
             run_id TEXT NOT NULL, step_id TEXT NOT NULL, attempt INTEGER NOT NULL, actor TEXT NOT NULL,
             approved BOOLEAN NOT NULL, via TEXT NOT NULL, comment TEXT NULL, at BIGINT NOT NULL,
             PRIMARY KEY (run_id, step_id, attempt, actor));
+        """;
+
+    private const string Notifications = """
+        CREATE TABLE wf_notifications (
+            id TEXT PRIMARY KEY, run_id TEXT NOT NULL, event TEXT NOT NULL, channel TEXT NOT NULL, payload TEXT NOT NULL,
+            status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at BIGINT NOT NULL, lease_until BIGINT NULL,
+            last_error TEXT NULL, created_at BIGINT NOT NULL, delivered_at BIGINT NULL);
+        CREATE INDEX ix_wf_notifications_due ON wf_notifications (status, next_at);
+        CREATE INDEX ix_wf_notifications_run ON wf_notifications (run_id, created_at);
         """;
 }

@@ -16,8 +16,16 @@ public sealed partial class RunStore
 
     static RunStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
+    private readonly INotificationOutbox? outbox;
+
     /// <summary>Creates the store.</summary>
-    public RunStore(EngineDatabase database) => Database = database;
+    /// <param name="database">The engine's database.</param>
+    /// <param name="outbox">Turns committed state changes into notifications (null: none are written).</param>
+    public RunStore(EngineDatabase database, INotificationOutbox? outbox = null)
+    {
+        Database = database;
+        this.outbox = outbox;
+    }
 
     /// <summary>Gets the database.</summary>
     public EngineDatabase Database { get; }
@@ -132,6 +140,10 @@ public sealed partial class RunStore
             await c.ExecuteAsync("INSERT INTO wf_approvals (run_id, step_id, attempt, actor, approved, via, comment, at) VALUES (@RunId, @StepId, @Attempt, @Actor, @Approved, @Via, @Comment, @At)", a, tx);
         }
 
+        // The outbox: notifications caused by this change commit with it, or not at all.
+        var notifications = outbox is null ? [] : await outbox.CollectAsync(rtx, ct);
+        await InsertNotificationsAsync(c, tx, notifications);
+
         if (rtx.ReleaseKey is { } key)
         {
             // Hand the key to the oldest queued run, or free it.
@@ -153,6 +165,11 @@ public sealed partial class RunStore
         }
 
         await tx.CommitAsync(ct);
+        if (notifications.Count > 0)
+        {
+            outbox!.Committed(notifications);
+        }
+
         return rtx;
     }
 

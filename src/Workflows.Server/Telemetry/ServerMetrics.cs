@@ -7,6 +7,7 @@ namespace Workflows.Server.Telemetry;
 public sealed class ServerMetrics
 {
     private readonly Counter<long> webhookDeliveries;
+    private readonly Counter<long> notifications;
 
     /// <summary>Initializes a new instance of the <see cref="ServerMetrics"/> class.</summary>
     /// <param name="meters">Creates the meter.</param>
@@ -14,6 +15,7 @@ public sealed class ServerMetrics
     {
         var meter = meters.Create(EngineTelemetry.MeterName);
         webhookDeliveries = meter.CreateCounter<long>("workflows.webhook.deliveries", "{delivery}", "Incoming webhook deliveries, by hook and result (accepted, duplicate, ignored, invalid, rejected, rate-limited, too-large, failed, not-found)");
+        notifications = meter.CreateCounter<long>("workflows.notifications", "{attempt}", "Notification delivery attempts, by channel and result (delivered, failed, gave-up)");
     }
 
     /// <summary>Counts one delivery.</summary>
@@ -21,4 +23,10 @@ public sealed class ServerMetrics
     /// <param name="result">The delivery's outcome.</param>
     public void WebhookDelivered(string hook, string result) =>
         webhookDeliveries.Add(1, new("hook", hook), new("result", result));
+
+    /// <summary>Counts one notification delivery attempt.</summary>
+    /// <param name="channel">The configured channel's name.</param>
+    /// <param name="result">delivered, failed (will retry) or gave-up.</param>
+    public void NotificationDelivered(string channel, string result) =>
+        notifications.Add(1, new("channel", channel), new("result", result));
 }
