@@ -30,8 +30,8 @@ public sealed partial class RunsPage
 
     private bool PageAllSelected => result is { Items.Count: > 0 } r && (allMatching || r.Items.All(i => selected.Contains(i.Id)));
 
-    /// <inheritdoc />
-    protected override async Task OnParametersSetAsync()
+    /// <summary>Reads whether the signed-in user may act on runs (the bulk checkboxes) and their name.</summary>
+    private async Task ReadOperatorAsync()
     {
         if (AuthenticationState is not null)
         {

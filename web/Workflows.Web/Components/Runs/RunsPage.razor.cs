@@ -85,6 +85,7 @@ public sealed partial class RunsPage : IDisposable
     protected override async Task OnParametersSetAsync()
     {
         workflowNames = Catalog.List().Select(d => d.Name).ToList();
+        await ReadOperatorAsync();
         ReadAddress();
         await LoadAsync();
         live ??= new LiveUpdates(Notifications, Clock, Options.Value.PollInterval, null, InvokeAsync, async () =>
