@@ -35,9 +35,9 @@ public sealed class NotificationOutbox(
                 case "run.finished":
                     var ev = tx.Run.Status switch
                     {
-                        nameof(RunStatus.Succeeded) => NotificationEvents.RunSucceeded,
-                        nameof(RunStatus.Failed) => NotificationEvents.RunFailed,
-                        nameof(RunStatus.Cancelled) => NotificationEvents.RunCancelled,
+                        RunStatus.Succeeded => NotificationEvents.RunSucceeded,
+                        RunStatus.Failed => NotificationEvents.RunFailed,
+                        RunStatus.Cancelled => NotificationEvents.RunCancelled,
                         _ => null,
                     };
                     if (ev is not null)
@@ -154,8 +154,8 @@ public sealed class NotificationOutbox(
     {
         var baseUrl = o.PublicBaseUrl?.ToString().TrimEnd('/');
         var runUrl = baseUrl is null ? null : $"{baseUrl}/runs/{run.Id}";
-        var failed = run.Status == nameof(RunStatus.Failed);
-        var r = new NotificationRun(run.Id, run.Workflow, run.Version, run.Status, run.TriggerKind, run.TriggerActor, failed ? run.Error : null, failed ? run.FailedStep : null, runUrl);
+        var failed = run.Status == RunStatus.Failed;
+        var r = new NotificationRun(run.Id, run.Workflow, run.Version, run.Status.ToString(), run.TriggerKind, run.TriggerActor, failed ? run.Error : null, failed ? run.FailedStep : null, runUrl);
         NotificationApproval? approval = null;
         if (step is not null)
         {
