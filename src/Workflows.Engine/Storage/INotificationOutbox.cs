@@ -30,6 +30,9 @@ public sealed class NotificationRow
     public string Channel { get; set; } = "";
     public string Payload { get; set; } = "{}";
     public string Status { get; set; } = NotificationStatus.Pending;
+
+    /// <summary>Gets the status as the store writes every <c>status</c> column (<c>@StatusName</c>).</summary>
+    public string StatusName => Status;
     public int Attempts { get; set; }
     public long NextAt { get; set; }
     public long? LeaseUntil { get; set; }
