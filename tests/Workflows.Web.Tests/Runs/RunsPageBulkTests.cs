@@ -11,6 +11,7 @@ namespace Workflows.Web.Tests.Runs;
 public sealed class RunsPageBulkTests : PortalTestContext
 {
     private readonly FakeBulk bulk = new();
+    private IRenderedComponent<MudDialogProvider> dialogs = null!;
 
     public RunsPageBulkTests()
     {
@@ -25,7 +26,7 @@ public sealed class RunsPageBulkTests : PortalTestContext
 
     private IReadOnlyList<Guid> Newest => Queries.Runs.Values.Select(r => r.Run).OrderByDescending(r => r.CreatedAt).Select(r => r.Id).ToList();
 
-    [Fact(Skip = "Unverified: the first run of these bunit tests did not report within the session (possible hang in the confirmation dialog); see the helper report")]
+    [Fact]
     public void Render_HidesTheCheckboxesAndTheBar_WhenUserIsViewer()
     {
         SignIn("vera", "viewer");
@@ -35,7 +36,7 @@ public sealed class RunsPageBulkTests : PortalTestContext
         Assert.Empty(cut.FindAll("[data-testid^=select-]"));
     }
 
-    [Fact(Skip = "Unverified: the first run of these bunit tests did not report within the session (possible hang in the confirmation dialog); see the helper report")]
+    [Fact]
     public async Task Retry_OfTwoSelectedRuns_AsksForConfirmationWithTheCount_ThenSendsTheirIds_AndShowsTheResults()
     {
         SignIn("olga", "operator");
@@ -47,10 +48,12 @@ public sealed class RunsPageBulkTests : PortalTestContext
         Assert.Equal("2 selected", cut.Find("[data-testid=bulk-selected]").TextContent);
         bulk.Next = r => new BulkResult("bulk-1", r.Action, [new(r.Ids![0], BulkOutcome.Ok), new(r.Ids[1], BulkOutcome.Skipped, "Run is running")]);
 
-        await cut.Find("[data-testid=bulk-retry]").ClickAsync(new());
-        cut.WaitForAssertion(() => Assert.Contains("Retry 2 run(s)?", cut.Markup, StringComparison.Ordinal));
+        // The handler waits for the confirmation: answer it before awaiting the click.
+        var clicked = cut.Find("[data-testid=bulk-retry]").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("Retry 2 run(s)?", dialogs.Markup, StringComparison.Ordinal));
         Assert.Empty(bulk.Requests); // nothing before the confirmation
-        cut.FindAll("button").Single(b => b.TextContent.Trim() == "Retry 2 run(s)").Click();
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Retry 2 run(s)").Click();
+        await clicked;
 
         cut.WaitForAssertion(() => Assert.Single(bulk.Requests));
         var request = bulk.Requests[0];
@@ -63,7 +66,7 @@ public sealed class RunsPageBulkTests : PortalTestContext
         Assert.Equal("0 selected", cut.Find("[data-testid=bulk-selected]").TextContent);
     }
 
-    [Fact(Skip = "Unverified: the first run of these bunit tests did not report within the session (possible hang in the confirmation dialog); see the helper report")]
+    [Fact]
     public async Task SelectAllMatching_SendsTheListsFilter_AndTheConfirmationCountsEveryMatchingRun()
     {
         SignIn("olga", "operator");
@@ -74,9 +77,11 @@ public sealed class RunsPageBulkTests : PortalTestContext
         Assert.Equal("All 3 matching run(s) selected", cut.Find("[data-testid=bulk-selected]").TextContent);
         bulk.Next = r => new BulkResult("bulk-2", r.Action, Newest.Select(id => new BulkRunResult(id, BulkOutcome.Ok)).ToList());
 
-        await cut.Find("[data-testid=bulk-cancel]").ClickAsync(new());
-        cut.WaitForAssertion(() => Assert.Contains("This will cancel all 3 run(s) matching the filters.", cut.Markup, StringComparison.Ordinal));
-        cut.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel 3 run(s)").Click();
+        // The handler waits for the confirmation: answer it before awaiting the click.
+        var clicked = cut.Find("[data-testid=bulk-cancel]").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("This will cancel all 3 run(s) matching the filters.", dialogs.Markup, StringComparison.Ordinal));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel 3 run(s)").Click();
+        await clicked;
 
         cut.WaitForAssertion(() => Assert.Single(bulk.Requests));
         Assert.Null(bulk.Requests[0].Ids);
@@ -84,18 +89,20 @@ public sealed class RunsPageBulkTests : PortalTestContext
         Assert.Equal(BulkAction.Cancel, bulk.Requests[0].Action);
     }
 
-    [Fact(Skip = "Unverified: the first run of these bunit tests did not report within the session (possible hang in the confirmation dialog); see the helper report")]
+    [Fact]
     public async Task Declining_TheConfirmation_SendsNothing_AndKeepsTheSelection()
     {
         SignIn("olga", "operator");
         var cut = RenderPage();
         Box(cut, $"select-{Newest[0]}").Change(true);
 
-        await cut.Find("[data-testid=bulk-approve]").ClickAsync(new());
-        cut.WaitForAssertion(() => Assert.Contains("Approve 1 run(s)?", cut.Markup, StringComparison.Ordinal));
-        cut.FindAll("button").Single(b => b.TextContent.Trim() == "Keep them").Click();
+        // The handler waits for the confirmation: answer it before awaiting the click.
+        var clicked = cut.Find("[data-testid=bulk-approve]").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("Approve 1 run(s)?", dialogs.Markup, StringComparison.Ordinal));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Keep them").Click();
+        await clicked;
 
-        cut.WaitForAssertion(() => Assert.DoesNotContain("Approve 1 run(s)?", cut.Markup, StringComparison.Ordinal));
+        dialogs.WaitForAssertion(() => Assert.DoesNotContain("Approve 1 run(s)?", dialogs.Markup, StringComparison.Ordinal));
         Assert.Empty(bulk.Requests);
         Assert.Equal("1 selected", cut.Find("[data-testid=bulk-selected]").TextContent);
     }
@@ -107,7 +114,7 @@ public sealed class RunsPageBulkTests : PortalTestContext
     private IRenderedComponent<RunsPage> RenderPage()
     {
         RenderPopovers();
-        Render<MudDialogProvider>();
+        dialogs = Render<MudDialogProvider>();
         return Render<RunsPage>();
     }
 
