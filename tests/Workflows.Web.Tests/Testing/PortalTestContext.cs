@@ -19,6 +19,7 @@ public abstract class PortalTestContext : BunitContext
         Services.AddSingleton<IWorkflowCatalog>(Catalog);
         Services.AddSingleton<IRunQueries>(Queries);
         Services.AddSingleton<IRunCommands>(Commands);
+        Services.AddSingleton<IRunBulkCommands>(new RefusingBulk());
         Services.AddSingleton<IRunNotifications>(Notifications);
         Services.AddSingleton<ICloudCatalog>(Clouds);
         Services.AddSingleton<TimeProvider>(Clock);
@@ -62,4 +63,11 @@ public abstract class PortalTestContext : BunitContext
 
     /// <summary>Renders the popover host MudSelect and MudTooltip need.</summary>
     protected IRenderedComponent<MudPopoverProvider> RenderPopovers() => Render<MudPopoverProvider>();
+
+    /// <summary>Bulk commands for pages that only show the bulk bar: any request fails the test.</summary>
+    private sealed class RefusingBulk : IRunBulkCommands
+    {
+        public Task<BulkResult> BulkAsync(BulkRequest request, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("This test did not expect a bulk operation.");
+    }
 }
