@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Hangfire;
+using Microsoft.AspNetCore.Diagnostics;
 using Workflows.Server.Apis;
 using Workflows.Server.Auth;
 using Workflows.Server.Hosting;
@@ -33,7 +34,18 @@ builder.Services.AddHostedService<StartupBanner>();
 
 var app = builder.Build();
 app.UseApiProblems();
-app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), b => b.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true)); // the portal's own not-found page
+// The portal's own not-found page for unknown paths outside the API; only a 404 is re-executed (a 401/403 of the
+// dashboard, /metrics or /openapi keeps its status).
+app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), b => b
+    .UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true)
+    .Use(async (context, next) =>
+    {
+        await next(context);
+        if (context.Response.StatusCode != StatusCodes.Status404NotFound && context.Features.Get<IStatusCodePagesFeature>() is { } pages)
+        {
+            pages.Enabled = false;
+        }
+    }));
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

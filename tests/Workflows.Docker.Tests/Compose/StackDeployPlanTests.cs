@@ -35,7 +35,7 @@ public sealed class StackDeployPlanTests(DockerFixture docker) : IAsyncLifetime
     [DockerFact]
     public async Task Plan_ShowsOnlyTheChangedServiceAsUpdated_AndThePrunedOneAsDeleted_WhenTheFileChanges()
     {
-        Assert.IsType<CompletedResult>(await docker.Driver().RunAsync("docker.stack.deploy", Inputs(WebDb)));
+        Assert.IsType<CompletedResult>((await docker.Driver().RunAsync("docker.stack.deploy", Inputs(WebDb))).Result);
         var withoutDb = WebDb[..WebDb.IndexOf("  db:", StringComparison.Ordinal)];
         var changed = withoutDb.Replace("image: wf-test/busybox:v1\n    command: httpd", "image: wf-test/busybox:v2\n    command: httpd", StringComparison.Ordinal)
             .Replace("replicas: 2", "replicas: 3", StringComparison.Ordinal);
@@ -56,7 +56,7 @@ public sealed class StackDeployPlanTests(DockerFixture docker) : IAsyncLifetime
     [DockerFact]
     public async Task Plan_SaysNothingToDo_WhenTheStackIsDeployedAsTheFileSays()
     {
-        Assert.IsType<CompletedResult>(await docker.Driver().RunAsync("docker.stack.deploy", Inputs(WebDb)));
+        Assert.IsType<CompletedResult>((await docker.Driver().RunAsync("docker.stack.deploy", Inputs(WebDb))).Result);
 
         var plan = await PlanAsync(WebDb);
 

@@ -38,10 +38,10 @@ public sealed class ServiceDeployPlanTests(DockerFixture docker) : IAsyncLifetim
     public async Task Plan_ShowsTheDiff_WithSensitiveValuesMasked_AndChangesNothing_WhenTheServiceRunsAnotherSpec()
     {
         var name = NewName();
-        Assert.IsType<CompletedResult>(await docker.Driver().RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 1) with
+        Assert.IsType<CompletedResult>((await docker.Driver().RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 1) with
         {
             Env = new Dictionary<string, string> { ["GREETING"] = "hello", ["DB_PASSWORD"] = "old-pass-4711" },
-        }));
+        })).Result);
         var before = (await SwarmRollout.FindServiceAsync(Client, name, default))!;
 
         var plan = await PlanAsync(Inputs(name, "v2", replicas: 2) with
@@ -72,7 +72,7 @@ public sealed class ServiceDeployPlanTests(DockerFixture docker) : IAsyncLifetim
     public async Task Plan_SaysNothingToDo_WhenTheServiceAlreadyHasThisSpec()
     {
         var name = NewName();
-        Assert.IsType<CompletedResult>(await docker.Driver().RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 1)));
+        Assert.IsType<CompletedResult>((await docker.Driver().RunAsync("docker.service.deploy", Inputs(name, "v1", replicas: 1))).Result);
 
         var plan = await PlanAsync(Inputs(name, "v1", replicas: 1));
 
