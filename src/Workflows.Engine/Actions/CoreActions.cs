@@ -99,6 +99,9 @@ public sealed record ApprovalOutputs(bool Approved, string By, string? Comment, 
 /// <summary><c>core.approval</c>: waits for an operator's decision (approve or reject), up to an expiry.</summary>
 public sealed class ApprovalAction : StepAction<ApprovalInputs, ApprovalOutputs>, IPlannableAction
 {
+    /// <summary>The name the action is registered under; definitions, the approval policy and notifications match steps by it.</summary>
+    public const string Name = "core.approval";
+
     /// <inheritdoc />
     public Task<StepPlan> PlanAsync(PlanContext context)
     {

@@ -11,9 +11,6 @@ namespace Workflows.Engine.Definitions;
 /// </summary>
 internal static class ApprovalPolicyParser
 {
-    /// <summary>The action whose steps carry a policy.</summary>
-    public const string Action = "core.approval";
-
     /// <summary>The most approvals a policy may require.</summary>
     public const int MaxRequired = 20;
 

@@ -10,6 +10,7 @@ using System.Text.RegularExpressions;
 using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
+using Workflows.Engine.Actions;
 using Workflows.Engine.Expressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -619,7 +620,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                 Timeout = timeout,
                 Poll = ParsePoll(ctx, Value(m, "poll"), path + ".poll", action),
                 Compensate = comp,
-                Approval = uses == ApprovalPolicyParser.Action ? ApprovalPolicyParser.Parse(withNode as YamlMappingNode, path + ".with", ctx.Error) : null,
+                Approval = uses == ApprovalAction.Name ? ApprovalPolicyParser.Parse(withNode as YamlMappingNode, path + ".with", ctx.Error) : null,
                 Line = (int)m.Start.Line,
             };
             list.Add(new ParsedStep(def, m, path, withNode, parsedComp));

@@ -85,7 +85,7 @@ public static class WorkflowEngineServiceCollectionExtensions
 
         services.AddWorkflowAction<HttpAction>("core.http", "One HTTP request with an expected status and JSON outputs");
         services.AddWorkflowAction<DelayAction>("core.delay", "Wait for a duration without holding a worker");
-        services.AddWorkflowAction<ApprovalAction>("core.approval", "Wait for an operator to approve or reject, with an expiry");
+        services.AddWorkflowAction<ApprovalAction>(ApprovalAction.Name, "Wait for an operator to approve or reject, with an expiry");
 
         // Order matters: migrations and definitions are ready before Hangfire's server starts fetching jobs.
         services.AddHostedService<EngineStartup>();

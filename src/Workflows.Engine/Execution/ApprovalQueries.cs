@@ -105,7 +105,7 @@ public sealed class ApprovalQueries(RunStore store, WorkflowCatalog catalog) : I
 
             foreach (var w in byVersion)
             {
-                if (def.FindStep(w.StepId) is { Uses: ApprovalPolicyParser.Action } step)
+                if (def.FindStep(w.StepId) is { Uses: ApprovalAction.Name } step)
                 {
                     found.Add((w, step));
                 }

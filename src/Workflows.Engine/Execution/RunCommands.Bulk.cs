@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Workflows.Abstractions.Runs;
+using Workflows.Engine.Actions;
 using Workflows.Engine.Execution.Machine;
 using Workflows.Engine.Storage;
 
@@ -102,7 +103,7 @@ public sealed partial class RunCommands
         var loaded = await store.LoadAsync(id.ToString(), ct) ?? throw new RunNotFoundException($"Run {id} does not exist.");
         var def = await catalog.GetVersionAsync(loaded.Run.Version, ct);
         var waiting = loaded.Steps
-            .Where(s => s.Kind == StepKinds.Step && s.Signal is null && s.Status is StepStatus.Waiting or StepStatus.Running && def?.FindStep(s.StepId)?.Uses == "core.approval")
+            .Where(s => s.Kind == StepKinds.Step && s.Signal is null && s.Status is StepStatus.Waiting or StepStatus.Running && def?.FindStep(s.StepId)?.Uses == ApprovalAction.Name)
             .Select(s => s.StepId)
             .ToList();
         if (loaded.Run.Status != RunStatus.Running || waiting.Count == 0)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Workflows.Abstractions.Clouds;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
+using Workflows.Engine.Actions;
 using Workflows.Engine.Definitions;
 using Workflows.Engine.Execution.Machine;
 using Workflows.Engine.Expressions;
@@ -229,7 +230,7 @@ public sealed partial class RunCommands(
                     throw new RunNotFoundException($"Run {runId} has no step '{stepId}'.");
                 }
 
-                if (sd.Uses != "core.approval")
+                if (sd.Uses != ApprovalAction.Name)
                 {
                     throw new RunStateException($"Step '{stepId}' is not an approval step (it uses {sd.Uses}).");
                 }

@@ -20,9 +20,6 @@ public sealed class NotificationOutbox(
     NotificationSignal signal,
     TimeProvider clock) : INotificationOutbox
 {
-    /// <summary>The action whose steps wait for approval.</summary>
-    public const string ApprovalAction = "core.approval";
-
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<NotificationRow>> CollectAsync(RunTx tx, CancellationToken cancellationToken)
     {
@@ -49,7 +46,7 @@ public sealed class NotificationOutbox(
                     break;
                 case "step.waiting" when a.StepId is { } waiting && tx.Step(waiting) is { } step:
                     def ??= await catalog.GetVersionAsync(tx.Run.Version, cancellationToken);
-                    if (def?.FindStep(waiting)?.Uses == ApprovalAction)
+                    if (def?.FindStep(waiting)?.Uses == Workflows.Engine.Actions.ApprovalAction.Name)
                     {
                         events.Add((NotificationEvents.ApprovalWaiting, $"{tx.Run.Id}|{NotificationEvents.ApprovalWaiting}|{waiting}|{step.Attempt}", step));
                     }
