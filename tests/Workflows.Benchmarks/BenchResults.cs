@@ -81,5 +81,8 @@ internal sealed class BenchResults
     /// <summary>Gets or sets runs started through the REST API of the real server.</summary>
     public EngineRuns.ApiStartResult? ApiStart { get; set; }
 
+    /// <summary>Gets or sets the waiting-runs section: cost while waiting, and recovery by a restarted host.</summary>
+    public EngineRuns.WaitingResult? Waiting { get; set; }
+
     public List<string> Notes { get; } = [];
 }

@@ -34,6 +34,7 @@ using (Tracing.Everything())
 results.TracingPerStep = Tracing.PerStep(settings.Quick ? 100_000 : 1_000_000);
 (results.EngineAloneStored, results.EngineAloneActions) = await Section("engine: 10-step runs one at a time", () => engine.AloneAsync(ct));
 results.EngineIdle = await Section("engine: idle", () => engine.IdleAsync(ct));
+results.Waiting = await Section("engine: runs waiting at once, then a restart", () => engine.WaitingAsync(ct));
 results.ApiStart = await Section("server: start runs through the REST API", () => new ApiStart(settings).MeasureAsync(ct));
 
 Console.WriteLine(Report.Render(settings, results, total.Elapsed));

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Dapper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workflows.Abstractions.Actions;
@@ -17,7 +16,7 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
 {
     private readonly DefinitionParser parser;
     private readonly DefinitionParser storedParser;
-    private readonly EngineDatabase database;
+    private readonly DefinitionStore definitions;
     private readonly ILogger<WorkflowCatalog> logger;
     private readonly EngineOptions options;
     private readonly ConcurrentDictionary<string, WorkflowDefinition> byVersion = new(StringComparer.Ordinal);
@@ -37,7 +36,7 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
         // removed from configuration never strands a pinned run (its deliveries fail visibly instead).
         parser = new DefinitionParser(Actions, channels?.ChannelNames);
         storedParser = new DefinitionParser(Actions);
-        this.database = database;
+        definitions = new DefinitionStore(database);
         this.logger = logger;
         this.options = options.Value;
     }
@@ -115,9 +114,7 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
             return d;
         }
 
-        await using var c = await database.OpenAsync(ct);
-        var row = await c.QuerySingleOrDefaultAsync<(string File, string Source)?>("SELECT file, source FROM wf_definitions WHERE version = @version", new { version });
-        if (row is not { } r)
+        if (await definitions.GetAsync(version, ct) is not { } r)
         {
             return null;
         }
@@ -327,11 +324,6 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
         }
     }
 
-    private async Task StoreVersionAsync(WorkflowDefinition def, string text, CancellationToken ct)
-    {
-        await using var c = await database.OpenAsync(ct);
-        await c.ExecuteAsync(
-            "INSERT INTO wf_definitions (version, name, source, file, created_at) VALUES (@Version, @Name, @text, @Source, @at) ON CONFLICT (version) DO NOTHING",
-            new { def.Version, def.Name, text, def.Source, at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
-    }
+    private Task StoreVersionAsync(WorkflowDefinition def, string text, CancellationToken ct) =>
+        definitions.InsertAsync(def.Version, def.Name, text, def.Source, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ct);
 }

@@ -103,24 +103,7 @@ public static class WorkflowEngineServiceCollectionExtensions
                     MaxPoolSize = o.Postgres.HangfireMaxPoolSize,
                     Timeout = (int)Math.Ceiling(o.Postgres.PoolTimeout.TotalSeconds),
                 }.ConnectionString;
-                var options = new PostgreSqlStorageOptions
-                {
-                    SchemaName = HangfireSchema,
-                    // Installed by EngineStartup under the engine's migration lock: two servers starting
-                    // together on an empty database raced in Hangfire's own installer (23505 on pg_namespace).
-                    PrepareSchemaIfNecessary = false,
-                    UseSlidingInvisibilityTimeout = true,
-                    InvisibilityTimeout = o.InvisibilityTimeout,
-                    // Its long polling holds one LISTEN connection per worker; QueueWakeUp listens once per server.
-                    EnableLongPolling = false,
-                    QueuePollInterval = o.QueuePollInterval ?? TimeSpan.FromSeconds(15),
-                    // A lock held by a killed server (e.g. the delayed-job scheduler's) blocks polls until it times out.
-                    DistributedLockTimeout = TimeSpan.FromSeconds(15),
-                };
-                var storage = config.UsePostgreSqlStorage(b => b.UseNpgsqlConnection(hangfireCs), options).Entry;
-                storage.QueueProviders.Add(
-                    new WakeUpQueueProvider(new PostgreSqlJobQueueProvider(storage, options), sp.GetRequiredService<QueueWakeUp>()),
-                    [o.Queue, "default"]);
+                HangfirePostgres.UseEngineStorage(config, hangfireCs, HangfirePostgres.Options(o), sp.GetRequiredService<QueueWakeUp>(), o.Queue, "default");
             }
             else
             {
@@ -154,7 +137,7 @@ public static class WorkflowEngineServiceCollectionExtensions
     }
 
     /// <summary>The PostgreSQL schema of Hangfire's tables.</summary>
-    private const string HangfireSchema = "hangfire";
+    private const string HangfireSchema = HangfirePostgres.Schema;
 
     private static bool IsKey(string base64)
     {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Dapper;
 using Workflows.Abstractions;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
@@ -37,7 +36,7 @@ public sealed class ApprovalQueries(RunStore store, WorkflowCatalog catalog) : I
         }
 
         var ids = waiting.Select(w => w.Row.RunId).Distinct().ToList();
-        var decisions = (await store.QueryAsync(c => c.QueryAsync<ApprovalRow>($"SELECT * FROM wf_approvals WHERE {In(store, "run_id", "ids")}", new { ids = ids.ToArray() }), ct)).ToList();
+        var decisions = await store.ReadModel.ApprovalsAsync(ids, ct);
         var list = new List<PendingApproval>();
         foreach (var (w, step) in waiting)
         {
@@ -70,7 +69,7 @@ public sealed class ApprovalQueries(RunStore store, WorkflowCatalog catalog) : I
         return list.OrderBy(p => p.Since).ThenBy(p => p.RunId).ToList();
     }
 
-    private async Task<List<(Waiting Row, StepDefinition Step)>> FindAsync(IReadOnlyCollection<string>? runIds, string? stepId, CancellationToken ct)
+    private async Task<List<(UndecidedStepRow Row, StepDefinition Step)>> FindAsync(IReadOnlyCollection<string>? runIds, string? stepId, CancellationToken ct)
     {
         if (runIds is { Count: 0 })
         {
@@ -78,24 +77,8 @@ public sealed class ApprovalQueries(RunStore store, WorkflowCatalog catalog) : I
         }
 
         // Undecided steps of running runs; which of them are approvals only the run's definition version knows.
-        var sql = """
-            SELECT r.id AS RunId, r.workflow AS Workflow, r.version AS Version, r.trigger_kind AS TriggerKind, r.trigger_actor AS TriggerActor,
-                   r.created_at AS CreatedAt, s.step_id AS StepId, s.attempt AS Attempt, s.state AS State, s.started_at AS StartedAt
-            FROM wf_runs r JOIN wf_steps s ON s.run_id = r.id
-            WHERE r.status = 'Running' AND s.kind = 'step' AND s.status IN ('Waiting', 'Running') AND s.signal IS NULL
-            """;
-        if (runIds is not null)
-        {
-            sql += $" AND {In(store, "r.id", "runIds")}";
-        }
-
-        if (stepId is not null)
-        {
-            sql += " AND s.step_id = @stepId";
-        }
-
-        var rows = await store.QueryAsync(c => c.QueryAsync<Waiting>(sql, new { runIds = runIds?.ToArray(), stepId }), ct);
-        var found = new List<(Waiting, StepDefinition)>();
+        var rows = await store.ReadModel.UndecidedStepsAsync(runIds, stepId, ct);
+        var found = new List<(UndecidedStepRow, StepDefinition)>();
         foreach (var byVersion in rows.GroupBy(r => r.Version))
         {
             if (await catalog.GetVersionAsync(byVersion.Key, ct) is not { } def)
@@ -115,12 +98,6 @@ public sealed class ApprovalQueries(RunStore store, WorkflowCatalog catalog) : I
         return found;
     }
 
-    /// <summary><c>column IN (values)</c> for a <c>string[]</c> parameter: an array on PostgreSQL, expanded by Dapper on SQLite.</summary>
-    internal static string In(RunStore store, string column, string parameter, bool not = false) =>
-        store.Database.Kind == DatabaseKind.Postgres
-            ? (not ? $"{column} <> ALL(@{parameter})" : $"{column} = ANY(@{parameter})")
-            : $"{column} {(not ? "NOT IN" : "IN")} @{parameter}";
-
     private static ApprovalState? ReadState(string? json)
     {
         if (json is null)
@@ -136,28 +113,5 @@ public sealed class ApprovalQueries(RunStore store, WorkflowCatalog catalog) : I
         {
             return null; // a state from another shape: the inbox falls back to the definition's message and the step's start.
         }
-    }
-
-    private sealed class Waiting
-    {
-        public string RunId { get; set; } = "";
-
-        public string Workflow { get; set; } = "";
-
-        public string Version { get; set; } = "";
-
-        public string TriggerKind { get; set; } = "";
-
-        public string TriggerActor { get; set; } = "";
-
-        public long CreatedAt { get; set; }
-
-        public string StepId { get; set; } = "";
-
-        public int Attempt { get; set; }
-
-        public string? State { get; set; }
-
-        public long? StartedAt { get; set; }
     }
 }

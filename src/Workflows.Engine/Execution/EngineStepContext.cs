@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dapper;
 using Workflows.Abstractions;
 using Workflows.Abstractions.Actions;
 using Workflows.Engine.Secrets;
@@ -203,32 +202,23 @@ internal sealed class StepBuffer(string runId, string stepId, Redactor redactor,
 /// <summary>The ledger as seen by one step: writes go straight to the database (a resource must be known even if the step crashes next).</summary>
 internal sealed class StepLedger(RunStore store, string runId, string stepId, TimeProvider clock) : IResourceLedger
 {
-    public async Task RecordAsync(ResourceRecord resource, CancellationToken cancellationToken = default)
-    {
-        var props = resource.Properties is null ? null : JsonSerializer.Serialize(resource.Properties);
-        await store.QueryAsync(
-            c => c.ExecuteAsync(
-                """
-                INSERT INTO wf_resources (run_id, step_id, kind, provider, external_id, name, properties, created_at, deleted_at)
-                VALUES (@runId, @stepId, @Kind, @provider, @ExternalId, @Name, @props, @now, NULL)
-                ON CONFLICT (kind, provider, external_id) DO UPDATE SET name = excluded.name, properties = excluded.properties, deleted_at = NULL
-                """,
-                new { runId, stepId, resource.Kind, provider = resource.Provider ?? "", resource.ExternalId, resource.Name, props, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }),
+    public Task RecordAsync(ResourceRecord resource, CancellationToken cancellationToken = default) =>
+        store.Ledger.RecordAsync(
+            runId,
+            stepId,
+            resource.Kind,
+            resource.Provider ?? "",
+            resource.ExternalId,
+            resource.Name,
+            resource.Properties is null ? null : JsonSerializer.Serialize(resource.Properties),
+            clock.GetUtcNow().ToUnixTimeMilliseconds(),
             cancellationToken);
-    }
 
     public Task MarkDeletedAsync(string kind, string externalId, string? provider = null, CancellationToken cancellationToken = default) =>
-        store.QueryAsync(
-            c => c.ExecuteAsync(
-                "UPDATE wf_resources SET deleted_at = @now WHERE kind = @kind AND external_id = @externalId AND (@provider IS NULL OR provider = @provider) AND deleted_at IS NULL",
-                new { kind, externalId, provider, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }),
-            cancellationToken);
+        store.Ledger.MarkDeletedAsync(kind, externalId, provider, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
 
-    public async Task<IReadOnlyList<ResourceEntry>> ListForRunAsync(CancellationToken cancellationToken = default)
-    {
-        var rows = await store.QueryAsync(c => c.QueryAsync<ResourceRow>("SELECT * FROM wf_resources WHERE run_id = @runId ORDER BY id", new { runId }), cancellationToken);
-        return rows.Select(ResourceMapping.ToEntry).ToList();
-    }
+    public async Task<IReadOnlyList<ResourceEntry>> ListForRunAsync(CancellationToken cancellationToken = default) =>
+        (await store.Ledger.ForRunAsync(runId, cancellationToken)).Select(ResourceMapping.ToEntry).ToList();
 }
 
 /// <summary>Maps ledger rows.</summary>

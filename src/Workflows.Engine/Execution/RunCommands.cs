@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Dapper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workflows.Abstractions.Clouds;
@@ -179,13 +178,7 @@ public sealed partial class RunCommands(
         string? holder = null;
         if (snapshot.Run.ConcurrencyKey is { } key && snapshot.Run.Status.IsTerminal())
         {
-            holder = await store.QueryAsync(
-                async c =>
-                {
-                    await c.ExecuteAsync("INSERT INTO wf_concurrency (key, run_id) VALUES (@key, @id) ON CONFLICT (key) DO NOTHING", new { key, id });
-                    return await c.ExecuteScalarAsync<string>("SELECT run_id FROM wf_concurrency WHERE key = @key", new { key });
-                },
-                cancellationToken);
+            holder = await store.ClaimConcurrencyKeyAsync(key, id, cancellationToken);
         }
 
         var tx = await store.MutateAsync(

@@ -1,6 +1,4 @@
-using System.Text;
 using System.Text.Json.Nodes;
-using Dapper;
 using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
@@ -20,18 +18,8 @@ public sealed class RunQueries(RunStore store, WorkflowCatalog catalog) : IRunQu
     {
         var page = Math.Max(1, filter.Page);
         var size = Math.Clamp(filter.PageSize, 1, 500);
-        var p = new DynamicParameters();
-        var where = await WhereAsync(filter, p, cancellationToken);
-        p.Add("take", size);
-        p.Add("skip", (page - 1) * size);
-        var result = await store.QueryAsync(
-            async c =>
-            {
-                var total = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM wf_runs" + where, p);
-                var rows = await c.QueryAsync<RunRow>("SELECT * FROM wf_runs" + where + " ORDER BY created_at DESC, id LIMIT @take OFFSET @skip", p);
-                return new PageOf<RunSummary>(rows.Select(ToSummary).ToList(), (int)total, page, size);
-            },
-            cancellationToken);
+        var (total, rows) = await store.ReadModel.PageAsync(filter, await WaitingForApprovalAsync(filter, cancellationToken), size, (page - 1) * size, cancellationToken);
+        var result = new PageOf<RunSummary>(rows.Select(ToSummary).ToList(), (int)total, page, size);
         var running = result.Items.Where(r => r.Status == RunStatus.Running).Select(r => r.Id.ToString()).ToList();
         if (running.Count == 0)
         {
@@ -43,102 +31,12 @@ public sealed class RunQueries(RunStore store, WorkflowCatalog catalog) : IRunQu
     }
 
     /// <summary>Returns the ids of the runs matching a filter (its paging ignored), newest first, at most <paramref name="max"/>.</summary>
-    internal async Task<IReadOnlyList<Guid>> ListIdsAsync(RunFilter filter, int max, CancellationToken cancellationToken)
-    {
-        var p = new DynamicParameters();
-        var where = await WhereAsync(filter, p, cancellationToken);
-        p.Add("take", max);
-        return await store.QueryAsync(
-            async c => (await c.QueryAsync<string>("SELECT id FROM wf_runs" + where + " ORDER BY created_at DESC, id LIMIT @take", p)).Select(Guid.Parse).ToList(),
-            cancellationToken);
-    }
+    internal async Task<IReadOnlyList<Guid>> ListIdsAsync(RunFilter filter, int max, CancellationToken cancellationToken) =>
+        (await store.ReadModel.IdsAsync(filter, await WaitingForApprovalAsync(filter, cancellationToken), max, cancellationToken)).Select(Guid.Parse).ToList();
 
-    /// <summary>
-    /// The WHERE clause of a filter: one rule for the runs list and for bulk operations. WaitingForApproval is derived:
-    /// the Running runs with an undecided approval step; Running then means the other Running runs.
-    /// </summary>
-    private async Task<StringBuilder> WhereAsync(RunFilter filter, DynamicParameters p, CancellationToken ct)
-    {
-        var where = new StringBuilder(" WHERE 1=1");
-        if (filter.Statuses is { Count: > 0 } statuses)
-        {
-            var stored = statuses.Where(s => s is not (RunStatus.Running or RunStatus.WaitingForApproval)).ToList();
-            var names = stored.Select((s, i) => (Name: $"s{i}", Value: s.ToString())).ToList();
-            var any = new List<string>();
-            if (names.Count > 0)
-            {
-                any.Add($"status IN ({string.Join(", ", names.Select(n => "@" + n.Name))})");
-            }
-
-            foreach (var (name, value) in names)
-            {
-                p.Add(name, value);
-            }
-
-            var running = statuses.Contains(RunStatus.Running);
-            var approval = statuses.Contains(RunStatus.WaitingForApproval);
-            if (running && approval)
-            {
-                any.Add("status = 'Running'");
-            }
-            else if (running || approval)
-            {
-                var waiting = (await approvals.WaitingRunIdsAsync(null, ct)).ToArray();
-                p.Add("waitingForApproval", waiting);
-                any.Add(running
-                    ? (waiting.Length == 0 ? "status = 'Running'" : $"(status = 'Running' AND {ApprovalQueries.In(store, "id", "waitingForApproval", not: true)})")
-                    : (waiting.Length == 0 ? "1=0" : ApprovalQueries.In(store, "id", "waitingForApproval")));
-            }
-
-            where.Append($" AND ({string.Join(" OR ", any)})");
-        }
-
-        if (filter.Workflow is { } wf)
-        {
-            where.Append(" AND workflow = @wf");
-            p.Add("wf", wf);
-        }
-
-        if (filter.TriggerKind is { } tk)
-        {
-            where.Append(" AND trigger_kind = @tk");
-            p.Add("tk", tk.ToString());
-        }
-
-        if (filter.From is { } from)
-        {
-            where.Append(" AND created_at >= @from");
-            p.Add("from", from.ToUnixTimeMilliseconds());
-        }
-
-        if (filter.To is { } to)
-        {
-            where.Append(" AND created_at <= @to");
-            p.Add("to", to.ToUnixTimeMilliseconds());
-        }
-
-        if (!string.IsNullOrWhiteSpace(filter.IdPrefix))
-        {
-            where.Append(@" AND id LIKE @idPrefix ESCAPE '\'");
-            p.Add("idPrefix", EscapeLike(filter.IdPrefix.Trim().ToLowerInvariant()) + "%");
-        }
-
-        if (!string.IsNullOrWhiteSpace(filter.Query))
-        {
-            // LOWER on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not. Secret inputs are stored
-            // as ciphertext markers, so their values can never be found this way.
-            var q = EscapeLike(filter.Query.Trim().ToLowerInvariant());
-            where.Append(@" AND (id LIKE @qPrefix ESCAPE '\' OR LOWER(workflow) LIKE @q ESCAPE '\' OR LOWER(trigger_actor) LIKE @q ESCAPE '\'"
-                + @" OR LOWER(COALESCE(error, '')) LIKE @q ESCAPE '\' OR LOWER(COALESCE(failed_step, '')) LIKE @q ESCAPE '\' OR LOWER(inputs) LIKE @q ESCAPE '\')");
-            p.Add("qPrefix", q + "%");
-            p.Add("q", "%" + q + "%");
-        }
-
-        return where;
-    }
-
-    private static string EscapeLike(string text) =>
-        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+    /// <summary>The runs waiting for an approval, when the filter splits Running by them (WaitingForApproval is derived).</summary>
+    private async Task<IReadOnlyCollection<string>?> WaitingForApprovalAsync(RunFilter filter, CancellationToken ct) =>
+        RunReadModel.NeedsWaitingForApproval(filter) ? await approvals.WaitingRunIdsAsync(null, ct) : null;
 
     /// <inheritdoc />
     public async Task<RunDetail?> GetAsync(Guid runId, CancellationToken cancellationToken = default)
@@ -150,7 +48,7 @@ public sealed class RunQueries(RunStore store, WorkflowCatalog catalog) : IRunQu
             return null;
         }
 
-        var attempts = (await store.QueryAsync(c => c.QueryAsync<AttemptRow>("SELECT * FROM wf_attempts WHERE run_id = @id ORDER BY step_id, number", new { id }), cancellationToken))
+        var attempts = (await store.ReadModel.AttemptsAsync(id, cancellationToken))
             .GroupBy(a => a.StepId).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var def = await catalog.GetVersionAsync(l.Run.Version, cancellationToken);
         var steps = l.Steps.OrderBy(s => s.Position).Select(s => ToView(s, def, attempts.GetValueOrDefault(s.StepId) ?? [])).ToList();
@@ -168,7 +66,7 @@ public sealed class RunQueries(RunStore store, WorkflowCatalog catalog) : IRunQu
     public async Task<IReadOnlyList<AuditEvent>> GetAuditAsync(Guid runId, long afterId = 0, int max = 1000, CancellationToken cancellationToken = default)
     {
         var id = runId.ToString();
-        var rows = await store.QueryAsync(c => c.QueryAsync<AuditRow>("SELECT * FROM wf_audit WHERE run_id = @id AND id > @afterId ORDER BY id LIMIT @max", new { id, afterId, max = Math.Clamp(max, 1, 5000) }), cancellationToken);
+        var rows = await store.ReadModel.AuditAsync(id, afterId, Math.Clamp(max, 1, 5000), cancellationToken);
         return rows.Select(a => new AuditEvent(a.Id, runId, DateTimeOffset.FromUnixTimeMilliseconds(a.At), a.Kind, a.Actor, a.StepId, a.Message, SecretCodec.MaskStored(a.Data))).ToList();
     }
 
@@ -176,42 +74,13 @@ public sealed class RunQueries(RunStore store, WorkflowCatalog catalog) : IRunQu
     public async Task<LogSlice> GetLogsAsync(Guid runId, long after = 0, string? stepId = null, int max = 500, CancellationToken cancellationToken = default)
     {
         var id = runId.ToString();
-        var rows = (await store.QueryAsync(
-            c => c.QueryAsync<LogRow>(
-                "SELECT * FROM wf_logs WHERE run_id = @id AND id > @after AND (@stepId IS NULL OR step_id = @stepId) ORDER BY id LIMIT @max",
-                new { id, after, stepId, max = Math.Clamp(max, 1, 5000) }),
-            cancellationToken)).ToList();
+        var rows = await store.ReadModel.LogsAsync(id, after, stepId, Math.Clamp(max, 1, 5000), cancellationToken);
         return new LogSlice(rows.Select(r => new LogChunk(r.Id, r.StepId, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Text)).ToList(), rows.Count == 0 ? after : rows[^1].Id);
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<ResourceEntry>> GetResourcesAsync(ResourceFilter filter, CancellationToken cancellationToken = default)
-    {
-        var sql = new StringBuilder("SELECT r.* FROM wf_resources r JOIN wf_runs u ON u.id = r.run_id WHERE 1=1");
-        if (filter.RunId is not null)
-        {
-            sql.Append(" AND r.run_id = @runId");
-        }
-
-        if (filter.Kind is not null)
-        {
-            sql.Append(" AND r.kind = @kind");
-        }
-
-        if (!filter.IncludeDeleted || filter.OrphansOnly)
-        {
-            sql.Append(" AND r.deleted_at IS NULL");
-        }
-
-        if (filter.OrphansOnly)
-        {
-            sql.Append(" AND u.status IN ('Failed', 'Cancelled')");
-        }
-
-        sql.Append(" ORDER BY r.id DESC LIMIT 2000");
-        var rows = await store.QueryAsync(c => c.QueryAsync<ResourceRow>(sql.ToString(), new { runId = filter.RunId?.ToString(), filter.Kind }), cancellationToken);
-        return rows.Select(ResourceMapping.ToEntry).ToList();
-    }
+    public async Task<IReadOnlyList<ResourceEntry>> GetResourcesAsync(ResourceFilter filter, CancellationToken cancellationToken = default) =>
+        (await store.ReadModel.ResourcesAsync(filter, cancellationToken)).Select(ResourceMapping.ToEntry).ToList();
 
     internal static RunSummary ToSummary(RunRow r) => new()
     {

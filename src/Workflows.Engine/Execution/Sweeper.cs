@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -62,9 +61,7 @@ public sealed class Sweeper(
         {
             lastPrune = machine.Now;
             var before = machine.Now - (long)options.LogRetention.TotalMilliseconds;
-            var deleted = await store.QueryAsync(
-                c => c.ExecuteAsync("DELETE FROM wf_logs WHERE run_id IN (SELECT id FROM wf_runs WHERE finished_at IS NOT NULL AND finished_at < @before)", new { before }),
-                ct);
+            var deleted = await store.Retention.PruneLogsAsync(before, ct);
             if (deleted > 0)
             {
                 logger.LogInformation("Pruned {Count} log chunks of runs finished before the retention of {Days} days", deleted, options.LogRetention.TotalDays);

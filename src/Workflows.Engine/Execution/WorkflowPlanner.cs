@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -304,7 +303,7 @@ public sealed class WorkflowPlanner(
         }
 
         var key = $"{def.Name}:{Expression.ToText(SecretCodec.Mask(value))}";
-        var holder = await store.QueryAsync(c => c.ExecuteScalarAsync<string?>("SELECT run_id FROM wf_concurrency WHERE key = @key", new { key }), ct);
+        var holder = await store.ReadModel.ConcurrencyHolderAsync(key, ct);
         if (holder is not null)
         {
             problems.Add(new PlanProblem(PlanSeverity.Warning, "concurrency", $"run {holder} holds the concurrency key '{key}': a run started now would wait in the queue until it finishes."));

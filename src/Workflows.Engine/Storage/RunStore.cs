@@ -25,10 +25,22 @@ public sealed partial class RunStore
     {
         Database = database;
         this.outbox = outbox;
+        ReadModel = new RunReadModel(database);
+        Ledger = new LedgerStore(database);
+        Retention = new RetentionStore(database);
     }
 
     /// <summary>Gets the database.</summary>
     public EngineDatabase Database { get; }
+
+    /// <summary>Gets the read side over runs, steps, attempts, audit, logs, the ledger and approvals.</summary>
+    public RunReadModel ReadModel { get; }
+
+    /// <summary>Gets the resource ledger's store.</summary>
+    public LedgerStore Ledger { get; }
+
+    /// <summary>Gets what retention deletes.</summary>
+    public RetentionStore Retention { get; }
 
     /// <summary>Inserts a new run with its steps and first audit events, and acquires its concurrency key if it has one.</summary>
     /// <returns>The run that holds the key when this run has to queue, else null.</returns>
@@ -259,11 +271,15 @@ public sealed partial class RunStore
         return rows.ToList();
     }
 
-    /// <summary>Runs a query with the store's connection (for read models).</summary>
-    public async Task<T> QueryAsync<T>(Func<DbConnection, Task<T>> query, CancellationToken ct)
+    /// <summary>
+    /// Takes a concurrency key for a run if it is free (outside a state change: a retry takes it before its transition)
+    /// and returns the run that holds it now — this run, or the one it has to queue behind.
+    /// </summary>
+    public async Task<string?> ClaimConcurrencyKeyAsync(string key, string runId, CancellationToken ct)
     {
         await using var c = await Database.OpenAsync(ct);
-        return await query(c);
+        await c.ExecuteAsync("INSERT INTO wf_concurrency (key, run_id) VALUES (@key, @runId) ON CONFLICT (key) DO NOTHING", new { key, runId });
+        return await c.ExecuteScalarAsync<string>("SELECT run_id FROM wf_concurrency WHERE key = @key", new { key });
     }
 
     // A row's status is an enum; it is written by its name (StatusName), as the columns have always held it.

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Dapper;
 using Workflows.Engine.Storage;
 
 namespace Workflows.Engine.Telemetry;
@@ -98,7 +97,7 @@ public sealed class EngineMetrics : IDisposable
             try
             {
                 // Synchronous by necessity (observable instruments are callbacks); indexed, and at most once per cache period.
-                last = store!.QueryAsync(c => Query(c, clock.GetUtcNow().ToUnixTimeMilliseconds()), CancellationToken.None).GetAwaiter().GetResult();
+                last = Query(store!, clock.GetUtcNow().ToUnixTimeMilliseconds()).GetAwaiter().GetResult();
             }
             catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
             {
@@ -111,22 +110,10 @@ public sealed class EngineMetrics : IDisposable
         }
     }
 
-    private static async Task<Snapshot> Query(System.Data.Common.DbConnection c, long now)
+    private static async Task<Snapshot> Query(RunStore store, long now)
     {
-        var waiting = await c.ExecuteScalarAsync<long>(
-            """
-            SELECT COUNT(DISTINCT s.run_id) FROM wf_steps s JOIN wf_runs r ON r.id = s.run_id
-            WHERE s.status = 'Waiting' AND r.status = 'Running'
-              AND NOT EXISTS (SELECT 1 FROM wf_steps b WHERE b.run_id = s.run_id AND b.status IN ('Running', 'Scheduled'))
-            """);
-        var queued = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM wf_runs WHERE status = 'Queued'");
-        var ready = await c.QuerySingleAsync<(long Count, long? Oldest)>(
-            """
-            SELECT COUNT(*), MIN(CASE WHEN status = 'Scheduled' THEN COALESCE(dispatched_at, @now) ELSE next_poll_at END)
-            FROM wf_steps WHERE status = 'Scheduled' OR (status = 'Waiting' AND next_poll_at <= @now)
-            """,
-            new { now });
-        return new Snapshot(waiting, queued, ready.Count, ready.Oldest is { } o ? Math.Max(0, now - o) / 1000.0 : 0);
+        var g = await store.ReadModel.GaugesAsync(now, CancellationToken.None);
+        return new Snapshot(g.Waiting, g.Queued, g.Ready, g.OldestReadyAt is { } o ? Math.Max(0, now - o) / 1000.0 : 0);
     }
 
     private sealed record Snapshot(long Waiting, long Queued, long Ready, double OldestAge);

@@ -18,7 +18,7 @@ namespace Workflows.Benchmarks.EngineRuns;
 /// The engine hosted as in production (AddWorkflowEngine on Hangfire + PostgreSQL, default options
 /// but 8 workers), running workflows of <c>bench.noop</c> steps.
 /// </summary>
-internal sealed class EngineBench(BenchSettings settings, CommandCounter commands) : IDisposable
+internal sealed partial class EngineBench(BenchSettings settings, CommandCounter commands) : IDisposable
 {
     private static readonly string[] TenSteps = [.. Enumerable.Range(1, 10).Select(i => $"s{i}")];
     private readonly string folder = Directory.CreateTempSubdirectory("wf-bench-").FullName;
@@ -243,6 +243,10 @@ internal sealed class EngineBench(BenchSettings settings, CommandCounter command
                 var lines = steps.Select((s, i) => i == 0 ? $"  - {{ id: {s}, uses: bench.noop }}" : $"  - {{ id: {s}, uses: bench.noop, needs: [{steps[i - 1]}] }}");
                 File.WriteAllText(Path.Combine(wfDir, name + ".yaml"), $"name: {name}\nsteps:\n{string.Join('\n', lines)}\n");
             }
+
+            File.WriteAllText(
+                Path.Combine(wfDir, WaitWorkflow + ".yaml"),
+                $"name: {WaitWorkflow}\ninputs:\n  duration: {{ type: string, default: 1h }}\nsteps:\n  - {{ id: wait, uses: core.delay, with: {{ duration: \"${{{{ inputs.duration }}}}\" }} }}\n");
         }
 
         var builder = Host.CreateApplicationBuilder();

@@ -245,11 +245,10 @@ public abstract class EngineScenarioTests(EngineHost engine)
 
         var store = engine.Services.GetRequiredService<RunStore>();
         var id = run.Id.ToString();
-        var raw = await store.QueryAsync(
-            async c => string.Join("\n", await c.QueryAsync<string>(
-                "SELECT inputs FROM wf_runs WHERE id = @id UNION ALL SELECT text FROM wf_logs WHERE run_id = @id UNION ALL SELECT message || COALESCE(data, '') FROM wf_audit WHERE run_id = @id UNION ALL SELECT COALESCE(outputs, '') FROM wf_steps WHERE run_id = @id",
-                new { id })),
-            default);
+        await using var c = await store.Database.OpenAsync(default);
+        var raw = string.Join("\n", await c.QueryAsync<string>(
+            "SELECT inputs FROM wf_runs WHERE id = @id UNION ALL SELECT text FROM wf_logs WHERE run_id = @id UNION ALL SELECT message || COALESCE(data, '') FROM wf_audit WHERE run_id = @id UNION ALL SELECT COALESCE(outputs, '') FROM wf_steps WHERE run_id = @id",
+            new { id }));
         Assert.DoesNotContain(password, raw, StringComparison.Ordinal);
         Assert.Contains("$secret", raw, StringComparison.Ordinal);
     }

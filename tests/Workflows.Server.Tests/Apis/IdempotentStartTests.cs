@@ -76,11 +76,12 @@ public sealed class IdempotentStartTests(ServerFactory server) : IClassFixture<S
         var fingerprint = codec.Fingerprint(RunCommands.CanonicalRequest("hello", new Dictionary<string, JsonNode?> { ["who"] = "fay" }));
         var store = server.Services.GetRequiredService<RunStore>();
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await store.QueryAsync(
-            c => c.ExecuteAsync(
+        await using (var c = await store.Database.OpenAsync(default))
+        {
+            await c.ExecuteAsync(
                 "INSERT INTO wf_idempotency (scope, key, fingerprint, run_id, created_at, expires_at) VALUES ('token:operator', @key, @fingerprint, @run, @now, @later)",
-                new { key, fingerprint, run = Guid.NewGuid().ToString(), now, later = now + 60_000 }),
-            default);
+                new { key, fingerprint, run = Guid.NewGuid().ToString(), now, later = now + 60_000 });
+        }
 
         var response = await StartAsync(Operator, key, "{\"inputs\": {\"who\": \"fay\"}}");
 

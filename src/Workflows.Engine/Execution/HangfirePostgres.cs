@@ -1,0 +1,54 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+
+namespace Workflows.Engine.Execution;
+
+/// <summary>
+/// Hangfire's PostgreSQL storage as the engine configures it: one place, used by the engine's registration and by the
+/// benchmark's bare-Hangfire baseline, so the baseline measures the same queue the engine runs on.
+/// </summary>
+public static class HangfirePostgres
+{
+    /// <summary>The PostgreSQL schema of Hangfire's tables.</summary>
+    public const string Schema = "hangfire";
+
+    /// <summary>Gets the storage options the engine uses.</summary>
+    /// <param name="o">The engine's options (invisibility timeout, queue poll interval).</param>
+    /// <param name="prepareSchema">Whether Hangfire installs its own schema (the engine installs it under its migration lock instead).</param>
+    public static PostgreSqlStorageOptions Options(EngineOptions o, bool prepareSchema = false) => new()
+    {
+        SchemaName = Schema,
+        // The engine installs it in EngineStartup under its migration lock: two servers starting together on an empty
+        // database raced in Hangfire's own installer (23505 on pg_namespace).
+        PrepareSchemaIfNecessary = prepareSchema,
+        UseSlidingInvisibilityTimeout = true,
+        InvisibilityTimeout = o.InvisibilityTimeout,
+        // Never on. Its long polling holds one LISTEN connection per worker (QueueWakeUp listens once per server), and it
+        // loses jobs: Dequeue starts a listener task per call and waits for it in a finally block after the job was
+        // fetched; when that task faults (its connection terminated or its open failing under load), Dequeue throws
+        // after the fetch, the fetched job is never handed to the worker nor disposed, and the sliding invisibility
+        // heartbeat keeps its fetchedat fresh for as long as the process lives: the job stays Enqueued for good
+        // (hangfire-postgres/Hangfire.PostgreSql#410; seen as "Enqueued: 3" in the benchmark's bare drain).
+        EnableLongPolling = false,
+        QueuePollInterval = o.QueuePollInterval ?? TimeSpan.FromSeconds(15),
+        // A lock held by a killed server (e.g. the delayed-job scheduler's) blocks polls until it times out.
+        DistributedLockTimeout = TimeSpan.FromSeconds(15),
+    };
+
+    /// <summary>
+    /// Uses Hangfire.PostgreSql with <see cref="Options"/> and the engine's queue provider: the stock queue plus a NOTIFY
+    /// on enqueue and a wake-up of this server's idle workers (<see cref="QueueWakeUp"/>) while dequeuing.
+    /// </summary>
+    /// <param name="config">Hangfire's configuration.</param>
+    /// <param name="connectionString">The connection string of Hangfire's pool.</param>
+    /// <param name="options">The storage options (<see cref="Options"/>).</param>
+    /// <param name="wakeUp">This process's wake-up (a <see cref="QueueWakeUpListener"/> signals it).</param>
+    /// <param name="queues">The queues the provider serves.</param>
+    /// <returns>The storage.</returns>
+    public static PostgreSqlStorage UseEngineStorage(IGlobalConfiguration config, string connectionString, PostgreSqlStorageOptions options, QueueWakeUp wakeUp, params string[] queues)
+    {
+        var storage = config.UsePostgreSqlStorage(b => b.UseNpgsqlConnection(connectionString), options).Entry;
+        storage.QueueProviders.Add(new WakeUpQueueProvider(new PostgreSqlJobQueueProvider(storage, options), wakeUp), queues);
+        return storage;
+    }
+}

@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Runs;
+using Workflows.Benchmarks.Infrastructure;
+
+namespace Workflows.Benchmarks.EngineRuns;
+
+/// <summary>
+/// Runs waiting at once on one engine host (a <c>core.delay</c>), what they cost, and how long a restarted host takes to
+/// finish them once their waits are due.
+/// </summary>
+/// <param name="Runs">How many runs waited.</param>
+/// <param name="StartTime">How long starting them took (8 threads, workers running: each run's first poll too).</param>
+/// <param name="ManagedBytes">The managed heap after a full collection, before the runs and while they wait.</param>
+/// <param name="WorkingSet">The process's working set (RSS), before the runs and while they wait.</param>
+/// <param name="DatabaseBytes">pg_database_size while they wait.</param>
+/// <param name="ListPage">Runs list page 1 (50 runs, the engine's read model) while they wait.</param>
+/// <param name="Idle">Statements sent by the host over an idle window while they wait.</param>
+/// <param name="Recovery">From a new host's start (the old one stopped, every wait due) to the last run Succeeded; null when not measured.</param>
+/// <param name="RecoveryNote">Why recovery was not measured, or what it includes.</param>
+internal sealed record WaitingResult(
+    int Runs,
+    TimeSpan StartTime,
+    (long Before, long Waiting) ManagedBytes,
+    (long Before, long Waiting) WorkingSet,
+    long DatabaseBytes,
+    Latency ListPage,
+    IdleResult Idle,
+    TimeSpan? Recovery,
+    string RecoveryNote)
+{
+    public override string ToString() => FormattableString.Invariant(
+        $"{Runs} waiting: RSS {WorkingSet.Waiting / 1048576.0:0} MB, database {DatabaseBytes / 1048576.0:0} MB, list p95 {ListPage.P95:0.0} ms, idle {Idle.CommandsPerSecond:0.0} statements/s, recovery {Recovery?.TotalSeconds:0.0} s");
+}
+
+/// <summary>The waiting-runs section.</summary>
+internal sealed partial class EngineBench
+{
+    /// <summary>The workflow of the waiting runs: one <c>core.delay</c> whose duration is an input.</summary>
+    private const string WaitWorkflow = "bench-wait";
+
+    /// <summary>
+    /// Starts <see cref="BenchSettings.WaitingRuns"/> runs that all wait until one moment, measures them while they wait,
+    /// stops the host before that moment, and times a new host finishing them after it.
+    /// </summary>
+    public async Task<WaitingResult> WaitingAsync(CancellationToken ct)
+    {
+        var n = settings.WaitingRuns;
+        var db = await BenchDatabase.CreateAsync(settings.AdminConnectionString, "enwait", ct);
+        NpgsqlDataSource? source = null;
+        try
+        {
+            // Every wait ends at the same moment, far enough out for starting and measuring on a loaded machine.
+            var due = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(60 + (n / 20.0));
+            TimeSpan startTime;
+            (long, long) managed, rss;
+            long size;
+            Latency list;
+            IdleResult idle;
+            using (var host = Build(db.ConnectionString, runWorkers: true, new StepRecorder()))
+            {
+                await host.StartAsync(ct);
+                source = host.Services.GetRequiredService<Workflows.Engine.Storage.EngineDatabase>().DataSource;
+                var before = Memory(); // an idle engine host
+                var runCommands = host.Services.GetRequiredService<IRunCommands>();
+                var watch = Stopwatch.StartNew();
+                var next = -1;
+                await Task.WhenAll(Enumerable.Range(0, settings.Workers).Select(_ => Task.Run(
+                    async () =>
+                    {
+                        while (Interlocked.Increment(ref next) < n)
+                        {
+                            var seconds = Math.Max(1, (int)Math.Ceiling((due - DateTimeOffset.UtcNow).TotalSeconds));
+                            await runCommands.StartAsync(
+                                new StartRunRequest(WaitWorkflow, new Dictionary<string, JsonNode?> { ["duration"] = $"{seconds.ToString(CultureInfo.InvariantCulture)}s" }, new TriggerInfo(TriggerKind.Api, "bench")),
+                                ct);
+                        }
+                    },
+                    ct)));
+                startTime = watch.Elapsed;
+                await UntilCountAsync(db, "SELECT count(*) FROM wf_steps WHERE status = 'Waiting'", n, $"{n} runs waiting", ct);
+
+                var waiting = Memory();
+                managed = (before.Managed, waiting.Managed);
+                rss = (before.WorkingSet, waiting.WorkingSet);
+                size = await ScalarAsync(db, "SELECT pg_database_size(current_database())", ct);
+                var queries = host.Services.GetRequiredService<IRunQueries>();
+                var times = new List<double>();
+                for (var i = -3; i < 40; i++)
+                {
+                    var t = Stopwatch.StartNew();
+                    var page = await queries.ListAsync(new RunFilter { Page = 1, PageSize = 50 }, ct);
+                    if (i >= 0)
+                    {
+                        times.Add(t.Elapsed.TotalMilliseconds);
+                    }
+
+                    if (page.Total != n)
+                    {
+                        throw new InvalidOperationException($"The runs list counts {page.Total} runs, not {n}.");
+                    }
+                }
+
+                list = Latency.Of(times);
+
+                // Statements the host sends over a window while the runs wait (counted in-process: the host's own only).
+                var k0 = commands.Snapshot(db.Name);
+                var window = settings.IdleWindow;
+                await Task.Delay(window, ct);
+                idle = new IdleResult(window, default, commands.Snapshot(db.Name) - k0);
+                await host.StopAsync(ct);
+            }
+
+            if (source is not null)
+            {
+                await source.DisposeAsync();
+                source = null;
+            }
+
+            var succeeded = await ScalarAsync(db, "SELECT count(*) FROM wf_runs WHERE status = 'Succeeded'", ct);
+            if (succeeded > 0 || DateTimeOffset.UtcNow >= due)
+            {
+                return new WaitingResult(n, startTime, managed, rss, size, list, idle, null, FormattableString.Invariant($"not measured: the waits fell due before the host stopped ({succeeded} runs had finished); the machine was slower than the budget of {60 + (n / 20.0):0} s"));
+            }
+
+            // Every wait due, no server running: then a new one.
+            await Task.Delay(due - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1), ct);
+            var recovery = Stopwatch.StartNew();
+            using (var host = Build(db.ConnectionString, runWorkers: true, new StepRecorder()))
+            {
+                await host.StartAsync(ct);
+                source = host.Services.GetRequiredService<Workflows.Engine.Storage.EngineDatabase>().DataSource;
+                await UntilCountAsync(db, "SELECT count(*) FROM wf_runs WHERE status = 'Succeeded'", n, $"{n} runs resumed", ct);
+                var took = recovery.Elapsed;
+                await host.StopAsync(ct);
+                return new WaitingResult(n, startTime, managed, rss, size, list, idle, took, "from the new host's start (its startup included) to the last run Succeeded; polled every 100 ms");
+            }
+        }
+        finally
+        {
+            if (source is not null)
+            {
+                await source.DisposeAsync();
+            }
+
+            await DropAsync(db);
+        }
+    }
+
+    private static (long Managed, long WorkingSet) Memory()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var p = Process.GetCurrentProcess();
+        return (GC.GetTotalMemory(forceFullCollection: true), p.WorkingSet64);
+    }
+
+    private static async Task<long> ScalarAsync(BenchDatabase db, string sql, CancellationToken ct) =>
+        await db.QueryAsync(
+            async c =>
+            {
+                await using var cmd = new NpgsqlCommand(sql, c);
+                return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+            },
+            ct);
+
+    /// <summary>Waits until a count reaches <paramref name="target"/>; fails when it has not moved for the stall timeout.</summary>
+    private async Task UntilCountAsync(BenchDatabase db, string sql, long target, string what, CancellationToken ct)
+    {
+        var last = -1L;
+        var since = Stopwatch.StartNew();
+        while (true)
+        {
+            var now = await ScalarAsync(db, sql, ct);
+            if (now >= target)
+            {
+                return;
+            }
+
+            if (now != last)
+            {
+                last = now;
+                since.Restart();
+            }
+            else if (since.Elapsed > settings.StallTimeout)
+            {
+                throw new TimeoutException($"{what}: no progress for {settings.StallTimeout} ({now} of {target}).");
+            }
+
+            await Task.Delay(100, ct);
+        }
+    }
+}
