@@ -103,3 +103,10 @@ public sealed class AccountException : Exception
     /// <summary>Gets the request field concerned, or null.</summary>
     public string? Field { get; }
 }
+
+/// <summary>Claims of a local user's portal session that the portal reads too.</summary>
+public static class AccountClaims
+{
+    /// <summary>Present ("true") while the user must choose a new password before doing anything else.</summary>
+    public const string MustChangePassword = "wf_must_change_password";
+}

@@ -7,5 +7,5 @@ public static class SessionClaims
     public const string Stamp = "wf_stamp";
 
     /// <summary>Present ("true") while the user must choose a new password before doing anything else.</summary>
-    public const string MustChangePassword = "wf_must_change_password";
+    public const string MustChangePassword = Workflows.Abstractions.Accounts.AccountClaims.MustChangePassword;
 }
