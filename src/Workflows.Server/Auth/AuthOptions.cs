@@ -17,6 +17,12 @@ public sealed class AuthOptions
 
     /// <summary>Gets or sets how long a portal sign-in lasts. Default is 12 hours.</summary>
     public TimeSpan CookieLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>
+    /// Gets or sets how long a server trusts what it last read of a signed-in user (security stamp, disabled) before
+    /// reading it again; a change made on the same server applies at once. Default is 30 seconds.
+    /// </summary>
+    public TimeSpan SessionCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>A user from configuration.</summary>

@@ -4,6 +4,7 @@ using Hangfire.Dashboard;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Workflows.Engine.Storage;
 using Workflows.Server.Auth;
@@ -20,8 +21,13 @@ public static class AuthServiceCollectionExtensions
             .Validate(o => o.Users.All(u => Roles.All.Contains(u.Role)) && o.ApiTokens.All(t => Roles.All.Contains(t.Role)), "Auth: every role must be viewer, operator or admin.")
             .Validate(o => o.ApiTokens.All(t => t.Sha256.Length == 64), "Auth:ApiTokens: Sha256 must be the 64-character hex SHA-256 of the token.")
             .ValidateOnStart();
+        services.AddMemoryCache();
         services.AddSingleton<AccountStore>();
         services.AddSingleton<SecurityAudit>();
+        services.TryAddSingleton<AccountAdministration>();
+        services.TryAddSingleton<Workflows.Abstractions.Accounts.IAccountAdministration>(sp => sp.GetRequiredService<AccountAdministration>());
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, PasswordChangeGate>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, SessionRevalidation>();
         services.AddHostedService<AccountBootstrap>();
         services.AddAuthentication("smart")
             .AddPolicyScheme("smart", "Cookie or API token", o =>
@@ -39,6 +45,7 @@ public static class AuthServiceCollectionExtensions
                 o.SlidingExpiration = true;
                 o.Events.OnRedirectToLogin = ctx => ApiAware(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => ApiAware(ctx, StatusCodes.Status403Forbidden);
+                o.Events.OnValidatePrincipal = ValidateStampAsync;
             })
             .AddWorkflowOidc(configuration);
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
@@ -55,12 +62,44 @@ public static class AuthServiceCollectionExtensions
     /// <summary>Gets the actor name of a user for the audit.</summary>
     public static string Actor(this ClaimsPrincipal user) => user.Identity?.Name ?? "anonymous";
 
-    /// <summary>Builds the claims principal of a portal user.</summary>
-    public static ClaimsPrincipal PortalPrincipal(string name, string role)
+    /// <summary>Builds the claims principal of a local portal user.</summary>
+    /// <param name="name">The user name.</param>
+    /// <param name="role">The role.</param>
+    /// <param name="stamp">The user's security stamp: the session ends when the stored one changes.</param>
+    /// <param name="mustChangePassword">Whether every page leads to the change-password page until it is changed.</param>
+    public static ClaimsPrincipal PortalPrincipal(string name, string role, string stamp, bool mustChangePassword)
     {
-        var claims = new List<Claim> { new(ClaimTypes.Name, name), new("auth", "cookie") };
+        var claims = new List<Claim> { new(ClaimTypes.Name, name), new("auth", "cookie"), new(SessionClaims.Stamp, stamp) };
         claims.AddRange(Roles.Including(role).Select(r => new Claim(ClaimTypes.Role, r)));
+        if (mustChangePassword)
+        {
+            claims.Add(new Claim(SessionClaims.MustChangePassword, "true"));
+        }
+
         return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme));
+    }
+
+    /// <summary>Returns whether a local user's session is still valid: the user exists, is enabled and has the same stamp.</summary>
+    public static async Task<bool> IsSessionCurrentAsync(ClaimsPrincipal user, AccountStore accounts, CancellationToken ct)
+    {
+        if (user.FindFirst("auth")?.Value != "cookie" || user.Identity?.Name is not { } name)
+        {
+            // Single sign-on sessions follow the provider; tokens are checked on every request.
+            return true;
+        }
+
+        // A cookie from before stamps existed carries none, like a row from before them ('').
+        var stamp = await accounts.GetSessionStampAsync(name, ct);
+        return stamp is not null && string.Equals(stamp, user.FindFirst(SessionClaims.Stamp)?.Value ?? "", StringComparison.Ordinal);
+    }
+
+    private static async Task ValidateStampAsync(CookieValidatePrincipalContext ctx)
+    {
+        if (ctx.Principal is { } user && !await IsSessionCurrentAsync(user, ctx.HttpContext.RequestServices.GetRequiredService<AccountStore>(), ctx.HttpContext.RequestAborted))
+        {
+            ctx.RejectPrincipal();
+            await ctx.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        }
     }
 
     private static Task ApiAware(RedirectContext<CookieAuthenticationOptions> ctx, int status)
@@ -98,7 +137,7 @@ public static class AuthServiceCollectionExtensions
                     if (options.Value.BootstrapAdmin && !await accounts.AnyUserAsync(cancellationToken))
                     {
                         password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('+', 'x').Replace('/', 'y');
-                        await accounts.SetUserAsync("admin", password, Roles.Admin, cancellationToken);
+                        await accounts.SetUserAsync("admin", password, Roles.Admin, mustChangePassword: true, cancellationToken);
                     }
                 },
                 cancellationToken);
@@ -110,7 +149,7 @@ public static class AuthServiceCollectionExtensions
                     ================================================================
                      First start: created user 'admin' with one-time password:
                          {password}
-                     Sign in to the portal and keep it safe; it is not shown again.
+                     Sign in to the portal: it asks for a new password at once.
                     ================================================================
 
                     """);

@@ -55,6 +55,17 @@ public sealed class SecurityAudit(EngineDatabase database, TimeProvider clock, I
         return rows.Select(r => new SecurityEvent(r.Id, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Kind, r.Actor, r.Detail, r.Address)).ToList();
     }
 
+    /// <summary>Lists each single sign-on user's latest sign-in (name, when, the detail with the role it was granted).</summary>
+    /// <param name="ct">Cancels the read.</param>
+    public async Task<IReadOnlyList<SecurityEvent>> LatestSingleSignOnsAsync(CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        var rows = await c.QueryAsync<(long Id, long At, string Kind, string Actor, string Detail, string? Address)>(
+            "SELECT id, at, kind, actor, detail, address FROM wf_security_events WHERE id IN (SELECT MAX(id) FROM wf_security_events WHERE kind = @kind AND detail LIKE 'single sign-on%' GROUP BY actor) ORDER BY actor",
+            new { kind = SecurityEventKind.SignIn });
+        return rows.Select(r => new SecurityEvent(r.Id, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Kind, r.Actor, r.Detail, r.Address)).ToList();
+    }
+
     private static string Cap(string s, int max) => s.Length <= max ? s : string.Concat(s.AsSpan(0, max), "…");
 }
 
@@ -81,6 +92,24 @@ public static class SecurityEventKind
 
     /// <summary>An API token was revoked.</summary>
     public const string TokenRevoked = "token-revoked";
+
+    /// <summary>An admin added a local user.</summary>
+    public const string UserCreated = "user-created";
+
+    /// <summary>An admin changed a local user's role.</summary>
+    public const string UserRoleChanged = "user-role-changed";
+
+    /// <summary>An admin disabled a local user (their sessions end, their tokens stop working).</summary>
+    public const string UserDisabled = "user-disabled";
+
+    /// <summary>An admin enabled a local user again.</summary>
+    public const string UserEnabled = "user-enabled";
+
+    /// <summary>An admin (or the command line) reset a local user's password.</summary>
+    public const string PasswordReset = "password-reset";
+
+    /// <summary>A user changed their own password.</summary>
+    public const string PasswordChanged = "password-changed";
 }
 
 /// <summary>One entry of the security journal.</summary>

@@ -2,7 +2,7 @@ using Workflows.Server.Auth;
 
 namespace Workflows.Server.Hosting;
 
-/// <summary>Command-line tasks besides serving: hashing a password for configuration, creating an API token.</summary>
+/// <summary>Command-line tasks besides serving: hashing a password for configuration, creating an API token, resetting a user's password.</summary>
 public static class ServerCommands
 {
     /// <summary>Runs a command when the first argument names one; returns whether it did.</summary>
@@ -48,9 +48,52 @@ public static class ServerCommands
                 }
 
                 return true;
+            case "reset-password":
+                return await ResetPasswordAsync(args);
             default:
                 return false;
         }
+    }
+
+    // Password recovery: run on the server's host with the server's configuration (the same database); no sign-in
+    // needed, since whoever can run this can read the database anyway.
+    private static async Task<bool> ResetPasswordAsync(string[] args)
+    {
+        var name = Arg(args, "--name");
+        var role = Arg(args, "--role");
+        if (name is null || (role is not null && !Roles.All.Contains(role)))
+        {
+            Console.Error.WriteLine("usage: Workflows.Server reset-password --name NAME [--role viewer|operator|admin]");
+            Console.Error.WriteLine("  Sets a generated one-time password for the local user NAME (creating the user with --role, default admin,");
+            Console.Error.WriteLine("  when it does not exist), enables it and makes it choose a new password at its next sign-in.");
+            Environment.ExitCode = 2;
+            return true;
+        }
+
+        var builder = WebApplication.CreateBuilder(args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) || a.Contains('=', StringComparison.Ordinal)).Skip(1).ToArray());
+        builder.Logging.ClearProviders();
+        builder.Services.AddWorkflowEngine(builder.Configuration, o => o.RunWorkers = false);
+        builder.Services.AddWorkflowAuth(builder.Configuration);
+        await using var app = builder.Build();
+        var db = app.Services.GetRequiredService<Workflows.Engine.Storage.EngineDatabase>();
+        await db.MigrateAsync(AccountStore.Migrations, "server");
+        await db.MigrateAsync(SecurityAudit.Migrations, "security");
+        var accounts = app.Services.GetRequiredService<AccountStore>();
+        if (accounts.Configured(name) is not null)
+        {
+            Console.Error.WriteLine($"reset-password: user '{name}' is defined in configuration (Auth:Users); set its PasswordHash there (see 'hash-password') and restart.");
+            Environment.ExitCode = 1;
+            return true;
+        }
+
+        var existing = await accounts.GetUserAsync(name, default);
+        var password = PasswordPolicy.Generate();
+        await accounts.SetUserAsync(name, password, role ?? existing?.Role ?? Roles.Admin, mustChangePassword: true, default);
+        await app.Services.GetRequiredService<SecurityAudit>().RecordAsync(
+            SecurityEventKind.PasswordReset, "command line", $"local user '{name}' {(existing is null ? "created" : "reset")} as {role ?? existing?.Role ?? Roles.Admin}, enabled; one-time password; must change it at next sign-in", null, default);
+        Console.Error.WriteLine($"{(existing is null ? "Created" : "Reset")} local user '{name}' ({role ?? existing?.Role ?? Roles.Admin}); its other sessions ended. One-time password (asked to change at sign-in):");
+        Console.WriteLine(password);
+        return true;
     }
 
     private static string? Arg(string[] args, string name)

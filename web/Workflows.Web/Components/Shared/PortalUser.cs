@@ -21,6 +21,16 @@ public static class PortalUser
     /// <summary>Returns whether the user is an admin.</summary>
     public static bool IsAdmin(this ClaimsPrincipal? user) => user is not null && user.IsInRole(AdminRole);
 
+    /// <summary>Describes the user for account changes (tokens, users, password) and the security journal.</summary>
+    public static global::Workflows.Abstractions.Accounts.AccountActor AccountActor(this ClaimsPrincipal? user) => new(
+        user.ActorName(),
+        user.IsAdmin() ? AdminRole : user.CanOperate() ? OperatorRole : ViewerRole,
+        user?.FindFirst("auth")?.Value ?? "cookie",
+        null);
+
+    /// <summary>Returns whether the user signed in with a local password (not single sign-on, not a token).</summary>
+    public static bool IsLocal(this ClaimsPrincipal? user) => user?.FindFirst("auth")?.Value is null or "cookie";
+
     /// <summary>Returns the name recorded as the actor of the user's commands.</summary>
     public static string ActorName(this ClaimsPrincipal? user) =>
         user?.Identity?.Name is { Length: > 0 } name ? name : "unknown";

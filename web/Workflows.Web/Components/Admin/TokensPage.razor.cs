@@ -1,0 +1,150 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.JSInterop;
+using MudBlazor;
+using Workflows.Abstractions.Accounts;
+using Workflows.Web.Components.Shared;
+
+namespace Workflows.Web.Components.Admin;
+
+/// <summary>API tokens: create (role at most one's own, expiry; the value shown once with a copy button), list with last use, revoke.</summary>
+public partial class TokensPage
+{
+    private static readonly string[] RolesWeakestFirst = [PortalUser.ViewerRole, PortalUser.OperatorRole, PortalUser.AdminRole];
+
+    private IReadOnlyList<TokenInfo> tokens = [];
+    private IReadOnlyList<string> allowedRoles = [PortalUser.ViewerRole];
+    private AccountActor actor = new("unknown", PortalUser.ViewerRole, "cookie", null);
+    private CreatedToken? created;
+    private string ownRole = PortalUser.ViewerRole;
+    private string newName = "";
+    private string newRole = PortalUser.ViewerRole;
+    private int newDays = 90;
+    private string? nameError;
+    private string? createError;
+    private string? loadError;
+    private bool isAdmin;
+    private bool canCreate = true;
+    private bool loading = true;
+    private bool busy;
+    private bool copied;
+
+    [CascadingParameter]
+    private Task<AuthenticationState>? AuthenticationState { get; set; }
+
+    [Inject]
+    private IAccountAdministration Accounts { get; set; } = default!;
+
+    [Inject]
+    private IDialogService Dialogs { get; set; } = default!;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
+
+    [Inject]
+    private TimeProvider Clock { get; set; } = default!;
+
+    /// <inheritdoc />
+    protected override async Task OnInitializedAsync()
+    {
+        if (AuthenticationState is not null)
+        {
+            var user = (await AuthenticationState).User;
+            actor = user.AccountActor();
+        }
+
+        ownRole = actor.Role;
+        isAdmin = actor.Role == PortalUser.AdminRole;
+        canCreate = actor.Auth != "token" || isAdmin;
+        allowedRoles = RolesWeakestFirst.Take(Array.IndexOf(RolesWeakestFirst, actor.Role) + 1).ToList();
+        newRole = actor.Role == PortalUser.AdminRole ? PortalUser.OperatorRole : actor.Role;
+        await LoadAsync();
+    }
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            tokens = await Accounts.ListTokensAsync(actor);
+            loadError = null;
+        }
+#pragma warning disable CA1031 // shown to the user as an error state
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            loadError = ex.Message;
+        }
+        finally
+        {
+            loading = false;
+        }
+    }
+
+    private async Task CreateAsync()
+    {
+        nameError = string.IsNullOrWhiteSpace(newName) ? "Give the token a name." : null;
+        createError = null;
+        if (nameError is not null)
+        {
+            return;
+        }
+
+        busy = true;
+        try
+        {
+            created = await Accounts.CreateTokenAsync(actor, newName, newRole, newDays == 0 ? null : newDays);
+            copied = false;
+            newName = "";
+            await LoadAsync();
+        }
+        catch (AccountException e) when (e.Field == "name")
+        {
+            nameError = e.Message;
+        }
+        catch (AccountException e)
+        {
+            createError = e.Message;
+        }
+        finally
+        {
+            busy = false;
+        }
+    }
+
+    private async Task CopyAsync()
+    {
+        if (created is not null)
+        {
+            await JS.InvokeVoidAsync("workflowsPortal.copy", created.Token);
+            copied = true;
+        }
+    }
+
+    private async Task RevokeAsync(TokenInfo token)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            "Revoke token?",
+            $"Token '{token.Name}' ({token.Role}{(isAdmin ? $", created by {token.CreatedBy}" : "")}) stops working at once; scripts that use it get 401.",
+            yesText: "Revoke",
+            cancelText: "Keep");
+        if (confirmed != true)
+        {
+            return;
+        }
+
+        try
+        {
+            await Accounts.RevokeTokenAsync(actor, token.Id);
+            if (created?.Id == token.Id)
+            {
+                created = null;
+            }
+        }
+        catch (AccountException e)
+        {
+            createError = e.Message;
+        }
+
+        await LoadAsync();
+    }
+}
