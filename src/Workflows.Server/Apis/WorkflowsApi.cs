@@ -173,7 +173,7 @@ public static class WorkflowsApi
         d.Description,
         d.Version,
         d.Source,
-        d.Inputs.Select(i => new InputDto(i.Name, i.Type.ToString().ToLowerInvariant(), i.Required, i.Default, i.Pattern, i.Description, i.Values, InputRules.MaxLengthOf(i))).ToList(),
+        d.Inputs.Select(i => new InputDto(i.Name, i.Type.ToString().ToLowerInvariant(), i.Required, i.Default, i.Pattern, i.Description, i.Values, InputRules.MaxLengthOf(i), i.PatternHint, i.IsSecret)).ToList(),
         d.Concurrency,
         d.OnFailure.ToString().ToLowerInvariant(),
         d.Steps.Select(s => new StepDto(s.Id, s.Name, s.Uses, s.Needs, s.If, s.Retry.MaxAttempts, s.Timeout, s.Compensate?.Uses)).ToList(),
@@ -204,7 +204,9 @@ public sealed record WorkflowDto(string Name, string Description, string Version
 public sealed record PermissionsDto(IReadOnlyList<string> Run);
 
 /// <summary>An input of a workflow.</summary>
-public sealed record InputDto(string Name, string Type, bool Required, JsonNode? Default, string? Pattern, string? Description, IReadOnlyList<string> Values, int MaxLength);
+/// <param name="PatternHint">What <paramref name="Pattern"/> asks for in words (<c>patternHint:</c>), or null.</param>
+/// <param name="Secret">Whether the value is secret (encrypted at rest, masked everywhere).</param>
+public sealed record InputDto(string Name, string Type, bool Required, JsonNode? Default, string? Pattern, string? Description, IReadOnlyList<string> Values, int MaxLength, string? PatternHint = null, bool Secret = false);
 
 /// <summary>A step of a workflow.</summary>
 public sealed record StepDto(string Id, string? Name, string Uses, IReadOnlyList<string> Needs, string? If, int MaxAttempts, TimeSpan? Timeout, string? Compensate);
