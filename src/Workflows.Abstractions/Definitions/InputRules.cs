@@ -158,12 +158,12 @@ public static class InputRules
             {
                 if (!WholeValuePattern(pattern).IsMatch(text))
                 {
-                    return $"{quoted} does not match the pattern {pattern}";
+                    return input.PatternHint is { } hint ? $"{quoted} is not valid: expected {hint}" : $"{quoted} does not match the pattern {pattern}";
                 }
             }
             catch (RegexMatchTimeoutException)
             {
-                return $"{quoted} could not be checked against the pattern {pattern} within {PatternTimeout.TotalSeconds:0} s";
+                return $"{quoted} could not be checked against the pattern {(input.PatternHint is { } hint ? $"({hint})" : pattern)} within {PatternTimeout.TotalSeconds:0} s";
             }
             catch (ArgumentException)
             {

@@ -108,6 +108,12 @@ public sealed class InputDefinition
     public string? Pattern { get; init; }
 
     /// <summary>
+    /// Gets what <see cref="Pattern"/> asks for in words (<c>patternHint:</c>), e.g. "lowercase letters, digits and '-'",
+    /// said by validation messages instead of the raw regular expression; or null to quote the pattern.
+    /// </summary>
+    public string? PatternHint { get; init; }
+
+    /// <summary>
     /// Gets the longest value accepted, in characters (<c>maxLength:</c>), or null for
     /// <see cref="InputRules.DefaultMaxLength"/>.
     /// </summary>

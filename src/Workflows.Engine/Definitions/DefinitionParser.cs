@@ -35,7 +35,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
 {
     private static readonly string[] TopKeys = ["name", "description", "inputs", "concurrency", "onFailure", "requires", "permissions", "notify", "triggers", "steps"];
     private static readonly string[] PermissionKeys = ["run"];
-    private static readonly string[] InputKeys = ["type", "required", "default", "pattern", "maxLength", "description", "values"];
+    private static readonly string[] InputKeys = ["type", "required", "default", "pattern", "patternHint", "maxLength", "description", "values"];
     private static readonly string[] StepKeys = ["id", "name", "uses", "with", "needs", "if", "retry", "timeout", "poll", "compensate"];
     private static readonly string[] RetryKeys = ["attempts", "backoff", "initialDelay", "maxDelay", "jitter", "nonRetryable"];
     private static readonly string[] CompensateKeys = ["uses", "with", "retry", "timeout", "poll"];
@@ -304,7 +304,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
 
             if (v is not YamlMappingNode im)
             {
-                ctx.Error(v, path, "must be a type name or a mapping with type, required, default, pattern, maxLength, description, values");
+                ctx.Error(v, path, "must be a type name or a mapping with type, required, default, pattern, patternHint, maxLength, description, values");
                 continue;
             }
 
@@ -341,6 +341,18 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                 }
             }
 
+            var patternHint = ctx.OptionalString(im, "patternHint", path);
+            if (patternHint is not null && Value(im, "pattern") is null)
+            {
+                ctx.Error(Value(im, "patternHint"), path + ".patternHint", "says what a pattern asks for, but this input has no pattern: add pattern: or remove patternHint:");
+                patternHint = null;
+            }
+            else if (patternHint is not null && (patternHint.Trim().Length == 0 || patternHint.Length > 200 || patternHint.Any(char.IsControl)))
+            {
+                ctx.Error(Value(im, "patternHint"), path + ".patternHint", "must be a short text in words (1 to 200 characters on one line), e.g. \"lowercase letters, digits and '-'\"");
+                patternHint = null;
+            }
+
             var maxLength = ctx.OptionalInt(im, "maxLength", path);
             if (maxLength is < 1 or > InputRules.MaxMaxLength)
             {
@@ -358,7 +370,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                 }
                 else if (def is not null)
                 {
-                    var probe = new InputDefinition { Name = iname, Type = type, Pattern = pattern, Values = values, MaxLength = maxLength };
+                    var probe = new InputDefinition { Name = iname, Type = type, Pattern = pattern, PatternHint = patternHint, Values = values, MaxLength = maxLength };
                     if (InputValidator.Check(probe, def, out _) is { } err)
                     {
                         ctx.Error(dn, path + ".default", err);
@@ -374,6 +386,7 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
                     Required = ctx.OptionalBool(im, "required", path) ?? false,
                     Default = def,
                     Pattern = pattern,
+                    PatternHint = patternHint,
                     MaxLength = maxLength,
                     Description = ctx.OptionalString(im, "description", path),
                     Values = values,

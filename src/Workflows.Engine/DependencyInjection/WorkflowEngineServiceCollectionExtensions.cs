@@ -62,6 +62,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton(sp => new RunMachine(sp.GetRequiredService<IOptions<EngineOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SecretCodec>(), sp.GetServices<ActionDescriptor>(), sp.GetRequiredService<IJitter>()));
         services.TryAddSingleton<WorkflowCatalog>();
         services.TryAddSingleton<IWorkflowCatalog>(sp => sp.GetRequiredService<WorkflowCatalog>());
+        services.TryAddSingleton<Workflows.Abstractions.Definitions.IWorkflowVersions, WorkflowVersions>();
         services.TryAddSingleton<RunSignals>();
         services.TryAddSingleton<IRunNotifications>(sp => sp.GetRequiredService<RunSignals>());
         services.AddMetrics();

@@ -6,6 +6,7 @@ using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
 using Workflows.Server.Auth;
+using Workflows.Web.Components.Triggers;
 
 namespace Workflows.Server.Apis;
 
@@ -18,7 +19,15 @@ public static class WorkflowsApi
         var group = app.MapGroup("/api/workflows").WithTags("Workflows").RequireAuthorization(Roles.CanRead);
         group.MapGet("/", List).WithName("ListWorkflows").WithSummary("Lists the active workflow definitions.");
         group.MapGet("/errors", Errors).WithName("ListDefinitionErrors").WithSummary("Lists definition files that failed to load, with line, column and field.");
-        group.MapGet("/{name}", Get).WithName("GetWorkflow").WithSummary("Gets one workflow definition.");
+        group.MapGet("/{name}", GetAsync).WithName("GetWorkflow")
+            .WithSummary("Gets one workflow's active definition: inputs (type, required, default, values, pattern and its hint, secret), steps (action, needs, if, retry, timeout, compensation, approval policy), the schedules and webhooks that start it (next fires, URL), and the load errors of its file.")
+            .ProducesProblem(404);
+        group.MapGet("/{name}/versions", VersionsAsync).WithName("ListWorkflowVersions")
+            .WithSummary("Lists every stored version of a workflow, newest first: content hash, file, when it was first loaded, how many runs used it, and which one is active.")
+            .ProducesProblem(404);
+        group.MapGet("/{name}/versions/{version}", VersionAsync).WithName("GetWorkflowVersion")
+            .WithSummary("Gets one stored version of a workflow with its YAML source, exactly as it was loaded.")
+            .ProducesProblem(404);
         group.MapPost("/{name}/runs", StartAsync).RequireAuthorization(Roles.CanOperate).WithName("StartRun")
             .WithSummary("Starts a run; answers 202 with the run and its Location (with an Idempotency-Key header, a repeat answers the same run), or 422 when the server lacks what the workflow requires (e.g. a Docker engine).")
             .ProducesProblem(403).ProducesProblem(409).ProducesProblem(422).ProducesProblem(503);
@@ -34,8 +43,49 @@ public static class WorkflowsApi
 
     private static Ok<IReadOnlyList<DefinitionError>> Errors(IWorkflowCatalog catalog) => TypedResults.Ok(catalog.Errors);
 
-    private static Results<Ok<WorkflowDto>, ProblemHttpResult> Get(string name, IWorkflowCatalog catalog) =>
-        catalog.Get(name) is { } d ? TypedResults.Ok(ToDto(d)) : TypedResults.Problem(Problems.NotFound($"Workflow '{name}' does not exist."));
+    private static async Task<Results<Ok<WorkflowDto>, ProblemHttpResult>> GetAsync(string name, IWorkflowCatalog catalog, ITriggerPortal triggers, CancellationToken ct)
+    {
+        if (catalog.Get(name) is not { } d)
+        {
+            return TypedResults.Problem(Problems.NotFound(UnknownWorkflow(catalog, name)));
+        }
+
+        var schedules = (await triggers.ListSchedulesAsync(ct)).Where(s => s.Workflow == name)
+            .Select(s => new TriggerDto("schedule", s.Name, s.Cron, s.TimeZone, s.Overlap, s.Paused, s.NextFires, null, null));
+        var hooks = (await triggers.ListHooksAsync(ct)).Where(h => h.Workflow == name)
+            .Select(h => new TriggerDto("webhook", h.Name, null, null, null, null, null, h.Url, h.Provider));
+        return TypedResults.Ok(ToDto(d) with { Triggers = schedules.Concat(hooks).ToList(), Errors = catalog.ErrorsOf(name) });
+    }
+
+    private static async Task<Results<Ok<List<WorkflowVersionDto>>, ProblemHttpResult>> VersionsAsync(string name, IWorkflowCatalog catalog, IWorkflowVersions versions, CancellationToken ct)
+    {
+        var list = await versions.ListAsync(name, ct);
+        if (list.Count == 0 && catalog.Get(name) is null)
+        {
+            return TypedResults.Problem(Problems.NotFound(UnknownWorkflow(catalog, name)));
+        }
+
+        var active = catalog.Get(name)?.Version;
+        return TypedResults.Ok(list.Select(v => new WorkflowVersionDto(v.Version, v.File, v.FirstLoadedAt, v.Runs, v.Version == active)).ToList());
+    }
+
+    private static async Task<Results<Ok<WorkflowVersionSourceDto>, ProblemHttpResult>> VersionAsync(string name, string version, IWorkflowCatalog catalog, IWorkflowVersions versions, CancellationToken ct)
+    {
+        if (await versions.GetAsync(name, version, ct) is not { } v)
+        {
+            return TypedResults.Problem(Problems.NotFound(catalog.Get(name) is null && (await versions.ListAsync(name, ct)).Count == 0
+                ? UnknownWorkflow(catalog, name)
+                : $"Workflow '{name}' has no version '{version}'. GET /api/workflows/{name}/versions lists its versions."));
+        }
+
+        var dto = new WorkflowVersionDto(v.Version.Version, v.Version.File, v.Version.FirstLoadedAt, v.Version.Runs, v.Version.Version == catalog.Get(name)?.Version);
+        return TypedResults.Ok(new WorkflowVersionSourceDto(dto, v.Text));
+    }
+
+    private static string UnknownWorkflow(IWorkflowCatalog catalog, string name) =>
+        catalog.ErrorsOf(name).Count > 0
+            ? $"Workflow '{name}' has no active version: its file failed to load (GET /api/workflows/errors says where)."
+            : $"Workflow '{name}' does not exist.";
 
     private static async Task<Results<Accepted<RunSummary>, ValidationProblem, ProblemHttpResult>> StartAsync(
         string name, [FromBody] StartRunBody? body, IRunCommands commands, IWorkflowCatalog catalog, IWorkflowPlanner planner, IRunPlans plans, HttpContext http, CancellationToken ct)
@@ -173,11 +223,11 @@ public static class WorkflowsApi
         d.Description,
         d.Version,
         d.Source,
-        d.Inputs.Select(i => new InputDto(i.Name, i.Type.ToString().ToLowerInvariant(), i.Required, i.Default, i.Pattern, i.Description, i.Values, InputRules.MaxLengthOf(i))).ToList(),
+        d.Inputs.Select(i => new InputDto(i.Name, i.Type.ToString().ToLowerInvariant(), i.Required, i.Default, i.Pattern, i.Description, i.Values, InputRules.MaxLengthOf(i), i.PatternHint, i.IsSecret)).ToList(),
         d.Concurrency,
         d.OnFailure.ToString().ToLowerInvariant(),
-        d.Steps.Select(s => new StepDto(s.Id, s.Name, s.Uses, s.Needs, s.If, s.Retry.MaxAttempts, s.Timeout, s.Compensate?.Uses)).ToList(),
-        d.Triggers.Select(t => new TriggerDto(t.Kind.ToString().ToLowerInvariant(), t.Name, t.Cron, t.TimeZone)).ToList(),
+        d.Steps.Select(s => new StepDto(s.Id, s.Name, s.Uses, s.Needs, s.If, s.Retry.MaxAttempts, s.Timeout, s.Compensate?.Uses, s.Retry, s.Compensate?.Timeout, s.Approval?.Describe())).ToList(),
+        d.Triggers.Select(t => new TriggerDto(t.Kind.ToString().ToLowerInvariant(), t.Name, t.Cron, t.TimeZone, t.Overlap)).ToList(),
         d.Requires.Keys.ToList(),
         new PermissionsDto(d.Permissions.Run));
 
@@ -197,20 +247,42 @@ public sealed record StartRunBody(Dictionary<string, JsonNode?>? Inputs, bool? P
 /// <summary>A workflow definition.</summary>
 /// <param name="Requires">What the server must have for a run to start (<c>requires:</c>), e.g. <c>docker</c>.</param>
 /// <param name="Permissions">Who may run it beyond the roles (<c>permissions:</c>).</param>
-public sealed record WorkflowDto(string Name, string Description, string Version, string Source, IReadOnlyList<InputDto> Inputs, string? Concurrency, string OnFailure, IReadOnlyList<StepDto> Steps, IReadOnlyList<TriggerDto> Triggers, IReadOnlyList<string> Requires, PermissionsDto Permissions);
+/// <param name="Errors">The load errors of its file (only in GetWorkflow): a broken edit, with the version shown here still active.</param>
+public sealed record WorkflowDto(string Name, string Description, string Version, string Source, IReadOnlyList<InputDto> Inputs, string? Concurrency, string OnFailure, IReadOnlyList<StepDto> Steps, IReadOnlyList<TriggerDto> Triggers, IReadOnlyList<string> Requires, PermissionsDto Permissions, IReadOnlyList<DefinitionError>? Errors = null);
+
+/// <summary>A stored version of a workflow.</summary>
+/// <param name="Version">The content hash.</param>
+/// <param name="File">The file it was loaded from.</param>
+/// <param name="FirstLoadedAt">When it was first loaded.</param>
+/// <param name="Runs">How many (kept) runs were started on it.</param>
+/// <param name="Active">Whether it is the version new runs start on.</param>
+public sealed record WorkflowVersionDto(string Version, string File, DateTimeOffset FirstLoadedAt, long Runs, bool Active);
+
+/// <summary>A stored version of a workflow with its YAML source.</summary>
+public sealed record WorkflowVersionSourceDto(WorkflowVersionDto Version, string Source);
 
 /// <summary>Who may run a workflow.</summary>
 /// <param name="Run">The groups whose members may run it (admins always may); empty for every operator.</param>
 public sealed record PermissionsDto(IReadOnlyList<string> Run);
 
 /// <summary>An input of a workflow.</summary>
-public sealed record InputDto(string Name, string Type, bool Required, JsonNode? Default, string? Pattern, string? Description, IReadOnlyList<string> Values, int MaxLength);
+/// <param name="PatternHint">What <paramref name="Pattern"/> asks for in words (<c>patternHint:</c>), or null.</param>
+/// <param name="Secret">Whether the value is secret (encrypted at rest, masked everywhere).</param>
+public sealed record InputDto(string Name, string Type, bool Required, JsonNode? Default, string? Pattern, string? Description, IReadOnlyList<string> Values, int MaxLength, string? PatternHint = null, bool Secret = false);
 
 /// <summary>A step of a workflow.</summary>
-public sealed record StepDto(string Id, string? Name, string Uses, IReadOnlyList<string> Needs, string? If, int MaxAttempts, TimeSpan? Timeout, string? Compensate);
+/// <param name="Retry">The retry policy (attempts, backoff, delays, jitter, non-retryable codes).</param>
+/// <param name="CompensateTimeout">The compensation's deadline, or null.</param>
+/// <param name="Approval">The approval policy in words, for a <c>core.approval</c> step; else null.</param>
+public sealed record StepDto(string Id, string? Name, string Uses, IReadOnlyList<string> Needs, string? If, int MaxAttempts, TimeSpan? Timeout, string? Compensate, RetryPolicy? Retry = null, TimeSpan? CompensateTimeout = null, string? Approval = null);
 
-/// <summary>A trigger of a workflow.</summary>
-public sealed record TriggerDto(string Kind, string? Name, string? Cron, string? TimeZone);
+/// <summary>A trigger of a workflow: a schedule or a webhook (declared in its file, or, in GetWorkflow, also made through the API).</summary>
+/// <param name="Overlap">A schedule's overlap policy.</param>
+/// <param name="Paused">Whether a schedule is paused (GetWorkflow only).</param>
+/// <param name="NextFires">A schedule's next fire times (GetWorkflow only; none while paused).</param>
+/// <param name="Url">A webhook's path on this server, e.g. <c>/hooks/deploy</c> (GetWorkflow only).</param>
+/// <param name="Provider">A webhook's signature scheme: github, gitlab or generic (GetWorkflow only).</param>
+public sealed record TriggerDto(string Kind, string? Name, string? Cron, string? TimeZone, string? Overlap = null, bool? Paused = null, IReadOnlyList<DateTimeOffset>? NextFires = null, string? Url = null, string? Provider = null);
 
 /// <summary>A registered action.</summary>
 public sealed record ActionDto(string Name, string? Description, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);

@@ -185,6 +185,35 @@ public class DefinitionParserTests
         Assert.Contains(r.Errors, e => e.Field == field && e.Message.Contains(message, StringComparison.Ordinal) && e.Line == 3);
     }
 
+    [Fact]
+    public void Parse_KeepsPatternHint_WhenInputHasAPattern()
+    {
+        var r = Parse("name: ph\ninputs:\n  host: { type: string, pattern: \"[a-z]+\", patternHint: lowercase letters only }\nsteps:\n  - { id: a, uses: test.record }\n");
+
+        Assert.Empty(r.Errors);
+        Assert.Equal("lowercase letters only", r.Definition!.Inputs[0].PatternHint);
+    }
+
+    [Fact]
+    public void Parse_ReportsPatternHintWithoutPattern_NamingTheFieldWithLineAndColumn()
+    {
+        var r = Parse("name: ph\ninputs:\n  host: { type: string, patternHint: lowercase letters only }\nsteps:\n  - { id: a, uses: test.record }\n");
+
+        var e = Assert.Single(r.Errors);
+        Assert.Equal(("inputs.host.patternHint", 3, 38), (e.Field, e.Line, e.Column));
+        Assert.Contains("no pattern", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ReportsDefaultThatMissesThePattern_InTheHintsWords()
+    {
+        var r = Parse("name: ph\ninputs:\n  host: { type: string, pattern: \"[a-z]+\", patternHint: lowercase letters only, default: Web1 }\nsteps:\n  - { id: a, uses: test.record }\n");
+
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("inputs.host.default", e.Field);
+        Assert.Equal("'Web1' is not valid: expected lowercase letters only", e.Message);
+    }
+
     [Theory]
     [InlineData("timeout: 5 minutes", "steps[a].timeout", "not a duration")]
     [InlineData("retry: { attempts: 0 }", "steps[a].retry.attempts", "between 1 and 100")]

@@ -70,6 +70,24 @@ public class InputValidatorTests
     }
 
     [Fact]
+    public void Check_SaysTheHintInsteadOfTheRegex_WhenThePatternHasAHint()
+    {
+        var input = new InputDefinition { Name = "host", Pattern = "[a-z][a-z0-9-]{0,62}", PatternHint = "a host name: lowercase letters, digits and '-'" };
+
+        var error = InputValidator.Check(input, JsonValue.Create("Web_1"), out _);
+
+        Assert.Equal("'Web_1' is not valid: expected a host name: lowercase letters, digits and '-'", error);
+    }
+
+    [Fact]
+    public void Check_QuotesThePattern_WhenThereIsNoHint()
+    {
+        var input = new InputDefinition { Name = "host", Pattern = "[a-z]+" };
+
+        Assert.Equal("'Web_1' does not match the pattern [a-z]+", InputValidator.Check(input, JsonValue.Create("Web_1"), out _));
+    }
+
+    [Fact]
     public void Check_NeverEchoesASecret_WhenItFailsThePattern()
     {
         var input = new InputDefinition { Name = "pw", Type = InputType.Secret, Pattern = ".{12,}" };

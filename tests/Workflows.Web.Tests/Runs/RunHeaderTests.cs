@@ -77,6 +77,16 @@ public sealed class RunHeaderTests : PortalTestContext
     public void ErrorLine_NamesTheStepOnce(string? step, string error, string expected) =>
         Assert.Equal(expected, RunHeader.ErrorLine(step, error));
 
+    [Fact]
+    public void Render_LinksTheVersionHashToThatVersionOnTheWorkflowPage()
+    {
+        var cut = RenderHeader();
+
+        var link = cut.Find("[data-testid=run-version]");
+        Assert.Equal("abc123", link.TextContent.Trim());
+        Assert.Equal("workflows/install-devstack?version=abc123#source", link.GetAttribute("href"));
+    }
+
     private IRenderedComponent<RunHeader> RenderHeader() => Render<RunHeader>(p => p
         .Add(h => h.Run, TestData.Summary(Guid.NewGuid(), "install-devstack", RunStatus.Running))
         .Add(h => h.Inputs, Inputs)

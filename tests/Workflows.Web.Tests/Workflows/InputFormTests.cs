@@ -64,6 +64,19 @@ public sealed class InputFormTests : PortalTestContext
         Assert.Single(cut.FindAll("[data-testid^=error-]"));
     }
 
+    [Fact]
+    public void Input_SaysThePatternHintInWords_WhenValueDoesNotMatch()
+    {
+        var cut = RenderForm(inputs: [new InputDefinition { Name = "host", Required = true, Pattern = "[a-z]+", PatternHint = "lowercase letters only" }]);
+
+        Assert.Equal("Expected: lowercase letters only", cut.Find("[data-testid=hint-host]").TextContent.Trim());
+        cut.Find("[data-testid=input-host]").Input("Web1");
+
+        var error = cut.Find("[data-testid=error-host]").TextContent;
+        Assert.Contains("expected lowercase letters only", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("[a-z]+", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("name", "web-1")]
     [InlineData("replicas", "-2")]

@@ -32,6 +32,14 @@ public partial class RunTimeline
     [Parameter]
     public DateTimeOffset Now { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether the steps are a definition's rather than a run's: cards show the action (and
+    /// <see cref="StepView.Progress"/> as a one-line summary) instead of status, duration and attempts, and edges are
+    /// neutral. Default is false.
+    /// </summary>
+    [Parameter]
+    public bool Definition { get; set; }
+
     /// <summary>Gets or sets what happens when the user picks a step (click, Enter or Space).</summary>
     [Parameter]
     public EventCallback<StepView> StepSelected { get; set; }
@@ -109,7 +117,7 @@ public partial class RunTimeline
         return string.Create(inv, $"top: {graph.Top(node):0.#}px; left: calc({x * 100:0.###}% - ({width}) / 2); width: calc({width}); height: {DagLayout.NodeHeight}px");
     }
 
-    private static string EdgeClass(DagEdge edge) =>
+    private string EdgeClass(DagEdge edge) => Definition ? "wf-dag-edge" :
         "wf-dag-edge" + (edge.To.Step.Status is StepStatus.Failed || edge.From.Step.Status is StepStatus.Failed ? " wf-dag-edge-failed"
             : edge.From.Step.Status is StepStatus.Succeeded && edge.To.Step.Status is not StepStatus.Pending ? " wf-dag-edge-done" : "");
 
