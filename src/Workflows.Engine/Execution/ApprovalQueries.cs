@@ -38,6 +38,7 @@ public sealed class ApprovalQueries(RunStore store, WorkflowCatalog catalog) : I
 
         var ids = waiting.Select(w => w.Row.RunId).Distinct().ToList();
         var decisions = (await store.QueryAsync(c => c.QueryAsync<ApprovalRow>($"SELECT * FROM wf_approvals WHERE {In(store, "run_id", "ids")}", new { ids = ids.ToArray() }), ct)).ToList();
+        var plans = await store.GetRunPlansAsync(ids, ct);
         var list = new List<PendingApproval>();
         foreach (var (w, step) in waiting)
         {
@@ -55,6 +56,7 @@ public sealed class ApprovalQueries(RunStore store, WorkflowCatalog catalog) : I
                 Message = state?.Message ?? (step.With["message"]?.ToString() is { } m && !m.Contains("${{", StringComparison.Ordinal) ? m : "Approve to continue"),
                 RequestedBy = w.TriggerActor,
                 Since = state?.RequestedAt ?? DateTimeOffset.FromUnixTimeMilliseconds(w.StartedAt ?? w.CreatedAt),
+                PlanSummary = plans.TryGetValue(w.RunId, out var plan) ? PlanSummaryOf(plan) : null,
                 ExpiresAt = state?.ExpiresAt,
                 OnExpiry = policy.OnExpiry,
                 Required = policy.Required,
@@ -120,6 +122,18 @@ public sealed class ApprovalQueries(RunStore store, WorkflowCatalog catalog) : I
         store.Database.Kind == DatabaseKind.Postgres
             ? (not ? $"{column} <> ALL(@{parameter})" : $"{column} = ANY(@{parameter})")
             : $"{column} {(not ? "NOT IN" : "IN")} @{parameter}";
+
+    private static string? PlanSummaryOf(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<WorkflowPlan>(json, JsonDefaults.Options) is { } plan ? RunPlans.Summary(plan) : null;
+        }
+        catch (JsonException)
+        {
+            return "plan: on record, but not readable by this version";
+        }
+    }
 
     private static ApprovalState? ReadState(string? json)
     {
