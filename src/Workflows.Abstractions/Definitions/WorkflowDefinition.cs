@@ -44,8 +44,18 @@ public sealed class WorkflowDefinition
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Notify { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
-    /// <summary>Gets the steps, in file order.</summary>
+    /// <summary>
+    /// Gets whether every run is planned at start and waits for an approval of its plan (<c>plan: required</c>). The
+    /// approval is the synthetic first step <see cref="PlanApprovalStepId"/> (a <c>core.approval</c>) that every root step
+    /// needs. Default is false.
+    /// </summary>
+    public bool PlanRequired { get; init; }
+
+    /// <summary>Gets the steps, in file order (with <c>plan: required</c>, <see cref="PlanApprovalStepId"/> first).</summary>
     public IReadOnlyList<StepDefinition> Steps { get; init; } = [];
+
+    /// <summary>The id of the approval step that <c>plan: required</c> puts before every root step.</summary>
+    public const string PlanApprovalStepId = "plan-approval";
 
     /// <summary>Gets a step by id, or null.</summary>
     public StepDefinition? FindStep(string id) => Steps.FirstOrDefault(s => s.Id == id);

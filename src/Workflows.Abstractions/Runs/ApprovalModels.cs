@@ -28,6 +28,12 @@ public sealed record PendingApproval
     /// <summary>Gets when the request was made.</summary>
     public required DateTimeOffset Since { get; init; }
 
+    /// <summary>
+    /// Gets the one-line summary of the plan the run was started with (<c>plan: 2 to create, …; 0 errors, 1 warning</c>),
+    /// or null when it was started without a plan. The whole plan is <see cref="IRunPlans.GetAsync"/>.
+    /// </summary>
+    public string? PlanSummary { get; init; }
+
     /// <summary>Gets when the request expires, once the step has asked.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }
 

@@ -150,3 +150,23 @@ public sealed class IdempotencyKeyReusedException(string message) : Exception(me
 /// <summary>Thrown when an idempotency key is sent again while the request that first carried it is still being processed.</summary>
 /// <param name="message">Which key.</param>
 public sealed class IdempotencyKeyInProgressException(string message) : Exception(message);
+
+/// <summary>
+/// A start refused because the run's plan has errors (a definition with <c>plan: required</c>, or a start that asked for a
+/// plan) and the caller did not override them. Nothing was started.
+/// </summary>
+/// <param name="plan">The plan, with its errors.</param>
+public sealed class PlanHasErrorsException(WorkflowPlan plan)
+    : Exception($"The plan of {plan.Workflow} has {plan.Summary.Errors} error(s); nothing was started.")
+{
+    /// <summary>Gets the plan, with its errors.</summary>
+    public WorkflowPlan Plan { get; } = plan;
+
+    /// <summary>Gets the errors in one line each: <c>step: field: message</c>.</summary>
+    public IReadOnlyList<string> Errors { get; } = PlanErrors(plan);
+
+    private static List<string> PlanErrors(WorkflowPlan plan) =>
+        plan.Problems.Where(p => p.Severity == PlanSeverity.Error).Select(p => p.Message)
+            .Concat(plan.Steps.SelectMany(s => s.Plan.Problems.Where(p => p.Severity == PlanSeverity.Error).Select(p => $"{s.Id}: {p.Field}: {p.Message}")))
+            .ToList();
+}

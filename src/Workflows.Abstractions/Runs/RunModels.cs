@@ -21,6 +21,24 @@ public sealed record StartRunRequest(string Workflow, IReadOnlyDictionary<string
     /// first created instead of starting another; with other inputs it is refused.
     /// </summary>
     public string? IdempotencyKey { get; init; }
+
+    /// <summary>
+    /// Gets whether the run is planned before it starts (as <see cref="IWorkflowPlanner"/> would) and the plan kept with it.
+    /// A definition with <c>plan: required</c> is planned whatever this says. Default is false.
+    /// </summary>
+    public bool Plan { get; init; }
+
+    /// <summary>
+    /// Gets whether a run whose plan has errors is started anyway (its audit says so). Default is false: the start is
+    /// refused with <see cref="PlanHasErrorsException"/>.
+    /// </summary>
+    public bool OverridePlanErrors { get; init; }
+
+    /// <summary>
+    /// Gets the plan the caller already made from these very inputs and showed to the person starting the run (the
+    /// portal's Preview), kept with the run instead of planning again; null to plan at start. Default is null.
+    /// </summary>
+    public WorkflowPlan? Preview { get; init; }
 }
 
 /// <summary>A request to retry a failed or cancelled run.</summary>

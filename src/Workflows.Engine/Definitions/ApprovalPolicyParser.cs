@@ -18,7 +18,12 @@ internal static class ApprovalPolicyParser
     private static readonly string[] KnownRoles = ["viewer", "operator", "admin"];
 
     /// <summary>Builds the policy, reporting each problem through <paramref name="error"/> (node, field, message).</summary>
-    public static ApprovalPolicy Parse(YamlMappingNode? with, string path, Action<YamlNode?, string, string> error)
+    /// <param name="with">The mapping that holds the policy, or null for the default policy.</param>
+    /// <param name="path">The mapping's field path, for messages.</param>
+    /// <param name="error">Receives each problem: node, field, message.</param>
+    /// <param name="requiredKey">The key of the number of approvals: <c>required</c> in a step, <c>approvals</c> under
+    /// <c>plan:</c> (where <c>required</c> says whether a plan is required).</param>
+    public static ApprovalPolicy Parse(YamlMappingNode? with, string path, Action<YamlNode?, string, string> error, string requiredKey = "required")
     {
         if (with is null)
         {
@@ -64,16 +69,16 @@ internal static class ApprovalPolicyParser
         }
 
         var required = 1;
-        if (Literal(with, "required", path, error) is { } rn)
+        if (Literal(with, requiredKey, path, error) is { } rn)
         {
             if (!int.TryParse(rn.Value, NumberStyles.None, CultureInfo.InvariantCulture, out required) || required < 1 || required > MaxRequired)
             {
-                error(rn, path + ".required", $"must be a whole number from 1 to {MaxRequired} (how many different people must approve), not '{YamlGuard.Cut(rn.Value ?? "")}'");
+                error(rn, $"{path}.{requiredKey}", $"must be a whole number from 1 to {MaxRequired} (how many different people must approve), not '{YamlGuard.Cut(rn.Value ?? "")}'");
                 required = 1;
             }
             else if (users.Count > 0 && roles.Count == 0 && groups.Count == 0 && required > users.Count)
             {
-                error(rn, path + ".required", $"needs {required} approvals but approvers.users names only {users.Count}; the request could never be approved");
+                error(rn, $"{path}.{requiredKey}", $"needs {required} approvals but approvers.users names only {users.Count}; the request could never be approved");
             }
         }
 

@@ -33,8 +33,9 @@ public sealed record ParseResult(WorkflowDefinition? Definition, IReadOnlyList<D
 /// </param>
 public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actions, IReadOnlyCollection<string>? channels = null)
 {
-    private static readonly string[] TopKeys = ["name", "description", "inputs", "concurrency", "onFailure", "requires", "permissions", "notify", "triggers", "steps"];
+    private static readonly string[] TopKeys = ["name", "description", "inputs", "concurrency", "onFailure", "requires", "permissions", "notify", "triggers", "plan", "steps"];
     private static readonly string[] PermissionKeys = ["run"];
+    private static readonly string[] PlanKeys = ["required", "approvers", "approvals", "allowSelfApproval", "onExpiry", "expiresIn"];
     private static readonly string[] InputKeys = ["type", "required", "default", "pattern", "patternHint", "maxLength", "description", "values"];
     private static readonly string[] StepKeys = ["id", "name", "uses", "with", "needs", "if", "retry", "timeout", "poll", "compensate"];
     private static readonly string[] RetryKeys = ["attempts", "backoff", "initialDelay", "maxDelay", "jitter", "nonRetryable"];
@@ -128,6 +129,12 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             ctx.Error(root, "steps", "is required: a workflow needs at least one step");
         }
 
+        var planGate = ParsePlan(ctx, Value(root, "plan"));
+        if (planGate is not null && steps.FirstOrDefault(s => s.Def.Id == WorkflowDefinition.PlanApprovalStepId) is { } taken)
+        {
+            ctx.Error(Value(taken.Node, "id") ?? taken.Node, taken.Path + ".id", $"'{WorkflowDefinition.PlanApprovalStepId}' is the id of the approval that plan: required adds; give this step another id");
+        }
+
         ValidateGraph(ctx, steps, root);
         ValidateExpressions(ctx, inputs, steps, concurrency, root);
 
@@ -149,9 +156,83 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
             Permissions = permissions,
             Notify = notify,
             Triggers = triggers,
-            Steps = steps.Select(s => s.Def).ToList(),
+            PlanRequired = planGate is not null,
+            Steps = planGate is null ? steps.Select(s => s.Def).ToList() : WithPlanApproval(planGate, steps.Select(s => s.Def)),
         };
         return new ParseResult(def, []);
+    }
+
+    /// <summary>What <c>plan: required</c> asks for: the policy and expiry of the approval of the plan.</summary>
+    private sealed record PlanGate(ApprovalPolicy Policy, string ExpiresIn);
+
+    /// <summary>
+    /// Reads <c>plan:</c>: <c>required</c>, or a mapping <c>{ required: true, approvers: …, approvals: 2,
+    /// allowSelfApproval, onExpiry, expiresIn }</c> whose policy is that of a <c>core.approval</c> step (<c>approvals</c>
+    /// is its <c>required</c>). Null when no plan is required.
+    /// </summary>
+    private static PlanGate? ParsePlan(Ctx ctx, YamlNode? node)
+    {
+        switch (node)
+        {
+            case null:
+                return null;
+            case YamlScalarNode { Value: "required" }:
+                return new PlanGate(ApprovalPolicy.Default, "24h");
+            case YamlScalarNode s:
+                ctx.Error(s, "plan", $"must be 'required' or a mapping such as {{ required: true, approvers: {{ groups: [platform-admins] }} }}, not '{YamlGuard.Cut(s.Value ?? "")}'");
+                return null;
+            case YamlMappingNode map:
+                ctx.CheckKeys(map, "plan", PlanKeys);
+                var required = ctx.OptionalBool(map, "required", "plan");
+                if (required is null && Value(map, "required") is null)
+                {
+                    ctx.Error(map, "plan.required", "is required: true to plan every run and ask for an approval of its plan first, false to not");
+                }
+
+                var policy = ApprovalPolicyParser.Parse(map, "plan", ctx.Error, requiredKey: "approvals");
+                var expiresIn = ctx.OptionalString(map, "expiresIn", "plan") ?? "24h";
+                if (Duration.TryParse(expiresIn, out var err) is null)
+                {
+                    ctx.Error(Value(map, "expiresIn"), "plan.expiresIn", err ?? $"'{YamlGuard.Cut(expiresIn)}' is not a duration");
+                }
+
+                return required == true ? new PlanGate(policy, expiresIn) : null;
+            default:
+                ctx.Error(node, "plan", "must be 'required' or a mapping such as { required: true, approvers: { groups: [platform-admins] } }");
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// The steps behind the approval of the plan: <see cref="WorkflowDefinition.PlanApprovalStepId"/> first, needed by
+    /// every step that needed nothing. It is an ordinary <c>core.approval</c> step, so the state machine, the inbox, the
+    /// policy, the expiry and the notifications treat it as any other approval.
+    /// </summary>
+    private static List<StepDefinition> WithPlanApproval(PlanGate gate, IEnumerable<StepDefinition> steps)
+    {
+        var p = gate.Policy;
+        var with = new JsonObject
+        {
+            ["message"] = "Approve the plan of this run: review what it will create, change and delete",
+            ["expiresIn"] = gate.ExpiresIn,
+            ["required"] = p.Required,
+            ["allowSelfApproval"] = p.AllowSelfApproval,
+            ["onExpiry"] = p.OnExpiry == ApprovalExpiry.Approve ? "approve" : "reject",
+        };
+        var list = new List<StepDefinition>
+        {
+            new() { Id = WorkflowDefinition.PlanApprovalStepId, Name = "Approve the plan", Uses = ApprovalAction.Name, With = with, Approval = p, Line = 1 },
+        };
+        foreach (var s in steps)
+        {
+            list.Add(s.Needs.Count > 0 ? s : new StepDefinition
+            {
+                Id = s.Id, Name = s.Name, Uses = s.Uses, With = s.With, Needs = [WorkflowDefinition.PlanApprovalStepId], If = s.If, Retry = s.Retry,
+                Timeout = s.Timeout, Poll = s.Poll, Compensate = s.Compensate, Approval = s.Approval, Line = s.Line,
+            });
+        }
+
+        return list;
     }
 
     private static Exception Inner(Exception e) => e.InnerException is YamlException ie ? Inner(ie) : e;

@@ -78,6 +78,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton<WorkflowPlanner>();
         services.TryAddSingleton<IWorkflowPlanner>(sp => sp.GetRequiredService<WorkflowPlanner>());
         services.TryAddSingleton<IRunPlans, RunPlans>();
+        services.TryAddSingleton<PlanDrift>();
         services.TryAddSingleton<IRunQueries>(sp => sp.GetRequiredService<RunQueries>());
         services.TryAddTransient<StepJob>();
         services.TryAddSingleton<Sweeper>();

@@ -37,6 +37,7 @@ public sealed class ApprovalQueries(RunStore store, WorkflowCatalog catalog) : I
 
         var ids = waiting.Select(w => w.Row.RunId).Distinct().ToList();
         var decisions = await store.ReadModel.ApprovalsAsync(ids, ct);
+        var plans = await store.GetRunPlansAsync(ids, ct);
         var list = new List<PendingApproval>();
         foreach (var (w, step) in waiting)
         {
@@ -54,6 +55,7 @@ public sealed class ApprovalQueries(RunStore store, WorkflowCatalog catalog) : I
                 Message = state?.Message ?? (step.With["message"]?.ToString() is { } m && !m.Contains("${{", StringComparison.Ordinal) ? m : "Approve to continue"),
                 RequestedBy = w.TriggerActor,
                 Since = state?.RequestedAt ?? DateTimeOffset.FromUnixTimeMilliseconds(w.StartedAt ?? w.CreatedAt),
+                PlanSummary = plans.TryGetValue(w.RunId, out var plan) ? PlanSummaryOf(plan) : null,
                 ExpiresAt = state?.ExpiresAt,
                 OnExpiry = policy.OnExpiry,
                 Required = policy.Required,
@@ -96,6 +98,18 @@ public sealed class ApprovalQueries(RunStore store, WorkflowCatalog catalog) : I
         }
 
         return found;
+    }
+
+    private static string? PlanSummaryOf(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<WorkflowPlan>(json, JsonDefaults.Options) is { } plan ? RunPlans.Summary(plan) : null;
+        }
+        catch (JsonException)
+        {
+            return "plan: on record, but not readable by this version";
+        }
     }
 
     private static ApprovalState? ReadState(string? json)

@@ -26,7 +26,9 @@ public sealed partial class RunCommands(
     ILogger<RunCommands> logger,
     IEnumerable<IWorkflowRequirement> requirements,
     ICloudDirectory? clouds = null,
-    EngineMetrics? metrics = null) : IRunCommands, IRunBulkCommands
+    EngineMetrics? metrics = null,
+    IWorkflowPlanner? planner = null,
+    IRunPlans? plans = null) : IRunCommands, IRunBulkCommands
 {
     /// <inheritdoc />
     public async Task<RunSummary> StartAsync(StartRunRequest request, CancellationToken cancellationToken = default)
@@ -62,6 +64,7 @@ public sealed partial class RunCommands(
             run.ConcurrencyKey = $"{def.Name}:{key}";
         }
 
+        var plan = await PlanBeforeStartAsync(def, request, cancellationToken);
         using var span = EngineTelemetry.StartRun(run);
         run.TraceParent = span?.Id;
         var steps = def.Steps.Select((s, i) => new StepRow { RunId = id, StepId = s.Id, Kind = StepKinds.Step, Position = i, Status = StepStatus.Pending }).ToList();
@@ -87,6 +90,10 @@ public sealed partial class RunCommands(
         }
 
         metrics?.RunStarted(def.Name, request.Trigger.Kind.ToString());
+        if (plan is not null)
+        {
+            await KeepPlanAsync(run, def, plan, request);
+        }
 
         // The run exists from here on: whatever fails next, the caller gets its id (a run that never began is
         // advanced by the sweeper), so a client never retries into a second run.
@@ -107,6 +114,46 @@ public sealed partial class RunCommands(
         }
 
         return summary;
+    }
+
+    /// <summary>
+    /// The plan a start keeps with its run: the caller's preview, or one made now when the start asks for it or the
+    /// definition requires it (<c>plan: required</c>); null for neither. Refuses a plan with errors unless overridden.
+    /// </summary>
+    private async Task<WorkflowPlan?> PlanBeforeStartAsync(WorkflowDefinition def, StartRunRequest request, CancellationToken cancellationToken)
+    {
+        if (!def.PlanRequired && !request.Plan && request.Preview is null)
+        {
+            return null;
+        }
+
+        // A preview counts only when it planned this very version: a definition reloaded since plans again.
+        var plan = request.Preview is { } preview && preview.Workflow == def.Name && preview.Version == def.Version
+            ? preview
+            : planner is null
+                ? throw new InvalidOperationException($"Workflow {def.Name} requires a plan (plan: required), but no planner is registered.")
+                : await planner.PlanAsync(new PlanRequest(def.Name, request.Inputs, request.Trigger.Actor), cancellationToken);
+        return plan.Summary.Errors > 0 && !request.OverridePlanErrors ? throw new PlanHasErrorsException(plan) : plan;
+    }
+
+    // Before the run begins, so the approval of a plan: required run (its first step) never asks without the plan on
+    // record. Not cancellable: the run exists. A crash between the insert and here leaves a run without a plan; its
+    // approval then shows "no plan on record" rather than a plan nobody made.
+    private async Task KeepPlanAsync(RunRow run, WorkflowDefinition def, WorkflowPlan plan, StartRunRequest request)
+    {
+        if (plans is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await plans.RecordAsync(Guid.Parse(run.Id), plan, request.Trigger.Actor, plan.Summary.Errors > 0, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Run {RunId} ({Workflow}) was created, but its plan could not be stored", run.Id, def.Name);
+        }
     }
 
     private async Task<RunSummary> BeginAsync(RunRow run, WorkflowDefinition def, string? holder, string by, TriggerInfo trigger)

@@ -34,7 +34,8 @@ public sealed class StepJob(
     IOptions<EngineOptions> options,
     TimeProvider clock,
     ILogger<StepJob> logger,
-    EngineMetrics? metrics = null)
+    EngineMetrics? metrics = null,
+    PlanDrift? drift = null)
 {
     private readonly EngineOptions options = options.Value;
 
@@ -298,6 +299,12 @@ public sealed class StepJob(
             if (accessor is StepContextAccessor sca)
             {
                 sca.Current = context;
+            }
+
+            if (drift is not null && !isComp && row.PollCount == 0 && row.Attempt - row.AttemptBase == 1 && row.State is null)
+            {
+                // A planned run: what the plan said against what the step finds now, a warning at most.
+                await drift.CheckAsync(run, def, sd, inputs, context.IdempotencyKey, redactor, buffer, buffer, cts.Token);
             }
 
             result = await action.ExecuteAsync(context);

@@ -176,6 +176,34 @@ public sealed class WorkflowPlanner(
         return Step(sd, condition, display, Redact(plan, stepRedactor), audit.Calls.Select(stepRedactor.Redact).ToList());
     }
 
+    /// <summary>
+    /// Plans one step of a running run again, just before it executes, with its inputs as evaluated now (all known)
+    /// and the key it will carry: read-only, bounded by <see cref="EngineOptions.PlanStepTimeout"/>. Null when its
+    /// action has no plan. Throws when planning fails or times out (the caller reports it; it never fails the step).
+    /// </summary>
+    internal async Task<StepPlan?> ReplanStepAsync(WorkflowDefinition def, StepDefinition sd, JsonObject inputs, string idempotencyKey, Redactor redactor, CancellationToken ct)
+    {
+        var descriptor = catalog.Actions.FirstOrDefault(a => a.Name == sd.Uses);
+        if (descriptor is null || !typeof(IPlannableAction).IsAssignableFrom(descriptor.ActionType))
+        {
+            return null;
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(options.Value.PlanStepTimeout);
+        try
+        {
+            await using var scoped = scopes.CreateAsyncScope();
+            var action = (IPlannableAction)scoped.ServiceProvider.GetRequiredService(descriptor.ActionType);
+            var context = new EnginePlanContext(def.Name, sd.Id, inputs, new Dictionary<string, string>(), new PlanAudit(), clock, cts.Token, idempotencyKey);
+            return Redact(await action.PlanAsync(context), redactor);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"planning took longer than {options.Value.PlanStepTimeout.TotalSeconds:0} s (Workflows:PlanStepTimeout)");
+        }
+    }
+
     private static IEnumerable<string> SecretsOf(JsonScope scope)
     {
         var set = new HashSet<string>(StringComparer.Ordinal);
@@ -351,13 +379,14 @@ public sealed class WorkflowPlanner(
         IReadOnlyDictionary<string, string> unknown,
         IStepAudit audit,
         TimeProvider clock,
-        CancellationToken cancellationToken) : PlanContext
+        CancellationToken cancellationToken,
+        string? idempotencyKey = null) : PlanContext
     {
         public override string WorkflowName => workflow;
 
         public override string StepId => stepId;
 
-        public override string? IdempotencyKey => null;
+        public override string? IdempotencyKey => idempotencyKey;
 
         public override CancellationToken CancellationToken => cancellationToken;
 

@@ -26,6 +26,22 @@ public sealed partial class RunStore
         return true;
     }
 
+    /// <summary>Gets the stored plans (JSON) of those of <paramref name="runIds"/> that have one, by run id.</summary>
+    public async Task<Dictionary<string, string>> GetRunPlansAsync(IReadOnlyCollection<string> runIds, CancellationToken ct)
+    {
+        if (runIds.Count == 0)
+        {
+            return [];
+        }
+
+        await using var c = await Database.OpenAsync(ct);
+        var sql = Database.Kind == DatabaseKind.Postgres
+            ? "SELECT run_id AS RunId, plan AS Plan FROM wf_run_plans WHERE run_id = ANY(@ids)"
+            : "SELECT run_id AS RunId, plan AS Plan FROM wf_run_plans WHERE run_id IN @ids";
+        var rows = await c.QueryAsync<(string RunId, string Plan)>(sql, new { ids = runIds.ToArray() });
+        return rows.ToDictionary(r => r.RunId, r => r.Plan, StringComparer.Ordinal);
+    }
+
     /// <summary>Gets a run's plan as stored (JSON), or null.</summary>
     public async Task<string?> GetRunPlanAsync(string runId, CancellationToken ct)
     {

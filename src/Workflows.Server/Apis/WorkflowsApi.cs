@@ -88,7 +88,7 @@ public static class WorkflowsApi
             : $"Workflow '{name}' does not exist.";
 
     private static async Task<Results<Accepted<RunSummary>, ValidationProblem, ProblemHttpResult>> StartAsync(
-        string name, [FromBody] StartRunBody? body, IRunCommands commands, IWorkflowCatalog catalog, IWorkflowPlanner planner, IRunPlans plans, HttpContext http, CancellationToken ct)
+        string name, [FromBody] StartRunBody? body, IRunCommands commands, IWorkflowCatalog catalog, HttpContext http, CancellationToken ct)
     {
         if (NotAllowed(catalog, name, http.User, "run") is { } refused)
         {
@@ -101,30 +101,28 @@ public static class WorkflowsApi
         }
 
         var inputs = body?.Inputs ?? [];
-        WorkflowPlan? plan = null;
-        if (body?.Plan == true)
+        var request = new StartRunRequest(name, inputs.ToDictionary(kv => kv.Key, kv => kv.Value), new TriggerInfo(TriggerKind.Api, http.User.Actor()))
         {
-            // Planned before anything is started: the plan on record is what the run's world looked like before it began.
-            plan = await planner.PlanAsync(new PlanRequest(name, inputs.ToDictionary(kv => kv.Key, kv => kv.Value), http.User.Actor()), ct);
-            if (plan.Summary.Errors > 0 && body.OverridePlanErrors != true)
-            {
-                return TypedResults.Problem(new ProblemDetails
-                {
-                    Status = 422,
-                    Title = "The plan has errors",
-                    Detail = $"The plan of {name} has {plan.Summary.Errors} error(s); nothing was started. Fix them, or start with \"overridePlanErrors\": true to start anyway (recorded in the run's audit).",
-                    Extensions = { ["plan"] = plan },
-                });
-            }
+            IdempotencyKey = key,
+            Plan = body?.Plan == true,
+            OverridePlanErrors = body?.OverridePlanErrors == true,
+        };
+        RunSummary run;
+        try
+        {
+            // Planned before anything is started (always for plan: required): the plan on record is what the run's
+            // world looked like before it began. A replayed idempotent start answers the first run and its plan.
+            run = await commands.StartAsync(request, ct);
         }
-
-        var request = new StartRunRequest(name, inputs.ToDictionary(kv => kv.Key, kv => kv.Value), new TriggerInfo(TriggerKind.Api, http.User.Actor())) { IdempotencyKey = key };
-        var run = await commands.StartAsync(request, ct);
-        if (plan is not null && await plans.GetAsync(run.Id, CancellationToken.None) is null)
+        catch (PlanHasErrorsException e)
         {
-            // Not cancellable: the run exists, its plan must not be lost because the client went away. A replayed
-            // idempotent start answers the first run, which keeps the plan it was started with.
-            await plans.RecordAsync(run.Id, plan, http.User.Actor(), plan.Summary.Errors > 0, CancellationToken.None);
+            return TypedResults.Problem(new ProblemDetails
+            {
+                Status = 422,
+                Title = "The plan has errors",
+                Detail = $"The plan of {name} has {e.Plan.Summary.Errors} error(s); nothing was started. Fix them, or start with \"overridePlanErrors\": true to start anyway (recorded in the run's audit).",
+                Extensions = { ["plan"] = e.Plan, ["errors"] = e.Errors },
+            });
         }
 
         return TypedResults.Accepted($"/api/runs/{run.Id}", run);
@@ -239,7 +237,8 @@ public static class WorkflowsApi
 /// <param name="Inputs">Input values by name.</param>
 /// <param name="Inputs">The run's inputs by name.</param>
 /// <param name="Plan">Whether the run is planned first (as <c>POST …/plan</c> would) and the plan kept with it
-/// (<c>GET /api/runs/{id}/plan</c>) and summarized in its audit. Default is false.</param>
+/// (<c>GET /api/runs/{id}/plan</c>) and summarized in its audit. Default is false; a definition with <c>plan: required</c>
+/// is planned whatever this says.</param>
 /// <param name="OverridePlanErrors">Whether a run whose plan has errors is started anyway (the audit says so). Default is
 /// false: such a start is refused with 422 and the plan.</param>
 public sealed record StartRunBody(Dictionary<string, JsonNode?>? Inputs, bool? Plan = null, bool? OverridePlanErrors = null);

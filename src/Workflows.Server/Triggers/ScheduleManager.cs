@@ -313,6 +313,11 @@ public sealed class ScheduleManager(
         {
             return await RecordAsync(schedule, fireTime, new FireResult("failed", e.Message), ct);
         }
+        catch (PlanHasErrorsException e)
+        {
+            // plan: required and the plan has errors: no run, and the fire says why.
+            return await RecordAsync(schedule, fireTime, new FireResult("failed", $"refused: the plan has {e.Plan.Summary.Errors} error(s), no run was started: {string.Join("; ", e.Errors)}"), ct);
+        }
     }
 
     private async Task<FireResult> RecordAsync(ScheduleInfo schedule, DateTimeOffset fireTime, FireResult result, CancellationToken ct)

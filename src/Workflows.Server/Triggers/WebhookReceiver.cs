@@ -199,6 +199,11 @@ public sealed class WebhookReceiver(
             {
                 return await FinishAsync("failed", 404, $"the hook's workflow is not available: {e.Message}");
             }
+            catch (PlanHasErrorsException e)
+            {
+                // plan: required and the plan has errors: refused like a start from the API, and on record in the delivery.
+                return await FinishAsync("refused", 422, $"the plan has {e.Plan.Summary.Errors} error(s), no run was started: {string.Join("; ", e.Errors)}");
+            }
 
             claimed = false;
             logger.LogInformation("Webhook {Hook} delivery {Key} started run {RunId} of {Workflow}", hook.Name, key, run.Id, hook.Workflow);

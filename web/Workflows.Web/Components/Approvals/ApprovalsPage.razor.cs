@@ -72,7 +72,7 @@ public partial class ApprovalsPage
             { d => d.Approver, approver },
             { d => d.Request, request },
         };
-        var dialog = await Dialogs.ShowAsync<DecisionDialog>(approve ? "Approve" : "Reject", parameters, new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
+        var dialog = await Dialogs.ShowAsync<DecisionDialog>(approve ? "Approve" : "Reject", parameters, new DialogOptions { MaxWidth = request.PlanSummary is null ? MaxWidth.Small : MaxWidth.Medium, FullWidth = true });
         if (await dialog.Result is { Canceled: false })
         {
             await LoadAsync();

@@ -11,6 +11,8 @@ public partial class DecisionDialog
     private string? comment;
     private string? error;
     private bool busy;
+    private WorkflowPlan? plan;
+    private bool planMissing;
 
     /// <summary>Gets or sets the run.</summary>
     [Parameter]
@@ -53,6 +55,21 @@ public partial class DecisionDialog
 
     [Inject]
     private IRunCommands Commands { get; set; } = default!;
+
+    [Inject]
+    private IServiceProvider Services { get; set; } = default!;
+
+    /// <inheritdoc />
+    protected override async Task OnInitializedAsync()
+    {
+        // What is approved is what is on record: the stored plan, not a new one (a new plan is the drift check's job).
+        if (Services.GetService(typeof(IRunPlans)) is IRunPlans plans)
+        {
+            plan = await plans.GetAsync(RunId);
+        }
+
+        planMissing = plan is null && StepId == WorkflowDefinition.PlanApprovalStepId;
+    }
 
     private void Cancel() => Dialog.Cancel();
 

@@ -193,6 +193,7 @@ public sealed partial class RunPage : IDisposable
             return;
         }
 
+        var request = Services.GetService<IApprovalQueries>() is { } approvals && approver is not null ? await approvals.GetPendingAsync(Id, step.StepId, approver) : null;
         var parameters = new DialogParameters<DecisionDialog>
         {
             { d => d.RunId, Id },
@@ -200,9 +201,9 @@ public sealed partial class RunPage : IDisposable
             { d => d.Approve, approve },
             { d => d.Actor, actor },
             { d => d.Approver, approver },
-            { d => d.Request, Services.GetService<IApprovalQueries>() is { } approvals && approver is not null ? await approvals.GetPendingAsync(Id, step.StepId, approver) : null },
+            { d => d.Request, request },
         };
-        var dialog = await Dialogs.ShowAsync<DecisionDialog>(approve ? "Approve" : "Reject", parameters, new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
+        var dialog = await Dialogs.ShowAsync<DecisionDialog>(approve ? "Approve" : "Reject", parameters, new DialogOptions { MaxWidth = request?.PlanSummary is null ? MaxWidth.Small : MaxWidth.Medium, FullWidth = true });
         if (await dialog.Result is { Canceled: false })
         {
             await RefreshAsync();

@@ -147,13 +147,22 @@ public partial class StartRunPage
         startError = null;
         try
         {
-            var run = await Commands.StartAsync(new StartRunRequest(definition.Name, values, new TriggerInfo(TriggerKind.Portal, actor)) { IdempotencyKey = idempotencyKey });
-            if (shown is not null && Services.GetService<IRunPlans>() is { } plans && await plans.GetAsync(run.Id) is null)
+            // The engine keeps the plan shown with the run (and plans at start when the definition requires a plan).
+            var run = await Commands.StartAsync(new StartRunRequest(definition.Name, values, new TriggerInfo(TriggerKind.Portal, actor))
             {
-                await plans.RecordAsync(run.Id, shown, actor, shown.Summary.Errors > 0);
-            }
-
+                IdempotencyKey = idempotencyKey,
+                Preview = shown,
+                OverridePlanErrors = overridePlan,
+            });
             Navigation.NavigateTo($"runs/{run.Id}");
+        }
+        catch (PlanHasErrorsException ex)
+        {
+            // plan: required, and the plan made at start has errors: shown like a Preview, with its override.
+            plan = ex.Plan;
+            plannedValues = Fingerprint(values);
+            overridePlan = false;
+            planError = "The plan has errors: fix them, or tick 'Start anyway' to start despite them.";
         }
         catch (InputValidationException ex)
         {
