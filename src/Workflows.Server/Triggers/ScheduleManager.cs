@@ -20,7 +20,8 @@ namespace Workflows.Server.Triggers;
 /// <param name="Inputs">The inputs (templates over <c>schedule.name</c>, <c>schedule.workflow</c>, <c>schedule.time</c>).</param>
 /// <param name="Source">The definition file, or <c>api (by …)</c>.</param>
 /// <param name="Origin"><see cref="DefinitionOrigin"/> or <see cref="ApiOrigin"/>.</param>
-public sealed record ScheduleInfo(string Workflow, string Name, string Cron, string TimeZone, string Overlap, JsonObject Inputs, string Source, string Origin = ScheduleInfo.DefinitionOrigin)
+/// <param name="Author">For an API schedule, who created and last changed it, and when.</param>
+public sealed record ScheduleInfo(string Workflow, string Name, string Cron, string TimeZone, string Overlap, JsonObject Inputs, string Source, string Origin = ScheduleInfo.DefinitionOrigin, ScheduleAuthor? Author = null)
 {
     /// <summary>Declared in a definition's <c>triggers:</c> (edited by editing the file).</summary>
     public const string DefinitionOrigin = "definition";
@@ -30,6 +31,9 @@ public sealed record ScheduleInfo(string Workflow, string Name, string Cron, str
 
     /// <summary>Gets the Hangfire recurring job id.</summary>
     public string Id => ScheduleManager.JobId(Workflow, Name);
+
+    /// <summary>Gets the cron expression in plain language (the expression itself when it cannot be said well).</summary>
+    public string Description => CronDescriber.Describe(Cron);
 
     /// <summary>Returns the next fire times after <paramref name="from"/>.</summary>
     public IReadOnlyList<DateTimeOffset> NextFires(DateTimeOffset from, int count)
@@ -48,6 +52,13 @@ public sealed record ScheduleInfo(string Workflow, string Name, string Cron, str
         return list;
     }
 }
+
+/// <summary>Who created an API schedule and who changed it last.</summary>
+/// <param name="CreatedBy">The user who created it.</param>
+/// <param name="CreatedAt">When.</param>
+/// <param name="UpdatedBy">The user who changed it last (the creator until someone edits it).</param>
+/// <param name="UpdatedAt">When.</param>
+public sealed record ScheduleAuthor(string CreatedBy, DateTimeOffset CreatedAt, string UpdatedBy, DateTimeOffset UpdatedAt);
 
 /// <summary>What a fire did.</summary>
 /// <param name="Outcome">started, skipped or failed.</param>
@@ -123,18 +134,9 @@ public sealed class ScheduleManager(
             errors["name"] = [$"'{s.Name}' is declared in {s.Workflow}'s definition; edit the file instead"];
         }
 
-        try
+        foreach (var (field, messages) in ValidateTiming(s))
         {
-            CronExpression.Parse(s.Cron, s.Cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
-        }
-        catch (CronFormatException e)
-        {
-            errors["cron"] = [$"'{s.Cron}' is not a valid cron expression (5 fields, or 6 with seconds first): {e.Message}"];
-        }
-
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(s.TimeZone, out _))
-        {
-            errors["timezone"] = [$"unknown time zone '{s.TimeZone}' (use an IANA name such as Europe/Berlin)"];
+            errors[field] = messages;
         }
 
         if (s.Overlap is not ("skip" or "queue" or "allow"))
@@ -161,6 +163,35 @@ public sealed class ScheduleManager(
             {
                 errors["inputs"] = [e.Message];
             }
+        }
+
+        return errors;
+    }
+
+    /// <summary>Checks a schedule's cron expression and time zone; returns the problems by field (<c>cron</c>, <c>timezone</c>).</summary>
+    public static Dictionary<string, string[]> ValidateTiming(ScheduleInfo s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(s.Cron))
+        {
+            errors["cron"] = ["is required: 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first"];
+        }
+        else
+        {
+            try
+            {
+                CronExpression.Parse(s.Cron, s.Cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+            }
+            catch (CronFormatException e)
+            {
+                errors["cron"] = [$"'{s.Cron}' is not a valid cron expression (5 fields, or 6 with seconds first): {e.Message}"];
+            }
+        }
+
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(s.TimeZone, out _))
+        {
+            errors["timezone"] = [$"unknown time zone '{s.TimeZone}' (use an IANA name such as Europe/Berlin)"];
         }
 
         return errors;

@@ -160,6 +160,7 @@ public sealed record ScheduleBody(string? Workflow, string? Name, string Cron, s
 /// <param name="Workflow">The workflow.</param>
 /// <param name="Name">The schedule's name (the trigger actor of its runs).</param>
 /// <param name="Cron">The cron expression.</param>
+/// <param name="Description">The cron expression in plain language, e.g. "at 03:00 on Monday–Friday" (the expression itself when it cannot be said well).</param>
 /// <param name="TimeZone">The time zone.</param>
 /// <param name="Overlap">skip, queue or allow.</param>
 /// <param name="Inputs">The inputs it passes.</param>
@@ -168,12 +169,13 @@ public sealed record ScheduleBody(string? Workflow, string? Name, string Cron, s
 /// <param name="Paused">Whether it is paused.</param>
 /// <param name="NextFires">The next three fire times (none while paused).</param>
 /// <param name="State">Who paused it, and the last fire.</param>
-public sealed record ScheduleView(string Id, string Workflow, string Name, string Cron, string TimeZone, string Overlap, JsonObject Inputs, string Source, string Origin, bool Paused, IReadOnlyList<DateTimeOffset> NextFires, ScheduleState? State)
+/// <param name="Author">For an API schedule, who created and last changed it, and when (null for definition schedules).</param>
+public sealed record ScheduleView(string Id, string Workflow, string Name, string Cron, string Description, string TimeZone, string Overlap, JsonObject Inputs, string Source, string Origin, bool Paused, IReadOnlyList<DateTimeOffset> NextFires, ScheduleState? State, ScheduleAuthor? Author)
 {
     /// <summary>Builds the view.</summary>
     public static ScheduleView From(ScheduleInfo s, ScheduleState? state, DateTimeOffset now)
     {
         var paused = state?.Paused ?? false;
-        return new(s.Id, s.Workflow, s.Name, s.Cron, s.TimeZone, s.Overlap, (JsonObject)s.Inputs.DeepClone(), s.Source, s.Origin, paused, paused ? [] : s.NextFires(now, 3), state);
+        return new(s.Id, s.Workflow, s.Name, s.Cron, s.Description, s.TimeZone, s.Overlap, (JsonObject)s.Inputs.DeepClone(), s.Source, s.Origin, paused, paused ? [] : s.NextFires(now, 3), state, s.Author);
     }
 }

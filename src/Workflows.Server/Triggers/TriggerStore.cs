@@ -14,7 +14,13 @@ public sealed class TriggerStore(EngineDatabase database, TimeProvider clock)
     [
         new(1, "webhook deliveries, replay keys and schedule state", Schema, Schema),
         new(2, "schedules defined through the API", ApiSchedules, ApiSchedules),
+        new(3, "who changed an API schedule last", ApiScheduleEditor, ApiScheduleEditor),
     ];
+
+    private const string ApiScheduleEditor =
+        """
+        ALTER TABLE wf_api_schedules ADD COLUMN updated_by TEXT NULL;
+        """;
 
     private const string ApiSchedules =
         """
@@ -92,9 +98,11 @@ public sealed class TriggerStore(EngineDatabase database, TimeProvider clock)
     public async Task<IReadOnlyList<ScheduleInfo>> ListApiSchedulesAsync(CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        var rows = await c.QueryAsync<(string Workflow, string Name, string Cron, string TimeZone, string Overlap, string Inputs, string CreatedBy)>(
-            "SELECT workflow, name, cron, timezone, overlap, inputs, created_by FROM wf_api_schedules ORDER BY workflow, name");
-        return rows.Select(r => new ScheduleInfo(r.Workflow, r.Name, r.Cron, r.TimeZone, r.Overlap, JsonNode.Parse(r.Inputs) as JsonObject ?? [], $"api (by {r.CreatedBy})", ScheduleInfo.ApiOrigin)).ToList();
+        var rows = await c.QueryAsync<(string Workflow, string Name, string Cron, string TimeZone, string Overlap, string Inputs, string CreatedBy, long CreatedAt, string? UpdatedBy, long UpdatedAt)>(
+            "SELECT workflow, name, cron, timezone, overlap, inputs, created_by, created_at, updated_by, updated_at FROM wf_api_schedules ORDER BY workflow, name");
+        return rows.Select(r => new ScheduleInfo(
+            r.Workflow, r.Name, r.Cron, r.TimeZone, r.Overlap, JsonNode.Parse(r.Inputs) as JsonObject ?? [], $"api (by {r.CreatedBy})", ScheduleInfo.ApiOrigin,
+            new ScheduleAuthor(r.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt), r.UpdatedBy ?? r.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt)))).ToList();
     }
 
     /// <summary>Creates (when <paramref name="create"/>) or replaces an API schedule; returns false when creating one that exists or replacing one that does not.</summary>
@@ -105,7 +113,7 @@ public sealed class TriggerStore(EngineDatabase database, TimeProvider clock)
         var args = new { s.Id, s.Workflow, s.Name, s.Cron, s.TimeZone, s.Overlap, inputs = s.Inputs.ToJsonString(), actor, now };
         return create
             ? await c.ExecuteAsync("INSERT INTO wf_api_schedules (id, workflow, name, cron, timezone, overlap, inputs, created_by, created_at, updated_at) VALUES (@Id, @Workflow, @Name, @Cron, @TimeZone, @Overlap, @inputs, @actor, @now, @now) ON CONFLICT (id) DO NOTHING", args) == 1
-            : await c.ExecuteAsync("UPDATE wf_api_schedules SET cron = @Cron, timezone = @TimeZone, overlap = @Overlap, inputs = @inputs, updated_at = @now WHERE id = @Id", args) == 1;
+            : await c.ExecuteAsync("UPDATE wf_api_schedules SET cron = @Cron, timezone = @TimeZone, overlap = @Overlap, inputs = @inputs, updated_by = @actor, updated_at = @now WHERE id = @Id", args) == 1;
     }
 
     /// <summary>Deletes an API schedule and its state; returns whether it existed.</summary>

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
+using Workflows.Abstractions.Secrets;
 using Workflows.Engine.Expressions;
 
 namespace Workflows.Server.Triggers;
@@ -55,17 +56,32 @@ public sealed class WebhookReceiver(
     private static readonly string[] EventHeaders = ["X-GitHub-Event", "X-Gitlab-Event", "X-Event"];
     private long nextPrune;
 
-    /// <summary>Returns the headers as stored and shown: secret-bearing ones masked.</summary>
-    public static JsonObject MaskHeaders(IEnumerable<KeyValuePair<string, string>> headers)
+    /// <summary>Names that carry credentials whatever the sender calls them (X-Acme-Signature, X-Api-Key, Set-Cookie, …).</summary>
+    private static readonly System.Text.RegularExpressions.Regex SecretHeaderName = new(
+        "signature|token|secret|password|passwd|api-?key|cookie|authorization|credential",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant,
+        TimeSpan.FromSeconds(1));
+
+    /// <summary>Returns whether a header carries a credential by its name (its value is then never stored or shown).</summary>
+    public static bool IsSecretHeader(string name) => SecretHeaders.Contains(name) || SecretHeaderName.IsMatch(name);
+
+    /// <summary>Returns the headers as stored and shown: secret-bearing ones, and any whose value holds the hook's secret, masked.</summary>
+    /// <param name="headers">The headers.</param>
+    /// <param name="secret">The hook's secret, if any.</param>
+    public static JsonObject MaskHeaders(IEnumerable<KeyValuePair<string, string>> headers, Secret? secret = null)
     {
         var o = new JsonObject();
         foreach (var (k, v) in headers)
         {
-            o[k] = SecretHeaders.Contains(k) ? "***" : v;
+            o[k] = IsSecretHeader(k) || (secret is not null && v.Contains(secret.Reveal(), StringComparison.Ordinal)) ? "***" : v;
         }
 
         return o;
     }
+
+    /// <summary>Returns the text with every occurrence of the hook's secret replaced by <c>***</c>.</summary>
+    public static string MaskSecret(string text, Secret? secret) =>
+        secret is null || secret.Reveal().Length == 0 ? text : text.Replace(secret.Reveal(), "***", StringComparison.Ordinal);
 
     /// <summary>Records a delivery that was refused before it could be authenticated (too large); it counts against its source's limit of failed deliveries.</summary>
     public async Task<DeliveryOutcome> RefuseAsync(HookInfo hook, IReadOnlyDictionary<string, string> headers, string source, int status, string outcome, string message, long size, CancellationToken ct)
@@ -167,7 +183,7 @@ public sealed class WebhookReceiver(
             {
                 ["payload"] = payload,
                 ["event"] = EventHeaders.Select(Header).FirstOrDefault(v => v is not null),
-                ["headers"] = new JsonObject(MaskHeaders(headers).Select(kv => KeyValuePair.Create(kv.Key.ToLowerInvariant(), kv.Value?.DeepClone()))),
+                ["headers"] = new JsonObject(MaskHeaders(headers, hook.Secret).Select(kv => KeyValuePair.Create(kv.Key.ToLowerInvariant(), kv.Value?.DeepClone()))),
                 ["hook"] = new JsonObject { ["name"] = hook.Name, ["workflow"] = hook.Workflow },
                 ["delivery"] = new JsonObject { ["id"] = id, ["key"] = key },
             });
@@ -320,7 +336,7 @@ public sealed class WebhookReceiver(
         HttpStatus = code,
         Message = message,
         Event = EventHeaders.Select(h => headers.TryGetValue(h, out var v) ? v : null).FirstOrDefault(v => v is not null),
-        Headers = MaskHeaders(headers),
+        Headers = MaskHeaders(headers, hook.Secret),
         BodySize = size,
     };
 }

@@ -113,17 +113,18 @@ public static class WebhooksApi
             return TypedResults.Problem(Problems.NotFound($"No webhook named '{name}'."));
         }
 
-        return TypedResults.Ok(list);
+        var secret = registry.Find(name)?.Secret;
+        return TypedResults.Ok<IReadOnlyList<DeliveryRecord>>(list.Select(d => DeliveryDetail.From(d, null, secret).Delivery).ToList());
     }
 
-    private static async Task<Results<Ok<DeliveryDetail>, ProblemHttpResult>> GetDeliveryAsync(string name, string id, TriggerStore store, CancellationToken ct)
+    private static async Task<Results<Ok<DeliveryDetail>, ProblemHttpResult>> GetDeliveryAsync(string name, string id, WebhookRegistry registry, TriggerStore store, CancellationToken ct)
     {
         if (await store.GetDeliveryAsync(id, ct) is not { } d || d.Delivery.Hook != name)
         {
             return TypedResults.Problem(Problems.NotFound($"Webhook '{name}' has no delivery {id}."));
         }
 
-        return TypedResults.Ok(new DeliveryDetail(d.Delivery, d.Body is null ? null : Encoding.UTF8.GetString(d.Body)));
+        return TypedResults.Ok(DeliveryDetail.From(d.Delivery, d.Body, registry.Find(name)?.Secret));
     }
 
     private static async Task<IResult> RedeliverAsync(string name, string id, HttpContext http, WebhookRegistry registry, WebhookReceiver receiver, CancellationToken ct)
@@ -162,6 +163,12 @@ public sealed record HookView(string Name, string Url, string Workflow, string P
 }
 
 /// <summary>A delivery with its body.</summary>
-/// <param name="Delivery">The delivery.</param>
-/// <param name="Body">The body as text, or null when it was not stored (rejected deliveries).</param>
-public sealed record DeliveryDetail(DeliveryRecord Delivery, string? Body);
+/// <param name="Delivery">The delivery, its headers masked (credential headers, and any value holding the hook's secret).</param>
+/// <param name="Body">The body as text (the hook's secret masked), or null when it was not stored (rejected deliveries).</param>
+public sealed record DeliveryDetail(DeliveryRecord Delivery, string? Body)
+{
+    /// <summary>Builds the detail, masking again with today's rules and secret (rows stored before a rule existed are covered too).</summary>
+    public static DeliveryDetail From(DeliveryRecord delivery, byte[]? body, Workflows.Abstractions.Secrets.Secret? secret) => new(
+        delivery with { Headers = WebhookReceiver.MaskHeaders(delivery.Headers.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.ToString() ?? "")), secret) },
+        body is null ? null : WebhookReceiver.MaskSecret(Encoding.UTF8.GetString(body), secret));
+}

@@ -295,6 +295,55 @@ public sealed class WebhookTests(WebhookFixture fixture) : IClassFixture<Webhook
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task GetDelivery_ShowsHeadersAndPayload_WithCredentialsAndTheSecretMasked(string provider)
+    {
+        var host = await fixture.HostAsync(provider);
+        var deliveryId = NewId();
+        var payload = new JsonObject { ["ref"] = "refs/heads/main", ["repository"] = new JsonObject { ["full_name"] = "acme/app" }, ["note"] = "echo " + WebhookFixture.GitHubSecret }.ToJsonString();
+        var request = GitHub("github-main", payload, deliveryId);
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer bearer-4711");
+        request.Headers.TryAddWithoutValidation("Cookie", "session=cookie-4711");
+        request.Headers.TryAddWithoutValidation("X-Acme-Signature", "sha1=acme-4711");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Secretly", "v=" + WebhookFixture.GitHubSecret);
+        request.Headers.TryAddWithoutValidation("X-Trace", "trace-kept");
+        var received = await TriggerHost.JsonAsync(await host.Anonymous().SendAsync(request));
+
+        var response = await host.Api().GetAsync($"/api/webhooks/github-main/deliveries/{received["delivery"]}");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var detail = JsonNode.Parse(text)!;
+        var headers = detail["delivery"]!["headers"]!.AsObject().ToDictionary(kv => kv.Key, kv => (string?)kv.Value, StringComparer.OrdinalIgnoreCase);
+        Assert.Equal("***", headers["Authorization"]);
+        Assert.Equal("***", headers["Cookie"]);
+        Assert.Equal("***", headers["X-Acme-Signature"]);
+        Assert.Equal("***", headers["X-Hub-Signature-256"]);
+        Assert.Equal("***", headers["X-Forwarded-Secretly"]);
+        Assert.Equal("trace-kept", headers["X-Trace"]);
+        Assert.Equal(deliveryId, headers["X-GitHub-Delivery"]);
+        Assert.Equal(deliveryId, (string?)detail["delivery"]!["deliveryKey"]);
+        Assert.Equal("echo ***", (string?)JsonNode.Parse((string)detail["body"]!)!["note"]);
+        foreach (var secret in new[] { WebhookFixture.GitHubSecret, "bearer-4711", "cookie-4711", "acme-4711" })
+        {
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task GetDelivery_Answers404WithProblemDetails_ForAnotherHooksDelivery(string provider)
+    {
+        var host = await fixture.HostAsync(provider);
+        var received = await TriggerHost.JsonAsync(await host.Anonymous().SendAsync(GitHub("github-main", Push("refs/heads/main", "acme/app"), NewId())));
+
+        var response = await host.Api().GetAsync($"/api/webhooks/gitlab/deliveries/{received["delivery"]}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task Api_RequiresOperator_ForWebhooks(string provider)
     {
         var host = await fixture.HostAsync(provider);

@@ -10,6 +10,7 @@ public partial class WebhooksPage
 {
     private IReadOnlyList<PortalHook> hooks = [];
     private IReadOnlyList<PortalDelivery> deliveries = [];
+    private PortalDeliveryDetail? opened;
     private string? selected;
     private bool loading = true;
     private string? loadError;
@@ -60,9 +61,29 @@ public partial class WebhooksPage
         _ => Color.Error,
     };
 
+    /// <summary>Returns the configuration key that holds a hook's secret.</summary>
+    internal static string SecretKey(PortalHook hook) =>
+        hook.Source == "configuration" ? "Webhooks:Hooks:<index>:Secret" : $"Webhooks:Secrets:{hook.Name}";
+
+    private static string SecretHelp(PortalHook hook) =>
+        hook.Source == "configuration"
+            ? $"No secret: every delivery is rejected. Set the Secret of hook '{hook.Name}' in Webhooks:Hooks (environment Webhooks__Hooks__<index>__Secret) and restart or reload the configuration."
+            : $"No secret: every delivery is rejected. Set Webhooks:Secrets:{hook.Name} (environment Webhooks__Secrets__{hook.Name}) to the secret the sender signs with.";
+
+    private async Task OpenAsync(PortalDelivery d)
+    {
+        opened = await Portal!.GetDeliveryAsync(selected!, d.Id);
+        if (opened is null)
+        {
+            message = $"Delivery {d.Id} is gone (deliveries are kept for a limited time).";
+            messageIsError = true;
+        }
+    }
+
     private async Task SelectAsync(string hook)
     {
         selected = hook;
+        opened = null;
         deliveries = await Portal!.ListDeliveriesAsync(hook, 50);
     }
 
