@@ -31,7 +31,7 @@ internal sealed record BenchSettings(string AdminConnectionString, bool Quick, b
     /// Gets how many runs wait at once in the waiting-runs section (the goal is 100,000; scaled down so that
     /// starting them fits a few minutes on a shared 2-core machine).
     /// </summary>
-    public int WaitingRuns => Quick ? 200 : 5000;
+    public int WaitingRuns => Quick ? 200 : 1000;
 
     /// <summary>Gets how long a host sits idle for the idle measurement.</summary>
     public TimeSpan IdleWindow => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(20);

@@ -132,9 +132,12 @@ public sealed class IdempotentStartTests(ServerFactory server) : IClassFixture<S
         var response = await StartAsync(Operator, key, $"{{\"inputs\": {{\"who\": \"jan\", \"token\": \"{secret}\"}}}}");
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
 
-        var rows = await server.Services.GetRequiredService<RunStore>().QueryAsync(
-            c => c.QueryAsync<(string Fingerprint, string RunId)>("SELECT fingerprint, run_id FROM wf_idempotency WHERE key = @key", new { key }),
-            default);
+        List<(string Fingerprint, string RunId)> rows;
+        await using (var c = await server.Services.GetRequiredService<RunStore>().Database.OpenAsync(default))
+        {
+            rows = (await c.QueryAsync<(string Fingerprint, string RunId)>("SELECT fingerprint, run_id FROM wf_idempotency WHERE key = @key", new { key })).ToList();
+        }
+
         var row = Assert.Single(rows);
         Assert.Equal(64, row.Fingerprint.Length);
         Assert.DoesNotContain("jan", row.Fingerprint, StringComparison.Ordinal);
@@ -169,8 +172,9 @@ public sealed class IdempotentStartTests(ServerFactory server) : IClassFixture<S
     /// <summary>A name no other test uses (the input's pattern allows lowercase letters only).</summary>
     private static string Who() => new(Enumerable.Range(0, 16).Select(_ => (char)('a' + Random.Shared.Next(26))).ToArray());
 
-    private async Task<int> CountRunsOfAsync(string who) =>
-        await server.Services.GetRequiredService<RunStore>().QueryAsync(
-            c => c.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM wf_runs WHERE workflow = 'hello' AND inputs LIKE @pattern", new { pattern = $"%\"who\":\"{who}\"%" }),
-            default);
+    private async Task<int> CountRunsOfAsync(string who)
+    {
+        await using var c = await server.Services.GetRequiredService<RunStore>().Database.OpenAsync(default);
+        return await c.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM wf_runs WHERE workflow = 'hello' AND inputs LIKE @pattern", new { pattern = $"%\"who\":\"{who}\"%" });
+    }
 }
