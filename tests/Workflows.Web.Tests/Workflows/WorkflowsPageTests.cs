@@ -56,6 +56,7 @@ public sealed class WorkflowsPageTests : PortalTestContext
 
         Assert.Equal("Failed", cut.Find("[data-testid=workflow-boot-vm] [data-testid=last-run-status]").GetAttribute("data-status"));
         Assert.Contains("workflows/broken.yaml:3:7 steps[0].uses: Unknown action 'nova.nope'.", cut.Find("[data-testid=definition-errors]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("workflows/broken", cut.Find("[data-testid=definition-error-link]").GetAttribute("href"));
     }
 
     [Fact]
