@@ -166,7 +166,9 @@ public sealed class NotificationOutbox(
         {
             NotificationEvents.RunSucceeded => $"Run {run.Id} of {run.Workflow} succeeded",
             NotificationEvents.RunCancelled => $"Run {run.Id} of {run.Workflow} was cancelled",
-            NotificationEvents.RunFailed => $"Run {run.Id} of {run.Workflow} failed" + (run.FailedStep is null ? "" : $" at step '{run.FailedStep}'") + (run.Error is null ? "" : $": {run.Error}"),
+            NotificationEvents.RunFailed => $"Run {run.Id} of {run.Workflow} failed"
+                + (run.FailedStep is null || (run.Error?.Contains($"'{run.FailedStep}'", StringComparison.Ordinal) ?? false) ? "" : $" at step '{run.FailedStep}'")
+                + (run.Error is null ? "" : $": {run.Error}"),
             NotificationEvents.ApprovalWaiting => $"Run {run.Id} of {run.Workflow} waits for approval at step '{step!.StepId}'" + (approval?.Message is { } m ? $": {m}" : ""),
             _ => $"The approval of step '{step!.StepId}' in run {run.Id} of {run.Workflow} expired without a decision",
         };

@@ -84,7 +84,7 @@ public static class CronDescriber
         {
             sb.Append(' ').Append(days);
         }
-        else if (time.Daily && months.All)
+        else if (time.Daily)
         {
             sb.Append(" every day");
         }
@@ -122,20 +122,16 @@ public static class CronDescriber
             return s.Step is { } ss && m.All && h.All ? new($"every {ss.Step} seconds{From(ss.From, 0, n => $"second {n}")}", false) : null;
         }
 
-        var within = Hours(h);
-        if (within is null)
+        if (m.All || m.Step is not null)
         {
-            return null;
-        }
+            if (Hours(h) is not { } within)
+            {
+                return null;
+            }
 
-        if (m.All)
-        {
-            return new(secondPart + "every minute" + within, false);
-        }
-
-        if (m.Step is { } ms)
-        {
-            return new($"{secondPart}every {ms.Step} minutes{From(ms.From, 0, n => $"minute {n}")}{within}", false);
+            return m.Step is { } ms
+                ? new($"{secondPart}every {ms.Step} minutes{From(ms.From, 0, n => $"minute {n}")}{within}", false)
+                : new(secondPart + "every minute" + within, false);
         }
 
         if (m.Count == 1)

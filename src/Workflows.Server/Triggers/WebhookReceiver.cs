@@ -79,9 +79,24 @@ public sealed class WebhookReceiver(
         return o;
     }
 
-    /// <summary>Returns the text with every occurrence of the hook's secret replaced by <c>***</c>.</summary>
-    public static string MaskSecret(string text, Secret? secret) =>
-        secret is null || secret.Reveal().Length == 0 ? text : text.Replace(secret.Reveal(), "***", StringComparison.Ordinal);
+    /// <summary>Returns the text with every occurrence of the hook's secret replaced by <c>***</c>, as written or JSON-escaped (<c>It\u0027s</c>).</summary>
+    public static string MaskSecret(string text, Secret? secret)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (secret is null || secret.Reveal().Length == 0)
+        {
+            return text;
+        }
+
+        var plain = secret.Reveal();
+        string[] forms = [plain, JsonEncodedText.Encode(plain).ToString(), JsonEncodedText.Encode(plain, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString()];
+        foreach (var form in forms.Distinct(StringComparer.Ordinal))
+        {
+            text = text.Replace(form, "***", StringComparison.Ordinal);
+        }
+
+        return text;
+    }
 
     /// <summary>Records a delivery that was refused before it could be authenticated (too large); it counts against its source's limit of failed deliveries.</summary>
     public async Task<DeliveryOutcome> RefuseAsync(HookInfo hook, IReadOnlyDictionary<string, string> headers, string source, int status, string outcome, string message, long size, CancellationToken ct)

@@ -132,6 +132,19 @@ public class RunMachineTests
     }
 
     [Fact]
+    public void Apply_NamesTheStepOnceInTheRunsError_WhenTheMessageAlreadyNamesIt()
+    {
+        var h = Harness.Start("""
+            - id: server
+              uses: test.record
+            """);
+
+        h.Apply("server", StepResult.Failed("timeout", "Step 'server' reached its deadline while running", retryable: false));
+
+        Assert.Equal("Step 'server' reached its deadline while running", h.Tx.Run.Error);
+    }
+
+    [Fact]
     public void Fail_SkipsCompensation_OfAStepThatFailedBeforeCreatingAnything()
     {
         var h = Harness.Start("""

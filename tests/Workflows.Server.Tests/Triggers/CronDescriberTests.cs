@@ -57,6 +57,15 @@ public sealed class CronDescriberTests
         Assert.Equal(expected, CronDescriber.Describe(cron));
     }
 
+    [Fact]
+    public void Cronos_MatchesADayWhenBothDayFieldsMatch_AsTheDescriptionSays()
+    {
+        // "0 0 13 * 5" is said as "on day 13 of the month if it is Friday": Cronos ANDs the two day fields (Vixie cron would OR them).
+        var next = CronExpression.Parse("0 0 13 * 5").GetNextOccurrence(new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+
+        Assert.Equal(new DateTime(2026, 2, 13, 0, 0, 0, DateTimeKind.Utc), next);
+    }
+
     [Theory]
     [InlineData("not a cron")]
     [InlineData("1 2 3")]

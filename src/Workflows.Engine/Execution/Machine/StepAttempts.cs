@@ -319,7 +319,8 @@ public sealed partial class RunMachine
             run.Status = RunStatus.Cancelling;
             run.Cause = "failed";
             run.FailedStep = row.StepId;
-            run.Error = $"Step '{row.StepId}' failed: {message}";
+            // Name the step once: a message that already names it (a deadline, a refusal) is not prefixed again.
+            run.Error = message.Contains($"'{row.StepId}'", StringComparison.Ordinal) ? message : $"Step '{row.StepId}' failed: {message}";
             run.UpdatedAt = now;
             tx.RunDirty = true;
             StopActiveSteps(tx, $"Step '{row.StepId}' failed");
