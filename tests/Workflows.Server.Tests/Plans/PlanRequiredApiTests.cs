@@ -80,6 +80,36 @@ public sealed class PlanRequiredApiTests(PlanRequiredApiTests.Factory server) : 
         Assert.StartsWith("server: ", (string?)Assert.Single(body["errors"]!.AsArray()), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_WarnsOfDrift_WhenTheNameWasTakenBehindItsBack_AndGoesOnAsTheActionDecides()
+    {
+        var name = Name();
+        var id = await StartAsync(name);
+        await WaitAsync(id, r => Step(r, "plan-approval")["status"]?.GetValue<string>() == "Waiting");
+        var plan = (await Operator.GetFromJsonAsync<JsonObject>($"/api/runs/{id}/plan"))!;
+        Assert.Equal(0, (int?)plan["summary"]!["errors"]);
+
+        // Someone else boots a server with the same name while the plan waits for its approval.
+        var other = await Operator.PostAsJsonAsync("/api/workflows/boot-vm/runs", new JsonObject { ["inputs"] = new JsonObject { ["name"] = name } });
+        var otherId = (string)(await other.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        Assert.Equal("Succeeded", (string?)(await WaitAsync(otherId, Finished))["run"]!["status"]);
+        await Admin.PostAsJsonAsync($"/api/runs/{id}/steps/plan-approval/approve", new { comment = "go" });
+        var run = await WaitAsync(id, Finished);
+
+        var audit = (await Operator.GetFromJsonAsync<JsonArray>($"/api/runs/{id}/audit"))!;
+        var drift = Assert.Single(audit, a => (string?)a!["kind"] == "step.drift")!;
+        Assert.Equal("server", (string?)drift["stepId"]);
+        Assert.StartsWith("Step 'server' drifted from the plan made at ", (string?)drift["message"], StringComparison.Ordinal);
+        Assert.Contains("check name: passed then (no server is named", (string?)drift["message"], StringComparison.Ordinal);
+        Assert.Contains($"failed now (a server named '{name}' exists already in cloud sandbox", (string?)drift["message"], StringComparison.Ordinal);
+        var log = await Operator.GetStringAsync($"/api/runs/{id}/logs.txt");
+        Assert.Contains("WARNING drift: Step 'server' drifted from the plan", log, StringComparison.Ordinal);
+        Assert.Contains(Step(run, "server")["status"]!.GetValue<string>(), new[] { "Succeeded", "Failed", "Compensated" });
+        Assert.NotEmpty(Step(run, "server")["attempts"]!.AsArray());
+    }
+
+    private static bool Finished(JsonObject r) => r["run"]!["status"]?.GetValue<string>() is "Succeeded" or "Failed" or "Cancelled";
+
     private async Task<string> StartAsync(string name)
     {
         var start = await Operator.PostAsJsonAsync("/api/workflows/gated-vm/runs", new JsonObject { ["inputs"] = new JsonObject { ["name"] = name } });
@@ -118,6 +148,7 @@ public sealed class PlanRequiredApiTests(PlanRequiredApiTests.Factory server) : 
         {
             var boot = File.ReadAllText(Path.Combine(PlatformFactory.RepositoryRoot, "workflows", "boot-vm.yaml"));
             File.WriteAllText(Path.Combine(workflows, "gated-vm.yaml"), boot.Replace("name: boot-vm\n", "name: gated-vm\nplan: required\n", StringComparison.Ordinal));
+            File.WriteAllText(Path.Combine(workflows, "boot-vm.yaml"), boot);
         }
 
         protected override string WorkflowsDirectory => workflows;

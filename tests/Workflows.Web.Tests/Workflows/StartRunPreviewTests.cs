@@ -44,9 +44,10 @@ public sealed class StartRunPreviewTests : PortalTestContext
 
         page.Find("[data-testid=submit]").Click();
 
-        var recorded = Assert.Single(plans.Recorded);
-        Assert.Equal((Commands.NextRunId, "alice", false), (recorded.RunId, recorded.Actor, recorded.Overridden));
-        Assert.Same(planner.Next, recorded.Plan);
+        // The engine keeps the plan that was shown (StartRunRequest.Preview) with the run it starts.
+        var started = Assert.Single(Commands.Started);
+        Assert.Same(planner.Next, started.Preview);
+        Assert.False(started.OverridePlanErrors);
     }
 
     [Fact]
@@ -64,8 +65,9 @@ public sealed class StartRunPreviewTests : PortalTestContext
         page.Find("input[data-testid=plan-override], [data-testid=plan-override] input").Change(true);
         page.Find("[data-testid=submit]").Click();
 
-        Assert.Single(Commands.Started);
-        Assert.True(Assert.Single(plans.Recorded).Overridden);
+        var started = Assert.Single(Commands.Started);
+        Assert.Same(planner.Next, started.Preview);
+        Assert.True(started.OverridePlanErrors);
     }
 
     [Fact]
@@ -79,11 +81,26 @@ public sealed class StartRunPreviewTests : PortalTestContext
         page.Find("[data-testid=input-name]").Input("web-2");
         page.Find("[data-testid=submit]").Click();
 
-        Assert.Single(Commands.Started);
-        Assert.Empty(plans.Recorded);
+        Assert.Null(Assert.Single(Commands.Started).Preview);
     }
 
-    private static WorkflowPlan Plan(bool errors)
+    [Fact]
+    public void Start_ShowsThePlanAndItsOverride_WhenTheEngineRefusesAPlanRequiredRunForItsErrors()
+    {
+        var refused = Plan(errors: true);
+        Commands.StartFailure = new PlanHasErrorsException(refused);
+        var page = Render<StartRunPage>(p => p.Add(s => s.Name, "boot-vm"));
+        page.Find("[data-testid=input-name]").Input("web-1");
+
+        page.Find("[data-testid=submit]").Click();
+
+        Assert.Contains("flavor 'm1.huge' does not exist", page.Find("[data-testid=plan-problem]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("fix them, or tick 'Start anyway'", page.Find("[data-testid=plan-error]").TextContent, StringComparison.Ordinal);
+        Assert.True(page.Find("[data-testid=submit]").HasAttribute("disabled"));
+        Assert.NotEmpty(page.FindAll("[data-testid=plan-override]"));
+    }
+
+    internal static WorkflowPlan Plan(bool errors)
     {
         var problems = errors ? new List<PlanProblem> { new(PlanSeverity.Error, "with.flavor", "flavor 'm1.huge' does not exist in cloud sandbox") } : [];
         var server = new StepPlan(
