@@ -211,5 +211,13 @@ public sealed class WorkflowPageTests : PortalTestContext
         public Task<IReadOnlyList<PortalDelivery>> ListDeliveriesAsync(string hook, int max, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<PortalOutcome> RedeliverAsync(string hook, string deliveryId, string actor, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<PortalScheduleSaved> SaveScheduleAsync(PortalScheduleEdit schedule, bool create, string actor, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<PortalOutcome> DeleteScheduleAsync(string workflow, string name, string actor, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public PortalCronPreview PreviewCron(string cron, string timeZone) => throw new NotSupportedException();
+
+        public Task<PortalDeliveryDetail?> GetDeliveryAsync(string hook, string deliveryId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }
