@@ -21,7 +21,7 @@ public static class AccountApi
         account.MapGet("/sso", SingleSignOnAsync).AllowAnonymous().WithName("SingleSignOn").WithSummary("Starts single sign-on at the OpenID Connect provider (404 when none is configured).");
         account.MapGet("/sso/complete", SingleSignOnComplete).AllowAnonymous().ExcludeFromDescription();
 
-        account.MapPost("/password", ChangePasswordFormAsync).WithName("ChangePasswordForm").WithSummary("Changes the signed-in user's password (form post of the portal's change-password page).").DisableAntiforgery();
+        account.MapPost("/change-password", ChangePasswordFormAsync).WithName("ChangePasswordForm").WithSummary("Changes the signed-in user's password (form post of the portal's change-password page).").DisableAntiforgery();
 
         var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(Roles.CanAdminister);
         users.MapGet("/", ListUsersAsync).WithName("ListUsers").WithSummary("Lists users: local (managed here), from configuration and from single sign-on (read-only), with role, disabled and last sign-in.");

@@ -15,7 +15,7 @@ public sealed class PasswordChangeGate : IAuthorizationMiddlewareResultHandler
     /// <summary>The portal's change-password page.</summary>
     public const string PagePath = "/account/password";
 
-    private static readonly string[] Exempt = ["/api/me", "/account/password", "/account/logout"];
+    private static readonly string[] Exempt = ["/api/me", PagePath, "/account/change-password", "/account/logout"];
     private readonly AuthorizationMiddlewareResultHandler inner = new();
 
     /// <summary>Returns whether the user must change their password first.</summary>

@@ -9,7 +9,11 @@ namespace Workflows.Browser.Tests.Account;
 [Collection(PortalCollection.Name)]
 public sealed class AdministrationTests(PortalFixture portal)
 {
-    [BrowserFact]
+    // Written at the end of the change on a machine too loaded to build and run the browser suite in time:
+    // remove the Skip once they have run green in Chromium.
+    private const string Unverified = "Unverified: not yet run in Chromium (see the admin branch's report).";
+
+    [BrowserFact(Skip = Unverified)]
     public Task NewUser_MustChangeTheOneTimePassword_AtFirstSignIn_ThenUsesThePortal() => portal.RunAsync(PortalFixture.Admin, async page =>
     {
         var name = "ada" + Guid.NewGuid().ToString("N")[..8];
@@ -45,7 +49,7 @@ public sealed class AdministrationTests(PortalFixture portal)
         await Expect(page).ToHaveURLAsync(new Regex("/runs$"));
     });
 
-    [BrowserFact]
+    [BrowserFact(Skip = Unverified)]
     public Task ChangePassword_OfAConfigurationUser_SaysWhereItIsChanged() => portal.RunAsync(PortalFixture.Viewer, async page =>
     {
         await page.GetByTestId("change-password").ClickAsync();
@@ -59,7 +63,7 @@ public sealed class AdministrationTests(PortalFixture portal)
         await Expect(page.GetByTestId("password-error")).ToContainTextAsync("Auth:Users");
     });
 
-    [BrowserFact]
+    [BrowserFact(Skip = Unverified)]
     public Task Token_IsShownOnce_Works_AndStopsWorkingWhenRevoked() => portal.RunAsync(PortalFixture.Operator, async page =>
     {
         var name = "ci-" + Guid.NewGuid().ToString("N")[..8];

@@ -144,7 +144,7 @@ public sealed partial class AccountAdministrationTests(ServerFactory server) : I
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/me")).StatusCode);
         var events = await Admin.GetFromJsonAsync<JsonArray>("/api/security/events?limit=50");
-        Assert.Contains(events!, e => (string?)e!["kind"] == "user-role-changed" && (string?)e["actor"] == "admin" && ((string?)e["detail"])!.Contains($"'{name}' is now operator", StringComparison.Ordinal));
+        Assert.Contains(events!, e => (string?)e!["kind"] == "user-role-changed" && (string?)e["actor"] == "token:admin" && ((string?)e["detail"])!.Contains($"'{name}' is now operator", StringComparison.Ordinal));
         Assert.Contains(events!, e => (string?)e!["kind"] == "user-created" && ((string?)e["detail"])!.Contains($"'{name}'", StringComparison.Ordinal));
     }
 
@@ -213,11 +213,11 @@ public sealed partial class AccountAdministrationTests(ServerFactory server) : I
         var page = await client.GetStringAsync("/account/password?returnUrl=%2Fruns");
         var af = AntiforgeryRegex().Match(page).Groups[1].Value;
 
-        var mismatch = await client.PostAsync("/account/password", Form(af, Initial, Chosen, Chosen + "x"));
+        var mismatch = await client.PostAsync("/account/change-password", Form(af, Initial, Chosen, Chosen + "x"));
         Assert.Contains("error=confirm", mismatch.Headers.Location!.ToString(), StringComparison.Ordinal);
-        var wrong = await client.PostAsync("/account/password", Form(af, "wrong current pw", Chosen, Chosen));
+        var wrong = await client.PostAsync("/account/change-password", Form(af, "wrong current pw", Chosen, Chosen));
         Assert.Contains("error=current", wrong.Headers.Location!.ToString(), StringComparison.Ordinal);
-        var ok = await client.PostAsync("/account/password", Form(af, Initial, Chosen, Chosen));
+        var ok = await client.PostAsync("/account/change-password", Form(af, Initial, Chosen, Chosen));
 
         Assert.Equal("/runs", ok.Headers.Location!.ToString());
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/workflows")).StatusCode);

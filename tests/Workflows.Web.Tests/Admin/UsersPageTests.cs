@@ -30,10 +30,10 @@ public sealed class UsersPageTests : PortalTestContext
         Assert.Equal("disabled", cut.Find("[data-testid=user-status-bob]").TextContent.Trim());
         Assert.Equal("Enable", cut.Find("[data-testid=user-toggle-bob]").TextContent.Trim());
         Assert.Equal("configuration", cut.Find("[data-testid=user-source-cfg]").TextContent.Trim());
-        Assert.Equal("single sign-on", cut.Find("[data-testid=user-source-sso@example.org]").TextContent.Trim());
+        Assert.Equal("single sign-on", cut.Find("[data-testid='user-source-sso@example.org']").TextContent.Trim());
         Assert.Empty(cut.FindAll("[data-testid=user-toggle-cfg]"));
-        Assert.Empty(cut.FindAll("[data-testid=user-reset-sso@example.org]"));
-        Assert.Equal("operator", cut.Find("[data-testid=user-role-sso@example.org]").TextContent.Trim());
+        Assert.Empty(cut.FindAll("[data-testid='user-reset-sso@example.org']"));
+        Assert.Equal("operator", cut.Find("[data-testid='user-role-sso@example.org']").TextContent.Trim());
     }
 
     [Fact]
