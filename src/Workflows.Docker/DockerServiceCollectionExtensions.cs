@@ -26,6 +26,9 @@ public static class DockerServiceCollectionExtensions
         services.AddWorkflowAction<ContainerRunAction>("docker.container.run", "Run a container, replacing the app's previous one once the new one is healthy");
         services.AddWorkflowAction<ContainerRemoveAction>("docker.container.remove", "Remove an app's containers");
         services.AddWorkflowAction<ImageEnsureAction>("docker.image.ensure", "Make sure an image is present, pulling it with credentials when needed");
+
+        // The Resources page's "Delete" of a service: the provider is the endpoint as recorded (unix socket or tcp address).
+        services.AddResourceDeleter("docker.service", "docker.service.remove", r => new Dictionary<string, string> { ["host"] = r.Provider ?? "", ["name"] = r.Name ?? r.ExternalId });
         return services;
     }
 

@@ -72,6 +72,10 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton<RunCommands>();
         services.TryAddSingleton<IRunCommands>(sp => sp.GetRequiredService<RunCommands>());
         services.TryAddSingleton<IRunBulkCommands>(sp => sp.GetRequiredService<RunCommands>());
+        services.TryAddSingleton<ResourceCleanup>();
+        services.TryAddSingleton<Workflows.Abstractions.Resources.IResourceCleanup>(sp => sp.GetRequiredService<ResourceCleanup>());
+        services.TryAddSingleton<ResourceCheck>();
+        services.TryAddSingleton<Workflows.Abstractions.Resources.IResourceCheck>(sp => sp.GetRequiredService<ResourceCheck>());
         services.TryAddSingleton<RunQueries>();
         services.TryAddSingleton<ApprovalQueries>();
         services.TryAddSingleton<IApprovalQueries>(sp => sp.GetRequiredService<ApprovalQueries>());

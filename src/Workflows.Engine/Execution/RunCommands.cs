@@ -40,6 +40,11 @@ public sealed partial class RunCommands(
         }
 
         var def = catalog.Get(request.Workflow) ?? throw new WorkflowNotFoundException(request.Workflow);
+        return await StartCoreAsync(def, request, idempotency, cancellationToken);
+    }
+
+    private async Task<RunSummary> StartCoreAsync(WorkflowDefinition def, StartRunRequest request, IdempotencyRequest? idempotency, CancellationToken cancellationToken)
+    {
         var inputs = InputValidator.Validate(def, request.Inputs, clouds: clouds);
         var id = Guid.NewGuid().ToString();
         var now = machine.Now;

@@ -36,6 +36,7 @@ public static class RunsApi
 
         app.MapGet("/api/resources", ResourcesAsync).WithTags("Resources").RequireAuthorization(Roles.CanRead)
             .WithName("ListResources").WithSummary("Lists the resource ledger across runs; ?orphans=true lists live resources of failed or cancelled runs.");
+        app.MapResourcesApi();
         return app;
     }
 

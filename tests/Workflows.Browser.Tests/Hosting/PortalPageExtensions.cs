@@ -55,6 +55,24 @@ public static partial class PortalPageExtensions
     /// <summary>Returns the run status chip in the run page's header.</summary>
     public static ILocator RunStatus(this IPage page) => page.GetByTestId("run-header").GetByTestId("run-status");
 
+    /// <summary>
+    /// Returns how far the page scrolls sideways (0 when it does not) and, when it does, the outermost elements that reach
+    /// past the window's right edge, for the assertion's message.
+    /// </summary>
+    public static async Task<(int Overflow, string Culprits)> HorizontalOverflowAsync(this IPage page)
+    {
+        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        var culprits = overflow <= 0 ? "" : await page.EvaluateAsync<string>("""
+            () => {
+              const w = document.documentElement.clientWidth;
+              const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 0.5);
+              const outer = wide.filter(e => !wide.includes(e.parentElement));
+              return outer.slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} (right ${Math.round(e.getBoundingClientRect().right)})`).join(', ');
+            }
+            """);
+        return (overflow, culprits);
+    }
+
     [GeneratedRegex("/runs/(?<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")]
     private static partial Regex RunUrl();
 }

@@ -1,0 +1,192 @@
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Resources;
+using Workflows.Abstractions.Runs;
+using Workflows.Engine.Definitions;
+using Workflows.Engine.Storage;
+
+namespace Workflows.Engine.Execution;
+
+/// <summary>
+/// Starts the clean-up of orphans: one run of a definition generated for the request, named
+/// <see cref="WorkflowName"/>, with one independent delete step per resource.
+/// </summary>
+/// <remarks>
+/// Generated rather than shipped as YAML: a YAML workflow has a fixed list of steps, and a clean-up needs one step per
+/// resource so that each delete shows, retries and fails on its own. The generated text is stored as a definition version
+/// like a file's, so the run is pinned to it, survives a restart and reads like any run.
+/// </remarks>
+public sealed class ResourceCleanup(
+    WorkflowCatalog catalog,
+    RunCommands commands,
+    RunStore store,
+    IEnumerable<ResourceDeleter> deleters,
+    ILogger<ResourceCleanup> logger) : IResourceCleanup
+{
+    /// <summary>The name of the generated workflow.</summary>
+    public const string WorkflowName = "resource-cleanup";
+
+    /// <summary>The most resources one clean-up deletes.</summary>
+    public const int MaxResources = 100;
+
+    private readonly Dictionary<string, ResourceDeleter> byKind = deleters.GroupBy(d => d.Kind, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public IReadOnlySet<string> DeletableKinds => byKind.Keys.ToHashSet(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public async Task<RunSummary> StartAsync(IReadOnlyList<ResourceKey> resources, string actor, TriggerKind trigger, CancellationToken cancellationToken = default)
+    {
+        if (resources.Count == 0)
+        {
+            throw new ResourceCleanupRefusedException(new Dictionary<string, string> { ["resources"] = "list at least one resource" });
+        }
+
+        if (resources.Count > MaxResources)
+        {
+            throw new ResourceCleanupRefusedException(new Dictionary<string, string> { ["resources"] = $"{resources.Count} resources listed; one clean-up deletes at most {MaxResources}" });
+        }
+
+        var problems = new Dictionary<string, string>(StringComparer.Ordinal);
+        var steps = new List<(ResourceEntryRow Row, ResourceDeleter Deleter)>();
+        var seen = new HashSet<ResourceKey>();
+        for (var i = 0; i < resources.Count; i++)
+        {
+            var key = resources[i];
+            var at = $"resources[{i}]";
+            if (string.IsNullOrEmpty(key.Kind) || string.IsNullOrEmpty(key.ExternalId) || key.Provider is null)
+            {
+                problems[at] = "give kind, provider and externalId";
+                continue;
+            }
+
+            if (!seen.Add(key))
+            {
+                problems[at] = $"{key} is listed twice";
+                continue;
+            }
+
+            var row = await FindAsync(key, cancellationToken);
+            if (row is null)
+            {
+                problems[at] = $"{key} is not in the resource ledger";
+            }
+            else if (row.DeletedAt is not null)
+            {
+                problems[at] = $"{key} is already deleted";
+            }
+            else if (row.RunStatus is not (nameof(RunStatus.Failed) or nameof(RunStatus.Cancelled)))
+            {
+                problems[at] = $"{key} is not an orphan: run {row.RunId} that created it is {row.RunStatus.ToLowerInvariant()}";
+            }
+            else if (!byKind.TryGetValue(key.Kind, out var deleter))
+            {
+                problems[at] = $"{key}: kind {key.Kind} has no delete action (deletable: {string.Join(", ", byKind.Keys.Order(StringComparer.Ordinal))})";
+            }
+            else if (deleter.Inputs(row.ToEntry()).Values.Append(row.Name ?? "").Any(v => v.Contains("${{", StringComparison.Ordinal)))
+            {
+                // The generated definition takes values literally; an expression in a recorded value would be evaluated.
+                problems[at] = $"{key} has a value containing '${{{{' and cannot be deleted from here";
+            }
+            else
+            {
+                steps.Add((row, deleter));
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ResourceCleanupRefusedException(problems);
+        }
+
+        var definition = await catalog.AddGeneratedAsync($"(built-in) {WorkflowName}", Generate(steps), cancellationToken);
+        var run = await commands.StartGeneratedAsync(
+            definition,
+            new StartRunRequest(WorkflowName, new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(), new TriggerInfo(trigger, actor, $"clean-up of {steps.Count} resource(s)")),
+            cancellationToken);
+        logger.LogInformation("Clean-up run {RunId} of {Count} resource(s) started by {Actor}: {Resources}", run.Id, steps.Count, actor, string.Join(", ", steps.Select(s => s.Row.Key)));
+        return run;
+    }
+
+    /// <summary>Writes the definition: one step per resource, no needs between them, no compensation.</summary>
+    internal static string Generate(IReadOnlyList<(ResourceEntryRow Row, ResourceDeleter Deleter)> steps)
+    {
+        var yaml = new StringBuilder();
+        yaml.Append("name: ").AppendLine(WorkflowName);
+        yaml.Append("description: ").AppendLine(Quote($"Deletes {steps.Count} orphaned resource(s) from the Resources page"));
+
+        // Hold: a delete that fails stays failed for a retry; there is nothing to compensate.
+        yaml.AppendLine("onFailure: hold");
+        yaml.AppendLine("steps:");
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (row, deleter) in steps)
+        {
+            var id = StepId(row, ids);
+            yaml.Append("  - id: ").AppendLine(id);
+            yaml.Append("    name: ").AppendLine(Quote($"Delete {row.Kind} {row.Name ?? row.ExternalId} ({row.ExternalId}) on {row.Provider}"));
+            yaml.Append("    uses: ").AppendLine(deleter.Action);
+            yaml.AppendLine("    with:");
+            foreach (var (k, v) in deleter.Inputs(row.ToEntry()))
+            {
+                yaml.Append("      ").Append(k).Append(": ").AppendLine(Quote(v));
+            }
+
+            yaml.AppendLine("    retry: { attempts: 3, backoff: exponential, initialDelay: 5s, maxDelay: 1m }");
+            yaml.AppendLine("    timeout: 30m");
+        }
+
+        return yaml.ToString();
+    }
+
+    // A JSON string is a YAML double-quoted scalar.
+    private static string Quote(string value) => JsonSerializer.Serialize(value);
+
+    private static string StepId(ResourceEntryRow row, HashSet<string> taken)
+    {
+        var kind = row.Kind[(row.Kind.LastIndexOf('.') + 1)..];
+        var name = new string((row.Name ?? row.ExternalId).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
+        var stem = $"delete-{kind}-{name}";
+        stem = char.IsAsciiLetter(stem[0]) ? stem : "d" + stem;
+        stem = stem.Length > 60 ? stem[..60] : stem;
+        var id = stem;
+        for (var n = 2; !taken.Add(id); n++)
+        {
+            id = $"{stem}-{n}";
+        }
+
+        return id;
+    }
+
+    private Task<ResourceEntryRow?> FindAsync(ResourceKey key, CancellationToken ct) =>
+        store.QueryAsync(
+            c => c.QuerySingleOrDefaultAsync<ResourceEntryRow?>(
+                "SELECT r.*, u.status AS run_status FROM wf_resources r JOIN wf_runs u ON u.id = r.run_id WHERE r.kind = @Kind AND r.provider = @Provider AND r.external_id = @ExternalId",
+                new { key.Kind, key.Provider, key.ExternalId }),
+            ct);
+}
+
+/// <summary>A ledger row with its run's status.</summary>
+internal sealed class ResourceEntryRow
+{
+    public long Id { get; set; }
+    public string RunId { get; set; } = "";
+    public string StepId { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string Provider { get; set; } = "";
+    public string ExternalId { get; set; } = "";
+    public string? Name { get; set; }
+    public string? Properties { get; set; }
+    public long CreatedAt { get; set; }
+    public long? DeletedAt { get; set; }
+    public string RunStatus { get; set; } = "";
+
+    public ResourceKey Key => new(Kind, Provider, ExternalId);
+
+    public Abstractions.Actions.ResourceEntry ToEntry() => ResourceMapping.ToEntry(new ResourceRow
+    {
+        Id = Id, RunId = RunId, StepId = StepId, Kind = Kind, Provider = Provider, ExternalId = ExternalId, Name = Name, Properties = Properties, CreatedAt = CreatedAt, DeletedAt = DeletedAt,
+    });
+}
