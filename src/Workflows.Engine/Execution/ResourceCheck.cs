@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Dapper;
 using Microsoft.Extensions.Logging;
 using Workflows.Abstractions.Resources;
 using Workflows.Engine.Storage;
@@ -23,7 +22,7 @@ public sealed class ResourceCheck(RunStore store, IEnumerable<IResourceProbe> pr
     /// <inheritdoc />
     public async Task<ResourceCheckResult> CheckAsync(IReadOnlyList<ResourceKey>? resources, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
-        var rows = await store.QueryAsync(c => c.QueryAsync<ResourceRow>($"SELECT * FROM wf_resources WHERE deleted_at IS NULL ORDER BY id LIMIT {MaxResources}"), cancellationToken);
+        var rows = await store.Ledger.LiveAsync(MaxResources, cancellationToken);
         var wanted = resources?.ToHashSet();
         var targets = rows.Where(r => wanted is null || wanted.Contains(new ResourceKey(r.Kind, r.Provider, r.ExternalId))).ToList();
         var answers = new ResourceCheckItem[targets.Count];
@@ -85,12 +84,7 @@ public sealed class ResourceCheck(RunStore store, IEnumerable<IResourceProbe> pr
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var properties = (row.Properties is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(row.Properties)) ?? [];
         properties["deletedReason"] = "gone";
-        var marked = await store.QueryAsync(
-            c => c.ExecuteAsync(
-                "UPDATE wf_resources SET deleted_at = @now, properties = @props WHERE id = @Id AND deleted_at IS NULL",
-                new { now, props = JsonSerializer.Serialize(properties), row.Id }),
-            ct);
-        if (marked == 1)
+        if (await store.Ledger.MarkDeletedAsync(row.Id, JsonSerializer.Serialize(properties), now, ct))
         {
             await store.AppendAuditAsync(
                 [new AuditRow { RunId = row.RunId, StepId = row.StepId, At = now, Kind = "resource.gone", Actor = actor, Message = $"{row.Kind} {row.Name ?? row.ExternalId} ({row.ExternalId}) on {row.Provider} no longer exists there; marked deleted by a check against the cloud" }],

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Dapper;
 using Microsoft.Extensions.Logging;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Resources;
@@ -161,11 +160,7 @@ public sealed class ResourceCleanup(
     }
 
     private Task<ResourceEntryRow?> FindAsync(ResourceKey key, CancellationToken ct) =>
-        store.QueryAsync(
-            c => c.QuerySingleOrDefaultAsync<ResourceEntryRow?>(
-                "SELECT r.*, u.status AS run_status FROM wf_resources r JOIN wf_runs u ON u.id = r.run_id WHERE r.kind = @Kind AND r.provider = @Provider AND r.external_id = @ExternalId",
-                new { key.Kind, key.Provider, key.ExternalId }),
-            ct);
+        store.Ledger.FindWithRunStatusAsync(key.Kind, key.Provider, key.ExternalId, ct);
 }
 
 /// <summary>A ledger row with its run's status.</summary>

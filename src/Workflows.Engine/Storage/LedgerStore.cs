@@ -54,4 +54,29 @@ public sealed class LedgerStore
         await using var c = await database.OpenAsync(ct);
         return (await c.QueryAsync<ResourceRow>("SELECT * FROM wf_resources WHERE run_id = @runId ORDER BY id", new { runId })).ToList();
     }
+
+    /// <summary>Reads live (not deleted) entries, oldest first, at most <paramref name="max"/>.</summary>
+    public async Task<List<ResourceRow>> LiveAsync(int max, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<ResourceRow>($"SELECT * FROM wf_resources WHERE deleted_at IS NULL ORDER BY id LIMIT {max}")).ToList();
+    }
+
+    /// <summary>Marks one live entry deleted with new properties (e.g. why); returns whether it was still live.</summary>
+    public async Task<bool> MarkDeletedAsync(long id, string properties, long now, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return await c.ExecuteAsync(
+            "UPDATE wf_resources SET deleted_at = @now, properties = @properties WHERE id = @id AND deleted_at IS NULL",
+            new { now, properties, id }) == 1;
+    }
+
+    /// <summary>Finds the entry of a (kind, provider, external id) with its run's status, or null.</summary>
+    internal async Task<Execution.ResourceEntryRow?> FindWithRunStatusAsync(string kind, string provider, string externalId, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<Execution.ResourceEntryRow?>(
+            "SELECT r.*, u.status AS run_status FROM wf_resources r JOIN wf_runs u ON u.id = r.run_id WHERE r.kind = @kind AND r.provider = @provider AND r.external_id = @externalId",
+            new { kind, provider, externalId });
+    }
 }

@@ -9,11 +9,7 @@ namespace Workflows.Browser.Tests.Account;
 [Collection(PortalCollection.Name)]
 public sealed class AdministrationTests(PortalFixture portal)
 {
-    // Written at the end of the change on a machine too loaded to build and run the browser suite in time:
-    // remove the Skip once they have run green in Chromium.
-    private const string Unverified = "Unverified: not yet run in Chromium (see the admin branch's report).";
-
-    [BrowserFact(Skip = Unverified)]
+    [BrowserFact]
     public Task NewUser_MustChangeTheOneTimePassword_AtFirstSignIn_ThenUsesThePortal() => portal.RunAsync(PortalFixture.Admin, async page =>
     {
         var name = "ada" + Guid.NewGuid().ToString("N")[..8];
@@ -49,7 +45,7 @@ public sealed class AdministrationTests(PortalFixture portal)
         await Expect(page).ToHaveURLAsync(new Regex("/runs$"));
     });
 
-    [BrowserFact(Skip = Unverified)]
+    [BrowserFact]
     public Task ChangePassword_OfAConfigurationUser_SaysWhereItIsChanged() => portal.RunAsync(PortalFixture.Viewer, async page =>
     {
         await page.GetByTestId("change-password").ClickAsync();
@@ -63,7 +59,7 @@ public sealed class AdministrationTests(PortalFixture portal)
         await Expect(page.GetByTestId("password-error")).ToContainTextAsync("Auth:Users");
     });
 
-    [BrowserFact(Skip = Unverified)]
+    [BrowserFact]
     public Task Token_IsShownOnce_Works_AndStopsWorkingWhenRevoked() => portal.RunAsync(PortalFixture.Operator, async page =>
     {
         var name = "ci-" + Guid.NewGuid().ToString("N")[..8];

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Workflows.Abstractions.Definitions;
 using Workflows.Engine.Definitions;
+using Workflows.Engine.Storage;
 using Workflows.Engine.Tests.Execution;
 
 namespace Workflows.Engine.Tests.Definitions;

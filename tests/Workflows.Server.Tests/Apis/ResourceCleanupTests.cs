@@ -55,11 +55,13 @@ public sealed class ResourceCleanupTests(ResourceCleanupTests.Factory server) : 
 
         // An orphan of a kind nothing deletes (a template the cluster action created).
         var template = Guid.NewGuid().ToString();
-        await server.Services.GetRequiredService<RunStore>().QueryAsync(
-            c => c.ExecuteAsync(
+        await using (var c = await server.Services.GetRequiredService<RunStore>().Database.OpenAsync(CancellationToken.None))
+        {
+            await c.ExecuteAsync(
                 "INSERT INTO wf_resources (run_id, step_id, kind, provider, external_id, name, properties, created_at, deleted_at) VALUES (@orphanRun, 'server', 'magnum.clustertemplate', 'sandbox', @template, 't', NULL, 0, NULL)",
-                new { orphanRun, template }),
-            CancellationToken.None);
+                new { orphanRun, template });
+        }
+
         var before = await CleanupRunsAsync();
 
         var r = await Operator.PostAsJsonAsync("/api/resources/cleanup", new
@@ -120,11 +122,12 @@ public sealed class ResourceCleanupTests(ResourceCleanupTests.Factory server) : 
 
         // A row whose cloud is not configured here: the lookup fails, so the row is left alone.
         var elsewhere = Guid.NewGuid().ToString();
-        await server.Services.GetRequiredService<RunStore>().QueryAsync(
-            c => c.ExecuteAsync(
+        await using (var c = await server.Services.GetRequiredService<RunStore>().Database.OpenAsync(CancellationToken.None))
+        {
+            await c.ExecuteAsync(
                 "INSERT INTO wf_resources (run_id, step_id, kind, provider, external_id, name, properties, created_at, deleted_at) VALUES (@goneRun, 'server', 'nova.server', 'no-such-cloud', @elsewhere, 'far', NULL, 0, NULL)",
-                new { goneRun, elsewhere }),
-            CancellationToken.None);
+                new { goneRun, elsewhere });
+        }
 
         var r = await Operator.PostAsJsonAsync("/api/resources/check", new
         {

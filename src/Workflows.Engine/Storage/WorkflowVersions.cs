@@ -1,8 +1,7 @@
 using Dapper;
 using Workflows.Abstractions.Definitions;
-using Workflows.Engine.Storage;
 
-namespace Workflows.Engine.Definitions;
+namespace Workflows.Engine.Storage;
 
 /// <summary>
 /// Reads the definition versions the catalog stores by content hash (<c>wf_definitions</c>) and counts the runs pinned
