@@ -7,7 +7,7 @@ namespace Workflows.Web.Components.Layout;
 /// <summary>The page frame: app bar with the dark-mode toggle and the user, navigation drawer, content.</summary>
 public partial class MainLayout
 {
-    private readonly MudTheme theme = new();
+    private readonly MudTheme theme = PortalTheme.Create();
     private MudThemeProvider? themeProvider;
     private bool drawerOpen = true;
     private bool darkMode;

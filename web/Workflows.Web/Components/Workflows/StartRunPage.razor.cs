@@ -69,7 +69,7 @@ public partial class StartRunPage
             actor = user.ActorName();
         }
 
-        breadcrumbs = [new("Workflows", href: "workflows"), new(Name, href: null, disabled: true)];
+        breadcrumbs = [new("Workflows", href: "workflows"), new(Name, href: null)];
         definition = Catalog.Get(Name);
         notAllowed = definition?.Permissions.WhyNotAllowedToRun(user, Name);
         clouds = Services.GetService<ICloudCatalog>()?.List();

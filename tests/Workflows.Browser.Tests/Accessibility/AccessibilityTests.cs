@@ -1,0 +1,99 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Workflows.Browser.Tests.Hosting;
+using static Microsoft.Playwright.Assertions;
+
+namespace Workflows.Browser.Tests.Accessibility;
+
+/// <summary>
+/// The accessibility pass of the portal's main pages: axe-core (npm, installed by the test command's
+/// <c>.ci/services/axe.sh</c>) runs in the page against WCAG 2.1 A and AA and finds no serious or critical violation.
+/// </summary>
+[Collection(PortalCollection.Name)]
+public sealed class AccessibilityTests(PortalFixture portal)
+{
+    private static readonly LocatorAssertionsToHaveAttributeOptions Finished = new() { Timeout = 60_000 };
+
+    [BrowserFact]
+    public async Task SignInPage_HasNoSeriousViolations() =>
+        await portal.RunAsync(null, async page =>
+        {
+            await page.GotoAsync("login");
+            await AssertAccessibleAsync(page, "login");
+        });
+
+    [BrowserFact]
+    public async Task MainPages_HaveNoSeriousViolations_ForAnOperator() =>
+        await portal.RunAsync(PortalFixture.Operator, async page =>
+        {
+            var id = await page.StartRunAsync("boot-vm", new Dictionary<string, string> { ["name"] = "axe-" + Guid.NewGuid().ToString("N")[..8] });
+            await Expect(page.RunStatus()).ToHaveAttributeAsync("data-status", "Succeeded", Finished);
+
+            var failures = new List<string>();
+            foreach (var path in new[] { "", "runs", $"runs/{id}", "workflows/boot-vm/run", "approvals", "resources", "schedules", "webhooks", "clouds" })
+            {
+                await page.GotoPortalAsync(path);
+                failures.AddRange(await ViolationsAsync(page, "/" + path));
+            }
+
+            Assert.True(failures.Count == 0, string.Join("\n", failures));
+        });
+
+    [BrowserFact]
+    public async Task RunPage_StepDrawer_HasNoSeriousViolations() =>
+        await portal.RunAsync(PortalFixture.Operator, async page =>
+        {
+            await page.StartRunAsync("boot-vm", new Dictionary<string, string> { ["name"] = "axe-" + Guid.NewGuid().ToString("N")[..8] });
+            await Expect(page.RunStatus()).ToHaveAttributeAsync("data-status", "Succeeded", Finished);
+            await page.GetByTestId("step-server").First.ClickAsync();
+            await Expect(page.GetByTestId("step-details")).ToBeVisibleAsync();
+
+            await AssertAccessibleAsync(page, "step drawer");
+        });
+
+    private static async Task AssertAccessibleAsync(IPage page, string what)
+    {
+        var failures = await ViolationsAsync(page, what);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    /// <summary>Runs axe-core in the page; returns one line per serious or critical violation, with the elements it names.</summary>
+    private static async Task<IReadOnlyList<string>> ViolationsAsync(IPage page, string what)
+    {
+        var script = Environment.GetEnvironmentVariable("WORKFLOWS_TEST_AXE");
+        if (string.IsNullOrEmpty(script) || !File.Exists(script))
+        {
+            throw new InvalidOperationException(
+                $"axe-core is missing (WORKFLOWS_TEST_AXE='{script}'): run the tests with the test command (.ci/test.sh), whose .ci/services/axe.sh installs it from npm.");
+        }
+
+        if (!await page.EvaluateAsync<bool>("() => typeof window.axe !== 'undefined'"))
+        {
+            await page.AddScriptTagAsync(new PageAddScriptTagOptions { Path = script });
+        }
+
+        var result = await page.EvaluateAsync<JsonElement>(
+            """
+            async () => {
+              const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+              return r.violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + (n.failureSummary || '').split('\n').slice(0, 3).join(' ')) }));
+            }
+            """);
+        var lines = new List<string>();
+        foreach (var v in result.EnumerateArray())
+        {
+            var text = new StringBuilder($"{what}: [{v.GetProperty("impact").GetString()}] {v.GetProperty("id").GetString()} — {v.GetProperty("help").GetString()}");
+            foreach (var n in v.GetProperty("nodes").EnumerateArray())
+            {
+                text.Append("\n    ").Append(n.GetString());
+            }
+
+            lines.Add(text.ToString());
+        }
+
+        return lines;
+    }
+}
