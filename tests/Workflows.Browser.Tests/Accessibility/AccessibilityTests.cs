@@ -31,7 +31,21 @@ public sealed class AccessibilityTests(PortalFixture portal)
             await Expect(page.RunStatus()).ToHaveAttributeAsync("data-status", "Succeeded", Finished);
 
             var failures = new List<string>();
-            foreach (var path in new[] { "", "runs", $"runs/{id}", "workflows/boot-vm/run", "approvals", "resources", "schedules", "webhooks", "clouds" })
+            foreach (var path in new[] { "", "runs", $"runs/{id}", "workflows/boot-vm", "workflows/boot-vm/run", "approvals", "resources", "schedules", "webhooks", "clouds", "tokens", "account/password" })
+            {
+                await page.GotoPortalAsync(path);
+                failures.AddRange(await ViolationsAsync(page, "/" + path));
+            }
+
+            Assert.True(failures.Count == 0, string.Join("\n", failures));
+        });
+
+    [BrowserFact]
+    public async Task AdministrationPages_HaveNoSeriousViolations_ForAnAdmin() =>
+        await portal.RunAsync(PortalFixture.Admin, async page =>
+        {
+            var failures = new List<string>();
+            foreach (var path in new[] { "admin/users", "tokens" })
             {
                 await page.GotoPortalAsync(path);
                 failures.AddRange(await ViolationsAsync(page, "/" + path));
