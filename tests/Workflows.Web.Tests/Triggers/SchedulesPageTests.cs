@@ -100,6 +100,8 @@ public sealed class SchedulesPageTests : PortalTestContext
     public async Task NewSchedule_SavesTheDialogsValues_WithInputsFromTheStartPagesForm_AndListsIt()
     {
         SignIn("ada", "admin");
+        // A new schedule starts with the catalog's first workflow by name; leave boot-vm (with inputs) as the only one.
+        Catalog.Definitions.RemoveAll(d => d.Name == "backup");
         var cut = RenderPage();
 
         // The handler waits for the dialog's result: await the click only after the dialog has closed.
@@ -128,6 +130,8 @@ public sealed class SchedulesPageTests : PortalTestContext
     public async Task Save_ShowsEachServerErrorOnTheFieldItNames_AndKeepsTheDialogOpen()
     {
         SignIn("ada", "admin");
+        // A new schedule starts with the catalog's first workflow by name; leave boot-vm (with inputs) as the only one.
+        Catalog.Definitions.RemoveAll(d => d.Name == "backup");
         portal.NextSave = _ => new(false, null, new Dictionary<string, string[]>
         {
             ["cron"] = ["'61 * * * *' is not a valid cron expression"],

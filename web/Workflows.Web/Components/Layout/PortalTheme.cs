@@ -14,7 +14,8 @@ public static class PortalTheme
     {
         PaletteLight = new PaletteLight
         {
-            Success = "#2e7d32",
+            Success = "#27692b",
+            Secondary = "#c2185b",
             Info = "#1565c0",
             Error = "#c62828",
             Warning = "#a65c00",
