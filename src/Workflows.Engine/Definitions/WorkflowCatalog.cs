@@ -19,6 +19,7 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
     private readonly DefinitionStore definitions;
     private readonly ILogger<WorkflowCatalog> logger;
     private readonly EngineOptions options;
+    private readonly TimeProvider clock;
     private readonly ConcurrentDictionary<string, WorkflowDefinition> byVersion = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
     private readonly SemaphoreSlim reloading = new(1, 1);
@@ -28,8 +29,9 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
     private Timer? debounce;
 
     /// <summary>Creates the catalog.</summary>
-    public WorkflowCatalog(IEnumerable<ActionDescriptor> actions, EngineDatabase database, IOptions<EngineOptions> options, ILogger<WorkflowCatalog> logger, INotificationChannelDirectory? channels = null)
+    public WorkflowCatalog(IEnumerable<ActionDescriptor> actions, EngineDatabase database, IOptions<EngineOptions> options, ILogger<WorkflowCatalog> logger, INotificationChannelDirectory? channels = null, TimeProvider? clock = null)
     {
+        this.clock = clock ?? TimeProvider.System;
         Actions = actions.GroupBy(a => a.Name).Select(g => g.Last()).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
 
         // Files are checked against the configured notification channels; stored versions are not, so a channel
@@ -342,5 +344,5 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
     }
 
     private Task StoreVersionAsync(WorkflowDefinition def, string text, CancellationToken ct) =>
-        definitions.InsertAsync(def.Version, def.Name, text, def.Source, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ct);
+        definitions.InsertAsync(def.Version, def.Name, text, def.Source, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
 }

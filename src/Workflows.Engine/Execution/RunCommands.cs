@@ -264,6 +264,32 @@ public sealed partial class RunCommands(
 
     private async Task DecideCoreAsync(Guid runId, string stepId, ApprovalDecision decision, BulkTag? bulk, CancellationToken cancellationToken)
     {
+        try
+        {
+            await DecideInTransactionAsync(runId, stepId, decision, bulk, cancellationToken);
+        }
+        catch (ApprovalNotAllowedException refused)
+        {
+            // The decision's transaction rolled back; the refusal is still part of the run's story (who tried, why).
+            var verb = decision.Approved ? "approve" : "reject";
+            await store.AppendAuditAsync(
+                [new AuditRow
+                {
+                    RunId = runId.ToString(),
+                    StepId = stepId,
+                    At = machine.Now,
+                    Kind = "approval.refused",
+                    Actor = decision.Actor,
+                    Message = $"{decision.Actor} may not {verb} step '{stepId}': {refused.Message}" + (bulk is null ? "" : " (bulk operation)"),
+                }],
+                cancellationToken);
+            logger.LogInformation("Run {RunId}: {Actor} refused to {Verb} step {StepId}: {Reason}", runId, decision.Actor, verb, stepId, refused.Message);
+            throw;
+        }
+    }
+
+    private async Task DecideInTransactionAsync(Guid runId, string stepId, ApprovalDecision decision, BulkTag? bulk, CancellationToken cancellationToken)
+    {
         var tx = await store.MutateAsync(
             runId.ToString(),
             async t =>

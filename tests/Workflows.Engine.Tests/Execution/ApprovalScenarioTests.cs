@@ -24,6 +24,10 @@ public abstract class ApprovalScenarioTests(EngineHost engine)
 
         Assert.Equal("You started this run; self-approval is not allowed.", e.Message);
         await AssertStillWaitingAsync(run);
+        var refused = Assert.Single(await engine.Queries.GetAuditAsync(run), a => a.Kind == "approval.refused");
+        Assert.Equal("sam", refused.Actor);
+        Assert.Equal("gate", refused.StepId);
+        Assert.Equal("sam may not approve step 'gate': You started this run; self-approval is not allowed.", refused.Message);
         await engine.Commands.CancelAsync(run, "tester");
     }
 
@@ -38,6 +42,9 @@ public abstract class ApprovalScenarioTests(EngineHost engine)
         Assert.Contains("2 approvals from different people are needed", e.Policy, StringComparison.Ordinal);
         await Assert.ThrowsAsync<ApprovalNotAllowedException>(() => engine.Commands.DecideAsync(run, "gate", new ApprovalDecision(false, "bob", "no") { Groups = ["developers"] }));
         await AssertStillWaitingAsync(run);
+        Assert.Equal(
+            ["approve", "reject"],
+            (await engine.Queries.GetAuditAsync(run)).Where(a => a.Kind == "approval.refused" && a.Actor == "bob").Select(a => a.Message.Split(' ')[3]));
         await engine.Commands.CancelAsync(run, "tester");
     }
 
