@@ -115,6 +115,65 @@ public sealed class ScheduleManager(
     public async Task<ScheduleInfo?> FindAsync(string workflow, string name, CancellationToken ct = default) =>
         (await ListAsync(ct)).FirstOrDefault(s => s.Workflow == workflow && s.Name == name);
 
+    /// <summary>
+    /// What an API response or the portal shows instead of a secret input's value. Sent back unchanged in an update
+    /// (GET, edit, PUT), it keeps the stored value.
+    /// </summary>
+    public const string SecretMask = "***";
+
+    /// <summary>Returns the schedule with the values of its workflow's secret inputs replaced by <see cref="SecretMask"/>, for display.</summary>
+    public ScheduleInfo Masked(ScheduleInfo s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        var secrets = SecretInputs(s.Workflow);
+        if (!s.Inputs.Any(kv => kv.Value is not null && secrets.Contains(kv.Key)))
+        {
+            return s;
+        }
+
+        var copy = (JsonObject)s.Inputs.DeepClone();
+        foreach (var name in secrets.Where(n => copy[n] is not null))
+        {
+            copy[name] = SecretMask;
+        }
+
+        return s with { Inputs = copy };
+    }
+
+    /// <summary>
+    /// Returns <paramref name="incoming"/> with every secret input whose value is <see cref="SecretMask"/> (or, when
+    /// <paramref name="keepMissing"/>, that is absent — the portal never edits secrets) set to the stored schedule's value.
+    /// </summary>
+    public async Task<ScheduleInfo> WithStoredSecretsAsync(ScheduleInfo incoming, bool keepMissing, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(incoming);
+        var secrets = SecretInputs(incoming.Workflow);
+        if (secrets.Count == 0)
+        {
+            return incoming;
+        }
+
+        var stored = (await store.ListApiSchedulesAsync(ct)).FirstOrDefault(a => a.Id == incoming.Id);
+        var copy = (JsonObject)incoming.Inputs.DeepClone();
+        foreach (var name in secrets)
+        {
+            var masked = copy[name] is JsonValue v && v.TryGetValue<string>(out var text) && text == SecretMask;
+            if (masked || (keepMissing && !copy.ContainsKey(name)))
+            {
+                copy.Remove(name);
+                if (stored?.Inputs[name] is { } kept)
+                {
+                    copy[name] = kept.DeepClone();
+                }
+            }
+        }
+
+        return incoming with { Inputs = copy };
+    }
+
+    private HashSet<string> SecretInputs(string workflow) =>
+        catalog.Get(workflow)?.Inputs.Where(i => i.IsSecret).Select(i => i.Name).ToHashSet(StringComparer.Ordinal) ?? [];
+
     /// <summary>Checks an API schedule; returns the problems by field (empty when valid).</summary>
     public Dictionary<string, string[]> Validate(ScheduleInfo s)
     {

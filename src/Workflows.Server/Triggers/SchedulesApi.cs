@@ -41,7 +41,7 @@ public static class SchedulesApi
     {
         var states = await store.ListScheduleStatesAsync(ct);
         var now = clock.GetUtcNow();
-        return TypedResults.Ok<IReadOnlyList<ScheduleView>>((await manager.ListAsync(ct)).Select(s => ScheduleView.From(s, states.GetValueOrDefault(s.Id), now)).ToList());
+        return TypedResults.Ok<IReadOnlyList<ScheduleView>>((await manager.ListAsync(ct)).Select(s => ScheduleView.From(manager.Masked(s), states.GetValueOrDefault(s.Id), now)).ToList());
     }
 
     private static async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> GetAsync(string workflow, string name, ScheduleManager manager, TriggerStore store, TimeProvider clock, CancellationToken ct)
@@ -51,7 +51,7 @@ public static class SchedulesApi
             return TypedResults.Problem(Problems.NotFound($"Workflow '{workflow}' declares no schedule '{name}'."));
         }
 
-        return TypedResults.Ok(ScheduleView.From(s, await store.GetScheduleStateAsync(s.Id, ct), clock.GetUtcNow()));
+        return TypedResults.Ok(ScheduleView.From(manager.Masked(s), await store.GetScheduleStateAsync(s.Id, ct), clock.GetUtcNow()));
     }
 
     private static async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> PauseAsync(string workflow, string name, bool paused, ScheduleManager manager, TriggerStore store, TimeProvider clock, HttpContext http, CancellationToken ct)
@@ -62,7 +62,7 @@ public static class SchedulesApi
         }
 
         await manager.SetPausedAsync(s, paused, http.User.Actor(), ct);
-        return TypedResults.Ok(ScheduleView.From(s, await store.GetScheduleStateAsync(s.Id, ct), clock.GetUtcNow()));
+        return TypedResults.Ok(ScheduleView.From(manager.Masked(s), await store.GetScheduleStateAsync(s.Id, ct), clock.GetUtcNow()));
     }
 
     private static async Task<IResult> CreateAsync(ScheduleBody body, ScheduleManager manager, TriggerStore store, TimeProvider clock, HttpContext http, CancellationToken ct)
@@ -80,7 +80,7 @@ public static class SchedulesApi
         }
 
         var saved = (await manager.FindAsync(s.Workflow, s.Name, ct))!;
-        return TypedResults.Created($"/api/schedules/{s.Workflow}/{s.Name}", ScheduleView.From(saved, await store.GetScheduleStateAsync(s.Id, ct), clock.GetUtcNow()));
+        return TypedResults.Created($"/api/schedules/{s.Workflow}/{s.Name}", ScheduleView.From(manager.Masked(saved), await store.GetScheduleStateAsync(s.Id, ct), clock.GetUtcNow()));
     }
 
     private static async Task<IResult> UpdateAsync(string workflow, string name, ScheduleBody body, ScheduleManager manager, TriggerStore store, TimeProvider clock, HttpContext http, CancellationToken ct)
@@ -95,7 +95,7 @@ public static class SchedulesApi
             return TypedResults.Problem(statusCode: 409, title: "Declared in a definition", detail: $"Schedule '{name}' is declared in {existing.Source}; edit the file instead.");
         }
 
-        var s = body.ToInfo(workflow, name);
+        var s = await manager.WithStoredSecretsAsync(body.ToInfo(workflow, name), keepMissing: false, ct);
         var errors = manager.Validate(s);
         if (errors.Count > 0)
         {
@@ -104,7 +104,7 @@ public static class SchedulesApi
 
         await manager.SaveAsync(s, http.User.Actor(), create: false, ct);
         var saved = (await manager.FindAsync(workflow, name, ct))!;
-        return TypedResults.Ok(ScheduleView.From(saved, await store.GetScheduleStateAsync(s.Id, ct), clock.GetUtcNow()));
+        return TypedResults.Ok(ScheduleView.From(manager.Masked(saved), await store.GetScheduleStateAsync(s.Id, ct), clock.GetUtcNow()));
     }
 
     private static async Task<IResult> DeleteAsync(string workflow, string name, ScheduleManager manager, HttpContext http, CancellationToken ct)

@@ -14,7 +14,7 @@ public sealed class TriggerPortal(ScheduleManager schedules, TriggerStore store,
     {
         var states = await store.ListScheduleStatesAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        return (await schedules.ListAsync(cancellationToken)).Select(s =>
+        return (await schedules.ListAsync(cancellationToken)).Select(schedules.Masked).Select(s =>
         {
             var st = states.GetValueOrDefault(s.Id);
             var paused = st?.Paused ?? false;
@@ -52,7 +52,8 @@ public sealed class TriggerPortal(ScheduleManager schedules, TriggerStore store,
     {
         ArgumentNullException.ThrowIfNull(schedule);
         var body = new ScheduleBody(schedule.Workflow, schedule.Name, schedule.Cron, schedule.TimeZone, schedule.Overlap, schedule.Inputs);
-        var info = body.ToInfo(schedule.Workflow, schedule.Name);
+        // The portal never shows or edits secret inputs: an edit keeps the stored ones.
+        var info = create ? body.ToInfo(schedule.Workflow, schedule.Name) : await schedules.WithStoredSecretsAsync(body.ToInfo(schedule.Workflow, schedule.Name), keepMissing: true, cancellationToken);
         if (!create && await schedules.FindAsync(info.Workflow, info.Name, cancellationToken) is { Origin: not ScheduleInfo.ApiOrigin } declared)
         {
             return new(false, $"Schedule '{info.Name}' is declared in {declared.Source}; edit the file instead.", new Dictionary<string, string[]>());

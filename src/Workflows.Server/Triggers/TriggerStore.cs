@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
 using Dapper;
+using Workflows.Abstractions.Secrets;
 using Workflows.Engine.Storage;
 
 namespace Workflows.Server.Triggers;
 
 /// <summary>The tables of webhooks and schedules: deliveries (with their outcome), replay keys, and schedule state.</summary>
-public sealed class TriggerStore(EngineDatabase database, TimeProvider clock)
+public sealed class TriggerStore(EngineDatabase database, TimeProvider clock, ISecretProtector protector)
 {
     private const string DeliveryColumns = "id, hook, delivery_key, received_at, status, http_status, message, event, headers, body_size, run_id, redelivery_of, actor";
 
@@ -101,8 +102,29 @@ public sealed class TriggerStore(EngineDatabase database, TimeProvider clock)
         var rows = await c.QueryAsync<(string Workflow, string Name, string Cron, string TimeZone, string Overlap, string Inputs, string CreatedBy, long CreatedAt, string? UpdatedBy, long UpdatedAt)>(
             "SELECT workflow, name, cron, timezone, overlap, inputs, created_by, created_at, updated_by, updated_at FROM wf_api_schedules ORDER BY workflow, name");
         return rows.Select(r => new ScheduleInfo(
-            r.Workflow, r.Name, r.Cron, r.TimeZone, r.Overlap, JsonNode.Parse(r.Inputs) as JsonObject ?? [], $"api (by {r.CreatedBy})", ScheduleInfo.ApiOrigin,
+            r.Workflow, r.Name, r.Cron, r.TimeZone, r.Overlap, OpenInputs(r.Inputs), $"api (by {r.CreatedBy})", ScheduleInfo.ApiOrigin,
             new ScheduleAuthor(r.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt), r.UpdatedBy ?? r.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt)))).ToList();
+    }
+
+    // An API schedule's inputs may hold secret inputs: they are sealed at rest with the server's secret key, like a
+    // run's inputs. Rows written before that hold plain JSON (an object) and are sealed at their next save.
+    private JsonObject OpenInputs(string stored)
+    {
+        if (stored.StartsWith('{'))
+        {
+            return JsonNode.Parse(stored) as JsonObject ?? [];
+        }
+
+        try
+        {
+            return JsonNode.Parse(protector.Unprotect(stored)) as JsonObject ?? [];
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // Sealed under another Workflows:SecretKey: the inputs cannot be read; the schedule's fires then fail
+            // with the workflow's own "required input" errors rather than with a crash of the whole list.
+            return [];
+        }
     }
 
     /// <summary>Creates (when <paramref name="create"/>) or replaces an API schedule; returns false when creating one that exists or replacing one that does not.</summary>
@@ -110,7 +132,7 @@ public sealed class TriggerStore(EngineDatabase database, TimeProvider clock)
     {
         await using var c = await database.OpenAsync(ct);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var args = new { s.Id, s.Workflow, s.Name, s.Cron, s.TimeZone, s.Overlap, inputs = s.Inputs.ToJsonString(), actor, now };
+        var args = new { s.Id, s.Workflow, s.Name, s.Cron, s.TimeZone, s.Overlap, inputs = protector.Protect(s.Inputs.ToJsonString()), actor, now };
         return create
             ? await c.ExecuteAsync("INSERT INTO wf_api_schedules (id, workflow, name, cron, timezone, overlap, inputs, created_by, created_at, updated_at) VALUES (@Id, @Workflow, @Name, @Cron, @TimeZone, @Overlap, @inputs, @actor, @now, @now) ON CONFLICT (id) DO NOTHING", args) == 1
             : await c.ExecuteAsync("UPDATE wf_api_schedules SET cron = @Cron, timezone = @TimeZone, overlap = @Overlap, inputs = @inputs, updated_by = @actor, updated_at = @now WHERE id = @Id", args) == 1;

@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
+using Workflows.Engine.Storage;
+using Workflows.Web.Components.Triggers;
 
 namespace Workflows.Server.Tests.Triggers;
 
@@ -38,6 +41,18 @@ public sealed class ScheduleTests
         description: A per-second schedule (Hangfire accepts six-field cron with seconds)
         triggers:
           - schedule: { name: tick, cron: "* * * * * *", overlap: allow }
+        steps:
+          - id: wait
+            uses: core.delay
+            with: { duration: 10ms }
+        """;
+
+    private const string WithToken = """
+        name: tokened
+        description: Takes a secret input, so a schedule has to keep one
+        inputs:
+          who: { type: string, required: true }
+          token: { type: secret, required: true, pattern: "^tok-[0-9]+$", patternHint: "tok- and digits" }
         steps:
           - id: wait
             uses: core.delay
@@ -215,5 +230,51 @@ public sealed class ScheduleTests
         Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync("/api/schedules/nightly/hourly")).StatusCode);
         Assert.Equal(["schedule:nightly:nightly-berlin"], host.Schedules.RecurringJobs().Select(j => j.Id));
         Assert.Equal(HttpStatusCode.NotFound, (await api.DeleteAsync("/api/schedules/nightly/hourly")).StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task ApiSchedules_SealSecretInputsAtRest_MaskThemInResponses_AndKeepThemWhenAnEditSendsTheMaskBack(string provider)
+    {
+        const string Secret = "tok-4711080815";
+        await using var host = await TriggerHost.StartAsync(provider, new Dictionary<string, string> { ["tokened"] = WithToken });
+        var api = host.Api();
+
+        var created = await api.PostAsJsonAsync("/api/schedules", new { workflow = "tokened", name = "hourly", cron = "0 * * * *", inputs = new { who = "api", token = Secret } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("***", (string?)(await TriggerHost.JsonAsync(created))["inputs"]!["token"]);
+        Assert.DoesNotContain(Secret, await api.GetStringAsync("/api/schedules"), StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, await api.GetStringAsync("/api/schedules/tokened/hourly"), StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, await StoredInputsAsync(host), StringComparison.Ordinal);
+        Assert.Equal("***", (string?)(await host.Services.GetRequiredService<ITriggerPortal>().ListSchedulesAsync()).Single(x => x.Name == "hourly").Inputs["token"]);
+
+        // GET, change the cron, PUT the masked value back: the stored token is kept (the fire passes its pattern, which "***" would not).
+        var updated = await api.PutAsJsonAsync("/api/schedules/tokened/hourly", new { cron = "30 * * * *", inputs = new { who = "api2", token = "***" } });
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        var ran = await api.PostAsync("/api/schedules/tokened/hourly/run", null);
+        Assert.Equal(HttpStatusCode.Accepted, ran.StatusCode);
+        var run = await host.WaitForRunAsync(Guid.Parse((string)(await TriggerHost.JsonAsync(ran))["runId"]!));
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.DoesNotContain(Secret, await StoredInputsAsync(host), StringComparison.Ordinal);
+
+        // The portal never shows or edits secrets: its edit (without the token) keeps the stored one too.
+        var portal = host.Services.GetRequiredService<ITriggerPortal>();
+        var saved = await portal.SaveScheduleAsync(new PortalScheduleEdit("tokened", "hourly", "15 * * * *", "UTC", "skip", new JsonObject { ["who"] = "portal" }), create: false, "admin");
+        Assert.True(saved.Saved, saved.Message);
+        var again = await portal.RunNowAsync("tokened", "hourly", "admin");
+        Assert.Equal("started", again.Outcome);
+        Assert.Equal(RunStatus.Succeeded, (await host.WaitForRunAsync(again.RunId!.Value)).Status);
+
+        // A new value replaces it; a value that is neither is checked like any input (and not echoed).
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync("/api/schedules/tokened/hourly", new { cron = "30 * * * *", inputs = new { who = "api3", token = "tok-2" } })).StatusCode);
+        var bad = await api.PutAsJsonAsync("/api/schedules/tokened/hourly", new { cron = "30 * * * *", inputs = new { who = "api3", token = "not-a-token" } });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.True((await TriggerHost.JsonAsync(bad))["errors"]!.AsObject().ContainsKey("inputs.token"));
+    }
+
+    private static async Task<string> StoredInputsAsync(TriggerHost host)
+    {
+        await using var c = await host.Services.GetRequiredService<EngineDatabase>().OpenAsync(CancellationToken.None);
+        return string.Join("\n", await Dapper.SqlMapper.QueryAsync<string>(c, "SELECT inputs FROM wf_api_schedules"));
     }
 }
