@@ -67,6 +67,14 @@ public abstract class StepContext
     public abstract T GetInputs<T>()
         where T : class;
 
+    /// <summary>
+    /// Returns <paramref name="text"/> with every secret of this run masked (<c>***</c>): secret inputs and secret
+    /// outputs, also where an expression interpolated them into another input. The engine masks logs, audit messages,
+    /// errors and progress itself; use this for text an action keeps in its state or shows elsewhere (an approval's
+    /// message, say).
+    /// </summary>
+    public virtual string Redact(string? text) => text ?? "";
+
     /// <summary>Deserializes <see cref="State"/>, or returns null when there is none.</summary>
     public T? GetState<T>()
         where T : class =>

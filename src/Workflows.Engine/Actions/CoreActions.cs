@@ -133,8 +133,10 @@ public sealed class ApprovalAction : StepAction<ApprovalInputs, ApprovalOutputs>
         {
             var d = Duration.TryParse(inputs.ExpiresIn, out var err)
                 ?? throw new StepFailedException("inputs.invalid", $"with.expiresIn: {err}", retryable: false);
-            state = new ApprovalState(now + d, inputs.Message, now);
-            context.Log.WriteLine($"Approval requested: {inputs.Message} (expires {state.ExpiresAt:u})");
+            // The message is kept in the step's state and shown in the inbox, the decision dialog and notifications:
+            // a secret interpolated into it (message: "… ${{ inputs.password }}") is masked before it is kept.
+            state = new ApprovalState(now + d, context.Redact(inputs.Message), now);
+            context.Log.WriteLine($"Approval requested: {state.Message} (expires {state.ExpiresAt:u})");
         }
 
         if (context.Signal is { Name: "approval" } s)

@@ -11,6 +11,7 @@ namespace Workflows.Engine.Execution;
 internal sealed class EngineStepContext : StepContext
 {
     private readonly JsonObject inputs;
+    private readonly StepBuffer buffer;
 
     public EngineStepContext(
         RunRow run,
@@ -38,6 +39,7 @@ internal sealed class EngineStepContext : StepContext
         Resources = ledger;
         Services = services;
         this.inputs = inputs;
+        this.buffer = buffer;
         State = step.State is { } s ? JsonDocument.Parse(s).RootElement.Clone() : null;
         Signal = step.Signal is { } sig ? ParseSignal(sig) : null;
         Compensating = compensating;
@@ -46,6 +48,8 @@ internal sealed class EngineStepContext : StepContext
     public override Guid RunId { get; }
 
     public override string WorkflowName { get; }
+
+    public override string Redact(string? text) => buffer.Redact(text);
 
     public override string StepId { get; }
 
@@ -109,6 +113,9 @@ internal sealed class EngineStepContext : StepContext
 /// <summary>Buffers log text and audit events of one execution; flushed periodically and with the result.</summary>
 internal sealed class StepBuffer(string runId, string stepId, Redactor redactor, TimeProvider clock) : IStepLog, IStepAudit
 {
+    /// <summary>Masks the run's secrets in <paramref name="text"/>.</summary>
+    public string Redact(string? text) => redactor.Redact(text);
+
     private readonly Lock gate = new();
     private List<LogRow> logs = [];
     private List<AuditRow> audit = [];

@@ -181,6 +181,26 @@ public abstract class ApprovalScenarioTests(EngineHost engine)
         Assert.DoesNotContain(await inbox.ListPendingAsync(Approver.Named("dan")), p => p.RunId == run);
     }
 
+    [Fact]
+    public async Task Inbox_MasksASecretInterpolatedIntoTheMessage_InStateInboxLogAndProgress()
+    {
+        const string Password = "Rotated-Pa55word-0815";
+        var run = (await engine.StartRunAsync("approval-secret", new { password = Password })).Id;
+        await engine.WaitAsync(run, r => r.Steps.Single(s => s.StepId == "gate").Status == StepStatus.Waiting);
+        var inbox = engine.Services.GetRequiredService<IApprovalQueries>();
+
+        var pending = (await inbox.ListPendingAsync(Approver.Named("dan"))).Single(p => p.RunId == run);
+        var detail = await engine.Queries.GetAsync(run);
+        var logs = string.Concat((await engine.Queries.GetLogsAsync(run)).Chunks.Select(l => l.Text));
+
+        // A text that interpolates a secret is itself secret (the engine masks it whole).
+        Assert.Equal("***", pending.Message);
+        Assert.DoesNotContain(Password, detail!.Steps.Single(s => s.StepId == "gate").Progress ?? "", StringComparison.Ordinal);
+        Assert.Contains("Approval requested: ***", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, logs, StringComparison.Ordinal);
+        await engine.Commands.CancelAsync(run, "tester");
+    }
+
     private async Task<Guid> StartWaitingAsync(string workflow, string actor = "tester")
     {
         var run = await engine.StartRunAsync(workflow, actor: actor);

@@ -256,6 +256,15 @@ public static class Scenarios
                 uses: test.record
                 with: { value: "${{ steps.gate.outputs.by }}" }
             """,
+        ["approval-secret"] = """
+            name: approval-secret
+            inputs:
+              password: { type: secret, required: true }
+            steps:
+              - id: gate
+                uses: core.approval
+                with: { message: "Rotate to ${{ inputs.password }} now?", expiresIn: 1h }
+            """,
         ["approval-expiry"] = """
             name: approval-expiry
             steps:
