@@ -63,6 +63,12 @@ public sealed class EngineOptions
     /// <summary>Gets or sets how long log chunks of finished runs are kept (the audit is kept). Default is 30 days.</summary>
     public TimeSpan LogRetention { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// Gets or sets how long finished runs are kept whole (steps, attempts, audit, plans, notifications); null (the
+    /// default) keeps them forever. Runs that still own live resources or undelivered notifications are kept.
+    /// </summary>
+    public TimeSpan? RunRetention { get; set; }
+
     /// <summary>Gets or sets how often buffered log lines of a running action are written. Default is 500 ms.</summary>
     public TimeSpan LogFlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 

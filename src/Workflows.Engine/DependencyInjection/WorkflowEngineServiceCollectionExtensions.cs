@@ -40,6 +40,7 @@ public static class WorkflowEngineServiceCollectionExtensions
             .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.SweepInterval > TimeSpan.Zero && o.LogFlushInterval > TimeSpan.Zero && o.SchedulePollingInterval > TimeSpan.Zero, "Workflows:HeartbeatInterval, SweepInterval, LogFlushInterval and SchedulePollingInterval must be positive durations (e.g. 00:00:05).")
             .Validate(o => o.MaxExecution > TimeSpan.Zero && o.InlineSteps >= 1, "Workflows:MaxExecution must be positive and Workflows:InlineSteps at least 1.")
             .Validate(o => o.IdempotencyKeyLifetime > TimeSpan.Zero, "Workflows:IdempotencyKeyLifetime must be a positive duration (e.g. 1.00:00:00).")
+            .Validate(o => o.RunRetention is null || o.RunRetention >= TimeSpan.FromHours(1), "Workflows:RunRetention must be at least 01:00:00 (one hour), or unset to keep finished runs forever.")
             .Validate(o => o.SecretKey is null || IsKey(o.SecretKey), "Workflows:SecretKey must be the base64 of 32 bytes (e.g. `openssl rand -base64 32`).")
             .Validate(o => o.Postgres.MaxPoolSize is >= 2 and <= 1000, "Workflows:Postgres:MaxPoolSize must be between 2 and 1000.")
             .Validate(o => o.Postgres.HangfireMaxPoolSize is >= 2 and <= 1000, "Workflows:Postgres:HangfireMaxPoolSize must be between 2 and 1000.")

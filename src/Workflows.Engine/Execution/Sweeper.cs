@@ -66,6 +66,26 @@ public sealed class Sweeper(
             {
                 logger.LogInformation("Pruned {Count} log chunks of runs finished before the retention of {Days} days", deleted, options.LogRetention.TotalDays);
             }
+
+            if (options.RunRetention is { } keep)
+            {
+                var cutoff = machine.Now - (long)keep.TotalMilliseconds;
+                var runs = 0;
+                for (var batch = 0; batch < 20; batch++)
+                {
+                    var n = await store.Retention.PruneRunsAsync(cutoff, 200, ct);
+                    runs += n;
+                    if (n < 200)
+                    {
+                        break;
+                    }
+                }
+
+                if (runs > 0)
+                {
+                    logger.LogInformation("Pruned {Count} runs finished before the run retention of {Days} days (runs with live resources or undelivered notifications are kept)", runs, keep.TotalDays);
+                }
+            }
         }
 
         return recovered;
