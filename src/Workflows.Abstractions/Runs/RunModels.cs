@@ -170,6 +170,12 @@ public sealed record StepView
 /// <param name="ErrorCode">Its error code.</param>
 /// <param name="ErrorMessage">Its error message.</param>
 /// <param name="Outputs">Its outputs (secrets masked).</param>
+/// <param name="Inputs">
+/// Its <c>with:</c> inputs as the engine evaluated them when it started (expressions replaced by their values), every secret
+/// and every value derived from one as <c>***</c>, an empty secret as an empty string; a value cut to keep the whole under
+/// 64 KiB ends in "… (truncated, N bytes)". Null when the attempt kept none (it started before this was recorded, or
+/// its inputs could not be evaluated).
+/// </param>
 public sealed record AttemptView(
     int Number,
     AttemptStatus Status,
@@ -178,7 +184,8 @@ public sealed record AttemptView(
     int Polls,
     string? ErrorCode,
     string? ErrorMessage,
-    JsonNode? Outputs);
+    JsonNode? Outputs,
+    JsonObject? Inputs = null);
 
 /// <summary>One entry of a run's audit trail.</summary>
 /// <param name="Id">A sequence number, increasing.</param>

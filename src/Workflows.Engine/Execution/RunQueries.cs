@@ -120,7 +120,7 @@ public sealed class RunQueries(RunStore store, WorkflowCatalog catalog) : IRunQu
             Outputs = SecretCodec.MaskStored(s.Outputs),
             ErrorCode = s.ErrorCode,
             ErrorMessage = s.ErrorMessage,
-            Attempts = attempts.Select(a => new AttemptView(a.Number, a.Status, DateTimeOffset.FromUnixTimeMilliseconds(a.StartedAt), Ms(a.FinishedAt), a.Polls, a.ErrorCode, a.ErrorMessage, SecretCodec.MaskStored(a.Outputs))).ToList(),
+            Attempts = attempts.Select(a => new AttemptView(a.Number, a.Status, DateTimeOffset.FromUnixTimeMilliseconds(a.StartedAt), Ms(a.FinishedAt), a.Polls, a.ErrorCode, a.ErrorMessage, SecretCodec.MaskStored(a.Outputs), SecretCodec.MaskStored(a.Inputs) as JsonObject)).ToList(),
         };
     }
 

@@ -224,7 +224,6 @@ public sealed class StepJob(
         var targetId = isComp ? row.StepId[StepKinds.CompensationPrefix.Length..] : row.StepId;
         var sd = def.FindStep(targetId);
         var uses = ActionOf(row, def);
-        var with = isComp ? sd?.Compensate?.With : sd?.With;
 
         var secrets = new HashSet<string>(StringComparer.Ordinal);
         var buffer = new StepBuffer(run.Id, row.StepId, Redactor.None, clock);
@@ -237,14 +236,7 @@ public sealed class StepJob(
         JsonObject evaluated;
         try
         {
-            var scope = RunScope.Build(machine.Codec, run, steps);
-            SecretCodec.Collect(machine.Codec.Unprotect(run.Inputs), secrets);
-            foreach (var s in steps.Where(s => s.Outputs is not null))
-            {
-                SecretCodec.Collect(machine.Codec.Unprotect(s.Outputs), secrets);
-            }
-
-            evaluated = Template.EvaluateTree(with, scope) as JsonObject ?? [];
+            evaluated = StepInputs.Evaluate(machine.Codec, run, steps, StepInputs.WithOf(def, row), secrets);
         }
         catch (Exception e) when (e is ExpressionException or InvalidOperationException or JsonException or System.Security.Cryptography.CryptographicException)
         {
@@ -252,7 +244,6 @@ public sealed class StepJob(
             return (StepResult.Failed("inputs.invalid", $"with: {new Redactor(secrets).Redact(e.Message)}", retryable: false), buffer);
         }
 
-        SecretCodec.Collect(evaluated, secrets);
         var redactor = new Redactor(secrets);
         buffer = new StepBuffer(run.Id, row.StepId, redactor, clock);
         var inputs = (JsonObject)(SecretCodec.Reveal(evaluated) ?? new JsonObject());

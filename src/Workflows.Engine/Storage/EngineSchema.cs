@@ -67,6 +67,9 @@ public static class EngineSchema
             Approvals,
             Approvals),
         new(6, "notifications: the outbox, one row per event and channel, written with the state change that causes it", Notifications, Notifications),
+        new(7, "attempts: the evaluated with: inputs of each attempt, secrets masked, for the step drawer and the API (issue 16)",
+            "ALTER TABLE wf_attempts ADD COLUMN inputs TEXT NULL;",
+            "ALTER TABLE wf_attempts ADD COLUMN inputs TEXT NULL;"),
     ];
 
     private const string Approvals = """

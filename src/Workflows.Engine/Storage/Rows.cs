@@ -105,6 +105,9 @@ public sealed class AttemptRow
     public string? ErrorCode { get; set; }
     public string? ErrorMessage { get; set; }
     public string? Outputs { get; set; }
+
+    /// <summary>Gets or sets the attempt's evaluated <c>with:</c> inputs as JSON, every secret masked (see <see cref="Execution.StepInputs.Snapshot"/>); null when not recorded.</summary>
+    public string? Inputs { get; set; }
 }
 
 /// <summary>A row of wf_audit.</summary>

@@ -137,7 +137,7 @@ public sealed partial class RunStore
 
         foreach (var a in rtx.NewAttempts)
         {
-            await c.ExecuteAsync("INSERT INTO wf_attempts (run_id, step_id, number, status, started_at, finished_at, polls, error_code, error_message, outputs) VALUES (@RunId, @StepId, @Number, @StatusName, @StartedAt, @FinishedAt, @Polls, @ErrorCode, @ErrorMessage, @Outputs)", a, tx);
+            await c.ExecuteAsync("INSERT INTO wf_attempts (run_id, step_id, number, status, started_at, finished_at, polls, error_code, error_message, outputs, inputs) VALUES (@RunId, @StepId, @Number, @StatusName, @StartedAt, @FinishedAt, @Polls, @ErrorCode, @ErrorMessage, @Outputs, @Inputs)", a, tx);
         }
 
         foreach (var a in rtx.AttemptUpdates)

@@ -356,6 +356,33 @@ public static class Scenarios
                 uses: test.poll
                 with: { polls: 2 }
             """,
+        ["inputs"] = """
+            name: inputs
+            inputs:
+              password: { type: secret, required: true }
+              host: { type: string, default: db1 }
+            steps:
+              - id: server
+                uses: test.record
+                with: { value: 10.0.0.7 }
+              - id: echo
+                uses: test.record
+                # test.record echoes its value as a plain output: a secret the action repeats in clear.
+                with: { value: "${{ inputs.password }}" }
+              - id: login
+                needs: [server, echo]
+                uses: test.record
+                with:
+                  password: "${{ inputs.password }}"
+                  failCode: "${{ steps.server.outputs.value }}"
+                  value:
+                    address: "ssh://${{ inputs.host }}@${{ steps.server.outputs.value }}"
+                    connection: "postgres://admin:${{ inputs.password }}@db"
+                    echoed: "${{ steps.echo.outputs.value }}"
+                    quoted: "the password is ${{ steps.echo.outputs.value }}"
+                    port: 5432
+                    tags: ["${{ inputs.host }}", "${{ inputs.password }}"]
+            """,
         ["linear"] = """
             name: linear
             steps:

@@ -254,6 +254,63 @@ public abstract class EngineScenarioTests(EngineHost engine)
     }
 
     [Fact]
+    public async Task Attempt_KeepsItsEvaluatedInputs_WithSecretsAndValuesDerivedFromThemMasked()
+    {
+        const string password = "Planted-Inputs-Secret-7f3a9c";
+        var run = await engine.StartRunAsync("inputs", new { password });
+        var r = await engine.WaitFinishedAsync(run.Id);
+
+        Assert.Equal(RunStatus.Succeeded, r.Run.Status);
+        var inputs = Assert.Single(r.Steps.Single(s => s.StepId == "login").Attempts).Inputs;
+        Assert.NotNull(inputs);
+        Assert.Equal("10.0.0.7", inputs["failCode"]!.GetValue<string>()); // an earlier step's output
+        Assert.Equal("***", inputs["password"]!.GetValue<string>()); // a secret input
+        var value = inputs["value"]!;
+        Assert.Equal("ssh://db1@10.0.0.7", value["address"]!.GetValue<string>());
+        Assert.Equal(5432, value["port"]!.GetValue<int>());
+        Assert.Equal("***", value["connection"]!.GetValue<string>()); // text built from a secret
+        Assert.Equal("***", value["echoed"]!.GetValue<string>()); // a plain output that repeats a secret: the redactor
+        Assert.Equal("the password is ***", value["quoted"]!.GetValue<string>());
+        Assert.Equal("""["db1","***"]""", value["tags"]!.ToJsonString());
+        Assert.Equal("""{"value":"10.0.0.7"}""", r.Steps.Single(s => s.StepId == "server").Attempts.Single().Inputs!.ToJsonString());
+        Assert.DoesNotContain(password, string.Join("\n", r.Steps.SelectMany(s => s.Attempts).Select(a => a.Inputs?.ToJsonString())), StringComparison.Ordinal);
+
+        var store = engine.Services.GetRequiredService<RunStore>();
+        await using var c = await store.Database.OpenAsync(default);
+        var raw = string.Join("\n", await c.QueryAsync<string>("SELECT COALESCE(inputs, '') FROM wf_attempts WHERE run_id = @id", new { id = run.Id.ToString() }));
+        Assert.Contains("ssh://db1@10.0.0.7", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, raw, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Attempt_OfACompensation_KeepsItsEvaluatedInputs()
+    {
+        var run = await engine.StartRunAsync("compensate");
+        var r = await engine.WaitFinishedAsync(run.Id);
+
+        var undo = Assert.Single(r.Steps.Single(s => s.StepId == "compensate:s1").Attempts);
+        Assert.Equal("""{"what":"one"}""", undo.Inputs!.ToJsonString());
+        Assert.Equal("{}", r.Steps.Single(s => s.StepId == "compensate:s2").Attempts.Single().Inputs!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Attempt_KeepsTheInputsItStartedWith_AcrossPollsAndAfterARetryWithEditedInputs()
+    {
+        var waited = await engine.WaitFinishedAsync((await engine.StartRunAsync("wait")).Id);
+        var polled = Assert.Single(waited.Steps.Single().Attempts);
+        Assert.Equal(8, polled.Polls);
+        Assert.Equal("""{"polls":8,"intervalMs":50}""", polled.Inputs!.ToJsonString());
+
+        var run = await engine.StartRunAsync("hold");
+        await engine.WaitFinishedAsync(run.Id);
+        await engine.Commands.RetryAsync(run.Id, new RetryRequest("carol", new Dictionary<string, JsonNode?> { ["broken"] = false }));
+        var r = await engine.WaitFinishedAsync(run.Id);
+
+        var s2 = r.Steps.Single(s => s.StepId == "s2");
+        Assert.Equal(["""{"failHard":true}""", """{"failHard":false}"""], s2.Attempts.Select(a => a.Inputs!.ToJsonString()));
+    }
+
+    [Fact]
     public async Task Timeout_FailsAWaitingStep_AtItsDeadline()
     {
         var run = await engine.StartRunAsync("timeout");

@@ -159,7 +159,10 @@ internal sealed class MachineHarness
             var i = Attempts.FindIndex(x => x.StepId == a.StepId && x.Number == a.Number);
             if (i >= 0)
             {
-                Attempts[i] = Copy(a);
+                // As the store's UPDATE: the inputs an attempt started with are never rewritten.
+                var updated = Copy(a);
+                updated.Inputs = Attempts[i].Inputs;
+                Attempts[i] = updated;
             }
         }
     }
@@ -177,7 +180,7 @@ internal sealed class MachineHarness
     private static AttemptRow Copy(AttemptRow a) => new()
     {
         RunId = a.RunId, StepId = a.StepId, Number = a.Number, Status = a.Status, StartedAt = a.StartedAt, FinishedAt = a.FinishedAt,
-        Polls = a.Polls, ErrorCode = a.ErrorCode, ErrorMessage = a.ErrorMessage, Outputs = a.Outputs,
+        Polls = a.Polls, ErrorCode = a.ErrorCode, ErrorMessage = a.ErrorMessage, Outputs = a.Outputs, Inputs = a.Inputs,
     };
 }
 

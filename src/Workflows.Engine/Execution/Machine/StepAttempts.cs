@@ -97,7 +97,7 @@ public sealed partial class RunMachine
         row.LeaseUntil = now + (long)options.LeaseDuration.TotalMilliseconds;
         row.FinishedAt = null;
         tx.Touch(row);
-        tx.NewAttempts.Add(new AttemptRow { RunId = row.RunId, StepId = row.StepId, Number = row.Attempt, Status = AttemptStatus.Running, StartedAt = now });
+        tx.NewAttempts.Add(new AttemptRow { RunId = row.RunId, StepId = row.StepId, Number = row.Attempt, Status = AttemptStatus.Running, StartedAt = now, Inputs = InputsSnapshot(tx, def, row) });
         var (retry, _, uses) = Policy(def, row);
         var round = row.Attempt - row.AttemptBase;
         Audit(tx, "step.attempt.started", $"Step '{row.StepId}' ({uses}) attempt {round}/{retry.MaxAttempts} started", row.StepId);
@@ -267,6 +267,24 @@ public sealed partial class RunMachine
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The attempt's inputs for people to read, secrets masked, written with its start (polls and a resumed attempt keep it);
+    /// null when they cannot be evaluated: the attempt then fails on that, with the reason, when the job prepares them.
+    /// </summary>
+    private string? InputsSnapshot(RunTx tx, WorkflowDefinition def, StepRow row)
+    {
+        var secrets = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            var evaluated = StepInputs.Evaluate(codec, tx.Run, tx.Steps, StepInputs.WithOf(def, row), secrets);
+            return StepInputs.Snapshot(evaluated, new Redactor(secrets));
+        }
+        catch (Exception e) when (e is ExpressionException or InvalidOperationException or JsonException or System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
     }
 
     private void EndAttempt(RunTx tx, StepRow row, AttemptStatus status, string? code, string? message, string? outputs)
