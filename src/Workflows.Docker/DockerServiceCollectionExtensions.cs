@@ -24,11 +24,17 @@ public static class DockerServiceCollectionExtensions
         services.AddWorkflowAction<StackDeployAction>("docker.stack.deploy", "Deploy a compose file to Swarm as a stack (with prune)");
         services.AddWorkflowAction<StackRemoveAction>("docker.stack.remove", "Remove a stack's services and networks");
         services.AddWorkflowAction<ContainerRunAction>("docker.container.run", "Run a container, replacing the app's previous one once the new one is healthy");
-        services.AddWorkflowAction<ContainerRemoveAction>("docker.container.remove", "Remove an app's containers");
+        services.AddWorkflowAction<ContainerRemoveAction>("docker.container.remove", "Remove an app's containers, or one container by id or name");
+        services.AddWorkflowAction<NetworkRemoveAction>("docker.network.remove", "Remove a network, waiting while endpoints still use it");
         services.AddWorkflowAction<ImageEnsureAction>("docker.image.ensure", "Make sure an image is present, pulling it with credentials when needed");
 
-        // The Resources page's "Delete" of a service: the provider is the endpoint as recorded (unix socket or tcp address).
+        // The Resources page's "Delete" of each kind the actions record: the provider is the endpoint as recorded (unix
+        // socket or tcp address; TLS material comes from the server's Docker configuration, never from the ledger).
         services.AddResourceDeleter("docker.service", "docker.service.remove", r => new Dictionary<string, string> { ["host"] = r.Provider ?? "", ["name"] = r.Name ?? r.ExternalId });
+        services.AddResourceDeleter("docker.container", "docker.container.remove", r => new Dictionary<string, string> { ["host"] = r.Provider ?? "", ["container"] = r.ExternalId });
+        services.AddResourceDeleter("docker.network", "docker.network.remove", r => new Dictionary<string, string> { ["host"] = r.Provider ?? "", ["network"] = r.ExternalId });
+        services.AddResourceDeleter("docker.stack", "docker.stack.remove", r => new Dictionary<string, string> { ["host"] = r.Provider ?? "", ["stack"] = r.ExternalId });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Workflows.Abstractions.Resources.IResourceProbe, Workflows.Docker.Resources.DockerResourceProbe>());
         return services;
     }
 

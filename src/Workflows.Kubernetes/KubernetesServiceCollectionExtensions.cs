@@ -14,7 +14,7 @@ public static class KubernetesServiceCollectionExtensions
     /// <summary>
     /// Adds the Kubernetes plumbing (kubeconfig loading, client factory, manifest reading, <see cref="KubernetesOptions"/>
     /// bound from the <c>Kubernetes</c> section) and the actions <c>kubernetes.apply</c>, <c>kubernetes.rollout</c>,
-    /// <c>kubernetes.undo</c> and <c>kubernetes.delete</c>.
+    /// <c>kubernetes.undo</c>, <c>kubernetes.delete</c> and <c>kubernetes.object.delete</c>.
     /// </summary>
     public static IServiceCollection AddKubernetesActions(this IServiceCollection services, Action<KubernetesOptions>? configure = null)
     {
@@ -23,6 +23,11 @@ public static class KubernetesServiceCollectionExtensions
         services.AddWorkflowAction<RolloutAction>("kubernetes.rollout", "Wait until Deployments, StatefulSets and DaemonSets are rolled out");
         services.AddWorkflowAction<UndoAction>("kubernetes.undo", "Compensation of kubernetes.apply: restore each object's recorded previous state");
         services.AddWorkflowAction<DeleteAction>("kubernetes.delete", "Delete a manifest's objects and wait until they are gone");
+        services.AddWorkflowAction<ObjectDeleteAction>(Workflows.Kubernetes.Resources.KubernetesObjectDeleter.Action, "Delete one object by kind and name and wait until it is gone");
+
+        // The Resources page's "Delete" and "Check against the cloud" of every kind kubernetes.apply records.
+        services.AddResourceDeleter(Workflows.Kubernetes.Resources.KubernetesObjectDeleter.KindFamily, Workflows.Kubernetes.Resources.KubernetesObjectDeleter.Action, Workflows.Kubernetes.Resources.KubernetesObjectDeleter.Inputs);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Workflows.Abstractions.Resources.IResourceProbe, Workflows.Kubernetes.Resources.KubernetesResourceProbe>());
         return services;
     }
 

@@ -85,11 +85,13 @@ public static class OpenStackServiceCollectionExtensions
         services.AddWorkflowAction<MagnumClusterCreateAction>("magnum.cluster.create", "Ensures a cluster template, creates a Magnum cluster and waits for CREATE_COMPLETE.", ActionSupport.ClusterPoll);
         services.AddWorkflowAction<MagnumClusterCredentialsAction>("magnum.cluster.credentials", "Returns a cluster's API endpoint and TLS client material (Docker) or kubeconfig.");
         services.AddWorkflowAction<MagnumClusterDeleteAction>("magnum.cluster.delete", "Deletes a Magnum cluster and waits until it is gone.", ActionSupport.ClusterPoll);
+        services.AddWorkflowAction<MagnumClusterTemplateDeleteAction>("magnum.clustertemplate.delete", "Deletes a Magnum cluster template, waiting while clusters still use it.", ActionSupport.ClusterPoll);
 
         // What the Resources page's "Delete" runs for each kind the actions above record (the provider is the cloud name).
         services.AddResourceDeleter(ResourceKinds.Server, "nova.server.delete", r => new Dictionary<string, string> { ["cloud"] = r.Provider ?? "", ["serverId"] = r.ExternalId });
         services.AddResourceDeleter(ResourceKinds.FloatingIp, "neutron.floatingip.release", r => new Dictionary<string, string> { ["cloud"] = r.Provider ?? "", ["floatingIpId"] = r.ExternalId });
         services.AddResourceDeleter(ResourceKinds.Cluster, "magnum.cluster.delete", r => new Dictionary<string, string> { ["cloud"] = r.Provider ?? "", ["cluster"] = r.ExternalId });
+        services.AddResourceDeleter(ResourceKinds.ClusterTemplate, "magnum.clustertemplate.delete", r => new Dictionary<string, string> { ["cloud"] = r.Provider ?? "", ["template"] = r.ExternalId });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Workflows.Abstractions.Resources.IResourceProbe, Workflows.OpenStack.Resources.OpenStackResourceProbe>());
         return services;
     }

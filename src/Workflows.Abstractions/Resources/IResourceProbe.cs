@@ -16,7 +16,7 @@ namespace Workflows.Abstractions.Resources;
 /// </remarks>
 public interface IResourceProbe
 {
-    /// <summary>Gets the ledger kinds this probe looks up, e.g. <c>nova.server</c>.</summary>
+    /// <summary>Gets the ledger kinds this probe looks up, e.g. <c>nova.server</c>, or families of kinds, e.g. <c>kubernetes.*</c> (see <see cref="ResourceKindPattern"/>).</summary>
     IReadOnlyCollection<string> Kinds { get; }
 
     /// <summary>Looks the resource up.</summary>

@@ -7,7 +7,7 @@ namespace Workflows.Abstractions.Resources;
 /// Each integration registers one per kind it records (<c>services.AddResourceDeleter(…)</c>); a kind
 /// without one cannot be deleted from the Resources page.
 /// </summary>
-/// <param name="Kind">The ledger kind, e.g. <c>nova.server</c>.</param>
+/// <param name="Kind">The ledger kind, e.g. <c>nova.server</c>, or a family of kinds, e.g. <c>kubernetes.*</c> (see <see cref="ResourceKindPattern"/>).</param>
 /// <param name="Action">The action's name in <c>uses:</c>, e.g. <c>nova.server.delete</c>.</param>
 /// <param name="Inputs">
 /// The action's <c>with:</c> for one ledger row: literal strings only (no expressions). The action must be
@@ -29,8 +29,12 @@ public sealed record ResourceKey(string Kind, string Provider, string ExternalId
 /// <summary>Starts the clean-up of orphaned resources.</summary>
 public interface IResourceCleanup
 {
-    /// <summary>Gets the kinds that have a delete action.</summary>
+    /// <summary>Gets the kinds that have a delete action, families of kinds as <c>prefix.*</c> (see <see cref="ResourceKindPattern"/>).</summary>
     IReadOnlySet<string> DeletableKinds { get; }
+
+    /// <summary>Returns whether a ledger kind has a delete action (exactly or through a family such as <c>kubernetes.*</c>).</summary>
+    /// <param name="kind">The ledger kind.</param>
+    bool IsDeletable(string kind) => DeletableKinds.Any(p => ResourceKindPattern.Matches(p, kind));
 
     /// <summary>
     /// Starts one run of the built-in <c>resource-cleanup</c> workflow with one independent delete step per resource.

@@ -53,26 +53,45 @@ public sealed class StackRemoveAction(IDockerClientFactory clients, IOptions<Doc
         var networks = state.Networks.ToList();
         var filter = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{WorkflowLabels.StackNamespace}={inputs.Stack}"] = true } };
         var busy = new List<string>();
+        var leaving = new List<string>();
         foreach (var network in await client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = filter }, ct))
         {
             try
             {
                 await DockerAudit.CallAsync(context, endpoint, "DELETE", $"/networks/{network.ID}", () => client.Networks.DeleteNetworkAsync(network.ID, ct));
-                await context.Resources.MarkDeletedAsync("docker.network", network.ID, endpoint.Display, ct);
-                networks.Add(network.Name);
-                context.Log.WriteLine($"stack {inputs.Stack}: removed network {network.Name}");
+            }
+            catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                // Removed from the swarm already (an earlier poll): the engine still lists its local copy a moment longer.
             }
             catch (DockerApiException ex) when (ex.StatusCode is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.InternalServerError)
             {
                 // Tasks of the removed services still hold endpoints on it; they go away within seconds.
                 busy.Add(network.Name);
+                continue;
             }
+
+            await context.Resources.MarkDeletedAsync("docker.network", network.ID, endpoint.Display, ct);
+            if (!networks.Contains(network.Name, StringComparer.Ordinal))
+            {
+                networks.Add(network.Name);
+                context.Log.WriteLine($"stack {inputs.Stack}: removed network {network.Name}");
+            }
+
+            // A swarm network's removal is accepted before the engine drops its local copy: wait until it is no longer
+            // listed, so that a completed step means the stack is gone (a check right after finds nothing).
+            leaving.Add(network.Name);
         }
 
         var next = new StackRemoveOutputs(inputs.Stack, services, networks);
         if (busy.Count > 0)
         {
             return StepResult.Pending(options.Value.PollInterval, $"waiting for tasks to leave network(s) {string.Join(", ", busy)}", next);
+        }
+
+        if (leaving.Count > 0)
+        {
+            return StepResult.Pending(options.Value.PollInterval, $"waiting for the engine to drop network(s) {string.Join(", ", leaving)}", next);
         }
 
         await context.Resources.MarkDeletedAsync("docker.stack", inputs.Stack, endpoint.Display, ct);

@@ -64,11 +64,14 @@ public sealed record ContainerHealthcheck
 /// <param name="Changed">Whether this step started a new container.</param>
 public sealed record ContainerRunOutputs(string ContainerId, string Name, string Image, IReadOnlyList<string> Replaced, bool Changed);
 
-/// <summary>Inputs of <c>docker.container.remove</c>.</summary>
+/// <summary>Inputs of <c>docker.container.remove</c>: either <see cref="App"/> or <see cref="Container"/>.</summary>
 public sealed record ContainerRemoveInputs : DockerEndpointInputs
 {
-    /// <summary>Gets the app whose containers are removed.</summary>
-    public required string App { get; init; }
+    /// <summary>Gets the app whose containers are removed (every container labelled with it).</summary>
+    public string? App { get; init; }
+
+    /// <summary>Gets one container to remove, by id or name (what the Resources page's Delete passes).</summary>
+    public string? Container { get; init; }
 }
 
 /// <summary>Outputs of <c>docker.container.remove</c>.</summary>

@@ -54,7 +54,7 @@ public sealed class ResourceCheck(RunStore store, IEnumerable<IResourceProbe> pr
     private async Task<ResourceCheckItem> CheckOneAsync(ResourceRow row, string actor, CancellationToken ct)
     {
         var key = new ResourceKey(row.Kind, row.Provider, row.ExternalId);
-        if (!byKind.TryGetValue(row.Kind, out var probe))
+        if (!ResourceKindPattern.TryFind(byKind, row.Kind, out var probe))
         {
             return new ResourceCheckItem(key, ResourcePresence.Unknown, $"no probe for kind {row.Kind}");
         }

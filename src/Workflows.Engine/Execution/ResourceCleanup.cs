@@ -37,6 +37,9 @@ public sealed class ResourceCleanup(
     public IReadOnlySet<string> DeletableKinds => byKind.Keys.ToHashSet(StringComparer.Ordinal);
 
     /// <inheritdoc />
+    public bool IsDeletable(string kind) => ResourceKindPattern.TryFind(byKind, kind, out _);
+
+    /// <inheritdoc />
     public async Task<RunSummary> StartAsync(IReadOnlyList<ResourceKey> resources, string actor, TriggerKind trigger, CancellationToken cancellationToken = default)
     {
         if (resources.Count == 0)
@@ -81,7 +84,7 @@ public sealed class ResourceCleanup(
             {
                 problems[at] = $"{key} is not an orphan: run {row.RunId} that created it is {row.RunStatus.ToLowerInvariant()}";
             }
-            else if (!byKind.TryGetValue(key.Kind, out var deleter))
+            else if (!ResourceKindPattern.TryFind(byKind, key.Kind, out var deleter))
             {
                 problems[at] = $"{key}: kind {key.Kind} has no delete action (deletable: {string.Join(", ", byKind.Keys.Order(StringComparer.Ordinal))})";
             }

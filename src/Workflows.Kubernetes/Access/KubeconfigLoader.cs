@@ -68,6 +68,22 @@ public sealed class KubeconfigLoader(Func<string, string?> environment, string h
         return new ClusterAccess(client, contextName, cluster.ClusterEndpoint.Server.TrimEnd('/'), ns, source);
     }
 
+    /// <summary>
+    /// Names the contexts of the kubeconfig named by <paramref name="inputs"/> whose cluster's server is <paramref name="server"/>,
+    /// e.g. to reach again the cluster a ledger row records (its API server's URL) from the server's own kubeconfig.
+    /// </summary>
+    /// <exception cref="StepFailedException">With code <c>kubernetes.kubeconfig</c> when there is no usable kubeconfig.</exception>
+    public IReadOnlyList<string> ContextsFor(KubernetesAccessInputs inputs, string server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var (config, _) = Read(inputs);
+        var wanted = server.TrimEnd('/');
+        return (config.Contexts ?? [])
+            .Where(c => config.Clusters?.FirstOrDefault(k => k.Name == c.ContextDetails?.Cluster)?.ClusterEndpoint?.Server?.TrimEnd('/') == wanted)
+            .Select(c => c.Name)
+            .ToList();
+    }
+
     private (K8SConfiguration Config, string Source) Read(KubernetesAccessInputs inputs)
     {
         if (inputs.Kubeconfig is { } inline && !string.IsNullOrWhiteSpace(inline.Reveal()))

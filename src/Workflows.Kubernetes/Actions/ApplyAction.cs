@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Secrets;
+using Workflows.Kubernetes.Access;
 using Workflows.Kubernetes.Client;
 using Workflows.Kubernetes.Manifests;
 
@@ -107,16 +108,22 @@ public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource
 
             var uid = live["metadata"]?["uid"]?.GetValue<string>() ?? string.Empty;
             var generation = Rollout.RolloutStatus.Number(live["metadata"], "generation") ?? 0;
-            await context.Resources.RecordAsync(
-                new ResourceRecord(target.Ref.LedgerKind, target.Ref.LedgerId, target.Name, state.Cluster, new Dictionary<string, string>
-                {
-                    ["apiVersion"] = target.ApiVersion,
-                    ["kind"] = target.Kind,
-                    ["namespace"] = target.Namespace ?? string.Empty,
-                    ["uid"] = uid,
-                    ["previous"] = target.Existed ? "existing" : "absent",
-                }),
-                ct);
+            var properties = new Dictionary<string, string>
+            {
+                ["apiVersion"] = target.ApiVersion,
+                ["kind"] = target.Kind,
+                ["namespace"] = target.Namespace ?? string.Empty,
+                ["uid"] = uid,
+                ["previous"] = target.Existed ? "existing" : "absent",
+            };
+
+            // How the step reached the cluster (a file and a context, never credentials), for the clean-up and the check.
+            foreach (var (key, value) in ClusterLocator.Identity(inputs, client.Access))
+            {
+                properties[key] = value;
+            }
+
+            await context.Resources.RecordAsync(new ResourceRecord(target.Ref.LedgerKind, target.Ref.LedgerId, target.Name, state.Cluster, properties), ct);
             var verb = !target.Existed ? "created"
                 : live["metadata"]?["resourceVersion"]?.GetValue<string>() == target.ResourceVersion ? "unchanged"
                 : "configured";

@@ -35,6 +35,21 @@ public sealed class ContainerInfraClient(HttpClient http, TokenProvider tokens, 
     public Task<ClusterTemplate> CreateClusterTemplateAsync(CreateClusterTemplateRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<ClusterTemplate>(HttpMethod.Post, "clustertemplates", request, cancellationToken);
 
+    /// <summary>Deletes a template; returns false when it did not exist.</summary>
+    /// <exception cref="OpenStackException">400 while clusters still use it ("is referenced by one or multiple clusters").</exception>
+    public async Task<bool> DeleteClusterTemplateAsync(string nameOrUuid, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await SendAsync(HttpMethod.Delete, $"clustertemplates/{Segment(nameOrUuid)}", null, cancellationToken);
+            return true;
+        }
+        catch (OpenStackNotFoundException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Starts creating a cluster (202) and returns its uuid.</summary>
     public async Task<string> CreateClusterAsync(CreateClusterRequest request, CancellationToken cancellationToken = default) =>
         (await SendAsync<UuidEnvelope>(HttpMethod.Post, "clusters", request, cancellationToken)).Uuid;

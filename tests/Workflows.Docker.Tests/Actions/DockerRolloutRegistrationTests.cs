@@ -19,7 +19,7 @@ public sealed class DockerRolloutRegistrationTests
         var actions = services.GetServices<ActionDescriptor>().ToList();
 
         Assert.Equal(
-            ["docker.container.remove", "docker.container.run", "docker.image.ensure", "docker.service.deploy", "docker.service.remove", "docker.service.rollback", "docker.stack.deploy", "docker.stack.remove"],
+            ["docker.container.remove", "docker.container.run", "docker.image.ensure", "docker.network.remove", "docker.service.deploy", "docker.service.remove", "docker.service.rollback", "docker.stack.deploy", "docker.stack.remove"],
             actions.Select(a => a.Name).Order(StringComparer.Ordinal));
         Assert.All(actions, a =>
         {

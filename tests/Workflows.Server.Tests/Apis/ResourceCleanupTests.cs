@@ -53,12 +53,12 @@ public sealed class ResourceCleanupTests(ResourceCleanupTests.Factory server) : 
         var (orphanRun, orphan) = await OrphanAsync();
         var (running, live) = await LiveAsync();
 
-        // An orphan of a kind nothing deletes (a template the cluster action created).
+        // An orphan of a kind nothing deletes.
         var template = Guid.NewGuid().ToString();
         await using (var c = await server.Services.GetRequiredService<RunStore>().Database.OpenAsync(CancellationToken.None))
         {
             await c.ExecuteAsync(
-                "INSERT INTO wf_resources (run_id, step_id, kind, provider, external_id, name, properties, created_at, deleted_at) VALUES (@orphanRun, 'server', 'magnum.clustertemplate', 'sandbox', @template, 't', NULL, 0, NULL)",
+                "INSERT INTO wf_resources (run_id, step_id, kind, provider, external_id, name, properties, created_at, deleted_at) VALUES (@orphanRun, 'server', 'example.widget', 'sandbox', @template, 't', NULL, 0, NULL)",
                 new { orphanRun, template });
         }
 
@@ -72,7 +72,7 @@ public sealed class ResourceCleanupTests(ResourceCleanupTests.Factory server) : 
                 Key(live),
                 new { kind = "nova.server", provider = "sandbox", externalId = Guid.NewGuid().ToString() },
                 Key(orphan),
-                new { kind = "magnum.clustertemplate", provider = "sandbox", externalId = template },
+                new { kind = "example.widget", provider = "sandbox", externalId = template },
             },
         });
 
@@ -83,7 +83,7 @@ public sealed class ResourceCleanupTests(ResourceCleanupTests.Factory server) : 
         Assert.Contains($"is not an orphan: run {running} that created it is running", (string?)errors["resources[1]"]![0], StringComparison.Ordinal);
         Assert.Contains("is not in the resource ledger", (string?)errors["resources[2]"]![0], StringComparison.Ordinal);
         Assert.Contains("is listed twice", (string?)errors["resources[3]"]![0], StringComparison.Ordinal);
-        Assert.Contains("kind magnum.clustertemplate has no delete action", (string?)errors["resources[4]"]![0], StringComparison.Ordinal);
+        Assert.Contains("kind example.widget has no delete action", (string?)errors["resources[4]"]![0], StringComparison.Ordinal);
         Assert.Equal(before, await CleanupRunsAsync());
         var orphans = await Viewer.GetFromJsonAsync<JsonArray>("/api/resources?orphans=true");
         Assert.Contains(orphans!, e => (string?)e!["externalId"] == (string?)orphan["externalId"]);

@@ -62,7 +62,7 @@ public partial class ResourcesPage
 
     private Func<ResourceEntry, bool>? DeleteFilter => canOperate && orphansOnly ? Deletable : null;
 
-    private bool Deletable(ResourceEntry entry) => entry.DeletedAt is null && Cleanup.DeletableKinds.Contains(entry.Kind);
+    private bool Deletable(ResourceEntry entry) => entry.DeletedAt is null && Cleanup.IsDeletable(entry.Kind);
 
     private async Task LoadAsync()
     {
