@@ -27,8 +27,7 @@ public sealed partial class RunCommands(
     IEnumerable<IWorkflowRequirement> requirements,
     ICloudDirectory? clouds = null,
     EngineMetrics? metrics = null,
-    IWorkflowPlanner? planner = null,
-    IRunPlans? plans = null) : IRunCommands, IRunBulkCommands
+    IWorkflowPlanner? planner = null) : IRunCommands, IRunBulkCommands
 {
     /// <inheritdoc />
     public async Task<RunSummary> StartAsync(StartRunRequest request, CancellationToken cancellationToken = default)
@@ -83,10 +82,32 @@ public sealed partial class RunCommands(
                 Data = new JsonObject { ["trigger"] = request.Trigger.Kind.ToString(), ["actor"] = request.Trigger.Actor, ["reference"] = request.Trigger.Reference, ["inputs"] = SecretCodec.Mask(inputs) }.ToJsonString(),
             },
         };
-        string? holder;
+
+        // One transaction: the run, its steps, the plan, the idempotency key, its audit, notifications and first
+        // dispatches (or its place in the queue of its concurrency key) commit together or not at all.
+        var started = $"Run started by {by}";
+        var planRow = plan is null ? null : RunPlans.Row(id, plan, request.Trigger.Actor, plan.Summary.Errors > 0, now);
+        RunTx tx;
         try
         {
-            holder = await store.InsertRunAsync(run, steps, audit, cancellationToken, idempotency?.Row(id, now, now + (long)options.Value.IdempotencyKeyLifetime.TotalMilliseconds));
+            tx = await store.InsertRunAsync(
+                run,
+                steps,
+                audit,
+                (t, holder) =>
+                {
+                    if (holder is null)
+                    {
+                        machine.Begin(t, def, started);
+                    }
+                    else
+                    {
+                        machine.Audit(t, "run.queued", $"Waiting for run {holder} which holds concurrency key '{run.ConcurrencyKey}'");
+                    }
+                },
+                cancellationToken,
+                idempotency?.Row(id, now, now + (long)options.Value.IdempotencyKeyLifetime.TotalMilliseconds),
+                planRow);
         }
         catch (IdempotencyKeyTakenException)
         {
@@ -95,30 +116,17 @@ public sealed partial class RunCommands(
         }
 
         metrics?.RunStarted(def.Name, request.Trigger.Kind.ToString());
-        if (plan is not null)
-        {
-            await KeepPlanAsync(run, def, plan, request);
-        }
 
-        // The run exists from here on: whatever fails next, the caller gets its id (a run that never began is
-        // advanced by the sweeper), so a client never retries into a second run.
-        RunSummary summary;
-        try
-        {
-            summary = await BeginAsync(run, def, holder, by, request.Trigger);
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Run {RunId} ({Workflow}) was created, but beginning it failed; the sweeper will advance it", id, def.Name);
-            summary = RunQueries.ToSummary(run);
-        }
-
+        // The run exists from here on: whatever fails next, the caller gets its id (a dispatch that never ran is sent
+        // again by the sweeper), so a client never retries into a second run.
+        await AfterStartAsync(tx, def, request.Trigger);
         if (idempotency is not null)
         {
             await CompleteAsync(idempotency);
         }
 
-        return summary;
+        // What was committed is what the caller gets: no need to read it back.
+        return RunQueries.ToSummary(tx.Run);
     }
 
     /// <summary>
@@ -141,43 +149,26 @@ public sealed partial class RunCommands(
         return plan.Summary.Errors > 0 && !request.OverridePlanErrors ? throw new PlanHasErrorsException(plan) : plan;
     }
 
-    // Before the run begins, so the approval of a plan: required run (its first step) never asks without the plan on
-    // record. Not cancellable: the run exists. A crash between the insert and here leaves a run without a plan; its
-    // approval then shows "no plan on record" rather than a plan nobody made.
-    private async Task KeepPlanAsync(RunRow run, WorkflowDefinition def, WorkflowPlan plan, StartRunRequest request)
+    private async Task AfterStartAsync(RunTx tx, WorkflowDefinition def, TriggerInfo trigger)
     {
-        if (plans is null)
+        var run = tx.Run;
+        if (run.Status == RunStatus.Queued)
         {
+            logger.LogInformation("Run {RunId} ({Workflow}) queued behind {Holder} (key {Key})", run.Id, def.Name, run.QueuedBehind, run.ConcurrencyKey);
+            signals.Publish(run.Id, "run");
             return;
         }
 
         try
         {
-            await plans.RecordAsync(Guid.Parse(run.Id), plan, request.Trigger.Actor, plan.Summary.Errors > 0, CancellationToken.None);
+            // Not cancellable: the run is committed, and a client that went away must not leave it half begun.
+            await dispatcher.AfterCommitAsync(tx, CancellationToken.None);
+            logger.LogInformation("Run {RunId} ({Workflow}) started by {Trigger} {Actor}", run.Id, def.Name, trigger.Kind, trigger.Actor);
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Run {RunId} ({Workflow}) was created, but its plan could not be stored", run.Id, def.Name);
+            logger.LogWarning(e, "Run {RunId} ({Workflow}) was started, but dispatching its first steps failed; the sweeper will dispatch them", run.Id, def.Name);
         }
-    }
-
-    private async Task<RunSummary> BeginAsync(RunRow run, WorkflowDefinition def, string? holder, string by, TriggerInfo trigger)
-    {
-        // Not cancellable: the run is committed, and a client that went away must not leave it half begun.
-        var ct = CancellationToken.None;
-        var id = run.Id;
-        if (holder is not null)
-        {
-            await store.AppendAuditAsync([new AuditRow { RunId = id, At = machine.Now, Kind = "run.queued", Actor = "engine", Message = $"Waiting for run {holder} which holds concurrency key '{run.ConcurrencyKey}'" }], ct);
-            logger.LogInformation("Run {RunId} ({Workflow}) queued behind {Holder} (key {Key})", id, def.Name, holder, run.ConcurrencyKey);
-            signals.Publish(id, "run");
-            return await GetSummaryAsync(id, ct);
-        }
-
-        var tx = await store.MutateAsync(id, t => { machine.Begin(t, def, $"Run started by {by}"); return ValueTask.CompletedTask; }, ct);
-        await dispatcher.AfterCommitAsync(tx!, ct);
-        logger.LogInformation("Run {RunId} ({Workflow}) started by {Trigger} {Actor}", id, def.Name, trigger.Kind, trigger.Actor);
-        return await GetSummaryAsync(id, ct);
     }
 
     /// <inheritdoc />

@@ -13,29 +13,51 @@ public sealed class RunPlans(RunStore store, TimeProvider clock) : IRunPlans
     /// <inheritdoc />
     public async Task RecordAsync(Guid runId, WorkflowPlan plan, string actor, bool overridden, CancellationToken cancellationToken = default)
     {
-        var id = runId.ToString();
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var s = plan.Summary;
-        var message = Summary(plan) + (overridden ? $"; started by {actor} despite {Count(s.Errors, "error")} (plan override)" : string.Empty);
-        var audit = new AuditRow
-        {
-            RunId = id,
-            At = now,
-            Kind = "run.planned",
-            Actor = actor,
-            Message = message,
-            Data = new JsonObject
-            {
-                ["plannedAt"] = plan.PlannedAt.ToString("O", CultureInfo.InvariantCulture),
-                ["version"] = plan.Version,
-                ["summary"] = JsonSerializer.SerializeToNode(s, JsonDefaults.Options),
-                ["overridden"] = overridden,
-            }.ToJsonString(),
-        };
-        if (!await store.InsertRunPlanAsync(id, plan.PlannedAt.ToUnixTimeMilliseconds(), now, actor, JsonSerializer.Serialize(plan, JsonDefaults.Options), audit, cancellationToken))
+        var row = Row(runId.ToString(), plan, actor, overridden, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        if (!await store.InsertRunPlanAsync(row.RunId, row.PlannedAt, row.RecordedAt, actor, row.Plan, row.Audit, cancellationToken))
         {
             throw new InvalidOperationException($"Run {runId} has a plan already.");
         }
+    }
+
+    /// <summary>
+    /// The stored form of a plan and its <c>run.planned</c> audit event, for <see cref="RunStore.InsertRunAsync"/> to write
+    /// in the transaction that starts the run.
+    /// </summary>
+    /// <param name="runId">The run.</param>
+    /// <param name="plan">The plan made before the start (secrets already masked).</param>
+    /// <param name="actor">Who started the run.</param>
+    /// <param name="overridden">Whether the run was started although the plan had errors.</param>
+    /// <param name="now">The time it is recorded (Unix ms).</param>
+    /// <returns>The row.</returns>
+    public static RunPlanRow Row(string runId, WorkflowPlan plan, string actor, bool overridden, long now)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var s = plan.Summary;
+        var message = Summary(plan) + (overridden ? $"; started by {actor} despite {Count(s.Errors, "error")} (plan override)" : string.Empty);
+        return new RunPlanRow
+        {
+            RunId = runId,
+            PlannedAt = plan.PlannedAt.ToUnixTimeMilliseconds(),
+            RecordedAt = now,
+            Actor = actor,
+            Plan = JsonSerializer.Serialize(plan, JsonDefaults.Options),
+            Audit = new AuditRow
+            {
+                RunId = runId,
+                At = now,
+                Kind = "run.planned",
+                Actor = actor,
+                Message = message,
+                Data = new JsonObject
+                {
+                    ["plannedAt"] = plan.PlannedAt.ToString("O", CultureInfo.InvariantCulture),
+                    ["version"] = plan.Version,
+                    ["summary"] = JsonSerializer.SerializeToNode(s, JsonDefaults.Options),
+                    ["overridden"] = overridden,
+                }.ToJsonString(),
+            },
+        };
     }
 
     /// <inheritdoc />

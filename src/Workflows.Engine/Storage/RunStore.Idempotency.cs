@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Dapper;
 
 namespace Workflows.Engine.Storage;
@@ -31,19 +30,15 @@ public sealed partial class RunStore
         return await c.ExecuteAsync("DELETE FROM wf_idempotency WHERE expires_at <= @now", new { now });
     }
 
-    /// <summary>Claims the key in the run's insert transaction (before anything else, so a concurrent twin waits here and then backs off).</summary>
-    /// <exception cref="IdempotencyKeyTakenException">Another request holds the key; the transaction must roll back.</exception>
-    private static async Task ClaimIdempotencyKeyAsync(DbConnection c, DbTransaction tx, IdempotencyRow row)
+    /// <summary>
+    /// Adds the claim of the key to the run's insert transaction, before anything else, so a concurrent twin waits here
+    /// and then backs off: two statements, the second of which affects no row when another request holds the key (the
+    /// caller then throws <see cref="IdempotencyKeyTakenException"/> and rolls back).
+    /// </summary>
+    private static void ClaimIdempotencyKey(WriteBatch batch, IdempotencyRow row)
     {
-        await c.ExecuteAsync("DELETE FROM wf_idempotency WHERE scope = @Scope AND key = @Key AND expires_at <= @CreatedAt", row, tx);
-        var inserted = await c.ExecuteAsync(
-            $"INSERT INTO wf_idempotency ({IdempotencyColumns}) VALUES (@Scope, @Key, @Fingerprint, @RunId, @CreatedAt, @ExpiresAt, NULL) ON CONFLICT (scope, key) DO NOTHING",
-            row,
-            tx);
-        if (inserted == 0)
-        {
-            throw new IdempotencyKeyTakenException();
-        }
+        batch.Add("DELETE FROM wf_idempotency WHERE scope = @Scope AND key = @Key AND expires_at <= @CreatedAt", row);
+        batch.Add($"INSERT INTO wf_idempotency ({IdempotencyColumns}) VALUES (@Scope, @Key, @Fingerprint, @RunId, @CreatedAt, @ExpiresAt, NULL) ON CONFLICT (scope, key) DO NOTHING", row);
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Dapper;
 
 namespace Workflows.Engine.Storage;
@@ -60,17 +59,19 @@ public sealed partial class RunStore
             return false;
         }
 
-        await InsertAuditAsync(c, tx, [audit]);
+        var batch = new WriteBatch(c, tx);
+        InsertAudit(batch, [audit]);
+        await batch.ExecuteAsync(ct);
         await tx.CommitAsync(ct);
         return true;
     }
 
-    private static async Task InsertNotificationsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<NotificationRow> rows)
+    private static void InsertNotifications(WriteBatch batch, IReadOnlyList<NotificationRow> rows)
     {
         foreach (var n in rows)
         {
             // The id is stable per event and channel, so a repeat of the same event adds nothing.
-            await c.ExecuteAsync($"INSERT INTO wf_notifications ({NotificationColumns}) VALUES ({Params(NotificationColumns)}) ON CONFLICT (id) DO NOTHING", n, tx);
+            batch.Add($"INSERT INTO wf_notifications ({NotificationColumns}) VALUES ({Params(NotificationColumns)}) ON CONFLICT (id) DO NOTHING", n);
         }
     }
 }

@@ -49,3 +49,25 @@ public sealed partial class RunStore
         return await c.QuerySingleOrDefaultAsync<string?>("SELECT plan FROM wf_run_plans WHERE run_id = @runId", new { runId });
     }
 }
+
+/// <summary>A row of wf_run_plans: the plan a run was started with, and the audit event that summarizes it.</summary>
+public sealed class RunPlanRow
+{
+    /// <summary>Gets or sets the run.</summary>
+    public string RunId { get; set; } = "";
+
+    /// <summary>Gets or sets when the plan was made (Unix ms).</summary>
+    public long PlannedAt { get; set; }
+
+    /// <summary>Gets or sets when it was stored with the run (Unix ms).</summary>
+    public long RecordedAt { get; set; }
+
+    /// <summary>Gets or sets who started the run.</summary>
+    public string Actor { get; set; } = "";
+
+    /// <summary>Gets or sets the plan (JSON, secrets already masked).</summary>
+    public string Plan { get; set; } = "";
+
+    /// <summary>Gets or sets the <c>run.planned</c> audit event written with it.</summary>
+    public AuditRow Audit { get; set; } = new();
+}

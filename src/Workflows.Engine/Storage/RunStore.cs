@@ -42,26 +42,49 @@ public sealed partial class RunStore
     /// <summary>Gets what retention deletes.</summary>
     public RetentionStore Retention { get; }
 
-    /// <summary>Inserts a new run with its steps and first audit events, and acquires its concurrency key if it has one.</summary>
-    /// <returns>The run that holds the key when this run has to queue, else null.</returns>
+    /// <summary>
+    /// Starts a run in one transaction: claims its idempotency key and its concurrency key, lets
+    /// <paramref name="begin"/> make the first transition on the new run in memory (begin it, or record that it queues),
+    /// and writes the run, its steps, the plan it was started with, its audit events, notifications and first dispatches
+    /// together: a failure anywhere leaves nothing behind.
+    /// </summary>
+    /// <param name="run">The new run (its status is set to Queued when another run holds its concurrency key).</param>
+    /// <param name="steps">Its steps.</param>
+    /// <param name="audit">Its first audit events (they come before those <paramref name="begin"/> adds).</param>
+    /// <param name="begin">The first transition, given the run that holds the concurrency key when this one queues (else null).</param>
+    /// <param name="ct">A token.</param>
+    /// <param name="idempotency">The idempotency key the start claims, if any.</param>
+    /// <param name="plan">The plan the run was started with, if any, and its audit event.</param>
+    /// <returns>The committed transaction (its dispatches are still to be carried out).</returns>
     /// <exception cref="IdempotencyKeyTakenException">Another request holds <paramref name="idempotency"/>'s key; nothing was written.</exception>
-    public async Task<string?> InsertRunAsync(RunRow run, IReadOnlyList<StepRow> steps, IReadOnlyList<AuditRow> audit, CancellationToken ct, IdempotencyRow? idempotency = null)
+    public async Task<RunTx> InsertRunAsync(RunRow run, IReadOnlyList<StepRow> steps, IReadOnlyList<AuditRow> audit, Action<RunTx, string?> begin, CancellationToken ct, IdempotencyRow? idempotency = null, RunPlanRow? plan = null)
     {
+        ArgumentNullException.ThrowIfNull(begin);
         await using var c = await Database.OpenAsync(ct);
         await using var tx = await Database.BeginAsync(c, ct);
+
+        // The idempotency key first (a concurrent twin waits on it, then backs off), and the concurrency key, in one round trip.
+        var claims = new WriteBatch(c, tx);
         if (idempotency is not null)
         {
-            await ClaimIdempotencyKeyAsync(c, tx, idempotency);
+            ClaimIdempotencyKey(claims, idempotency);
+        }
+
+        if (run.ConcurrencyKey is { } key)
+        {
+            claims.Add("INSERT INTO wf_concurrency (key, run_id) VALUES (@key, @id) ON CONFLICT (key) DO NOTHING", new { key, id = run.Id });
+        }
+
+        var claimed = await claims.ExecuteAsync(ct);
+        if (idempotency is not null && claimed[1] == 0)
+        {
+            throw new IdempotencyKeyTakenException();
         }
 
         string? holder = null;
-        if (run.ConcurrencyKey is { } key)
+        if (run.ConcurrencyKey is { } taken && claimed[^1] == 0)
         {
-            var inserted = await c.ExecuteAsync("INSERT INTO wf_concurrency (key, run_id) VALUES (@key, @id) ON CONFLICT (key) DO NOTHING", new { key, id = run.Id }, tx);
-            if (inserted == 0)
-            {
-                holder = await c.ExecuteScalarAsync<string>($"SELECT run_id FROM wf_concurrency WHERE key = @key{Database.ForUpdate}", new { key }, tx);
-            }
+            holder = await c.ExecuteScalarAsync<string>($"SELECT run_id FROM wf_concurrency WHERE key = @key{Database.ForUpdate}", new { key = taken }, tx);
         }
 
         if (holder is not null)
@@ -70,11 +93,46 @@ public sealed partial class RunStore
             run.QueuedBehind = holder;
         }
 
-        await c.ExecuteAsync($"INSERT INTO wf_runs ({RunColumns}) VALUES ({Params(RunColumns)})", run, tx);
-        await InsertStepsAsync(c, tx, steps);
-        await InsertAuditAsync(c, tx, audit);
+        foreach (var s in steps)
+        {
+            s.IsNew = true;
+        }
+
+        var rtx = new RunTx(run, [.. steps]);
+        rtx.Audit.AddRange(audit);
+        if (plan is not null)
+        {
+            rtx.Audit.Add(plan.Audit);
+        }
+
+        begin(rtx, holder);
+        if (rtx.Aborted)
+        {
+            await tx.RollbackAsync(ct);
+            return rtx;
+        }
+
+        if (rtx.RunDirty)
+        {
+            // As if the run had been inserted and then changed by its first transition.
+            run.RowVersion++;
+        }
+
+        var batch = new WriteBatch(c, tx);
+        batch.Add($"INSERT INTO wf_runs ({RunColumns}) VALUES ({Params(RunColumns)})", run);
+        if (plan is not null)
+        {
+            batch.Add("INSERT INTO wf_run_plans (run_id, planned_at, recorded_at, actor, plan) VALUES (@RunId, @PlannedAt, @RecordedAt, @Actor, @Plan)", plan);
+        }
+
+        var notifications = await WriteChangesAsync(c, tx, batch, rtx, ct);
         await tx.CommitAsync(ct);
-        return holder;
+        if (notifications.Count > 0)
+        {
+            outbox!.Committed(notifications);
+        }
+
+        return rtx;
     }
 
     /// <summary>
@@ -86,29 +144,34 @@ public sealed partial class RunStore
     {
         await using var c = await Database.OpenAsync(ct);
         await using var tx = await Database.BeginAsync(c, ct);
-        var run = await c.QuerySingleOrDefaultAsync<RunRow>($"SELECT {RunColumns} FROM wf_runs WHERE id = @runId{Database.ForUpdate}", new { runId }, tx);
+        // The run (locked first), its steps and what the ledger says they created, in one round trip: compensation decides
+        // by both. Each statement reads after the one before it, so the steps are read under the run's lock.
+        RunRow? run;
+        List<StepRow> steps;
+        List<ResourceRow> resources;
+        List<ApprovalRow> approvals = [];
+        await using (var grid = await c.QueryMultipleAsync(
+            $"SELECT {RunColumns} FROM wf_runs WHERE id = @runId{Database.ForUpdate}; SELECT {StepColumns} FROM wf_steps WHERE run_id = @runId ORDER BY position; SELECT id, run_id, step_id, kind, provider, external_id, name, created_at, deleted_at FROM wf_resources WHERE run_id = @runId ORDER BY id"
+                + (withApprovals ? "; SELECT * FROM wf_approvals WHERE run_id = @runId" : ""),
+            new { runId },
+            tx))
+        {
+            run = await grid.ReadSingleOrDefaultAsync<RunRow>();
+            steps = (await grid.ReadAsync<StepRow>()).ToList();
+            resources = (await grid.ReadAsync<ResourceRow>()).ToList();
+            if (withApprovals)
+            {
+                approvals = (await grid.ReadAsync<ApprovalRow>()).ToList();
+            }
+        }
+
         if (run is null)
         {
             return null;
         }
 
-        // The steps and what the ledger says they created, in one round trip: compensation decides by both.
-        List<StepRow> steps;
-        List<ResourceRow> resources;
-        await using (var grid = await c.QueryMultipleAsync(
-            $"SELECT {StepColumns} FROM wf_steps WHERE run_id = @runId ORDER BY position; SELECT id, run_id, step_id, kind, provider, external_id, name, created_at, deleted_at FROM wf_resources WHERE run_id = @runId ORDER BY id",
-            new { runId },
-            tx))
-        {
-            steps = (await grid.ReadAsync<StepRow>()).ToList();
-            resources = (await grid.ReadAsync<ResourceRow>()).ToList();
-        }
-
         var rtx = new RunTx(run, steps, resources);
-        if (withApprovals)
-        {
-            rtx.Approvals.AddRange(await c.QueryAsync<ApprovalRow>("SELECT * FROM wf_approvals WHERE run_id = @runId", new { runId }, tx));
-        }
+        rtx.Approvals.AddRange(approvals);
 
         await work(rtx);
         if (rtx.Aborted)
@@ -117,65 +180,16 @@ public sealed partial class RunStore
             return rtx;
         }
 
+        var batch = new WriteBatch(c, tx);
         if (rtx.RunDirty)
         {
             run.RowVersion++;
-            await c.ExecuteAsync(
+            batch.Add(
                 "UPDATE wf_runs SET status=@StatusName, inputs=@Inputs, queued_behind=@QueuedBehind, started_at=@StartedAt, finished_at=@FinishedAt, updated_at=@UpdatedAt, error=@Error, failed_step=@FailedStep, cause=@Cause, start_counter=@StartCounter, row_version=@RowVersion WHERE id=@Id",
-                run,
-                tx);
+                run);
         }
 
-        await InsertStepsAsync(c, tx, rtx.Steps.Where(s => s.IsNew).ToList());
-        foreach (var s in rtx.Steps.Where(s => s.IsDirty && !s.IsNew))
-        {
-            await c.ExecuteAsync(
-                "UPDATE wf_steps SET status=@StatusName, attempt=@Attempt, attempt_base=@AttemptBase, poll_count=@PollCount, next_action=@NextAction, dispatch_seq=@DispatchSeq, dispatched_at=@DispatchedAt, next_poll_at=@NextPollAt, lease_until=@LeaseUntil, job_id=@JobId, deadline_at=@DeadlineAt, started_at=@StartedAt, finished_at=@FinishedAt, start_order=@StartOrder, outputs=@Outputs, state=@State, progress=@Progress, signal=@Signal, error_code=@ErrorCode, error_message=@ErrorMessage, error_retryable=@ErrorRetryable WHERE run_id=@RunId AND step_id=@StepId",
-                s,
-                tx);
-        }
-
-        foreach (var a in rtx.NewAttempts)
-        {
-            await c.ExecuteAsync("INSERT INTO wf_attempts (run_id, step_id, number, status, started_at, finished_at, polls, error_code, error_message, outputs, inputs) VALUES (@RunId, @StepId, @Number, @StatusName, @StartedAt, @FinishedAt, @Polls, @ErrorCode, @ErrorMessage, @Outputs, @Inputs)", a, tx);
-        }
-
-        foreach (var a in rtx.AttemptUpdates)
-        {
-            await c.ExecuteAsync("UPDATE wf_attempts SET status=@StatusName, finished_at=@FinishedAt, polls=@Polls, error_code=@ErrorCode, error_message=@ErrorMessage, outputs=@Outputs WHERE run_id=@RunId AND step_id=@StepId AND number=@Number", a, tx);
-        }
-
-        await InsertAuditAsync(c, tx, rtx.Audit);
-        await InsertLogsAsync(c, tx, rtx.Logs);
-        foreach (var a in rtx.NewApprovals)
-        {
-            await c.ExecuteAsync("INSERT INTO wf_approvals (run_id, step_id, attempt, actor, approved, via, comment, at) VALUES (@RunId, @StepId, @Attempt, @Actor, @Approved, @Via, @Comment, @At)", a, tx);
-        }
-
-        // The outbox: notifications caused by this change commit with it, or not at all.
-        var notifications = outbox is null ? [] : await outbox.CollectAsync(rtx, ct);
-        await InsertNotificationsAsync(c, tx, notifications);
-
-        if (rtx.ReleaseKey is { } key)
-        {
-            // Hand the key to the oldest queued run, or free it.
-            var next = await c.QueryFirstOrDefaultAsync<string>(
-                "SELECT id FROM wf_runs WHERE concurrency_key = @key AND status = 'Queued' AND id <> @id ORDER BY created_at, id LIMIT 1",
-                new { key, id = run.Id },
-                tx);
-            if (next is null)
-            {
-                await c.ExecuteAsync("DELETE FROM wf_concurrency WHERE key = @key AND run_id = @id", new { key, id = run.Id }, tx);
-            }
-            else
-            {
-                await c.ExecuteAsync("UPDATE wf_concurrency SET run_id = @next WHERE key = @key", new { key, next }, tx);
-                await c.ExecuteAsync("UPDATE wf_runs SET queued_behind = NULL WHERE id = @next", new { next }, tx);
-                await c.ExecuteAsync("UPDATE wf_runs SET queued_behind = @next WHERE concurrency_key = @key AND status = 'Queued' AND id <> @next", new { key, next }, tx);
-                rtx.PromotedRun = next;
-            }
-        }
-
+        var notifications = await WriteChangesAsync(c, tx, batch, rtx, ct);
         await tx.CommitAsync(ct);
         if (notifications.Count > 0)
         {
@@ -183,6 +197,68 @@ public sealed partial class RunStore
         }
 
         return rtx;
+    }
+
+    /// <summary>
+    /// Adds what a transition changed besides its run row to <paramref name="batch"/> and executes it: one round trip on
+    /// PostgreSQL (two when a released concurrency key has to find the next queued run). Returns the notifications written.
+    /// </summary>
+    private async Task<IReadOnlyList<NotificationRow>> WriteChangesAsync(DbConnection c, DbTransaction tx, WriteBatch batch, RunTx rtx, CancellationToken ct)
+    {
+        var run = rtx.Run;
+        InsertSteps(batch, rtx.Steps.Where(s => s.IsNew).ToList());
+        foreach (var s in rtx.Steps.Where(s => s.IsDirty && !s.IsNew))
+        {
+            batch.Add(
+                "UPDATE wf_steps SET status=@StatusName, attempt=@Attempt, attempt_base=@AttemptBase, poll_count=@PollCount, next_action=@NextAction, dispatch_seq=@DispatchSeq, dispatched_at=@DispatchedAt, next_poll_at=@NextPollAt, lease_until=@LeaseUntil, job_id=@JobId, deadline_at=@DeadlineAt, started_at=@StartedAt, finished_at=@FinishedAt, start_order=@StartOrder, outputs=@Outputs, state=@State, progress=@Progress, signal=@Signal, error_code=@ErrorCode, error_message=@ErrorMessage, error_retryable=@ErrorRetryable WHERE run_id=@RunId AND step_id=@StepId",
+                s);
+            s.IsDirty = false;
+        }
+
+        foreach (var a in rtx.NewAttempts)
+        {
+            batch.Add("INSERT INTO wf_attempts (run_id, step_id, number, status, started_at, finished_at, polls, error_code, error_message, outputs, inputs) VALUES (@RunId, @StepId, @Number, @StatusName, @StartedAt, @FinishedAt, @Polls, @ErrorCode, @ErrorMessage, @Outputs, @Inputs)", a);
+        }
+
+        foreach (var a in rtx.AttemptUpdates)
+        {
+            batch.Add("UPDATE wf_attempts SET status=@StatusName, finished_at=@FinishedAt, polls=@Polls, error_code=@ErrorCode, error_message=@ErrorMessage, outputs=@Outputs WHERE run_id=@RunId AND step_id=@StepId AND number=@Number", a);
+        }
+
+        InsertAudit(batch, rtx.Audit);
+        InsertLogs(batch, rtx.Logs);
+        foreach (var a in rtx.NewApprovals)
+        {
+            batch.Add("INSERT INTO wf_approvals (run_id, step_id, attempt, actor, approved, via, comment, at) VALUES (@RunId, @StepId, @Attempt, @Actor, @Approved, @Via, @Comment, @At)", a);
+        }
+
+        // The outbox: notifications caused by this change commit with it, or not at all.
+        var notifications = outbox is null ? [] : await outbox.CollectAsync(rtx, ct);
+        InsertNotifications(batch, notifications);
+
+        if (rtx.ReleaseKey is { } key)
+        {
+            // Hand the key to the oldest queued run, or free it. The read comes first: this transition writes only its
+            // own run, never the queued ones it looks at.
+            var next = await c.QueryFirstOrDefaultAsync<string>(
+                "SELECT id FROM wf_runs WHERE concurrency_key = @key AND status = 'Queued' AND id <> @id ORDER BY created_at, id LIMIT 1",
+                new { key, id = run.Id },
+                tx);
+            if (next is null)
+            {
+                batch.Add("DELETE FROM wf_concurrency WHERE key = @key AND run_id = @id", new { key, id = run.Id });
+            }
+            else
+            {
+                batch.Add("UPDATE wf_concurrency SET run_id = @next WHERE key = @key", new { key, next });
+                batch.Add("UPDATE wf_runs SET queued_behind = NULL WHERE id = @next", new { next });
+                batch.Add("UPDATE wf_runs SET queued_behind = @next WHERE concurrency_key = @key AND status = 'Queued' AND id <> @next", new { key, next });
+                rtx.PromotedRun = next;
+            }
+        }
+
+        await batch.ExecuteAsync(ct);
+        return notifications;
     }
 
     /// <summary>Reads a run and its steps without locking.</summary>
@@ -232,8 +308,10 @@ public sealed partial class RunStore
 
         await using var c = await Database.OpenAsync(ct);
         await using var tx = await Database.BeginAsync(c, ct);
-        await InsertLogsAsync(c, tx, logs);
-        await InsertAuditAsync(c, tx, audit);
+        var batch = new WriteBatch(c, tx);
+        InsertLogs(batch, logs);
+        InsertAudit(batch, audit);
+        await batch.ExecuteAsync(ct);
         await tx.CommitAsync(ct);
     }
 
@@ -286,29 +364,29 @@ public sealed partial class RunStore
     private static string Params(string columns) =>
         string.Join(", ", columns.Split(',').Select(c => c.Trim() == "status" ? "@StatusName" : "@" + string.Concat(c.Trim().Split('_').Select(p => char.ToUpperInvariant(p[0]) + p[1..]))));
 
-    private static async Task InsertStepsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<StepRow> steps)
+    private static void InsertSteps(WriteBatch batch, IReadOnlyList<StepRow> steps)
     {
         foreach (var s in steps)
         {
-            await c.ExecuteAsync($"INSERT INTO wf_steps ({StepColumns}) VALUES ({Params(StepColumns)})", s, tx);
+            batch.Add($"INSERT INTO wf_steps ({StepColumns}) VALUES ({Params(StepColumns)})", s);
             s.IsNew = false;
             s.IsDirty = false;
         }
     }
 
-    private static async Task InsertAuditAsync(DbConnection c, DbTransaction tx, IReadOnlyList<AuditRow> audit)
+    private static void InsertAudit(WriteBatch batch, IReadOnlyList<AuditRow> audit)
     {
         foreach (var a in audit)
         {
-            await c.ExecuteAsync("INSERT INTO wf_audit (run_id, at, kind, actor, step_id, message, data) VALUES (@RunId, @At, @Kind, @Actor, @StepId, @Message, @Data)", a, tx);
+            batch.Add("INSERT INTO wf_audit (run_id, at, kind, actor, step_id, message, data) VALUES (@RunId, @At, @Kind, @Actor, @StepId, @Message, @Data)", a);
         }
     }
 
-    private static async Task InsertLogsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<LogRow> logs)
+    private static void InsertLogs(WriteBatch batch, IReadOnlyList<LogRow> logs)
     {
         foreach (var l in logs)
         {
-            await c.ExecuteAsync("INSERT INTO wf_logs (run_id, step_id, at, text) VALUES (@RunId, @StepId, @At, @Text)", l, tx);
+            batch.Add("INSERT INTO wf_logs (run_id, step_id, at, text) VALUES (@RunId, @StepId, @At, @Text)", l);
         }
     }
 }
