@@ -133,7 +133,7 @@ public sealed partial class YamlReader
     public static YamlNode? Find(YamlNode? node, string key) =>
         node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
 
-    /// <summary>Reads a single value (a scalar); reports "must be a single value" for a list or mapping.</summary>
+    /// <summary>Reads a single value (a scalar); reports "must be a single value, not a list or mapping" for the others.</summary>
     public string? String(YamlNode node, string path)
     {
         if (node is YamlScalarNode s)
@@ -141,11 +141,11 @@ public sealed partial class YamlReader
             return s.Value;
         }
 
-        Report(node, path, "must be a single value");
+        Report(node, path, "must be a single value, not a list or mapping");
         return null;
     }
 
-    /// <summary>Reads an integer; reports "must be an integer" (or the bounds it breaks).</summary>
+    /// <summary>Reads a whole number; reports "must be a whole number" (or the bounds it breaks).</summary>
     public int? Int(YamlNode node, string path, int min = int.MinValue, int max = int.MaxValue)
     {
         if (String(node, path) is not { } text)
@@ -155,7 +155,7 @@ public sealed partial class YamlReader
 
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
         {
-            Report(node, path, "must be an integer");
+            Report(node, path, "must be a whole number");
             return null;
         }
 
@@ -185,7 +185,10 @@ public sealed partial class YamlReader
         return null;
     }
 
-    /// <summary>Reads <c>true</c> or <c>false</c> (any case); reports "must be true or false".</summary>
+    /// <summary>
+    /// Reads a boolean as YAML 1.2 spells it (<c>true</c>, <c>True</c>, <c>TRUE</c>, <c>false</c>, …); reports "must be
+    /// true or false" for anything else, including YAML 1.1's <c>yes</c>/<c>no</c>, which mean different things to different tools.
+    /// </summary>
     public bool? Bool(YamlNode node, string path)
     {
         if (String(node, path) is not { } text)
@@ -193,9 +196,10 @@ public sealed partial class YamlReader
             return null;
         }
 
-        if (bool.TryParse(text, out var b))
+        switch (text)
         {
-            return b;
+            case "true" or "True" or "TRUE": return true;
+            case "false" or "False" or "FALSE": return false;
         }
 
         Report(node, path, "must be true or false");

@@ -22,8 +22,8 @@ public sealed class YamlReaderTests
 
         Assert.Null(value);
         var problem = Assert.Single(reader.Problems);
-        Assert.Equal(new YamlProblem("steps[0].retry.attempts", "must be an integer", 4, 17), problem);
-        Assert.Equal("steps[0].retry.attempts: must be an integer (line 4, column 17)", problem.ToString());
+        Assert.Equal(new YamlProblem("steps[0].retry.attempts", "must be a whole number", 4, 17), problem);
+        Assert.Equal("steps[0].retry.attempts: must be a whole number (line 4, column 17)", problem.ToString());
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class YamlReaderTests
         Assert.Empty(reader.Strings(YamlReader.Find(root, "d")!, "d"));
 
         Assert.Equal(
-            ["a: must be a single value (line 1, column 4)", "b: must be true or false (line 2, column 4)", "c: must be an integer (line 3, column 4)", "d: must be a list (line 4, column 4)"],
+            ["a: must be a single value, not a list or mapping (line 1, column 4)", "b: must be true or false (line 2, column 4)", "c: must be a whole number (line 3, column 4)", "d: must be a list (line 4, column 4)"],
             reader.Problems.Select(p => p.ToString()));
     }
 

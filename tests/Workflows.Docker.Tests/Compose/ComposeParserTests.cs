@@ -126,7 +126,7 @@ public sealed class ComposeParserTests
         Assert.Equal(
         [
             "services.web.stop_grace_period: '5 parsecs' is not a duration such as 10s, 1m30s or 500ms (line 4, column 24)",
-            "services.web.deploy.replicas: must be an integer (line 6, column 17)",
+            "services.web.deploy.replicas: must be a whole number (line 6, column 17)",
             "services.web.deploy.mode: 'both' is not one of replicated, global (line 7, column 13)",
             "services.web.ports[1]: 'a:b' is not supported; use \"published:target[/protocol]\" or the long syntax (line 8, column 24)",
         ], file.Errors);
