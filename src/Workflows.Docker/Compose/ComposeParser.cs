@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Yaml;
 using Workflows.Docker.Swarm;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Workflows.Docker.Compose;
@@ -39,24 +39,19 @@ public static class ComposeParser
     /// </exception>
     public static ComposeFile Parse(string yaml, ComposeVariables? variables = null)
     {
-        var stream = new YamlStream();
-        var parser = new YamlDotNet.Core.Parser(new StringReader(yaml));
+        YamlNode? document;
         try
         {
-            stream.Load(parser);
+            document = YamlReader.Parse(yaml);
         }
-        catch (YamlException ex)
+        catch (YamlReadException ex)
         {
-            throw new StepFailedException("docker.compose.invalid", $"The compose file is not valid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}", retryable: false);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
-        {
-            // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow mapping followed by a new line).
-            var at = parser.Current?.End ?? Mark.Empty;
-            throw new StepFailedException("docker.compose.invalid", $"The compose file is not valid YAML at line {at.Line}, column {at.Column}: {ex.Message}", retryable: false);
+            var problem = ex.Problem;
+            var what = problem.Path.Length == 0 ? problem.Message : $"{problem.Path}: {problem.Message}";
+            throw new StepFailedException("docker.compose.invalid", $"The compose file is not valid YAML at line {problem.Line}, column {problem.Column}: {what}", retryable: false);
         }
 
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        if (document is not YamlMappingNode root)
         {
             throw new StepFailedException("docker.compose.invalid", "The compose file must be a mapping with a 'services' key.", retryable: false);
         }
@@ -66,62 +61,66 @@ public static class ComposeParser
         var file = new ComposeFile();
         file.Warnings.AddRange(variables.Warnings);
         var p = new Parser(file);
-        foreach (var (key, value) in p.Entries(root, string.Empty))
+        var services = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        foreach (var (key, path, value) in p.Entries(root, string.Empty))
         {
             switch (key)
             {
                 case "version" or "name":
                     break;
                 case "services":
-                    foreach (var (name, node) in p.Entries(value, "services"))
+                    foreach (var (name, at, node) in p.Entries(value, path))
                     {
-                        file.Services[name] = p.Service(node, $"services.{name}");
+                        file.Services[name] = p.Service(node, at);
+                        services[name] = node;
                     }
 
                     break;
                 case "networks":
-                    foreach (var (name, node) in p.Entries(value, "networks"))
+                    foreach (var (name, at, node) in p.Entries(value, path))
                     {
-                        file.Networks[name] = p.Network(node, $"networks.{name}");
+                        file.Networks[name] = p.Network(node, at);
                     }
 
                     break;
                 case "volumes":
-                    foreach (var (name, node) in p.Entries(value, "volumes"))
+                    foreach (var (name, at, node) in p.Entries(value, path))
                     {
-                        file.Volumes[name] = p.Volume(node, $"volumes.{name}");
+                        file.Volumes[name] = p.Volume(node, at);
                     }
 
                     break;
                 default:
-                    p.Unsupported(key);
+                    p.Unsupported(path);
                     break;
             }
         }
 
         if (file.Services.Count == 0)
         {
-            file.Errors.Add("services: the file defines no service");
+            p.Error(YamlReader.Find(root, "services") ?? root, "services", "the file defines no service");
         }
 
         foreach (var (name, service) in file.Services)
         {
+            var node = services[name];
             if (string.IsNullOrEmpty(service.Image))
             {
-                file.Errors.Add($"services.{name}.image: required (build is not supported by stack deploy)");
+                p.Error(node, $"services.{name}.image", "required (build is not supported by stack deploy)");
             }
 
             foreach (var network in service.Networks.Keys.Where(n => n != "default" && !file.Networks.ContainsKey(n)))
             {
-                file.Errors.Add($"services.{name}.networks: network '{network}' is not declared under the top-level networks");
+                p.Error(YamlReader.Find(node, "networks") ?? node, $"services.{name}.networks", $"network '{network}' is not declared under the top-level networks");
             }
 
             foreach (var mount in service.Volumes.Where(m => m.Type == "volume" && m.Source is not null && !file.Volumes.ContainsKey(m.Source)))
             {
-                file.Errors.Add($"services.{name}.volumes: volume '{mount.Source}' is not declared under the top-level volumes");
+                p.Error(YamlReader.Find(node, "volumes") ?? node, $"services.{name}.volumes", $"volume '{mount.Source}' is not declared under the top-level volumes");
             }
         }
 
+        file.Errors.AddRange(p.Problems.Select(problem => problem.ToString()));
         return file;
     }
 
@@ -174,50 +173,29 @@ public static class ComposeParser
         return parts;
     }
 
+    /// <summary>The compose vocabulary over the shared <see cref="YamlReader"/>: keys outside it are recorded as unsupported, problems are collected.</summary>
     private sealed class Parser(ComposeFile file)
     {
-        public IEnumerable<(string Key, YamlNode Value)> Entries(YamlNode node, string path)
-        {
-            if (node is not YamlMappingNode map)
-            {
-                if (!(node is YamlScalarNode { Value: null or "" }))
-                {
-                    Error(path, "must be a mapping");
-                }
+        private readonly YamlReader reader = new();
 
-                yield break;
-            }
+        public IReadOnlyList<YamlProblem> Problems => reader.Problems;
 
-            foreach (var (k, v) in map.Children)
-            {
-                if (k is not YamlScalarNode scalarKey)
-                {
-                    throw new StepFailedException("docker.compose.invalid", $"The compose file has a key that is not a plain value under '{path}' at line {k.Start.Line}, column {k.Start.Column}.", retryable: false);
-                }
+        /// <summary>The entries of a mapping, without the <c>x-</c> extension keys the compose specification allows anywhere.</summary>
+        public IEnumerable<YamlEntry> Entries(YamlNode node, string path) =>
+            reader.Entries(node, path).Where(e => !e.Key.StartsWith("x-", StringComparison.Ordinal));
 
-                var key = scalarKey.Value ?? string.Empty;
-                if (key.StartsWith("x-", StringComparison.Ordinal))
-                {
-                    continue;
-                }
+        public void Unsupported(string path) => file.UnsupportedKeys.Add(path);
 
-                yield return (key, v);
-            }
-        }
-
-        public void Unsupported(string path) => file.UnsupportedKeys.Add(path.TrimStart('.'));
-
-        public void Error(string path, string message) => file.Errors.Add($"{path.TrimStart('.')}: {message}");
+        public void Error(YamlNode node, string path, string message) => reader.Report(node, path, message);
 
         public ComposeService Service(YamlNode node, string path)
         {
             var s = new ComposeService();
-            foreach (var (key, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path))
             {
-                var at = $"{path}.{key}";
                 switch (key)
                 {
-                    case "image": s.Image = Scalar(value, at); break;
+                    case "image": s.Image = reader.String(value, at); break;
                     case "command": s.Command = Command(value, at); break;
                     case "entrypoint": s.Entrypoint = Command(value, at); break;
                     case "environment": Map(value, at, s.Environment); break;
@@ -225,9 +203,9 @@ public static class ComposeParser
                     case "ports": Ports(value, at, s.Ports); break;
                     case "volumes": Mounts(value, at, s.Volumes); break;
                     case "networks": ServiceNetworks(value, at, s.Networks); break;
-                    case "working_dir": s.WorkingDir = Scalar(value, at); break;
-                    case "user": s.User = Scalar(value, at); break;
-                    case "hostname": s.Hostname = Scalar(value, at); break;
+                    case "working_dir": s.WorkingDir = reader.String(value, at); break;
+                    case "user": s.User = reader.String(value, at); break;
+                    case "hostname": s.Hostname = reader.String(value, at); break;
                     case "stop_grace_period": s.StopGracePeriod = Duration(value, at); break;
                     case "healthcheck": s.Healthcheck = Healthcheck(value, at); break;
                     case "deploy": Deploy(value, at, s); break;
@@ -245,15 +223,14 @@ public static class ComposeParser
             bool external = false, attachable = false;
             var labels = new Dictionary<string, string>(StringComparer.Ordinal);
             var opts = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (key, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path))
             {
-                var at = $"{path}.{key}";
                 switch (key)
                 {
-                    case "name": name = Scalar(value, at); break;
-                    case "driver": driver = Scalar(value, at) ?? driver; break;
-                    case "external": external = Bool(value, at); break;
-                    case "attachable": attachable = Bool(value, at); break;
+                    case "name": name = reader.String(value, at); break;
+                    case "driver": driver = reader.String(value, at) ?? driver; break;
+                    case "external": external = reader.Bool(value, at) ?? false; break;
+                    case "attachable": attachable = reader.Bool(value, at) ?? false; break;
                     case "labels": Map(value, at, labels); break;
                     case "driver_opts": Map(value, at, opts); break;
                     default: Unsupported(at); break;
@@ -269,14 +246,13 @@ public static class ComposeParser
             var external = false;
             var labels = new Dictionary<string, string>(StringComparer.Ordinal);
             var opts = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (key, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path))
             {
-                var at = $"{path}.{key}";
                 switch (key)
                 {
-                    case "name": name = Scalar(value, at); break;
-                    case "driver": driver = Scalar(value, at); break;
-                    case "external": external = Bool(value, at); break;
+                    case "name": name = reader.String(value, at); break;
+                    case "driver": driver = reader.String(value, at); break;
+                    case "external": external = reader.Bool(value, at) ?? false; break;
                     case "labels": Map(value, at, labels); break;
                     case "driver_opts": Map(value, at, opts); break;
                     default: Unsupported(at); break;
@@ -288,35 +264,27 @@ public static class ComposeParser
 
         private void Deploy(YamlNode node, string path, ComposeService s)
         {
-            foreach (var (key, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path))
             {
-                var at = $"{path}.{key}";
                 switch (key)
                 {
-                    case "replicas": s.Replicas = Int(value, at); break;
-                    case "mode":
-                        s.Mode = Scalar(value, at) ?? "replicated";
-                        if (s.Mode is not ("replicated" or "global"))
-                        {
-                            Error(at, $"'{s.Mode}' is not one of replicated, global");
-                        }
-
-                        break;
+                    case "replicas": s.Replicas = reader.Int(value, at) ?? 0; break;
+                    case "mode": s.Mode = reader.OneOf(value, at, "replicated", "global") ?? s.Mode; break;
                     case "labels": Map(value, at, s.DeployLabels); break;
                     case "update_config": s.UpdateConfig = UpdatePolicy(value, at); break;
                     case "rollback_config": s.RollbackConfig = UpdatePolicy(value, at); break;
                     case "restart_policy": s.RestartPolicy = RestartPolicy(value, at); break;
                     case "resources": s.Resources = Resources(value, at); break;
                     case "placement":
-                        foreach (var (pk, pv) in Entries(value, at))
+                        foreach (var (pk, pat, pv) in Entries(value, at))
                         {
                             if (pk == "constraints")
                             {
-                                s.Constraints.AddRange(List(pv, $"{at}.constraints"));
+                                s.Constraints.AddRange(reader.Strings(pv, pat));
                             }
                             else
                             {
-                                Unsupported($"{at}.{pk}");
+                                Unsupported(pat);
                             }
                         }
 
@@ -329,17 +297,16 @@ public static class ComposeParser
         private ServiceUpdatePolicy UpdatePolicy(YamlNode node, string path)
         {
             var policy = new ServiceUpdatePolicy();
-            foreach (var (key, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path))
             {
-                var at = $"{path}.{key}";
                 policy = key switch
                 {
-                    "parallelism" => policy with { Parallelism = Int(value, at) },
-                    "delay" => policy with { Delay = Scalar(value, at) ?? "0s" },
-                    "order" => policy with { Order = Scalar(value, at) ?? "stop-first" },
-                    "failure_action" => policy with { FailureAction = Scalar(value, at) },
-                    "monitor" => policy with { Monitor = Scalar(value, at) ?? "5s" },
-                    "max_failure_ratio" => policy with { MaxFailureRatio = Double(value, at) },
+                    "parallelism" => policy with { Parallelism = reader.Int(value, at) ?? 0 },
+                    "delay" => policy with { Delay = reader.String(value, at) ?? "0s" },
+                    "order" => policy with { Order = reader.String(value, at) ?? "stop-first" },
+                    "failure_action" => policy with { FailureAction = reader.String(value, at) },
+                    "monitor" => policy with { Monitor = reader.String(value, at) ?? "5s" },
+                    "max_failure_ratio" => policy with { MaxFailureRatio = reader.Double(value, at) ?? 0 },
                     _ => Skip(policy, at),
                 };
             }
@@ -352,14 +319,13 @@ public static class ComposeParser
             string? condition = null;
             TimeSpan? delay = null, window = null;
             ulong? attempts = null;
-            foreach (var (key, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path))
             {
-                var at = $"{path}.{key}";
                 switch (key)
                 {
-                    case "condition": condition = Scalar(value, at); break;
+                    case "condition": condition = reader.String(value, at); break;
                     case "delay": delay = Duration(value, at); break;
-                    case "max_attempts": attempts = (ulong)Int(value, at); break;
+                    case "max_attempts": attempts = (ulong)(reader.Int(value, at) ?? 0); break;
                     case "window": window = Duration(value, at); break;
                     default: Unsupported(at); break;
                 }
@@ -371,24 +337,22 @@ public static class ComposeParser
         private ServiceResources Resources(YamlNode node, string path)
         {
             var r = new ServiceResources();
-            foreach (var (key, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path))
             {
-                var at = $"{path}.{key}";
                 if (key is not ("limits" or "reservations"))
                 {
                     Unsupported(at);
                     continue;
                 }
 
-                foreach (var (rk, rv) in Entries(value, at))
+                foreach (var (rk, rat, rv) in Entries(value, at))
                 {
-                    var rat = $"{at}.{rk}";
                     r = (key, rk) switch
                     {
-                        ("limits", "cpus") => r with { CpuLimit = Double(rv, rat) },
-                        ("limits", "memory") => r with { MemoryLimit = Scalar(rv, rat) },
-                        ("reservations", "cpus") => r with { CpuReservation = Double(rv, rat) },
-                        ("reservations", "memory") => r with { MemoryReservation = Scalar(rv, rat) },
+                        ("limits", "cpus") => r with { CpuLimit = reader.Double(rv, rat) ?? 0 },
+                        ("limits", "memory") => r with { MemoryLimit = reader.String(rv, rat) },
+                        ("reservations", "cpus") => r with { CpuReservation = reader.Double(rv, rat) ?? 0 },
+                        ("reservations", "memory") => r with { MemoryReservation = reader.String(rv, rat) },
                         _ => Skip(r, rat),
                     };
                 }
@@ -403,19 +367,18 @@ public static class ComposeParser
             TimeSpan? interval = null, timeout = null, start = null;
             int? retries = null;
             var disable = false;
-            foreach (var (key, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path))
             {
-                var at = $"{path}.{key}";
                 switch (key)
                 {
                     case "test":
-                        test = value is YamlScalarNode sc ? ["CMD-SHELL", sc.Value ?? string.Empty] : List(value, at);
+                        test = value is YamlScalarNode sc ? ["CMD-SHELL", sc.Value ?? string.Empty] : reader.Strings(value, at);
                         break;
                     case "interval": interval = Duration(value, at); break;
                     case "timeout": timeout = Duration(value, at); break;
-                    case "retries": retries = Int(value, at); break;
+                    case "retries": retries = reader.Int(value, at) ?? 0; break;
                     case "start_period": start = Duration(value, at); break;
-                    case "disable": disable = Bool(value, at); break;
+                    case "disable": disable = reader.Bool(value, at) ?? false; break;
                     default: Unsupported(at); break;
                 }
             }
@@ -425,16 +388,15 @@ public static class ComposeParser
 
         private void Ports(YamlNode node, string path, List<ServicePort> ports)
         {
-            if (node is not YamlSequenceNode seq)
+            if (node is not YamlSequenceNode)
             {
-                Error(path, "must be a list");
+                Error(node, path, "must be a list");
                 return;
             }
 
-            for (var i = 0; i < seq.Children.Count; i++)
+            foreach (var (item, at) in reader.Items(node, path))
             {
-                var at = $"{path}[{i}]";
-                if (seq.Children[i] is YamlScalarNode scalar)
+                if (item is YamlScalarNode scalar)
                 {
                     // "8080:80", "80", "8080:80/udp"; ranges and host IPs are not supported.
                     var text = scalar.Value ?? string.Empty;
@@ -449,7 +411,7 @@ public static class ComposeParser
                     var parts = text.Split(':');
                     if (parts.Length > 2 || parts.Any(x => !int.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
                     {
-                        Error(at, $"'{scalar.Value}' is not supported; use \"published:target[/protocol]\" or the long syntax");
+                        Error(item, at, $"'{scalar.Value}' is not supported; use \"published:target[/protocol]\" or the long syntax");
                         continue;
                     }
 
@@ -460,22 +422,21 @@ public static class ComposeParser
                 }
 
                 var port = new ServicePort { Target = 0 };
-                foreach (var (key, value) in Entries(seq.Children[i], at))
+                foreach (var (key, kat, value) in Entries(item, at))
                 {
-                    var kat = $"{at}.{key}";
                     port = key switch
                     {
-                        "target" => port with { Target = Int(value, kat) },
-                        "published" => port with { Published = Int(value, kat) },
-                        "protocol" => port with { Protocol = Scalar(value, kat) ?? "tcp" },
-                        "mode" => port with { Mode = Scalar(value, kat) ?? "ingress" },
+                        "target" => port with { Target = reader.Int(value, kat) ?? 0 },
+                        "published" => port with { Published = reader.Int(value, kat) ?? 0 },
+                        "protocol" => port with { Protocol = reader.String(value, kat) ?? "tcp" },
+                        "mode" => port with { Mode = reader.String(value, kat) ?? "ingress" },
                         _ => Skip(port, kat),
                     };
                 }
 
                 if (port.Target == 0)
                 {
-                    Error(at, "target is required");
+                    Error(item, at, "target is required");
                 }
 
                 ports.Add(port);
@@ -484,21 +445,20 @@ public static class ComposeParser
 
         private void Mounts(YamlNode node, string path, List<ServiceMount> mounts)
         {
-            if (node is not YamlSequenceNode seq)
+            if (node is not YamlSequenceNode)
             {
-                Error(path, "must be a list");
+                Error(node, path, "must be a list");
                 return;
             }
 
-            for (var i = 0; i < seq.Children.Count; i++)
+            foreach (var (item, at) in reader.Items(node, path))
             {
-                var at = $"{path}[{i}]";
-                if (seq.Children[i] is YamlScalarNode scalar)
+                if (item is YamlScalarNode scalar)
                 {
                     var parts = (scalar.Value ?? string.Empty).Split(':');
                     if (parts.Length == 1)
                     {
-                        Error(at, "anonymous volumes are not supported; name the volume (\"data:/path\")");
+                        Error(item, at, "anonymous volumes are not supported; name the volume (\"data:/path\")");
                         continue;
                     }
 
@@ -515,15 +475,14 @@ public static class ComposeParser
                 }
 
                 var mount = new ServiceMount { Target = string.Empty };
-                foreach (var (key, value) in Entries(seq.Children[i], at))
+                foreach (var (key, kat, value) in Entries(item, at))
                 {
-                    var kat = $"{at}.{key}";
                     mount = key switch
                     {
-                        "type" => mount with { Type = Scalar(value, kat) ?? "volume" },
-                        "source" => mount with { Source = Scalar(value, kat) },
-                        "target" => mount with { Target = Scalar(value, kat) ?? string.Empty },
-                        "read_only" => mount with { ReadOnly = Bool(value, kat) },
+                        "type" => mount with { Type = reader.String(value, kat) ?? "volume" },
+                        "source" => mount with { Source = reader.String(value, kat) },
+                        "target" => mount with { Target = reader.String(value, kat) ?? string.Empty },
+                        "read_only" => mount with { ReadOnly = reader.Bool(value, kat) ?? false },
                         _ => Skip(mount, kat),
                     };
                 }
@@ -536,7 +495,7 @@ public static class ComposeParser
         {
             if (node is YamlSequenceNode)
             {
-                foreach (var name in List(node, path))
+                foreach (var name in reader.Strings(node, path))
                 {
                     networks[name] = [];
                 }
@@ -544,18 +503,18 @@ public static class ComposeParser
                 return;
             }
 
-            foreach (var (name, value) in Entries(node, path))
+            foreach (var (name, at, value) in Entries(node, path))
             {
                 var aliases = new List<string>();
-                foreach (var (key, v) in Entries(value, $"{path}.{name}"))
+                foreach (var (key, kat, v) in Entries(value, at))
                 {
                     if (key == "aliases")
                     {
-                        aliases.AddRange(List(v, $"{path}.{name}.aliases"));
+                        aliases.AddRange(reader.Strings(v, kat));
                     }
                     else
                     {
-                        Unsupported($"{path}.{name}.{key}");
+                        Unsupported(kat);
                     }
                 }
 
@@ -569,37 +528,15 @@ public static class ComposeParser
             return value;
         }
 
-        private string? Scalar(YamlNode node, string path)
-        {
-            if (node is YamlScalarNode s)
-            {
-                return s.Value;
-            }
-
-            Error(path, "must be a single value");
-            return null;
-        }
-
-        private List<string> List(YamlNode node, string path)
-        {
-            if (node is YamlSequenceNode seq)
-            {
-                return seq.Children.Select((c, i) => Scalar(c, $"{path}[{i}]") ?? string.Empty).ToList();
-            }
-
-            Error(path, "must be a list");
-            return [];
-        }
-
         private List<string>? Command(YamlNode node, string path) =>
-            node is YamlScalarNode s ? SplitCommand(s.Value ?? string.Empty) : List(node, path);
+            node is YamlScalarNode s ? SplitCommand(s.Value ?? string.Empty) : reader.Strings(node, path);
 
         private void Map(YamlNode node, string path, Dictionary<string, string> target)
         {
             if (node is YamlSequenceNode)
             {
                 // The list form: "KEY=value" (a bare "KEY" means empty here; no host environment is read).
-                foreach (var item in List(node, path))
+                foreach (var item in reader.Strings(node, path))
                 {
                     var eq = item.IndexOf('=', StringComparison.Ordinal);
                     target[eq < 0 ? item : item[..eq]] = eq < 0 ? string.Empty : item[(eq + 1)..];
@@ -608,63 +545,21 @@ public static class ComposeParser
                 return;
             }
 
-            foreach (var (key, value) in Entries(node, path))
-            {
-                target[key] = Scalar(value, $"{path}.{key}") ?? string.Empty;
-            }
+            reader.StringMap(node, path, target);
         }
 
-        private int Int(YamlNode node, string path)
+        // Compose durations are Go's ("1m30s", "500ms") or seconds; Units words the problem, the reader places it.
+        private TimeSpan? Duration(YamlNode node, string path) => reader.Duration(node, path, text =>
         {
-            if (int.TryParse(Scalar(node, path), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
-            {
-                return n;
-            }
-
-            Error(path, "must be an integer");
-            return 0;
-        }
-
-        private double Double(YamlNode node, string path)
-        {
-            if (double.TryParse(Scalar(node, path), NumberStyles.Float, CultureInfo.InvariantCulture, out var n))
-            {
-                return n;
-            }
-
-            Error(path, "must be a number");
-            return 0;
-        }
-
-        private bool Bool(YamlNode node, string path)
-        {
-            var text = Scalar(node, path);
-            if (bool.TryParse(text, out var b))
-            {
-                return b;
-            }
-
-            Error(path, "must be true or false");
-            return false;
-        }
-
-        private TimeSpan? Duration(YamlNode node, string path)
-        {
-            var text = Scalar(node, path);
-            if (text is null)
-            {
-                return null;
-            }
-
             try
             {
                 return Units.ParseDuration(text, path);
             }
             catch (StepFailedException ex)
             {
-                file.Errors.Add(ex.Message);
-                return null;
+                var prefix = $"{path}: ";
+                throw new FormatException(ex.Message.StartsWith(prefix, StringComparison.Ordinal) ? ex.Message[prefix.Length..].TrimEnd('.') : ex.Message);
             }
-        }
+        });
     }
 }

@@ -10,6 +10,7 @@ using System.Text.RegularExpressions;
 using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Definitions;
 using Workflows.Abstractions.Runs;
+using Workflows.Abstractions.Yaml;
 using Workflows.Engine.Actions;
 using Workflows.Engine.Expressions;
 using YamlDotNet.Core;
@@ -1215,18 +1216,21 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
 
     private sealed record ParsedCompensation(YamlNode WithNode);
 
+    /// <summary>
+    /// The file's errors. Single values, whole numbers and booleans are read with the shared <see cref="YamlReader"/>
+    /// (one wording and one notion of each across definitions, compose files, clouds.yaml and kubeconfigs); its problems
+    /// become errors here, in the order they are found.
+    /// </summary>
     private sealed class Ctx(string file)
     {
+        private readonly YamlReader reader = new();
+        private int taken;
+
         public List<DefinitionError> Errors { get; } = [];
 
         /// <summary>Records a problem at <paramref name="node"/> (the file's start when null).</summary>
         public void Error(YamlNode? node, string field, string message) =>
-            Errors.Add(new DefinitionError(
-                file,
-                node is null ? 1 : (int)Math.Clamp(node.Start.Line, 1, int.MaxValue),
-                node is null ? 1 : (int)Math.Clamp(node.Start.Column, 1, int.MaxValue),
-                field.Length > DefinitionLimits.MaxMessageLength / 4 ? YamlGuard.Cut(field) : field,
-                Cap(message)));
+            Error(node is null ? 1 : (int)Math.Clamp(node.Start.Line, 1, int.MaxValue), node is null ? 1 : (int)Math.Clamp(node.Start.Column, 1, int.MaxValue), field, message);
 
         /// <summary>Cuts a message that quotes too much.</summary>
         public static string Cap(string message) =>
@@ -1259,37 +1263,11 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
         public string? OptionalString(YamlMappingNode map, string key, string path) =>
             Value(map, key) is { } v ? AsString(v, Join(path, key)) : null;
 
-        public bool? OptionalBool(YamlMappingNode map, string key, string path)
-        {
-            if (Value(map, key) is not { } v)
-            {
-                return null;
-            }
+        public bool? OptionalBool(YamlMappingNode map, string key, string path) =>
+            Value(map, key) is { } v ? Take(reader.Bool(v, Join(path, key))) : null;
 
-            if (v is YamlScalarNode { Value: "true" or "false" } s)
-            {
-                return s.Value == "true";
-            }
-
-            Error(v, Join(path, key), "must be true or false");
-            return null;
-        }
-
-        public int? OptionalInt(YamlMappingNode map, string key, string path)
-        {
-            if (Value(map, key) is not { } v)
-            {
-                return null;
-            }
-
-            if (v is YamlScalarNode s && int.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i))
-            {
-                return i;
-            }
-
-            Error(v, Join(path, key), "must be a whole number");
-            return null;
-        }
+        public int? OptionalInt(YamlMappingNode map, string key, string path) =>
+            Value(map, key) is { } v ? Take(reader.Int(v, Join(path, key))) : null;
 
         public List<string> StringList(YamlNode? node, string path)
         {
@@ -1347,15 +1325,21 @@ public sealed partial class DefinitionParser(IEnumerable<ActionDescriptor> actio
 
         private static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
 
-        private string? AsString(YamlNode v, string path)
+        private string? AsString(YamlNode v, string path) => Take(reader.String(v, path));
+
+        // Moves what the reader found into the errors and passes the value on.
+        private T Take<T>(T value)
         {
-            if (v is YamlScalarNode s)
+            for (; taken < reader.Problems.Count; taken++)
             {
-                return s.Value;
+                var problem = reader.Problems[taken];
+                Error(Math.Max(1, problem.Line), Math.Max(1, problem.Column), problem.Path, problem.Message);
             }
 
-            Error(v, path, "must be a single value, not a list or mapping");
-            return null;
+            return value;
         }
+
+        private void Error(int line, int column, string field, string message) =>
+            Errors.Add(new DefinitionError(file, line, column, field.Length > DefinitionLimits.MaxMessageLength / 4 ? YamlGuard.Cut(field) : field, Cap(message)));
     }
 }

@@ -3,6 +3,8 @@ using k8s;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;
 using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Yaml;
+using YamlDotNet.RepresentationModel;
 
 namespace Workflows.Kubernetes.Access;
 
@@ -88,15 +90,19 @@ public sealed class KubeconfigLoader(Func<string, string?> environment, string h
     {
         if (inputs.Kubeconfig is { } inline && !string.IsNullOrWhiteSpace(inline.Reveal()))
         {
-            using var stream = new MemoryStream(Encoding.UTF8.GetBytes(inline.Reveal()));
-            return (Parse(() => KubernetesClientConfiguration.LoadKubeConfig(stream), "the 'kubeconfig' input"), "the 'kubeconfig' input");
+            const string source = "the 'kubeconfig' input";
+            return (Parse(inline.Reveal(), () =>
+            {
+                using var stream = new MemoryStream(Encoding.UTF8.GetBytes(inline.Reveal()));
+                return KubernetesClientConfiguration.LoadKubeConfig(stream);
+            }, source), source);
         }
 
         if (!string.IsNullOrWhiteSpace(inputs.KubeconfigPath))
         {
             var file = new FileInfo(inputs.KubeconfigPath);
             return file.Exists
-                ? (Parse(() => KubernetesClientConfiguration.LoadKubeConfig(file), file.FullName), file.FullName)
+                ? (Parse(file, file.FullName), file.FullName)
                 : throw Fail($"kubeconfigPath: '{inputs.KubeconfigPath}' does not exist on the server.");
         }
 
@@ -106,18 +112,23 @@ public sealed class KubeconfigLoader(Func<string, string?> environment, string h
             var files = list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(p => new FileInfo(p)).Where(f => f.Exists).ToArray();
             return files.Length > 0
-                ? (Merge(files.Select(f => Parse(() => KubernetesClientConfiguration.LoadKubeConfig(f), f.FullName))), $"KUBECONFIG={list}")
+                ? (Merge(files.Select(f => Parse(f, f.FullName))), $"KUBECONFIG={list}")
                 : throw Fail($"KUBECONFIG is set to '{list}', but none of its files exists.");
         }
 
         var home = new FileInfo(Path.Combine(homeDirectory, ".kube", "config"));
         return home.Exists
-            ? (Parse(() => KubernetesClientConfiguration.LoadKubeConfig(home), home.FullName), home.FullName)
+            ? (Parse(home, home.FullName), home.FullName)
             : throw Fail($"No kubeconfig: give 'kubeconfig' (e.g. the output of magnum.cluster.credentials), 'kubeconfigPath', set KUBECONFIG, or create {home.FullName}.");
     }
 
-    private static K8SConfiguration Parse(Func<K8SConfiguration> load, string source)
+    // A file is loaded through its FileInfo: the client resolves relative certificate paths against its folder.
+    private static K8SConfiguration Parse(FileInfo file, string source) =>
+        Parse(File.ReadAllText(file.FullName), () => KubernetesClientConfiguration.LoadKubeConfig(file), source);
+
+    private static K8SConfiguration Parse(string text, Func<K8SConfiguration> load, string source)
     {
+        Check(text, source);
         try
         {
             return load() ?? throw Fail($"The kubeconfig ({source}) is empty.");
@@ -133,9 +144,72 @@ public sealed class KubeconfigLoader(Func<string, string?> environment, string h
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
         {
-            // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow mapping followed by a
-            // new line); the loader gives no position, and the content is never quoted.
-            throw Fail($"The kubeconfig ({source}) is not valid YAML (an unclosed '{{' or '[' or a similar syntax error).");
+            // The client's deserializer on a shape the check above lets through; the content is never quoted.
+            throw Fail($"The kubeconfig ({source}) is invalid: the client could not read it ({ex.GetType().Name}).");
+        }
+    }
+
+    /// <summary>
+    /// Reads the kubeconfig's shape with the shared YAML reader before the client deserializes it, so a mistake is
+    /// named by its path, line and column (<c>contexts[1].context: must be a mapping (line 9, column 5)</c>). Messages
+    /// give positions and field names only, never a value: the content holds keys and tokens.
+    /// </summary>
+    private static void Check(string text, string source)
+    {
+        YamlNode? root;
+        try
+        {
+            root = YamlReader.Parse(text);
+        }
+        catch (YamlReadException ex)
+        {
+            throw Fail($"The kubeconfig ({source}) is not valid YAML at line {ex.Problem.Line}, column {ex.Problem.Column}.");
+        }
+
+        if (YamlReader.IsEmpty(root))
+        {
+            throw Fail($"The kubeconfig ({source}) is empty.");
+        }
+
+        var reader = new YamlReader(throwOnProblem: true);
+        try
+        {
+            foreach (var (key, path, value) in reader.Entries(root!, string.Empty))
+            {
+                switch (key)
+                {
+                    case "current-context": reader.String(value, path); break;
+                    case "clusters": Named(reader, value, path, "cluster", "server"); break;
+                    case "contexts": Named(reader, value, path, "context", "cluster", "user", "namespace"); break;
+                    case "users": Named(reader, value, path, "user"); break;
+                }
+            }
+        }
+        catch (YamlReadException ex)
+        {
+            throw Fail($"The kubeconfig ({source}) is invalid: {ex.Message}.");
+        }
+    }
+
+    // clusters, contexts and users are lists of { name, <detail>: { ... } }; the detail's listed keys are single values.
+    private static void Named(YamlReader reader, YamlNode list, string path, string detail, params string[] singleValues)
+    {
+        foreach (var (item, at) in reader.Items(list, path))
+        {
+            foreach (var (key, kat, value) in reader.Entries(item, at))
+            {
+                if (key == "name")
+                {
+                    reader.String(value, kat);
+                }
+                else if (key == detail)
+                {
+                    foreach (var field in reader.Entries(value, kat).Where(f => singleValues.Contains(f.Key)))
+                    {
+                        reader.String(field.Value, field.Path);
+                    }
+                }
+            }
         }
     }
 

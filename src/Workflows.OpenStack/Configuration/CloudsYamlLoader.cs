@@ -1,5 +1,5 @@
 using Workflows.Abstractions.Secrets;
-using YamlDotNet.Core;
+using Workflows.Abstractions.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace Workflows.OpenStack.Configuration;
@@ -61,7 +61,7 @@ public sealed class CloudsYamlLoader
     }
 
     /// <summary>Loads every cloud: clouds.yaml (explicit path or search path) merged with secure.yaml, then OS_* variables.</summary>
-    /// <exception cref="OpenStackConfigurationException">A file exists but is not valid YAML.</exception>
+    /// <exception cref="OpenStackConfigurationException">A file exists but is not valid YAML, or a field has the wrong shape: the message names the file, line, column and path.</exception>
     public IReadOnlyList<CloudDefinition> Load(string? explicitFile = null, bool useSearchPath = true, bool useEnvironment = true)
     {
         var clouds = new List<CloudDefinition>();
@@ -76,21 +76,28 @@ public sealed class CloudsYamlLoader
             read.Add(Path.GetFullPath(file));
             var secureFile = (getEnvironment("OS_CLIENT_SECURE_FILE") is { Length: > 0 } s ? s : null)
                 ?? SearchPath("secure").FirstOrDefault(File.Exists);
+            var secureNodes = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
             if (secureFile is not null && File.Exists(secureFile))
             {
-                root = Merge(root, ReadYaml(secureFile));
+                var secure = ReadYaml(secureFile);
+                secureNodes.UnionWith(secure.AllNodes);
+                root = Merge(root, secure);
                 read.Add(Path.GetFullPath(secureFile));
             }
 
-            if (root.TryGetValue("clouds", out var cloudsNode) && cloudsNode is Dictionary<string, object?> map)
+            // A problem in a value that came from secure.yaml is reported at its place in secure.yaml.
+            string FileOf(YamlNode node) => secureNodes.Contains(node) ? secureFile! : file;
+            var reader = new YamlReader(throwOnProblem: true);
+            try
             {
-                foreach (var (name, value) in map)
+                foreach (var entry in YamlReader.Find(root, "clouds") is { } cloudsNode ? reader.Entries(cloudsNode, "clouds") : [])
                 {
-                    if (value is Dictionary<string, object?> cloud)
-                    {
-                        clouds.Add(FromYaml(name, cloud, file));
-                    }
+                    clouds.Add(FromYaml(entry.Key, entry.Value, file, FileOf));
                 }
+            }
+            catch (YamlReadException ex)
+            {
+                throw Invalid(ex.Node is { } node ? FileOf(node) : file, ex.Problem);
             }
         }
 
@@ -137,79 +144,107 @@ public sealed class CloudsYamlLoader
         };
     }
 
-    /// <summary>Parses one clouds.yaml cloud entry.</summary>
-    public static CloudDefinition FromYaml(string name, IReadOnlyDictionary<string, object?> cloud, string source)
+    /// <summary>Parses one clouds.yaml cloud entry, <c>clouds.&lt;name&gt;</c>.</summary>
+    /// <param name="name">The cloud's name.</param>
+    /// <param name="cloud">The entry (a mapping).</param>
+    /// <param name="source">The file it comes from, for messages and <see cref="CloudDefinition.Source"/>.</param>
+    /// <exception cref="OpenStackConfigurationException">A field has the wrong shape (named with its path, line and column), or auth.auth_url is missing.</exception>
+    public static CloudDefinition FromYaml(string name, YamlNode cloud, string source) => FromYaml(name, cloud, source, _ => source);
+
+    private static CloudDefinition FromYaml(string name, YamlNode cloud, string source, Func<YamlNode, string> fileOf)
     {
-        var auth = cloud.TryGetValue("auth", out var a) && a is Dictionary<string, object?> d ? d : new Dictionary<string, object?>();
-        string? A(string key) => auth.TryGetValue(key, out var v) ? v?.ToString() : null;
-        string? C(string key) => cloud.TryGetValue(key, out var v) ? v?.ToString() : null;
-        var authUrl = A("auth_url") ?? throw new OpenStackConfigurationException($"Cloud '{name}' in {source} has no auth.auth_url.");
-        var appCredSecret = A("application_credential_secret");
-        var region = C("region_name")
-            ?? (cloud.TryGetValue("regions", out var r) && r is List<object?> regions && regions.Count > 0
-                ? regions[0] is Dictionary<string, object?> rd && rd.TryGetValue("name", out var rn) ? rn?.ToString() : regions[0]?.ToString()
-                : null);
-        return new CloudDefinition
+        var reader = new YamlReader(throwOnProblem: true);
+        var path = YamlReader.Child("clouds", name);
+        try
         {
-            Name = name,
-            AuthUrl = authUrl,
-            AuthType = C("auth_type") ?? (appCredSecret is not null ? CloudDefinition.ApplicationCredentialAuth : CloudDefinition.PasswordAuth),
-            Username = A("username"),
-            UserId = A("user_id"),
-            Password = A("password") is { } p ? new Secret(p) : null,
-            ProjectName = A("project_name") ?? A("tenant_name"),
-            ProjectId = A("project_id") ?? A("tenant_id"),
-            UserDomainName = A("user_domain_name") ?? A("domain_name"),
-            UserDomainId = A("user_domain_id") ?? A("domain_id"),
-            ProjectDomainName = A("project_domain_name") ?? A("domain_name"),
-            ProjectDomainId = A("project_domain_id") ?? A("domain_id"),
-            ApplicationCredentialId = A("application_credential_id"),
-            ApplicationCredentialName = A("application_credential_name"),
-            ApplicationCredentialSecret = appCredSecret is null ? null : new Secret(appCredSecret),
-            RegionName = region,
-            Interface = C("interface") ?? C("endpoint_type"),
-            Verify = !string.Equals(C("verify"), "false", StringComparison.OrdinalIgnoreCase),
-            Source = source,
+            // Every entry is read, so a wrong shape anywhere is named, not only in the fields used below.
+            var fields = reader.Entries(cloud, path).ToDictionary(e => e.Key, StringComparer.Ordinal);
+            var auth = fields.TryGetValue("auth", out var a) ? reader.Entries(a.Value, a.Path).ToDictionary(e => e.Key, StringComparer.Ordinal) : [];
+            string? Read(Dictionary<string, YamlEntry> map, string key) => map.TryGetValue(key, out var e) && !YamlReader.IsEmpty(e.Value) ? reader.String(e.Value, e.Path) : null;
+            string? A(string key) => Read(auth, key);
+            string? C(string key) => Read(fields, key);
+            var authUrl = A("auth_url") ?? throw new OpenStackConfigurationException($"Cloud '{name}' in {source} has no auth.auth_url.");
+            var appCredSecret = A("application_credential_secret");
+            var region = C("region_name") ?? FirstRegion(reader, fields);
+            return new CloudDefinition
+            {
+                Name = name,
+                AuthUrl = authUrl,
+                AuthType = C("auth_type") ?? (appCredSecret is not null ? CloudDefinition.ApplicationCredentialAuth : CloudDefinition.PasswordAuth),
+                Username = A("username"),
+                UserId = A("user_id"),
+                Password = A("password") is { } p ? new Secret(p) : null,
+                ProjectName = A("project_name") ?? A("tenant_name"),
+                ProjectId = A("project_id") ?? A("tenant_id"),
+                UserDomainName = A("user_domain_name") ?? A("domain_name"),
+                UserDomainId = A("user_domain_id") ?? A("domain_id"),
+                ProjectDomainName = A("project_domain_name") ?? A("domain_name"),
+                ProjectDomainId = A("project_domain_id") ?? A("domain_id"),
+                ApplicationCredentialId = A("application_credential_id"),
+                ApplicationCredentialName = A("application_credential_name"),
+                ApplicationCredentialSecret = appCredSecret is null ? null : new Secret(appCredSecret),
+                RegionName = region,
+                Interface = C("interface") ?? C("endpoint_type"),
+                Verify = !string.Equals(C("verify"), "false", StringComparison.OrdinalIgnoreCase),
+                Source = source,
+            };
+        }
+        catch (YamlReadException ex)
+        {
+            throw Invalid(ex.Node is { } node ? fileOf(node) : source, ex.Problem);
+        }
+    }
+
+    // openstacksdk's "regions" is a list of names or of mappings with a name; the first one is the default region.
+    private static string? FirstRegion(YamlReader reader, Dictionary<string, YamlEntry> fields)
+    {
+        if (!fields.TryGetValue("regions", out var regions))
+        {
+            return null;
+        }
+
+        var (node, path) = reader.Items(regions.Value, regions.Path).FirstOrDefault();
+        return node switch
+        {
+            null => null,
+            YamlMappingNode => YamlReader.Find(node, "name") is { } n ? reader.String(n, YamlReader.Child(path, "name")) : null,
+            _ => reader.String(node, path),
         };
     }
 
-    private static Dictionary<string, object?> ReadYaml(string path)
+    private static OpenStackConfigurationException Invalid(string file, YamlProblem problem) =>
+        new(problem.Line > 0 ? $"{file}:{problem.Line}:{problem.Column}: {Describe(problem)}" : $"{file}: {Describe(problem)}");
+
+    private static string Describe(YamlProblem problem) => problem.Path.Length == 0 ? problem.Message : $"{problem.Path}: {problem.Message}";
+
+    private static YamlMappingNode ReadYaml(string path)
     {
-        YamlDotNet.Core.Parser? parser = null;
+        YamlNode? root;
         try
         {
             using var reader = new StreamReader(path);
-            parser = new YamlDotNet.Core.Parser(reader);
-            var stream = new YamlStream();
-            stream.Load(parser);
-            return stream.Documents.Count > 0 && Convert(stream.Documents[0].RootNode) is Dictionary<string, object?> root ? root : [];
+            root = YamlReader.Parse(reader);
         }
-        catch (YamlException ex)
+        catch (YamlReadException ex)
         {
-            throw new OpenStackConfigurationException($"{path}:{ex.Start.Line}:{ex.Start.Column}: invalid YAML: {ex.Message}");
+            throw new OpenStackConfigurationException($"{path}:{ex.Problem.Line}:{ex.Problem.Column}: invalid YAML: {Describe(ex.Problem)}");
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or InvalidCastException)
+
+        return root switch
         {
-            // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow mapping followed by a
-            // new line); a key that is not a plain value fails the cast. The last event read gives the position.
-            var at = parser?.Current?.End ?? Mark.Empty;
-            throw new OpenStackConfigurationException($"{path}:{at.Line}:{at.Column}: invalid YAML: {(ex is InvalidCastException ? "every key must be a plain value" : ex.Message)}");
-        }
+            null => new YamlMappingNode(),
+            YamlMappingNode map => map,
+            _ when YamlReader.IsEmpty(root) => new YamlMappingNode(),
+            _ => throw Invalid(path, new YamlProblem(string.Empty, "the file must be a mapping with a 'clouds' key", (int)root.Start.Line, (int)root.Start.Column)),
+        };
     }
 
-    private static object? Convert(YamlNode node) => node switch
+    // secure.yaml deep-merges into clouds.yaml: mappings merge key by key, anything else is replaced.
+    private static YamlMappingNode Merge(YamlMappingNode target, YamlMappingNode overlay)
     {
-        YamlMappingNode m => m.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? string.Empty, kv => Convert(kv.Value), StringComparer.Ordinal),
-        YamlSequenceNode s => s.Children.Select(Convert).ToList(),
-        YamlScalarNode s => s.Value,
-        _ => null,
-    };
-
-    private static Dictionary<string, object?> Merge(Dictionary<string, object?> target, Dictionary<string, object?> overlay)
-    {
-        foreach (var (key, value) in overlay)
+        foreach (var (key, value) in overlay.Children)
         {
-            target[key] = target.TryGetValue(key, out var existing) && existing is Dictionary<string, object?> t && value is Dictionary<string, object?> o
+            target.Children[key] = target.Children.TryGetValue(key, out var existing) && existing is YamlMappingNode t && value is YamlMappingNode o
                 ? Merge(t, o)
                 : value;
         }

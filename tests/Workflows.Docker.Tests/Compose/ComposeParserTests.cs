@@ -105,8 +105,39 @@ public sealed class ComposeParserTests
                 volumes: ["data:/data"]
             """);
 
-        Assert.Contains("services.web.image: required (build is not supported by stack deploy)", file.Errors);
+        Assert.Contains("services.web.image: required (build is not supported by stack deploy) (line 3, column 5)", file.Errors);
         Assert.Contains(file.Errors, e => e.Contains("volume 'data' is not declared", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_ReportsEveryWrongValue_WithItsPathLineAndColumn()
+    {
+        var file = ComposeParser.Parse("""
+            services:
+              web:
+                image: app:1
+                stop_grace_period: 5 parsecs
+                deploy:
+                  replicas: lots
+                  mode: both
+                ports: ["8080:80", "a:b"]
+            """);
+
+        Assert.Equal(
+        [
+            "services.web.stop_grace_period: '5 parsecs' is not a duration such as 10s, 1m30s or 500ms (line 4, column 24)",
+            "services.web.deploy.replicas: must be a whole number (line 6, column 17)",
+            "services.web.deploy.mode: 'both' is not one of replicated, global (line 7, column 13)",
+            "services.web.ports[1]: 'a:b' is not supported; use \"published:target[/protocol]\" or the long syntax (line 8, column 24)",
+        ], file.Errors);
+    }
+
+    [Fact]
+    public void Parse_FailsNamingTheMappingAndPosition_WhenAKeyIsNotAPlainValue()
+    {
+        var ex = Assert.Throws<StepFailedException>(() => ComposeParser.Parse("services:\n  web:\n    ? [a, b]\n    : 1\n"));
+
+        Assert.Equal("The compose file is not valid YAML at line 3, column 7: services.web: every key must be a plain value", ex.Message);
     }
 
     [Theory]

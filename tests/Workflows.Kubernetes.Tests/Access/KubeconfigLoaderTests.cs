@@ -105,6 +105,38 @@ public sealed class KubeconfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_NamesTheFieldAndItsPosition_WhenAContextIsNotAMapping_WithoutQuotingTheKubeconfig()
+    {
+        var broken = "apiVersion: v1\ncurrent-context: a\ncontexts:\n- name: a\n  context: SECRETTOKEN\nusers:\n- name: a\n  user:\n    token: SECRETTOKEN\n";
+
+        var ex = Assert.Throws<StepFailedException>(() => Loader().Load(new KubernetesAccessInputs { Kubeconfig = new Secret(broken) }));
+
+        Assert.Equal("kubernetes.kubeconfig", ex.ErrorCode);
+        Assert.Equal("The kubeconfig (the 'kubeconfig' input) is invalid: contexts[0].context: must be a mapping (line 5, column 12).", ex.Message);
+        Assert.DoesNotContain("SECRETTOKEN", ex.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_NamesTheFileAndTheField_WhenAClustersServerIsNotASingleValue()
+    {
+        var path = Write("bad.yaml", "apiVersion: v1\nclusters:\n- name: a\n  cluster:\n    server: [https://127.0.0.1:1]\n");
+
+        var ex = Assert.Throws<StepFailedException>(() => Loader().Load(new KubernetesAccessInputs { KubeconfigPath = path }));
+
+        Assert.Equal($"The kubeconfig ({path}) is invalid: clusters[0].cluster.server: must be a single value, not a list or mapping (line 5, column 13).", ex.Message);
+    }
+
+    [Fact]
+    public void Load_GivesThePosition_WhenAFlowMappingIsNotClosed()
+    {
+        var broken = "apiVersion: v1\nusers:\n- name: u\n  user: { client-key-data: SECRETKEYMATERIAL\nclusters: []\n";
+
+        var ex = Assert.Throws<StepFailedException>(() => Loader().Load(new KubernetesAccessInputs { Kubeconfig = new Secret(broken) }));
+
+        Assert.Matches(@"^The kubeconfig \(the 'kubeconfig' input\) is not valid YAML at line \d+, column \d+\.$", ex.Message);
+    }
+
+    [Fact]
     public void Load_NeverQuotesTheInlineKubeconfig_InItsErrors()
     {
         var broken = "apiVersion: v1\nusers:\n- name: u\n  user:\n    client-key-data: SECRETKEYMATERIAL\n   bad: [\n";

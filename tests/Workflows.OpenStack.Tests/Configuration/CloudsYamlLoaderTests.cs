@@ -133,6 +133,48 @@ public sealed class CloudsYamlLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_NamesTheFieldItsFileLineAndColumn_WhenAFieldHasTheWrongShape()
+    {
+        var file = Write("cwd/clouds.yaml", "clouds:\n  lab:\n    auth:\n      auth_url: http://127.0.0.1/identity\n      username: [demo]\n");
+
+        var ex = Assert.Throws<OpenStackConfigurationException>(() => Loader().Load());
+
+        Assert.Equal($"{file}:5:17: clouds.lab.auth.username: must be a single value, not a list or mapping", ex.Message);
+    }
+
+    [Fact]
+    public void Load_PlacesAProblemInSecureYaml_WhenTheWrongValueCameFromThere_AndNeverQuotesIt()
+    {
+        Write("cwd/clouds.yaml", "clouds:\n  lab:\n    auth:\n      auth_url: http://127.0.0.1/identity\n      username: demo\n");
+        var secure = Write("cwd/secure.yaml", "clouds:\n  lab:\n    auth:\n      password: { value: hunter2 }\n");
+
+        var ex = Assert.Throws<OpenStackConfigurationException>(() => Loader().Load());
+
+        Assert.Equal($"{secure}:4:17: clouds.lab.auth.password: must be a single value, not a list or mapping", ex.Message);
+        Assert.DoesNotContain("hunter2", ex.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ReportsACloudThatIsNotAMapping_InsteadOfSkippingIt()
+    {
+        var file = Write("cwd/clouds.yaml", "clouds:\n  lab: http://127.0.0.1/identity\n");
+
+        var ex = Assert.Throws<OpenStackConfigurationException>(() => Loader().Load());
+
+        Assert.Equal($"{file}:2:8: clouds.lab: must be a mapping", ex.Message);
+    }
+
+    [Fact]
+    public void Load_ReadsTheFirstRegion_FromARegionsListOfNamesOrMappings()
+    {
+        Write("cwd/clouds.yaml", "clouds:\n  a:\n    auth: { auth_url: http://127.0.0.1/a }\n    regions: [RegionTwo, RegionOne]\n  b:\n    auth: { auth_url: http://127.0.0.1/b }\n    regions:\n      - name: RegionThree\n");
+
+        var clouds = Loader().Load(useEnvironment: false);
+
+        Assert.Equal([("a", "RegionTwo"), ("b", "RegionThree")], clouds.Select(c => (c.Name, c.RegionName)));
+    }
+
+    [Fact]
     public void Load_ReadsTheShellsFolder_WhenTheServerRunsInAnotherFolder()
     {
         // `dotnet run` from a folder with clouds.yaml, while the process runs elsewhere (a launch profile, an IDE).

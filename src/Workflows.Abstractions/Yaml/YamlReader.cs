@@ -1,0 +1,337 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Workflows.Abstractions.Yaml;
+
+/// <summary>
+/// Reads a YAML document field by field: the one place that knows how to read a string, number, bool, duration,
+/// one-of value, list or map at a path and how to report what is wrong with it — the path
+/// (<c>steps[2].with.image</c>), the problem, and the line and column. The compose parser, the clouds.yaml loader,
+/// the kubeconfig loader and the definition parser read through it, so a user sees one kind of message.
+/// </summary>
+/// <remarks>
+/// A reader either collects its problems (<see cref="Problems"/>; a getter then returns null or an empty value and
+/// reading goes on, so one pass reports everything) or throws a <see cref="YamlReadException"/> at the first one,
+/// as its creator chose. Messages name the field and quote at most the offending scalar value, never a whole document.
+/// </remarks>
+public sealed partial class YamlReader
+{
+    private readonly List<YamlProblem> problems = [];
+    private readonly bool throwOnProblem;
+
+    /// <summary>Creates a reader.</summary>
+    /// <param name="throwOnProblem">True to throw at the first problem; false (the default) to collect them in <see cref="Problems"/>.</param>
+    public YamlReader(bool throwOnProblem = false) => this.throwOnProblem = throwOnProblem;
+
+    /// <summary>Gets the problems reported so far, in document order of reading.</summary>
+    public IReadOnlyList<YamlProblem> Problems => problems;
+
+    /// <summary>Parses the first document of <paramref name="text"/>.</summary>
+    /// <returns>The root node, or null when the text holds no document (empty, or only comments).</returns>
+    /// <exception cref="YamlReadException">
+    /// The text is not YAML, or a mapping has a key that is not a plain value (<see cref="YamlReadException.IsSyntaxError"/> is true),
+    /// with the line and column.
+    /// </exception>
+    public static YamlNode? Parse(string text)
+    {
+        using var reader = new StringReader(text);
+        return Parse(reader);
+    }
+
+    /// <inheritdoc cref="Parse(string)"/>
+    public static YamlNode? Parse(TextReader text)
+    {
+        var parser = new Parser(text);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(parser);
+        }
+        catch (YamlException ex)
+        {
+            throw Syntax(string.Empty, Reason(ex), ex.Start);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow mapping followed by a
+            // new line, a duplicate key); the last event read gives the position.
+            throw Syntax(string.Empty, ex is ArgumentException ? "a key appears twice in one mapping" : ex.Message, parser.Current?.End ?? Mark.Empty);
+        }
+
+        if (stream.Documents.Count == 0)
+        {
+            return null;
+        }
+
+        var root = stream.Documents[0].RootNode;
+        CheckKeys(root, string.Empty);
+        return root;
+    }
+
+    /// <summary>Returns the path of a mapping's key: <c>a.b</c>, or <c>b</c> at the root.</summary>
+    public static string Child(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
+
+    /// <summary>Returns the path of a list's item: <c>a[2]</c>.</summary>
+    public static string Item(string path, int index) => $"{path}[{index.ToString(CultureInfo.InvariantCulture)}]";
+
+    /// <summary>Returns whether a node is an empty value (<c>key:</c> with nothing, <c>~</c> or <c>null</c>).</summary>
+    public static bool IsEmpty(YamlNode? node) =>
+        node is null or YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: null or "" or "~" or "null" or "Null" or "NULL" };
+
+    /// <summary>Reports a problem at <paramref name="node"/>'s position (collects it, or throws).</summary>
+    public void Report(YamlNode? node, string path, string message) =>
+        Report(new YamlProblem(path, message, node is null ? 0 : (int)node.Start.Line, node is null ? 0 : (int)node.Start.Column), node);
+
+    /// <summary>Reports a problem (collects it, or throws).</summary>
+    public void Report(YamlProblem problem) => Report(problem, null);
+
+    private void Report(YamlProblem problem, YamlNode? node)
+    {
+        if (throwOnProblem)
+        {
+            throw new YamlReadException(problem) { Node = node };
+        }
+
+        problems.Add(problem);
+    }
+
+    /// <summary>Yields a mapping's entries with their paths. An empty value has none; anything else but a mapping is reported.</summary>
+    public IEnumerable<YamlEntry> Entries(YamlNode node, string path)
+    {
+        if (node is YamlMappingNode map)
+        {
+            return map.Children.Select(kv => new YamlEntry(((YamlScalarNode)kv.Key).Value ?? string.Empty, Child(path, ((YamlScalarNode)kv.Key).Value ?? string.Empty), kv.Value));
+        }
+
+        if (!IsEmpty(node))
+        {
+            Report(node, path, "must be a mapping");
+        }
+
+        return [];
+    }
+
+    /// <summary>Yields a list's items with their paths (<c>path[i]</c>). An empty value has none; anything else but a list is reported.</summary>
+    public IEnumerable<(YamlNode Node, string Path)> Items(YamlNode node, string path)
+    {
+        if (node is YamlSequenceNode seq)
+        {
+            return seq.Children.Select((c, i) => (c, Item(path, i)));
+        }
+
+        if (!IsEmpty(node))
+        {
+            Report(node, path, "must be a list");
+        }
+
+        return [];
+    }
+
+    /// <summary>Gets a mapping's value for <paramref name="key"/>, or null when the node is no mapping or lacks the key.</summary>
+    public static YamlNode? Find(YamlNode? node, string key) =>
+        node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+
+    /// <summary>Reads a single value (a scalar); reports "must be a single value, not a list or mapping" for the others.</summary>
+    public string? String(YamlNode node, string path)
+    {
+        if (node is YamlScalarNode s)
+        {
+            return s.Value;
+        }
+
+        Report(node, path, "must be a single value, not a list or mapping");
+        return null;
+    }
+
+    /// <summary>Reads a whole number; reports "must be a whole number" (or the bounds it breaks).</summary>
+    public int? Int(YamlNode node, string path, int min = int.MinValue, int max = int.MaxValue)
+    {
+        if (String(node, path) is not { } text)
+        {
+            return null;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
+        {
+            Report(node, path, "must be a whole number");
+            return null;
+        }
+
+        if (n < min || n > max)
+        {
+            Report(node, path, max == int.MaxValue ? $"must be at least {min}" : min == int.MinValue ? $"must be at most {max}" : $"must be between {min} and {max}");
+            return null;
+        }
+
+        return n;
+    }
+
+    /// <summary>Reads a number; reports "must be a number".</summary>
+    public double? Double(YamlNode node, string path)
+    {
+        if (String(node, path) is not { } text)
+        {
+            return null;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n))
+        {
+            return n;
+        }
+
+        Report(node, path, "must be a number");
+        return null;
+    }
+
+    /// <summary>
+    /// Reads a boolean as YAML 1.2 spells it (<c>true</c>, <c>True</c>, <c>TRUE</c>, <c>false</c>, …); reports "must be
+    /// true or false" for anything else, including YAML 1.1's <c>yes</c>/<c>no</c>, which mean different things to different tools.
+    /// </summary>
+    public bool? Bool(YamlNode node, string path)
+    {
+        if (String(node, path) is not { } text)
+        {
+            return null;
+        }
+
+        switch (text)
+        {
+            case "true" or "True" or "TRUE": return true;
+            case "false" or "False" or "FALSE": return false;
+        }
+
+        Report(node, path, "must be true or false");
+        return null;
+    }
+
+    /// <summary>Reads a duration with the document's own syntax.</summary>
+    /// <param name="node">The value.</param>
+    /// <param name="path">Its path.</param>
+    /// <param name="parse">Parses the text; throws <see cref="FormatException"/> whose message says what is wrong (e.g. "'5x' is not a duration such as 10s").</param>
+    public TimeSpan? Duration(YamlNode node, string path, Func<string, TimeSpan> parse)
+    {
+        if (String(node, path) is not { } text)
+        {
+            return null;
+        }
+
+        try
+        {
+            return parse(text);
+        }
+        catch (FormatException ex)
+        {
+            Report(node, path, ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Reads one of <paramref name="allowed"/> (exact); reports "'x' is not one of a, b".</summary>
+    public string? OneOf(YamlNode node, string path, params string[] allowed)
+    {
+        if (String(node, path) is not { } text)
+        {
+            return null;
+        }
+
+        if (allowed.Contains(text, StringComparer.Ordinal))
+        {
+            return text;
+        }
+
+        Report(node, path, $"'{text}' is not one of {string.Join(", ", allowed)}");
+        return null;
+    }
+
+    /// <summary>
+    /// Reads an enum value by its YAML spelling: the member's name in lower case, words joined by <c>-</c> or <c>_</c>
+    /// (<c>stop-first</c> for <c>StopFirst</c>); reports "'x' is not one of …" with the spellings.
+    /// </summary>
+    public TEnum? Enum<TEnum>(YamlNode node, string path)
+        where TEnum : struct, Enum
+    {
+        if (String(node, path) is not { } text)
+        {
+            return null;
+        }
+
+        var normalized = text.Replace("-", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal);
+        foreach (var value in System.Enum.GetValues<TEnum>())
+        {
+            if (string.Equals(value.ToString(), normalized, StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+
+        Report(node, path, $"'{text}' is not one of {string.Join(", ", System.Enum.GetNames<TEnum>().Select(Spell))}");
+        return null;
+    }
+
+    /// <summary>Reads a list of single values; reports "must be a list", and "must be a single value" per bad item.</summary>
+    public List<string> Strings(YamlNode node, string path)
+    {
+        if (node is YamlSequenceNode)
+        {
+            return [.. Items(node, path).Select(i => String(i.Node, i.Path) ?? string.Empty)];
+        }
+
+        Report(node, path, "must be a list");
+        return [];
+    }
+
+    /// <summary>Reads a mapping of single values into <paramref name="target"/> (later keys win).</summary>
+    public Dictionary<string, string> StringMap(YamlNode node, string path, Dictionary<string, string>? target = null)
+    {
+        target ??= new(StringComparer.Ordinal);
+        foreach (var entry in Entries(node, path))
+        {
+            target[entry.Key] = String(entry.Value, entry.Path) ?? string.Empty;
+        }
+
+        return target;
+    }
+
+    private static string Spell(string name) => KebabBoundary().Replace(name, "$1-$2").ToLowerInvariant();
+
+    private static void CheckKeys(YamlNode node, string path)
+    {
+        switch (node)
+        {
+            case YamlMappingNode map:
+                foreach (var (key, value) in map.Children)
+                {
+                    if (key is not YamlScalarNode scalar)
+                    {
+                        throw Syntax(path, "every key must be a plain value", key.Start);
+                    }
+
+                    CheckKeys(value, Child(path, scalar.Value ?? string.Empty));
+                }
+
+                break;
+            case YamlSequenceNode seq:
+                for (var i = 0; i < seq.Children.Count; i++)
+                {
+                    CheckKeys(seq.Children[i], Item(path, i));
+                }
+
+                break;
+        }
+    }
+
+    private static YamlReadException Syntax(string path, string message, Mark at) =>
+        new(new YamlProblem(path, message, (int)at.Line, (int)at.Column), isSyntaxError: true);
+
+    // YamlDotNet prefixes its messages with both marks, "(Line: 2, Col: 8, Idx: 17) - (Line: 2, Col: 9, Idx: 18): ";
+    // the problem carries the position already.
+    private static string Reason(YamlException ex) => MarkPrefix().Replace(ex.Message, string.Empty);
+
+    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
+    private static partial Regex MarkPrefix();
+
+    [GeneratedRegex("([a-z0-9])([A-Z])")]
+    private static partial Regex KebabBoundary();
+}
