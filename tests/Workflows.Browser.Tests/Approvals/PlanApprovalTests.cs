@@ -62,9 +62,10 @@ public sealed class PlanApprovalTests(PortalFixture portal)
             await Expect(dialog.GetByTestId("plan-problem")).ToHaveCountAsync(0);
             await PortalFixture.ScreenshotAsync(page, "approval-plan.png");
 
-            await dialog.GetByTestId("decision-comment").FillAsync("The plan creates what we asked for");
-            await dialog.GetByTestId("decision-confirm").ClickAsync();
-            await Expect(dialog).ToHaveCountAsync(0);
+            // The dialog's buttons are outside its content (MudDialog's actions).
+            await page.GetByTestId("decision-comment").FillAsync("The plan creates what we asked for");
+            await page.GetByTestId("decision-confirm").ClickAsync();
+            await Expect(page.GetByTestId("decision-confirm")).ToHaveCountAsync(0);
             await Expect(page.GetByTestId($"inbox-approve-{id}")).ToHaveCountAsync(0);
 
             await page.GotoPortalAsync($"runs/{id}");
