@@ -70,6 +70,61 @@ public sealed class AccessibilityTests(PortalFixture portal)
             await AssertAccessibleAsync(page, "step drawer");
         });
 
+    [BrowserFact]
+    public async Task MainPages_HaveNoSeriousViolations_InDarkMode() =>
+        await portal.RunAsync(PortalFixture.Operator, async page =>
+        {
+            // The browser prefers dark: the layout follows it (nothing is saved in this fresh context).
+            await page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Dark });
+            await page.GotoPortalAsync("");
+            await AssertDarkAsync(page);
+
+            // Something in each page: a run that succeeded (graph, outputs, log with times), one waiting for approval (inbox).
+            var id = await page.StartRunAsync("boot-vm", new Dictionary<string, string> { ["name"] = "axe-" + Guid.NewGuid().ToString("N")[..8] });
+            await Expect(page.RunStatus()).ToHaveAttributeAsync("data-status", "Succeeded", Finished);
+            await page.GotoPortalAsync("");
+            var waiting = await page.StartRunAsync("test-approval-gate");
+            await Expect(page.RunStatus()).ToHaveAttributeAsync("data-status", "WaitingForApproval", Finished);
+
+            var failures = new List<string>();
+            foreach (var path in new[] { "", "workflows/boot-vm", "runs", $"runs/{id}", $"runs/{waiting}", "approvals" })
+            {
+                await page.GotoPortalAsync(path);
+                await AssertDarkAsync(page);
+                failures.AddRange(await ViolationsAsync(page, "/" + path + " (dark)"));
+            }
+
+            await page.GotoPortalAsync($"runs/{id}");
+            await AssertDarkAsync(page);
+            await page.GetByTestId("step-server").First.ClickAsync();
+            await Expect(page.GetByTestId("step-details")).ToBeVisibleAsync();
+            await SettledAsync(page);
+            failures.AddRange(await ViolationsAsync(page, "step drawer (dark)"));
+
+            await page.GotoPortalAsync("approvals");
+            await AssertDarkAsync(page);
+            await page.GetByTestId($"inbox-reject-{waiting}").ClickAsync();
+            await Expect(page.GetByTestId("decision-dialog")).ToBeVisibleAsync();
+            await SettledAsync(page);
+            failures.AddRange(await ViolationsAsync(page, "decision dialog (dark)"));
+            await page.GetByTestId("decision-comment").FillAsync("not needed any more");
+            await page.GetByTestId("decision-confirm").ClickAsync();
+            await Expect(page.GetByTestId($"inbox-reject-{waiting}")).ToHaveCountAsync(0);
+
+            Assert.True(failures.Count == 0, string.Join("\n", failures));
+        });
+
+    /// <summary>Waits until the layout has switched to the dark palette and its colours stopped changing.</summary>
+    private static async Task AssertDarkAsync(IPage page)
+    {
+        await Expect(page.GetByTestId("dark-mode-toggle")).ToHaveAttributeAsync("data-mode", "dark");
+        await SettledAsync(page);
+    }
+
+    /// <summary>Waits for the page's CSS transitions (colours fading to the dark palette, a drawer or dialog opening) to end.</summary>
+    private static async Task SettledAsync(IPage page) =>
+        await page.EvaluateAsync("() => Promise.all(document.getAnimations().filter(a => a instanceof CSSTransition).map(a => a.finished.catch(() => null)))");
+
     private static async Task AssertAccessibleAsync(IPage page, string what)
     {
         var failures = await ViolationsAsync(page, what);

@@ -23,9 +23,21 @@ public static class BrowserEnvironment
         typeof(BrowserEnvironment).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value
         ?? throw new InvalidOperationException("The RepositoryRoot assembly metadata is missing.");
 
-    /// <summary>Gets where screenshots go: <c>WORKFLOWS_TEST_SCREENSHOTS</c>, or the repository's <c>docs/screenshots</c>.</summary>
+    /// <summary>Gets whether this run refreshes the README's screenshots: <c>WORKFLOWS_UPDATE_SCREENSHOTS=1</c>.</summary>
+    public static bool UpdateScreenshots => Environment.GetEnvironmentVariable("WORKFLOWS_UPDATE_SCREENSHOTS") == "1";
+
+    /// <summary>
+    /// Gets where screenshots go: <c>WORKFLOWS_TEST_SCREENSHOTS</c> when set; else the repository's <c>docs/screenshots</c>
+    /// when <see cref="UpdateScreenshots"/> (the README's images, refreshed on purpose); else <c>screenshots</c> in the
+    /// test output folder, so that an ordinary run (CI) never changes the clone.
+    /// </summary>
     public static string ScreenshotsDirectory { get; } =
-        Environment.GetEnvironmentVariable("WORKFLOWS_TEST_SCREENSHOTS") is { Length: > 0 } dir ? dir : Path.Combine(RepositoryRoot, "docs", "screenshots");
+        Environment.GetEnvironmentVariable("WORKFLOWS_TEST_SCREENSHOTS") is { Length: > 0 } dir ? dir
+        : UpdateScreenshots ? DocsScreenshotsDirectory
+        : Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    /// <summary>Gets the repository's <c>docs/screenshots</c>, the README's images.</summary>
+    public static string DocsScreenshotsDirectory => Path.Combine(RepositoryRoot, "docs", "screenshots");
 }
 
 /// <summary>A browser test: skipped only when chromium is missing and <c>WORKFLOWS_TEST_ALLOW_SKIP=1</c>, otherwise it runs (and fails with <see cref="BrowserEnvironment.MissingMessage"/>).</summary>

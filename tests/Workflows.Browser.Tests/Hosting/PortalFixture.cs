@@ -9,7 +9,7 @@ namespace Workflows.Browser.Tests.Hosting;
 /// <summary>
 /// One real server (SQLite, the built-in OpenStack sandbox, the repository's workflows plus the scenarios
 /// beside these tests, three users) and one headless chromium, shared by the portal tests. Each scenario
-/// gets its own browser context (cookies) at 1366x768.
+/// gets its own browser context (cookies) at 1440x900, the desktop size of the README's screenshots.
 /// </summary>
 public sealed class PortalFixture : IAsyncLifetime
 {
@@ -42,6 +42,12 @@ public sealed class PortalFixture : IAsyncLifetime
           };
         })();
         """;
+
+    /// <summary>The window of a desktop (and of the README's screenshots): 1440x900.</summary>
+    public static ViewportSize Desktop { get; } = new() { Width = 1440, Height = 900 };
+
+    /// <summary>The window of a phone (and of the README's phone screenshots): 390x844.</summary>
+    public static ViewportSize Phone { get; } = new() { Width = 390, Height = 844 };
 
     private readonly Dictionary<string, string> passwords = new(StringComparer.Ordinal)
     {
@@ -184,7 +190,7 @@ public sealed class PortalFixture : IAsyncLifetime
         await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseUrl.ToString(),
-            ViewportSize = new ViewportSize { Width = 1366, Height = 768 },
+            ViewportSize = Desktop,
             Locale = "en-US",
             TimezoneId = "UTC",
             ColorScheme = ColorScheme.Light,
@@ -281,11 +287,28 @@ public sealed class PortalFixture : IAsyncLifetime
         await page.WaitForInteractiveAsync();
     }
 
-    /// <summary>Saves a screenshot of the viewport to the screenshots folder (docs/screenshots).</summary>
+    /// <summary>
+    /// Saves a screenshot of the window to <see cref="BrowserEnvironment.ScreenshotsDirectory"/> (the test output folder;
+    /// docs/screenshots, the README's images, with <c>WORKFLOWS_UPDATE_SCREENSHOTS=1</c>). Every shot is taken at
+    /// <see cref="Desktop"/> or <see cref="Phone"/> size, with animations finished and no caret, so that a refresh
+    /// writes the same pictures of the same pages.
+    /// </summary>
     public static async Task ScreenshotAsync(IPage page, string fileName)
     {
+        var size = page.ViewportSize;
+        if (size is null || !(size.Width == Desktop.Width && size.Height == Desktop.Height) && !(size.Width == Phone.Width && size.Height == Phone.Height))
+        {
+            throw new InvalidOperationException(
+                $"{fileName}: the window is {size?.Width}x{size?.Height}; screenshots are taken at {Desktop.Width}x{Desktop.Height} or {Phone.Width}x{Phone.Height}.");
+        }
+
         Directory.CreateDirectory(BrowserEnvironment.ScreenshotsDirectory);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserEnvironment.ScreenshotsDirectory, fileName), Animations = ScreenshotAnimations.Disabled });
+        await page.ScreenshotAsync(new PageScreenshotOptions
+        {
+            Path = Path.Combine(BrowserEnvironment.ScreenshotsDirectory, fileName),
+            Animations = ScreenshotAnimations.Disabled,
+            Caret = ScreenshotCaret.Hide,
+        });
     }
 
     private static string NewPassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));

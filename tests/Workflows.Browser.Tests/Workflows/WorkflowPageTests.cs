@@ -32,6 +32,42 @@ public sealed class WorkflowPageTests(PortalFixture portal)
     });
 
     [BrowserFact]
+    public Task StepSettings_ReadInTwoLinesPerStep_WithoutScrollingSideways_At1440AndOnAPhone() => portal.RunAsync(PortalFixture.Operator, async page =>
+    {
+        // The shipped workflow with the most to say per step: conditions, long lists of codes never retried, compensations.
+        await page.SetViewportSizeAsync(1440, 900);
+        await page.GotoPortalAsync("workflows/platform-from-scratch");
+        var list = page.GetByTestId("step-list");
+        await Expect(list.Locator("li")).ToHaveCountAsync(8);
+        await Expect(page.GetByTestId("workflow-steps").Locator("table")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("step-row-apply").GetByTestId("step-when")).ToHaveTextAsync("${{ inputs.coe == 'kubernetes' }}");
+        await Expect(page.GetByTestId("step-row-server").GetByTestId("step-non-retryable")).ToContainTextAsync("openstack.not_found");
+
+        var (overflow, culprits) = await page.HorizontalOverflowAsync();
+        Assert.True(overflow <= 0, $"the workflow page scrolls sideways by {overflow}px at 1440 px: {culprits}");
+        Assert.Equal(0, await CutOrOutsideAsync(list));
+        foreach (var row in await list.Locator("li").AllAsync())
+        {
+            // The id on the left; to its right what the step does and when, and under that how it recovers.
+            var id = (await row.GetByTestId("step-id").BoundingBoxAsync())!;
+            var what = (await row.GetByTestId("step-line-what").BoundingBoxAsync())!;
+            var recovery = (await row.GetByTestId("step-line-recovery").BoundingBoxAsync())!;
+            var stepId = await row.GetByTestId("step-id").Locator("b").TextContentAsync();
+            Assert.True(id.X + id.Width <= what.X && Math.Abs(what.X - recovery.X) < 1, $"step {stepId}: the id is not left of its two lines");
+            Assert.True(what.Y + what.Height <= recovery.Y + 0.5, $"step {stepId}: what it does is not above how it recovers");
+            Assert.StartsWith(stepId!, await row.GetByTestId("step-id").GetAttributeAsync("title"), StringComparison.Ordinal);
+        }
+
+        await page.GetByTestId("workflow-steps").ScrollIntoViewIfNeededAsync();
+        await PortalFixture.ScreenshotAsync(page, "workflow-steps.png");
+
+        await page.SetViewportSizeAsync(390, 844);
+        (overflow, culprits) = await page.HorizontalOverflowAsync();
+        Assert.True(overflow <= 0, $"the workflow page scrolls sideways by {overflow}px at 390 px: {culprits}");
+        Assert.Equal(0, await CutOrOutsideAsync(list));
+    });
+
+    [BrowserFact]
     public Task RunVersion_LinksToThatVersionsSource() => portal.RunAsync(PortalFixture.Operator, async page =>
     {
         var name = "ver-" + Guid.NewGuid().ToString("N")[..8];
@@ -46,4 +82,13 @@ public sealed class WorkflowPageTests(PortalFixture portal)
         await Expect(page.GetByTestId($"version-{version}").GetByTestId("version-runs")).Not.ToHaveTextAsync("0");
         await Expect(page.GetByTestId("yaml-source")).ToContainTextAsync("name: boot-vm");
     });
+
+    /// <summary>Counts the elements of the list that are cut (scroll inside) or reach past the list's right edge.</summary>
+    private static Task<int> CutOrOutsideAsync(Microsoft.Playwright.ILocator list) => list.EvaluateAsync<int>("""
+        list => {
+          const right = list.getBoundingClientRect().right + 0.5;
+          return [...list.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).display !== 'inline'
+            || e.getBoundingClientRect().right > right).length;
+        }
+        """);
 }

@@ -34,6 +34,9 @@ public sealed class DecisionDialogPlanTests : PortalTestContext
         Assert.Equal(["server", "web"], provider.FindAll("[data-testid=plan-row]").Select(r => r.GetAttribute("data-step")));
         Assert.Equal(["create", "update"], provider.FindAll("[data-testid=plan-action]").Select(a => a.TextContent.Trim()));
         Assert.Contains("+ nova.server \"web-1\"", provider.FindAll("[data-testid=plan-resource]")[0].TextContent, StringComparison.Ordinal);
+        var check = provider.Find("[data-step=server] [data-testid=plan-check]");
+        Assert.Equal("[ok] flavor: m1.tiny (id 1)", check.TextContent.Trim());
+        Assert.Equal("Passed", check.GetAttribute("data-outcome"));
         Assert.Empty(provider.FindAll("[data-testid=plan-step]"));
         Assert.Empty(provider.FindAll("[data-testid=decision-plan-missing]"));
     }

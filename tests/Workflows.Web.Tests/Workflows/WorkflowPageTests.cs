@@ -64,9 +64,51 @@ public sealed class WorkflowPageTests : PortalTestContext
         Assert.Contains("nova.server.delete", cut.Find("[data-testid=step-row-server] [data-testid=step-compensation]").TextContent, StringComparison.Ordinal);
         Assert.Contains("role admin", cut.Find("[data-testid=step-row-gate] [data-testid=step-approval]").TextContent, StringComparison.Ordinal);
         Assert.Equal("${{ inputs.size == 'large' }}", cut.Find("[data-testid=step-row-ip] [data-testid=step-when]").TextContent.Trim());
+        Assert.Equal("server, gate", cut.Find("[data-testid=step-row-ip] [data-testid=step-needs]").TextContent.Trim());
+        Assert.Equal("the start", cut.Find("[data-testid=step-row-server] [data-testid=step-needs]").TextContent.Trim());
+        Assert.Empty(cut.FindAll("[data-testid=step-row-server] [data-testid=step-approval]"));
         Assert.Single(cut.FindAll("[data-testid=no-triggers]"));
         Assert.Equal("4", cut.Find("[data-testid=version-aaaaaaaaaaaa] [data-testid=version-runs]").TextContent);
         Assert.Single(cut.FindAll("[data-testid=version-aaaaaaaaaaaa] [data-testid=version-active]"));
+    }
+
+    [Fact]
+    public void StepSettings_ReadInTwoLines_WithTheCodesNeverRetriedApart_AndTheNameInTheTooltip()
+    {
+        var definition = new WorkflowDefinition
+        {
+            Name = "boot-vm",
+            Version = "aaaaaaaaaaaa",
+            Source = "workflows/boot-vm.yaml",
+            Steps =
+            [
+                new StepDefinition
+                {
+                    Id = "server",
+                    Name = "Boot the server",
+                    Uses = "nova.server.create",
+                    Retry = new RetryPolicy { MaxAttempts = 3, Backoff = BackoffKind.Exponential, InitialDelay = TimeSpan.FromSeconds(5), MaxDelay = TimeSpan.FromMinutes(1), NonRetryable = ["nova.fault", "openstack.quota"] },
+                },
+                new StepDefinition { Id = "wait", Uses = "core.delay", Needs = ["server"] },
+            ],
+        };
+        Catalog.Definitions.Add(definition);
+        versions.Add("boot-vm", "aaaaaaaaaaaa", ActiveSource, runs: 0);
+
+        var cut = Render<WorkflowPage>(p => p.Add(c => c.Name, "boot-vm"));
+
+        Assert.Empty(cut.FindAll("[data-testid=workflow-steps] table"));
+        var server = cut.Find("[data-testid=step-row-server]");
+        Assert.Equal("server: Boot the server", server.QuerySelector("[data-testid=step-id]")!.GetAttribute("title"));
+        Assert.Contains("nova.server.create", server.QuerySelector("[data-testid=step-line-what]")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal("3 attempts, exponential backoff 5s → 1m 00s", server.QuerySelector("[data-testid=step-retry]")!.TextContent.Trim());
+        Assert.Equal("· never on nova.fault, openstack.quota", server.QuerySelector("[data-testid=step-non-retryable]")!.TextContent.Trim());
+        Assert.Equal("none", server.QuerySelector("[data-testid=step-timeout]")!.TextContent.Trim());
+        var wait = cut.Find("[data-testid=step-row-wait]");
+        Assert.Equal("wait", wait.QuerySelector("[data-testid=step-id]")!.GetAttribute("title"));
+        Assert.Equal("no retries", wait.QuerySelector("[data-testid=step-retry]")!.TextContent.Trim());
+        Assert.Empty(wait.QuerySelectorAll("[data-testid=step-non-retryable]"));
+        Assert.Equal("none", wait.QuerySelector("[data-testid=step-compensation]")!.TextContent.Trim());
     }
 
     [Fact]

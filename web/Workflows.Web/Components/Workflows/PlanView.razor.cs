@@ -14,7 +14,7 @@ public partial class PlanView
 
     /// <summary>
     /// Gets or sets whether the plan is shown compactly (an approval's dialog): the summary line and one table row per
-    /// step with its action, objects and problems. Default is false: each step with its attributes, diffs and checks.
+    /// step with its action, objects, checks and problems. Default is false: each step with its attributes, diffs and checks.
     /// </summary>
     [Parameter]
     public bool Compact { get; set; }

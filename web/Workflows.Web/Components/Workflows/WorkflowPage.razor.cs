@@ -62,11 +62,15 @@ public sealed partial class WorkflowPage
             return "no retries";
         }
 
-        var text = retry.Backoff == BackoffKind.Fixed
+        // The codes never retried are shown beside it (step-non-retryable), in their own muted span.
+        return retry.Backoff == BackoffKind.Fixed
             ? $"{retry.MaxAttempts} attempts, {Formatting.Duration(retry.InitialDelay)} apart"
             : $"{retry.MaxAttempts} attempts, exponential backoff {Formatting.Duration(retry.InitialDelay)} → {Formatting.Duration(retry.MaxDelay)}";
-        return retry.NonRetryable.Count > 0 ? $"{text}; never on {string.Join(", ", retry.NonRetryable)}" : text;
     }
+
+    /// <summary>The tooltip of a step's entry in the settings list: its id, and its name when it has another one.</summary>
+    private static string StepTitle(StepDefinition step) =>
+        step.Name is { } name && name != step.Id ? $"{step.Id}: {name}" : step.Id;
 
     /// <summary>Describes what an input accepts: its values, or its pattern's hint (else the pattern), and its length limit.</summary>
     public static string Allowed(InputDefinition input)
