@@ -64,6 +64,8 @@ public sealed class MagnumClusterDeleteAction(IOpenStackClientFactory clients, I
                 var existing = await magnum.TryGetClusterAsync(id, ct);
                 if (existing is null || !await magnum.DeleteClusterAsync(existing.Uuid, ct))
                 {
+                    // Deleted by someone else: the ledger says so too, or the Resources page keeps listing it.
+                    await context.Resources.MarkDeletedAsync(ResourceKinds.Cluster, existing?.Uuid ?? id, os.Cloud.Name, ct);
                     context.Log.WriteLine($"Cluster {id} is already gone.");
                     return Completed(new MagnumClusterDeleteOutputs(existing?.Uuid ?? id, true));
                 }
