@@ -28,7 +28,8 @@ public sealed record UserSummary(string Name, string Role, UserSource Source, bo
 /// <param name="Role">Their highest role.</param>
 /// <param name="Auth">How they signed in: cookie (local user), oidc (single sign-on) or token.</param>
 /// <param name="Address">The client's address, if known.</param>
-public sealed record AccountActor(string Name, string Role, string Auth, string? Address);
+/// <param name="Groups">Their groups from single sign-on (or their token's); null or empty for none.</param>
+public sealed record AccountActor(string Name, string Role, string Auth, string? Address, IReadOnlyList<string>? Groups = null);
 
 /// <summary>A stored API token, without its value.</summary>
 /// <param name="Id">The id.</param>
@@ -38,14 +39,16 @@ public sealed record AccountActor(string Name, string Role, string Auth, string?
 /// <param name="CreatedAt">When.</param>
 /// <param name="ExpiresAt">When it expires, if it does.</param>
 /// <param name="LastUsedAt">When it was last used.</param>
-public sealed record TokenInfo(string Id, string Name, string Role, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt);
+/// <param name="Groups">The groups it counts as a member of for workflows' <c>permissions:</c> (fixed at its creation).</param>
+public sealed record TokenInfo(string Id, string Name, string Role, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, IReadOnlyList<string> Groups);
 
 /// <summary>A new token; <paramref name="Token"/> is shown only once.</summary>
 /// <param name="Id">Its id.</param>
 /// <param name="Name">Its name.</param>
 /// <param name="Role">Its role.</param>
 /// <param name="Token">The bearer token.</param>
-public sealed record CreatedToken(string Id, string Name, string Role, string Token);
+/// <param name="Groups">Its groups.</param>
+public sealed record CreatedToken(string Id, string Name, string Role, string Token, IReadOnlyList<string> Groups);
 
 /// <summary>What went wrong with an account change.</summary>
 public enum AccountErrorKind

@@ -31,8 +31,12 @@ public interface IAccountAdministration
     /// <summary>Lists stored tokens: all for an admin (with their creator), one's own for others.</summary>
     Task<IReadOnlyList<TokenInfo>> ListTokensAsync(AccountActor actor, CancellationToken cancellationToken = default);
 
-    /// <summary>Creates a token with at most the caller's role; the value is in the result only.</summary>
-    Task<CreatedToken> CreateTokenAsync(AccountActor actor, string name, string role, int? expiresInDays, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Creates a token with at most the caller's role and groups; the value is in the result only. Without
+    /// <paramref name="groups"/> the token gets the caller's own groups (those single sign-on gave them); an admin may
+    /// name any groups, anyone else only groups of their own.
+    /// </summary>
+    Task<CreatedToken> CreateTokenAsync(AccountActor actor, string name, string role, int? expiresInDays, IReadOnlyList<string>? groups, CancellationToken cancellationToken = default);
 
     /// <summary>Revokes a token (an admin any, others their own; someone else's is not found).</summary>
     Task RevokeTokenAsync(AccountActor actor, string id, CancellationToken cancellationToken = default);

@@ -78,7 +78,12 @@ public static class AccountApi
 
     /// <summary>Describes the caller for the account rules and the security journal.</summary>
     public static AccountActor ActorOf(HttpContext http) =>
-        new(http.User.Actor(), Roles.Highest(http.User) ?? Roles.Viewer, http.User.FindFirst("auth")?.Value ?? "cookie", http.Connection.RemoteIpAddress?.ToString());
+        new(
+            http.User.Actor(),
+            Roles.Highest(http.User) ?? Roles.Viewer,
+            http.User.FindFirst("auth")?.Value ?? "cookie",
+            http.Connection.RemoteIpAddress?.ToString(),
+            [.. http.User.FindAll(Workflows.Abstractions.Definitions.WorkflowPermissions.GroupClaimType).Select(c => c.Value)]);
 
     /// <summary>The problem for a refused account change: 400 naming the field, 403, 404 or 409.</summary>
     public static IResult Problem(AccountException e)
@@ -293,7 +298,7 @@ public static class AccountApi
     {
         try
         {
-            var created = await admin.CreateTokenAsync(ActorOf(http), request.Name, request.Role, request.ExpiresInDays, ct);
+            var created = await admin.CreateTokenAsync(ActorOf(http), request.Name, request.Role, request.ExpiresInDays, request.Groups, ct);
             return TypedResults.Created($"/api/tokens/{created.Id}", created);
         }
         catch (AccountException e)
@@ -319,7 +324,7 @@ public static class AccountApi
 /// <summary>Who the caller is.</summary>
 /// <param name="Name">The name recorded as the actor.</param>
 /// <param name="Role">The highest role.</param>
-/// <param name="Groups">The groups from single sign-on (empty for local users and tokens).</param>
+/// <param name="Groups">The groups from single sign-on, or a token's groups (empty for local users).</param>
 /// <param name="Auth">How they signed in: cookie (local user), oidc (single sign-on) or token.</param>
 public sealed record CurrentUser(string Name, string Role, IReadOnlyList<string> Groups, string Auth);
 
@@ -327,7 +332,8 @@ public sealed record CurrentUser(string Name, string Role, IReadOnlyList<string>
 /// <param name="Name">Its name (shown as the actor in the audit).</param>
 /// <param name="Role">viewer, operator or admin.</param>
 /// <param name="ExpiresInDays">Its lifetime, or null for none.</param>
-public sealed record CreateTokenRequest([property: Required] string Name, [property: Required] string Role, int? ExpiresInDays = null);
+/// <param name="Groups">Its groups for workflows' <c>permissions:</c>; null for the caller's own (single sign-on) groups.</param>
+public sealed record CreateTokenRequest([property: Required] string Name, [property: Required] string Role, int? ExpiresInDays = null, IReadOnlyList<string>? Groups = null);
 
 /// <summary>A request for a new local user.</summary>
 /// <param name="Name">The user name.</param>

@@ -13,6 +13,8 @@ public sealed partial class AccountAdministration(AccountStore store, SecurityAu
     /// <summary>The <c>auth</c> claim of an API token caller.</summary>
     public const string TokenAuth = "token";
 
+    private const int MaxTokenGroups = 100;
+
     /// <inheritdoc />
     public int MinimumPasswordLength => PasswordPolicy.MinimumLength;
 
@@ -151,7 +153,7 @@ public sealed partial class AccountAdministration(AccountStore store, SecurityAu
         store.ListTokensAsync(actor.Role == Roles.Admin ? null : actor.Name, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<CreatedToken> CreateTokenAsync(AccountActor actor, string name, string role, int? expiresInDays, CancellationToken cancellationToken = default)
+    public async Task<CreatedToken> CreateTokenAsync(AccountActor actor, string name, string role, int? expiresInDays, IReadOnlyList<string>? groups, CancellationToken cancellationToken = default)
     {
         if (actor.Role != Roles.Admin && actor.Auth == TokenAuth)
         {
@@ -176,9 +178,11 @@ public sealed partial class AccountAdministration(AccountStore store, SecurityAu
             throw new AccountException(AccountErrorKind.Forbidden, "role", $"A token may have at most your own role ({actor.Role}); '{role}' is higher.");
         }
 
-        var (id, token) = await store.CreateTokenAsync(name, role, actor.Name, expiresInDays is { } d ? TimeSpan.FromDays(d) : null, cancellationToken);
-        await audit.RecordAsync(SecurityEventKind.TokenCreated, actor.Name, $"token '{name}' ({id}) as {role}{(expiresInDays is { } days ? $", expires in {days} days" : "")}", actor.Address, cancellationToken);
-        return new CreatedToken(id, name, role, token);
+        var granted = TokenGroups(actor, groups);
+        var (id, token) = await store.CreateTokenAsync(name, role, granted, actor.Name, expiresInDays is { } d ? TimeSpan.FromDays(d) : null, cancellationToken);
+        var inGroups = granted.Count == 0 ? "" : $", groups {string.Join(", ", granted)}";
+        await audit.RecordAsync(SecurityEventKind.TokenCreated, actor.Name, $"token '{name}' ({id}) as {role}{inGroups}{(expiresInDays is { } days ? $", expires in {days} days" : "")}", actor.Address, cancellationToken);
+        return new CreatedToken(id, name, role, token, granted);
     }
 
     /// <inheritdoc />
@@ -191,6 +195,47 @@ public sealed partial class AccountAdministration(AccountStore store, SecurityAu
         }
 
         await audit.RecordAsync(SecurityEventKind.TokenRevoked, actor.Name, $"token {id}", actor.Address, cancellationToken);
+    }
+
+    /// <summary>
+    /// The groups a new token gets: the caller's own when none are named (what single sign-on gave them at their
+    /// sign-in); named ones when the caller is an admin or a member of each. A token's groups are fixed at its creation.
+    /// </summary>
+    private static List<string> TokenGroups(AccountActor actor, IReadOnlyList<string>? requested)
+    {
+        var own = actor.Groups ?? [];
+        if (requested is null)
+        {
+            return [.. own.Distinct(StringComparer.Ordinal)];
+        }
+
+        if (requested.Count > MaxTokenGroups)
+        {
+            throw new AccountException(AccountErrorKind.Invalid, "groups", $"A token may have at most {MaxTokenGroups} groups; {requested.Count} were given.");
+        }
+
+        var groups = new List<string>();
+        for (var i = 0; i < requested.Count; i++)
+        {
+            var group = requested[i]?.Trim() ?? "";
+            if (group.Length is 0 or > 200 || group.Any(char.IsControl))
+            {
+                throw new AccountException(AccountErrorKind.Invalid, $"groups[{i}]", "A group name is 1 to 200 characters, none of them control characters.");
+            }
+
+            if (actor.Role != Roles.Admin && !own.Contains(group, StringComparer.Ordinal))
+            {
+                var yours = own.Count == 0 ? "you are in no group" : $"yours: {string.Join(", ", own.Select(g => $"'{g}'"))}";
+                throw new AccountException(AccountErrorKind.Forbidden, $"groups[{i}]", $"A token may have only groups you are a member of; {Apis.Problems.Echo(group)} is not one of them ({yours}).");
+            }
+
+            if (!groups.Contains(group, StringComparer.Ordinal))
+            {
+                groups.Add(group);
+            }
+        }
+
+        return groups;
     }
 
     private static void RequireAdmin(AccountActor actor)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Caching.Memory;
@@ -35,6 +36,13 @@ public sealed class AccountStore(EngineDatabase database, IOptionsMonitor<AuthOp
             ALTER TABLE wf_users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE wf_users ADD COLUMN security_stamp TEXT NOT NULL DEFAULT '';
             ALTER TABLE wf_users ADD COLUMN last_sign_in_at BIGINT NULL;
+            """),
+        new(3, "API tokens: groups",
+            """
+            ALTER TABLE wf_api_tokens ADD COLUMN groups TEXT NOT NULL DEFAULT '[]';
+            """,
+            """
+            ALTER TABLE wf_api_tokens ADD COLUMN groups TEXT NOT NULL DEFAULT '[]';
             """),
     ];
 
@@ -216,20 +224,20 @@ public sealed class AccountStore(EngineDatabase database, IOptionsMonitor<AuthOp
 
     private void Forget(string name) => cache.Remove("wf-stamp:" + name);
 
-    /// <summary>Finds the token's name and role, or null when unknown, expired or created by a user who is now disabled.</summary>
-    public async Task<(string Name, string Role)?> FindTokenAsync(string token, CancellationToken ct)
+    /// <summary>Finds the token's name, role and groups, or null when unknown, expired or created by a user who is now disabled.</summary>
+    public async Task<FoundToken?> FindTokenAsync(string token, CancellationToken ct)
     {
         var hash = HashToken(token);
         var configured = options.CurrentValue.ApiTokens.FirstOrDefault(t => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(t.Sha256.ToLowerInvariant()), Encoding.ASCII.GetBytes(hash)));
         if (configured is not null)
         {
-            return (configured.Name, configured.Role);
+            return new FoundToken(configured.Name, configured.Role, configured.Groups);
         }
 
         await using var c = await database.OpenAsync(ct);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var row = await c.QuerySingleOrDefaultAsync<(string Id, string Name, string Role)?>(
-            "SELECT id, name, role FROM wf_api_tokens t WHERE token_hash = @hash AND (expires_at IS NULL OR expires_at > @now) AND NOT EXISTS (SELECT 1 FROM wf_users u WHERE u.name = t.created_by AND u.disabled <> 0)",
+        var row = await c.QuerySingleOrDefaultAsync<(string Id, string Name, string Role, string Groups)?>(
+            "SELECT id, name, role, groups FROM wf_api_tokens t WHERE token_hash = @hash AND (expires_at IS NULL OR expires_at > @now) AND NOT EXISTS (SELECT 1 FROM wf_users u WHERE u.name = t.created_by AND u.disabled <> 0)",
             new { hash, now });
         if (row is not { } r)
         {
@@ -237,19 +245,19 @@ public sealed class AccountStore(EngineDatabase database, IOptionsMonitor<AuthOp
         }
 
         await c.ExecuteAsync("UPDATE wf_api_tokens SET last_used_at = @now WHERE id = @Id", new { now, r.Id });
-        return (r.Name, r.Role);
+        return new FoundToken(r.Name, r.Role, GroupsOf(r.Groups));
     }
 
-    /// <summary>Creates a token and returns it; only its hash is stored.</summary>
-    public async Task<(string Id, string Token)> CreateTokenAsync(string name, string role, string createdBy, TimeSpan? lifetime, CancellationToken ct)
+    /// <summary>Creates a token with its groups and returns it; only its hash is stored.</summary>
+    public async Task<(string Id, string Token)> CreateTokenAsync(string name, string role, IReadOnlyList<string> groups, string createdBy, TimeSpan? lifetime, CancellationToken ct)
     {
         var token = "wft_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var id = Guid.NewGuid().ToString("N")[..12];
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var c = await database.OpenAsync(ct);
         await c.ExecuteAsync(
-            "INSERT INTO wf_api_tokens (id, name, token_hash, role, created_by, created_at, expires_at) VALUES (@id, @name, @hash, @role, @createdBy, @now, @expires)",
-            new { id, name, hash = HashToken(token), role, createdBy, now, expires = lifetime is { } l ? now + (long)l.TotalMilliseconds : (long?)null });
+            "INSERT INTO wf_api_tokens (id, name, token_hash, role, groups, created_by, created_at, expires_at) VALUES (@id, @name, @hash, @role, @groups, @createdBy, @now, @expires)",
+            new { id, name, hash = HashToken(token), role, groups = JsonSerializer.Serialize(groups), createdBy, now, expires = lifetime is { } l ? now + (long)l.TotalMilliseconds : (long?)null });
         return (id, token);
     }
 
@@ -257,12 +265,36 @@ public sealed class AccountStore(EngineDatabase database, IOptionsMonitor<AuthOp
     public async Task<IReadOnlyList<TokenInfo>> ListTokensAsync(string? createdBy, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        var rows = await c.QueryAsync<(string Id, string Name, string Role, string CreatedBy, long CreatedAt, long? ExpiresAt, long? LastUsedAt)>(
+        const string Columns = "id AS Id, name AS Name, role AS Role, created_by AS CreatedBy, created_at AS CreatedAt, expires_at AS ExpiresAt, last_used_at AS LastUsedAt, groups AS Groups";
+        var rows = await c.QueryAsync<TokenRow>(
             createdBy is null
-                ? "SELECT id, name, role, created_by, created_at, expires_at, last_used_at FROM wf_api_tokens ORDER BY created_at"
-                : "SELECT id, name, role, created_by, created_at, expires_at, last_used_at FROM wf_api_tokens WHERE created_by = @createdBy ORDER BY created_at",
+                ? $"SELECT {Columns} FROM wf_api_tokens ORDER BY created_at"
+                : $"SELECT {Columns} FROM wf_api_tokens WHERE created_by = @createdBy ORDER BY created_at",
             new { createdBy });
-        return rows.Select(r => new TokenInfo(r.Id, r.Name, r.Role, r.CreatedBy, Ms(r.CreatedAt)!.Value, Ms(r.ExpiresAt), Ms(r.LastUsedAt))).ToList();
+        return rows.Select(r => new TokenInfo(r.Id, r.Name, r.Role, r.CreatedBy, Ms(r.CreatedAt)!.Value, Ms(r.ExpiresAt), Ms(r.LastUsedAt), GroupsOf(r.Groups))).ToList();
+    }
+
+    private static IReadOnlyList<string> GroupsOf(string json) => JsonSerializer.Deserialize<string[]>(json) ?? [];
+
+    /// <summary>A row of wf_api_tokens as listed (more columns than a value tuple maps).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1812:Avoid uninstantiated internal classes", Justification = "Dapper creates it.")]
+    private sealed class TokenRow
+    {
+        public string Id { get; set; } = "";
+
+        public string Name { get; set; } = "";
+
+        public string Role { get; set; } = "";
+
+        public string CreatedBy { get; set; } = "";
+
+        public long CreatedAt { get; set; }
+
+        public long? ExpiresAt { get; set; }
+
+        public long? LastUsedAt { get; set; }
+
+        public string Groups { get; set; } = "[]";
     }
 
     /// <summary>Deletes a stored token (only if <paramref name="createdBy"/> created it, unless null); returns whether it existed.</summary>
@@ -283,6 +315,12 @@ public sealed class AccountStore(EngineDatabase database, IOptionsMonitor<AuthOp
         return row is { } r ? (r.Hash, r.Role) : (null, null);
     }
 }
+
+/// <summary>A token the bearer presented: what the principal is made of.</summary>
+/// <param name="Name">The token's name.</param>
+/// <param name="Role">Its role.</param>
+/// <param name="Groups">Its groups (for workflows' <c>permissions:</c>).</param>
+public sealed record FoundToken(string Name, string Role, IReadOnlyList<string> Groups);
 
 /// <summary>What a correct password signs in to.</summary>
 /// <param name="Role">The user's role.</param>

@@ -31,6 +31,7 @@ public sealed class ApiTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions>
 
         var claims = new List<Claim> { new(ClaimTypes.Name, $"token:{f.Name}"), new("auth", "token") };
         claims.AddRange(Roles.Including(f.Role).Select(r => new Claim(ClaimTypes.Role, r)));
+        claims.AddRange(f.Groups.Select(g => new Claim(Workflows.Abstractions.Definitions.WorkflowPermissions.GroupClaimType, g)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }

@@ -49,4 +49,7 @@ public sealed class ConfiguredToken
 
     /// <summary>Gets or sets the role. Default is viewer.</summary>
     public string Role { get; set; } = Roles.Viewer;
+
+    /// <summary>Gets or sets the groups the token counts as a member of (for workflows' <c>permissions:</c>). Default is none.</summary>
+    public List<string> Groups { get; set; } = [];
 }

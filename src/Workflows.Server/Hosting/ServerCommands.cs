@@ -27,7 +27,7 @@ public static class ServerCommands
                 var role = Arg(args, "--role") ?? Roles.Operator;
                 if (name is null || !Roles.All.Contains(role))
                 {
-                    Console.Error.WriteLine("usage: Workflows.Server create-token --name NAME [--role viewer|operator|admin] [--days N]");
+                    Console.Error.WriteLine("usage: Workflows.Server create-token --name NAME [--role viewer|operator|admin] [--days N] [--groups GROUP,GROUP]");
                     Environment.ExitCode = 2;
                     return true;
                 }
@@ -42,8 +42,9 @@ public static class ServerCommands
                     var db = app.Services.GetRequiredService<Workflows.Engine.Storage.EngineDatabase>();
                     await db.MigrateAsync(Workflows.Engine.Storage.EngineSchema.Migrations, "engine");
                     await db.MigrateAsync(AccountStore.Migrations, "server");
-                    var (id, token) = await app.Services.GetRequiredService<AccountStore>().CreateTokenAsync(name, role, "command line", days is { } n ? TimeSpan.FromDays(n) : null, default);
-                    Console.Error.WriteLine($"Created API token '{name}' ({role}), id {id}. Use it as: Authorization: Bearer <token>");
+                    var groups = Arg(args, "--groups") is { } g ? g.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToArray() : [];
+                    var (id, token) = await app.Services.GetRequiredService<AccountStore>().CreateTokenAsync(name, role, groups, "command line", days is { } n ? TimeSpan.FromDays(n) : null, default);
+                    Console.Error.WriteLine($"Created API token '{name}' ({role}{(groups.Length == 0 ? "" : $", groups {string.Join(", ", groups)}")}), id {id}. Use it as: Authorization: Bearer <token>");
                     Console.WriteLine(token);
                 }
 

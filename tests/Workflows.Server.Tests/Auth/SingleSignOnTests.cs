@@ -96,6 +96,65 @@ public sealed partial class SingleSignOnTests(SsoServerFactory server) : IClassF
     }
 
     [Fact]
+    public async Task AnSsoUsersToken_CarriesTheirGroups_SoAnOperatorTokenOfAlice_MayRunTheRestrictedWorkflow_AndBobsMayNot()
+    {
+        using var alice = new SsoBrowser(server.Address);
+        await alice.SignInAsync("alice", OidcProvider.Password);
+        using var bob = new SsoBrowser(server.Address);
+        await bob.SignInAsync("bob", OidcProvider.Password);
+
+        // Alice is an admin through platform-admins; her operator token runs the restricted workflow through the group alone.
+        var hers = await alice.Http.PostAsJsonAsync("/api/tokens", new { name = "alice-ci", role = "operator" });
+        Assert.Equal(HttpStatusCode.Created, hers.StatusCode);
+        var created = (await hers.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(["platform-admins", "everyone"], created["groups"]!.AsArray().Select(g => (string?)g));
+        using var aliceToken = server.ClientWith((string)created["token"]!);
+        var me = (await aliceToken.GetFromJsonAsync<JsonObject>("/api/me"))!;
+        Assert.Equal("operator", (string?)me["role"]);
+        Assert.Equal(["platform-admins", "everyone"], me["groups"]!.AsArray().Select(g => (string?)g));
+        Assert.Equal(HttpStatusCode.Accepted, (await aliceToken.PostAsJsonAsync("/api/workflows/restricted/runs", new { inputs = new { } })).StatusCode);
+
+        // Bob's token gets his groups, which do not include platform-admins.
+        var his = (await (await bob.Http.PostAsJsonAsync("/api/tokens", new { name = "bob-groups", role = "operator" })).Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(["developers", "everyone"], his["groups"]!.AsArray().Select(g => (string?)g));
+        using var bobToken = server.ClientWith((string)his["token"]!);
+        var refused = await bobToken.PostAsJsonAsync("/api/workflows/restricted/runs", new { inputs = new { } });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("Only members of 'platform-admins' (or an admin) may run 'restricted'.", (string?)(await refused.Content.ReadFromJsonAsync<JsonObject>())!["detail"]);
+
+        // The tokens list shows each token's groups.
+        var listed = (await bob.Http.GetFromJsonAsync<JsonArray>("/api/tokens"))!.Single(t => (string?)t!["name"] == "bob-groups")!;
+        Assert.Equal(["developers", "everyone"], listed["groups"]!.AsArray().Select(g => (string?)g));
+        Assert.Contains(await SecurityEventsAsync(), e => (string?)e["kind"] == "token-created" && (string?)e["actor"] == "bob" && ((string?)e["detail"])!.Contains("groups developers, everyone", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ATokensGroups_AreAtMostTheCreatorsOwn_ButAnAdminMayNameAny()
+    {
+        using var bob = new SsoBrowser(server.Address);
+        await bob.SignInAsync("bob", OidcProvider.Password);
+
+        var refused = await bob.Http.PostAsJsonAsync("/api/tokens", new { name = "bob-escalate", role = "operator", groups = new[] { "developers", "platform-admins" } });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("'platform-admins' is not one of them (yours: 'developers', 'everyone')", (string?)(await refused.Content.ReadFromJsonAsync<JsonObject>())!["detail"], StringComparison.Ordinal);
+        Assert.DoesNotContain((await bob.Http.GetFromJsonAsync<JsonArray>("/api/tokens"))!, t => (string?)t!["name"] == "bob-escalate");
+
+        // Fewer than his own is fine: a token for a job that needs only one of them.
+        var fewer = (await (await bob.Http.PostAsJsonAsync("/api/tokens", new { name = "bob-dev", role = "viewer", groups = new[] { "developers" } })).Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(["developers"], fewer["groups"]!.AsArray().Select(g => (string?)g));
+
+        // An admin token (configured, no groups of its own) names the group of a release bot's operator token.
+        using var admin = server.ClientWith(ServerFactory.AdminToken);
+        var invalid = await admin.PostAsJsonAsync("/api/tokens", new { name = "release-bot", role = "operator", groups = new[] { "platform-admins", " " } });
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.NotNull((await invalid.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["groups[1]"]);
+        var bot = await admin.PostAsJsonAsync("/api/tokens", new { name = "release-bot", role = "operator", groups = new[] { "platform-admins" } });
+        Assert.Equal(HttpStatusCode.Created, bot.StatusCode);
+        using var botToken = server.ClientWith((string)(await bot.Content.ReadFromJsonAsync<JsonObject>())!["token"]!);
+        Assert.Equal(HttpStatusCode.Accepted, (await botToken.PostAsJsonAsync("/api/workflows/restricted/runs", new { inputs = new { } })).StatusCode);
+    }
+
+    [Fact]
     public async Task SigningOut_EndsTheSessionHere_AndAtTheProvider()
     {
         using var browser = new SsoBrowser(server.Address);

@@ -55,12 +55,13 @@ internal sealed class FakeAccounts : IAccountAdministration
         return Task.FromResult<IReadOnlyList<TokenInfo>>(Tokens.Where(t => actor.Role == "admin" || t.CreatedBy == actor.Name).ToList());
     }
 
-    public Task<CreatedToken> CreateTokenAsync(AccountActor actor, string name, string role, int? expiresInDays, CancellationToken cancellationToken = default)
+    public Task<CreatedToken> CreateTokenAsync(AccountActor actor, string name, string role, int? expiresInDays, IReadOnlyList<string>? groups, CancellationToken cancellationToken = default)
     {
-        Record(actor, $"token {name} {role} {expiresInDays?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "never"}");
+        Record(actor, $"token {name} {role} {expiresInDays?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "never"}{(groups is null ? "" : $" groups [{string.Join(",", groups)}]")}");
         var id = $"t{Tokens.Count + 1}";
-        Tokens.Add(new TokenInfo(id, name, role, actor.Name, DateTimeOffset.UnixEpoch, null, null));
-        return Task.FromResult(new CreatedToken(id, name, role, "wft_secret_value_" + id));
+        var granted = groups ?? actor.Groups ?? [];
+        Tokens.Add(new TokenInfo(id, name, role, actor.Name, DateTimeOffset.UnixEpoch, null, null, granted));
+        return Task.FromResult(new CreatedToken(id, name, role, "wft_secret_value_" + id, granted));
     }
 
     public Task RevokeTokenAsync(AccountActor actor, string id, CancellationToken cancellationToken = default)

@@ -73,8 +73,8 @@ public sealed class TokensPageTests : PortalTestContext
     public void Render_ForAnAdmin_ShowsEveryTokenWithItsCreator()
     {
         SignIn("root", "viewer", "operator", "admin");
-        accounts.Tokens.Add(new TokenInfo("a1", "nightly", "viewer", "olga", DateTimeOffset.UnixEpoch, null, TestData.T0));
-        accounts.Tokens.Add(new TokenInfo("a2", "deploy", "operator", "root", DateTimeOffset.UnixEpoch, TestData.T0.AddDays(-1), null));
+        accounts.Tokens.Add(new TokenInfo("a1", "nightly", "viewer", "olga", DateTimeOffset.UnixEpoch, null, TestData.T0, []));
+        accounts.Tokens.Add(new TokenInfo("a2", "deploy", "operator", "root", DateTimeOffset.UnixEpoch, TestData.T0.AddDays(-1), null, []));
 
         var cut = RenderPage();
 
@@ -86,8 +86,8 @@ public sealed class TokensPageTests : PortalTestContext
     public void Render_ForAnOperator_HidesTheCreatorColumn_AndOthersTokens()
     {
         SignIn("olga", "viewer", "operator");
-        accounts.Tokens.Add(new TokenInfo("a1", "nightly", "viewer", "olga", DateTimeOffset.UnixEpoch, null, null));
-        accounts.Tokens.Add(new TokenInfo("a2", "deploy", "operator", "root", DateTimeOffset.UnixEpoch, null, null));
+        accounts.Tokens.Add(new TokenInfo("a1", "nightly", "viewer", "olga", DateTimeOffset.UnixEpoch, null, null, []));
+        accounts.Tokens.Add(new TokenInfo("a2", "deploy", "operator", "root", DateTimeOffset.UnixEpoch, null, null, []));
 
         var cut = RenderPage();
 
@@ -99,7 +99,7 @@ public sealed class TokensPageTests : PortalTestContext
     public async Task Revoke_AsksFirst_AndRevokesOnlyWhenConfirmed()
     {
         SignIn("olga", "viewer", "operator");
-        accounts.Tokens.Add(new TokenInfo("a1", "nightly", "viewer", "olga", DateTimeOffset.UnixEpoch, null, null));
+        accounts.Tokens.Add(new TokenInfo("a1", "nightly", "viewer", "olga", DateTimeOffset.UnixEpoch, null, null, []));
         var cut = RenderPage();
 
         var keep = cut.Find("[data-testid=token-revoke-a1]").ClickAsync(new());
@@ -115,6 +115,64 @@ public sealed class TokensPageTests : PortalTestContext
 
         Assert.Equal("revoke a1", Assert.Single(accounts.Calls));
         cut.WaitForAssertion(() => Assert.Contains("No API tokens", cut.Markup, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Create_ForAnSsoOperator_SaysTheTokenGetsTheirGroups_AndLeavesThemToTheServer()
+    {
+        SignIn("bob", "viewer", "operator");
+        Auth.SetClaims(new System.Security.Claims.Claim("auth", "oidc"), new System.Security.Claims.Claim("wf:group", "developers"), new System.Security.Claims.Claim("wf:group", "everyone"));
+        var cut = RenderPage();
+
+        Assert.Empty(cut.FindAll("[data-testid=token-groups]"));
+        Assert.Contains("gets your groups (developers, everyone)", cut.Find("[data-testid=token-groups-note]").TextContent, StringComparison.Ordinal);
+        cut.Find("input[data-testid=token-name], [data-testid=token-name] input").Change("bob-ci");
+        await cut.Find("[data-testid=token-create]").ClickAsync(new());
+
+        Assert.Equal("token bob-ci operator 90", Assert.Single(accounts.Calls));
+        Assert.Equal(["developers", "everyone"], accounts.Actors.Last().Groups);
+        Assert.Equal("developers, everyone", cut.Find("[data-testid=token-groups-cell]").TextContent);
+    }
+
+    [Fact]
+    public async Task Create_AsAnAdmin_GivesTheTokenTheNamedGroups()
+    {
+        SignIn("root", "viewer", "operator", "admin");
+        var cut = RenderPage();
+
+        cut.Find("input[data-testid=token-name], [data-testid=token-name] input").Change("release-bot");
+        cut.Find("input[data-testid=token-groups], [data-testid=token-groups] input").Change(" platform-admins , releasers,");
+        await cut.Find("[data-testid=token-create]").ClickAsync(new());
+
+        Assert.Equal("token release-bot operator 90 groups [platform-admins,releasers]", Assert.Single(accounts.Calls));
+        Assert.Equal("platform-admins, releasers", cut.Find("[data-testid=token-groups-cell]").TextContent);
+    }
+
+    [Fact]
+    public async Task Create_ShowsARefusedGroup_UnderTheGroupsField()
+    {
+        SignIn("root", "viewer", "operator", "admin");
+        accounts.Refuse = new AccountException(AccountErrorKind.Invalid, "groups[0]", "A group name is 1 to 200 characters, none of them control characters.");
+        var cut = RenderPage();
+
+        cut.Find("input[data-testid=token-name], [data-testid=token-name] input").Change("x");
+        cut.Find("input[data-testid=token-groups], [data-testid=token-groups] input").Change("a");
+        await cut.Find("[data-testid=token-create]").ClickAsync(new());
+
+        Assert.Contains("A group name is 1 to 200 characters", cut.Find(".mud-input-control:has([data-testid=token-groups]) .mud-input-helper-text").TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-testid=token-create-error]"));
+    }
+
+    [Fact]
+    public void Render_ForALocalUser_SaysTheTokenIsInNoGroup_AndListsNoneForGrouplessTokens()
+    {
+        SignIn("olga", "viewer", "operator");
+        accounts.Tokens.Add(new TokenInfo("a1", "nightly", "viewer", "olga", DateTimeOffset.UnixEpoch, null, null, []));
+
+        var cut = RenderPage();
+
+        Assert.Contains("in no group", cut.Find("[data-testid=token-groups-note]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("none", cut.Find("[data-testid=token-groups-cell]").TextContent);
     }
 
     private IRenderedComponent<TokensPage> RenderPage()

@@ -7,7 +7,10 @@ using Workflows.Web.Components.Shared;
 
 namespace Workflows.Web.Components.Admin;
 
-/// <summary>API tokens: create (role at most one's own, expiry; the value shown once with a copy button), list with last use, revoke.</summary>
+/// <summary>
+/// API tokens: create (role at most one's own, expiry; groups: one's own, or named ones for an admin; the value shown
+/// once with a copy button), list with groups and last use, revoke.
+/// </summary>
 public partial class TokensPage
 {
     private static readonly string[] RolesWeakestFirst = [PortalUser.ViewerRole, PortalUser.OperatorRole, PortalUser.AdminRole];
@@ -17,7 +20,10 @@ public partial class TokensPage
     private AccountActor actor = new("unknown", PortalUser.ViewerRole, "cookie", null);
     private CreatedToken? created;
     private string ownRole = PortalUser.ViewerRole;
+    private IReadOnlyList<string> ownGroups = [];
     private string newName = "";
+    private string newGroups = "";
+    private string? groupsError;
     private string newRole = PortalUser.ViewerRole;
     private int newDays = 90;
     private string? nameError;
@@ -54,6 +60,7 @@ public partial class TokensPage
         }
 
         ownRole = actor.Role;
+        ownGroups = actor.Groups ?? [];
         isAdmin = actor.Role == PortalUser.AdminRole;
         canCreate = actor.Auth != "token" || isAdmin;
         allowedRoles = RolesWeakestFirst.Take(Array.IndexOf(RolesWeakestFirst, actor.Role) + 1).ToList();
@@ -84,6 +91,7 @@ public partial class TokensPage
     {
         nameError = string.IsNullOrWhiteSpace(newName) ? "Give the token a name." : null;
         createError = null;
+        groupsError = null;
         if (nameError is not null)
         {
             return;
@@ -92,14 +100,23 @@ public partial class TokensPage
         busy = true;
         try
         {
-            created = await Accounts.CreateTokenAsync(actor, newName, newRole, newDays == 0 ? null : newDays);
+            // Blank: the caller's own groups; an admin may name others, comma-separated.
+            IReadOnlyList<string>? groups = isAdmin && !string.IsNullOrWhiteSpace(newGroups)
+                ? newGroups.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                : null;
+            created = await Accounts.CreateTokenAsync(actor, newName, newRole, newDays == 0 ? null : newDays, groups);
             copied = false;
             newName = "";
+            newGroups = "";
             await LoadAsync();
         }
         catch (AccountException e) when (e.Field == "name")
         {
             nameError = e.Message;
+        }
+        catch (AccountException e) when (e.Field?.StartsWith("groups", StringComparison.Ordinal) == true)
+        {
+            groupsError = e.Message;
         }
         catch (AccountException e)
         {
@@ -110,6 +127,10 @@ public partial class TokensPage
             busy = false;
         }
     }
+
+    private string GroupsHelp => ownGroups.Count == 0
+        ? "Comma-separated, for workflows' permissions; blank for none"
+        : $"Comma-separated, for workflows' permissions; blank for yours ({string.Join(", ", ownGroups)})";
 
     private async Task CopyAsync()
     {

@@ -26,7 +26,8 @@ public static class PortalUser
         user.ActorName(),
         user.IsAdmin() ? AdminRole : user.CanOperate() ? OperatorRole : ViewerRole,
         user?.FindFirst("auth")?.Value ?? "cookie",
-        null);
+        null,
+        user is null ? [] : [.. user.FindAll(global::Workflows.Abstractions.Definitions.WorkflowPermissions.GroupClaimType).Select(c => c.Value)]);
 
     /// <summary>Returns whether the user signed in with a local password (not single sign-on, not a token).</summary>
     public static bool IsLocal(this ClaimsPrincipal? user) => user?.FindFirst("auth")?.Value is null or "cookie";
