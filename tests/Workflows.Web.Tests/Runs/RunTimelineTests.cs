@@ -22,6 +22,22 @@ public sealed class RunTimelineTests : PortalTestContext
     }
 
     [Fact]
+    public void Render_BringsTheFailedStepIntoView_OncePerFailedStep_AndNeverForADefinition()
+    {
+        var steps = Enumerable.Range(1, 30).Select(i => TestData.Step($"s{i}", i < 27 ? StepStatus.Succeeded : i == 27 ? StepStatus.Failed : StepStatus.Pending, i == 1 ? Array.Empty<string>() : new[] { $"s{i - 1}" })).ToList();
+
+        var cut = Render<RunTimeline>(p => p.Add(t => t.Steps, steps));
+        cut.Render(p => p.Add(t => t.Steps, steps).Add(t => t.Now, TestData.T0.AddMinutes(2)));
+
+        var reveal = Assert.Single(JSInterop.Invocations["workflowsPortal.revealStep"]);
+        Assert.Equal("s27", reveal.Arguments[0]);
+        Assert.Equal("Failed", cut.Find("[data-step-node=s27] [data-testid=step-s27]").GetAttribute("data-status"));
+
+        Render<RunTimeline>(p => p.Add(t => t.Steps, steps).Add(t => t.Definition, true));
+        Assert.Single(JSInterop.Invocations["workflowsPortal.revealStep"]);
+    }
+
+    [Fact]
     public void Render_ShowsAttemptsAndDuration_WhenStepHasRun()
     {
         var step = TestData.Step("server", StepStatus.Succeeded) with { Attempt = 2, MaxAttempts = 3 };

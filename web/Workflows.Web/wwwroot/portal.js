@@ -20,6 +20,11 @@ window.workflowsPortal = {
   timeZone: function () {
     try { return Intl.DateTimeFormat().resolvedOptions().timeZone || null; } catch (e) { return null; }
   },
+  revealStep: function (stepId) {
+    // The run graph's card of a step (not a compensation's), scrolled into view only as far as needed.
+    const node = document.querySelector('[data-step-node="' + CSS.escape(stepId) + '"]');
+    if (node) { node.scrollIntoView({ block: "nearest", inline: "nearest" }); }
+  },
   scrollToEnd: function (element) {
     if (element) { element.scrollTop = element.scrollHeight; }
   },

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
+using Microsoft.JSInterop;
 using Workflows.Abstractions.Runs;
 using Workflows.Web.Components.Shared;
 
@@ -12,6 +13,7 @@ namespace Workflows.Web.Components.Runs;
 /// </summary>
 public partial class RunTimeline
 {
+    private string? revealed;
     private DagLayout graph = DagLayout.For([]);
     private IReadOnlyList<RunTry> tries = [];
     private List<(string Label, int Number, List<StepView> Steps)> compensationsByTry = [];
@@ -43,6 +45,9 @@ public partial class RunTimeline
     /// <summary>Gets or sets what happens when the user picks a step (click, Enter or Space).</summary>
     [Parameter]
     public EventCallback<StepView> StepSelected { get; set; }
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
 
     /// <summary>Returns the layer of each step: 0 without needs, else one more than its deepest need.</summary>
     public static IReadOnlyDictionary<string, int> Depths(IEnumerable<StepView> steps)
@@ -99,6 +104,20 @@ public partial class RunTimeline
             .OrderBy(g => g.Key)
             .Select(g => (tries.FirstOrDefault(t => t.Number == g.Key)?.Label ?? $"Try {g.Key}", g.Key, g.ToList()))
             .ToList();
+    }
+
+    /// <inheritdoc />
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        // The graph never scrolls sideways, but 30 chained steps are taller than a screen: bring the failed step into
+        // view — once per failed step, so live updates never move the page under someone who scrolled away.
+        if (Definition || Steps.FirstOrDefault(s => !s.IsCompensation && s.Status == StepStatus.Failed) is not { } failed || failed.StepId == revealed)
+        {
+            return;
+        }
+
+        revealed = failed.StepId;
+        await JS.InvokeVoidAsync("workflowsPortal.revealStep", failed.StepId);
     }
 
     private string AttemptText(StepView step) => AttemptText(step, tries);
