@@ -98,7 +98,9 @@ public sealed class BulkRunsTests(BulkRunsTests.Factory server, ITestOutputHelpe
         Assert.Equal(1, (int)body["refused"]!);
         await WaitForStatusAsync(theirs, "Succeeded");
         var audit = (await Operator.GetFromJsonAsync<JsonArray>($"/api/runs/{mine}/audit"))!;
-        Assert.DoesNotContain(audit, a => ((string?)a!["kind"])!.StartsWith("approval.", StringComparison.Ordinal) || (string?)a["kind"] == "run.bulk");
+        Assert.DoesNotContain(audit, a => (string?)a!["kind"] is "approval.approved" or "approval.rejected" or "run.bulk");
+        var refused = Assert.Single(audit, a => (string?)a!["kind"] == "approval.refused")!;
+        Assert.EndsWith("self-approval is not allowed. (bulk operation)", (string?)refused["message"], StringComparison.Ordinal);
         Assert.Equal("WaitingForApproval", (string?)(await Operator.GetFromJsonAsync<JsonObject>($"/api/runs/{mine}"))!["run"]!["status"]);
     }
 
