@@ -59,7 +59,7 @@ public sealed class CleanupTests(PortalFixture portal)
         }
 
         await PortalFixture.ScreenshotAsync(page, "runs-phone.png");
-        await page.GotoAsync(run);
+        await page.GotoPortalAsync(run);
         await page.GetByTestId("cancel-run").ClickAsync();
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Cancel run", Exact = true }).ClickAsync();
         await Expect(page.RunStatus()).ToHaveAttributeAsync("data-status", "Cancelled", Finished);
