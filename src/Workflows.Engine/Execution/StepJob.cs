@@ -352,6 +352,7 @@ public sealed class StepJob(
         {
             FailedResult f => f with { ErrorCode = redactor.Redact(f.ErrorCode), Message = redactor.Redact(f.Message) },
             PendingResult p when p.Progress is not null => p with { Progress = redactor.Redact(p.Progress) },
+            CompletedResult c when secrets.Count > 0 => c with { Outputs = SecretCodec.SealKnown(machine.Codec.FromOutputs(c.Outputs), secrets) },
             _ => result,
         };
         if (result is FailedResult fr)

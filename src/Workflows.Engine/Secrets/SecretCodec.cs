@@ -78,6 +78,26 @@ public sealed class SecretCodec
     /// <summary>Returns a copy with every secret as plain text (for binding action inputs, in memory only).</summary>
     public static JsonNode? Reveal(JsonNode? node) => Transform(node, s => JsonValue.Create(s.Reveal()));
 
+    /// <summary>
+    /// Returns a copy of an action's outputs in which every plain text that contains one of <paramref name="secrets"/>
+    /// (those of at least <see cref="Redactor.MinLength"/> characters) is itself a secret: stored encrypted, shown
+    /// masked, and still usable by later steps. An action that echoes a secret input in a plain output cannot leak it.
+    /// </summary>
+    public static JsonNode? SealKnown(JsonNode? node, IReadOnlyCollection<string> secrets)
+    {
+        var needles = secrets.Where(x => x.Length >= Redactor.MinLength).ToList();
+        return needles.Count == 0 ? node : Seal(node);
+
+        JsonNode? Seal(JsonNode? n) => n switch
+        {
+            JsonValue v when v.TryGetValue(out Secret? _) => Workflows.Engine.Expressions.JsonNodes.Clone(v),
+            JsonValue v when v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() is { } text && needles.Exists(x => text.Contains(x, StringComparison.Ordinal)) => JsonValue.Create(new Secret(text)),
+            JsonObject o => new JsonObject(o.Select(kv => KeyValuePair.Create(kv.Key, Seal(kv.Value)))),
+            JsonArray a => new JsonArray(a.Select(Seal).ToArray()),
+            _ => Workflows.Engine.Expressions.JsonNodes.Clone(n),
+        };
+    }
+
     /// <summary>Adds the plain text of every secret in <paramref name="node"/> to <paramref name="into"/>.</summary>
     public static void Collect(JsonNode? node, ISet<string> into)
     {

@@ -294,6 +294,14 @@ public static class Scenarios
               - id: login
                 uses: test.record
                 with: { password: "${{ inputs.password }}", value: "user" }
+              - id: echo
+                needs: [login]
+                uses: test.record
+                with: { value: "token ${{ inputs.password }}" }
+              - id: after
+                needs: [echo]
+                uses: test.record
+                with: { value: "${{ steps.echo.outputs.value }}" }
             """,
         ["timeout"] = """
             name: timeout

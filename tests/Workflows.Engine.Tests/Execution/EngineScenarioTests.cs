@@ -247,10 +247,18 @@ public abstract class EngineScenarioTests(EngineHost engine)
         var id = run.Id.ToString();
         await using var c = await store.Database.OpenAsync(default);
         var raw = string.Join("\n", await c.QueryAsync<string>(
-            "SELECT inputs FROM wf_runs WHERE id = @id UNION ALL SELECT text FROM wf_logs WHERE run_id = @id UNION ALL SELECT message || COALESCE(data, '') FROM wf_audit WHERE run_id = @id UNION ALL SELECT COALESCE(outputs, '') FROM wf_steps WHERE run_id = @id",
+            "SELECT inputs FROM wf_runs WHERE id = @id UNION ALL SELECT text FROM wf_logs WHERE run_id = @id UNION ALL SELECT message || COALESCE(data, '') FROM wf_audit WHERE run_id = @id UNION ALL SELECT COALESCE(outputs, '') FROM wf_steps WHERE run_id = @id UNION ALL SELECT COALESCE(outputs, '') || COALESCE(inputs, '') FROM wf_attempts WHERE run_id = @id",
             new { id }));
         Assert.DoesNotContain(password, raw, StringComparison.Ordinal);
         Assert.Contains("$secret", raw, StringComparison.Ordinal);
+
+        // An action that echoes a secret in a plain output: the output is sealed like a secret, shown masked, and the
+        // next step still gets the value (the engine reveals it only to bind that step's inputs).
+        Assert.Equal("***", r.Steps.Single(s => s.StepId == "echo").Outputs!["value"]!.GetValue<string>());
+        Assert.Equal("***", r.Steps.Single(s => s.StepId == "after").Outputs!["value"]!.GetValue<string>());
+        var codec = engine.Services.GetRequiredService<Workflows.Engine.Secrets.SecretCodec>();
+        var after = await c.QuerySingleAsync<string>("SELECT outputs FROM wf_steps WHERE run_id = @id AND step_id = 'after'", new { id });
+        Assert.Equal($"token {password}", Workflows.Engine.Secrets.SecretCodec.Reveal(codec.Unprotect(after))!["value"]!.GetValue<string>());
     }
 
     [Fact]
