@@ -153,7 +153,7 @@ public sealed class ScheduleManager(
             return incoming;
         }
 
-        var stored = (await store.ListApiSchedulesAsync(ct)).FirstOrDefault(a => a.Id == incoming.Id);
+        var stored = await store.GetApiScheduleAsync(incoming.Workflow, incoming.Name, ct);
         var copy = (JsonObject)incoming.Inputs.DeepClone();
         foreach (var name in secrets)
         {

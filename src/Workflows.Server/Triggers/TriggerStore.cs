@@ -96,11 +96,18 @@ public sealed class TriggerStore(EngineDatabase database, TimeProvider clock, IS
     }
 
     /// <summary>Lists the schedules defined through the API.</summary>
-    public async Task<IReadOnlyList<ScheduleInfo>> ListApiSchedulesAsync(CancellationToken ct)
+    public Task<IReadOnlyList<ScheduleInfo>> ListApiSchedulesAsync(CancellationToken ct) =>
+        ReadApiSchedulesAsync("", null, ct);
+
+    /// <summary>Gets one schedule defined through the API, or null (only its own inputs are unsealed).</summary>
+    public async Task<ScheduleInfo?> GetApiScheduleAsync(string workflow, string name, CancellationToken ct) =>
+        (await ReadApiSchedulesAsync(" WHERE workflow = @workflow AND name = @name", new { workflow, name }, ct)).SingleOrDefault();
+
+    private async Task<IReadOnlyList<ScheduleInfo>> ReadApiSchedulesAsync(string where, object? args, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
         var rows = await c.QueryAsync<(string Workflow, string Name, string Cron, string TimeZone, string Overlap, string Inputs, string CreatedBy, long CreatedAt, string? UpdatedBy, long UpdatedAt)>(
-            "SELECT workflow, name, cron, timezone, overlap, inputs, created_by, created_at, updated_by, updated_at FROM wf_api_schedules ORDER BY workflow, name");
+            "SELECT workflow, name, cron, timezone, overlap, inputs, created_by, created_at, updated_by, updated_at FROM wf_api_schedules" + where + " ORDER BY workflow, name", args);
         return rows.Select(r => new ScheduleInfo(
             r.Workflow, r.Name, r.Cron, r.TimeZone, r.Overlap, OpenInputs(r.Inputs), $"api (by {r.CreatedBy})", ScheduleInfo.ApiOrigin,
             new ScheduleAuthor(r.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt), r.UpdatedBy ?? r.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt)))).ToList();
