@@ -277,8 +277,8 @@ public abstract class EngineScenarioTests(EngineHost engine)
         Assert.Equal("ssh://db1@10.0.0.7", value["address"]!.GetValue<string>());
         Assert.Equal(5432, value["port"]!.GetValue<int>());
         Assert.Equal("***", value["connection"]!.GetValue<string>()); // text built from a secret
-        Assert.Equal("***", value["echoed"]!.GetValue<string>()); // a plain output that repeats a secret: the redactor
-        Assert.Equal("the password is ***", value["quoted"]!.GetValue<string>());
+        Assert.Equal("***", value["echoed"]!.GetValue<string>()); // a plain output that repeats a secret: sealed like one
+        Assert.Equal("***", value["quoted"]!.GetValue<string>()); // text built from that sealed output: masked as a whole
         Assert.Equal("""["db1","***"]""", value["tags"]!.ToJsonString());
         Assert.Equal("""{"value":"10.0.0.7"}""", r.Steps.Single(s => s.StepId == "server").Attempts.Single().Inputs!.ToJsonString());
         Assert.DoesNotContain(password, string.Join("\n", r.Steps.SelectMany(s => s.Attempts).Select(a => a.Inputs?.ToJsonString())), StringComparison.Ordinal);
