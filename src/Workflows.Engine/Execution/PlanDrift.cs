@@ -29,6 +29,12 @@ public sealed class PlanDrift(RunStore store, WorkflowPlanner planner, ILogger<P
     /// <summary>Checks the step against the run's stored plan, writing what drifted into <paramref name="log"/> and <paramref name="audit"/>.</summary>
     internal async Task CheckAsync(RunRow run, WorkflowDefinition def, StepDefinition sd, System.Text.Json.Nodes.JsonObject inputs, string idempotencyKey, Redactor redactor, IStepLog log, IStepAudit audit, CancellationToken ct)
     {
+        if (!run.HasPlan)
+        {
+            // Started without a plan (the flag is set in the transaction that stores one): nothing to compare, no read.
+            return;
+        }
+
         WorkflowPlan? plan;
         try
         {

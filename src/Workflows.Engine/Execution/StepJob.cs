@@ -236,7 +236,17 @@ public sealed class StepJob(
         JsonObject evaluated;
         try
         {
-            evaluated = StepInputs.Evaluate(machine.Codec, run, steps, StepInputs.WithOf(def, row), secrets);
+            if (row.Prepared is { } prepared && prepared.Attempt == row.Attempt && row.PollCount == 0)
+            {
+                // Evaluated by the transition that started this attempt, over the same rows: once per attempt.
+                evaluated = prepared.Evaluated;
+                secrets.UnionWith(prepared.Secrets);
+            }
+            else
+            {
+                // A poll, or an attempt resumed after its worker was lost: evaluated here.
+                evaluated = StepInputs.Evaluate(machine.Codec, run, steps, StepInputs.WithOf(def, row), secrets);
+            }
         }
         catch (Exception e) when (e is ExpressionException or InvalidOperationException or JsonException or System.Security.Cryptography.CryptographicException)
         {

@@ -70,6 +70,9 @@ public static class EngineSchema
         new(7, "attempts: the evaluated with: inputs of each attempt, secrets masked, for the step drawer and the API (issue 16)",
             "ALTER TABLE wf_attempts ADD COLUMN inputs TEXT NULL;",
             "ALTER TABLE wf_attempts ADD COLUMN inputs TEXT NULL;"),
+        new(8, "runs: whether a plan is stored for the run, so that a step of a run without one reads no plan",
+            "ALTER TABLE wf_runs ADD COLUMN has_plan BOOLEAN NOT NULL DEFAULT FALSE; UPDATE wf_runs SET has_plan = TRUE WHERE id IN (SELECT run_id FROM wf_run_plans);",
+            "ALTER TABLE wf_runs ADD COLUMN has_plan INTEGER NOT NULL DEFAULT 0; UPDATE wf_runs SET has_plan = 1 WHERE id IN (SELECT run_id FROM wf_run_plans);"),
     ];
 
     private const string Approvals = """

@@ -35,6 +35,12 @@ public sealed class RunRow
 
     /// <summary>Gets or sets the W3C traceparent of the run's span (null when nothing was tracing as it was created).</summary>
     public string? TraceParent { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether a plan is stored for the run (wf_run_plans), kept on the row so that a step of a run without
+    /// one reads no plan before it runs.
+    /// </summary>
+    public bool HasPlan { get; set; }
 }
 
 /// <summary>A row of wf_steps. Compensations are rows with kind <c>compensation</c> and id <c>compensate:&lt;step&gt;</c>.</summary>
@@ -87,6 +93,13 @@ public sealed class StepRow
     internal bool IsNew { get; set; }
 
     internal bool IsDirty { get; set; }
+
+    /// <summary>
+    /// Gets or sets the <c>with:</c> inputs evaluated when the transition that started the current attempt ran (not a
+    /// column: it lives as long as this row object). The job that executes the attempt binds the action with them
+    /// instead of evaluating (and decrypting) the same inputs a second time.
+    /// </summary>
+    internal PreparedInputs? Prepared { get; set; }
 }
 
 /// <summary>A row of wf_attempts.</summary>
@@ -188,3 +201,9 @@ public sealed class ApprovalRow
     public string? Comment { get; set; }
     public long At { get; set; }
 }
+
+/// <summary>A step's <c>with:</c> inputs as evaluated for one attempt, with the plain text of every secret the run knows.</summary>
+/// <param name="Attempt">The attempt they were evaluated for.</param>
+/// <param name="Evaluated">The evaluated inputs (secrets as secret values); never changed once made.</param>
+/// <param name="Secrets">The plain text of the secrets, for redaction.</param>
+internal sealed record PreparedInputs(int Attempt, System.Text.Json.Nodes.JsonObject Evaluated, IReadOnlySet<string> Secrets);

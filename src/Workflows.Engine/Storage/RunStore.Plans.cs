@@ -21,6 +21,7 @@ public sealed partial class RunStore
             return false;
         }
 
+        await c.ExecuteAsync("UPDATE wf_runs SET has_plan = @hasPlan WHERE id = @runId", new { runId, hasPlan = true }, tx);
         await c.ExecuteAsync("INSERT INTO wf_audit (run_id, at, kind, actor, step_id, message, data) VALUES (@RunId, @At, @Kind, @Actor, @StepId, @Message, @Data)", audit, tx);
         await tx.CommitAsync(ct);
         return true;

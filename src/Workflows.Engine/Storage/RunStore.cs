@@ -12,7 +12,7 @@ namespace Workflows.Engine.Storage;
 public sealed partial class RunStore
 {
     private const string StepColumns = "run_id, step_id, kind, position, status, attempt, attempt_base, poll_count, next_action, dispatch_seq, dispatched_at, next_poll_at, lease_until, job_id, deadline_at, started_at, finished_at, start_order, outputs, state, progress, signal, error_code, error_message, error_retryable";
-    private const string RunColumns = "id, workflow, version, status, inputs, concurrency_key, queued_behind, trigger_kind, trigger_actor, trigger_ref, created_at, started_at, finished_at, updated_at, error, failed_step, cause, start_counter, row_version, trace_parent";
+    private const string RunColumns = "id, workflow, version, status, inputs, concurrency_key, queued_behind, trigger_kind, trigger_actor, trigger_ref, created_at, started_at, finished_at, updated_at, error, failed_step, cause, start_counter, row_version, trace_parent, has_plan";
 
     static RunStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
@@ -112,6 +112,7 @@ public sealed partial class RunStore
             return rtx;
         }
 
+        run.HasPlan = plan is not null;
         if (rtx.RunDirty)
         {
             // As if the run had been inserted and then changed by its first transition.

@@ -111,6 +111,31 @@ public class RunMachineTests
     }
 
     [Fact]
+    public void StartAttempt_KeepsTheInputsItEvaluatedOnTheRow_ForTheJobThatExecutesTheAttempt()
+    {
+        var h = Harness.Start("""
+            - id: a
+              uses: test.record
+              with: { value: first }
+            - id: b
+              uses: test.record
+              needs: [a]
+              with: { value: "${{ steps.a.outputs.value }}-then" }
+            """);
+        var a = h.Tx.Step("a")!;
+        Assert.Equal((1, "first"), (a.Prepared!.Attempt, (string?)a.Prepared.Evaluated["value"]));
+
+        // The next step, started inline by the transition that applies the result, over the outputs just stored.
+        h.Apply("a", StepResult.Completed(new { value = "one" }));
+
+        var b = h.Tx.Step("b")!;
+        Assert.Equal(StepStatus.Running, b.Status);
+        Assert.Same(b, h.Tx.InlineNext);
+        Assert.Equal((1, "one-then"), (b.Prepared!.Attempt, (string?)b.Prepared.Evaluated["value"]));
+        Assert.Contains(h.Tx.NewAttempts, x => x.StepId == "b" && x.Inputs == """{"value":"one-then"}""");
+    }
+
+    [Fact]
     public void Apply_LogsEachFailedAttempt_WithItsReasonAndWhetherItIsRetried()
     {
         var h = Harness.Start("""

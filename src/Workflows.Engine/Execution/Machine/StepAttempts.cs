@@ -273,13 +273,20 @@ public sealed partial class RunMachine
     /// The attempt's inputs for people to read, secrets masked, written with its start (polls and a resumed attempt keep it);
     /// null when they cannot be evaluated: the attempt then fails on that, with the reason, when the job prepares them.
     /// </summary>
+    /// <remarks>
+    /// The evaluation is kept on the row (<see cref="StepRow.Prepared"/>) for the job that executes the attempt, so the
+    /// inputs are evaluated, and their secrets decrypted, once per attempt.
+    /// </remarks>
     private string? InputsSnapshot(RunTx tx, WorkflowDefinition def, StepRow row)
     {
         var secrets = new HashSet<string>(StringComparer.Ordinal);
+        row.Prepared = null;
         try
         {
             var evaluated = StepInputs.Evaluate(codec, tx.Run, tx.Steps, StepInputs.WithOf(def, row), secrets);
-            return StepInputs.Snapshot(evaluated, new Redactor(secrets));
+            var snapshot = StepInputs.Snapshot(evaluated, new Redactor(secrets));
+            row.Prepared = new PreparedInputs(row.Attempt, evaluated, secrets);
+            return snapshot;
         }
         catch (Exception e) when (e is ExpressionException or InvalidOperationException or JsonException or System.Security.Cryptography.CryptographicException)
         {
