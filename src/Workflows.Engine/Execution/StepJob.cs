@@ -395,6 +395,14 @@ public sealed class StepJob(
                     }
                 }
 
+                if (row.Status == StepStatus.Running && clock.GetElapsedTime(renewed) >= options.LeaseDuration)
+                {
+                    // Paused past the lease (a long GC pause, a frozen VM): another server may already run the step.
+                    logger.LogWarning("Run {RunId} step {StepId}: the lease was not renewed for {Elapsed}; stopping the action so that another worker can resume it", runId, row.StepId, Duration.Format(clock.GetElapsedTime(renewed)));
+                    loseLease();
+                    return;
+                }
+
                 if (clock.GetElapsedTime(lastBeat) >= options.HeartbeatInterval)
                 {
                     var sent = clock.GetTimestamp();

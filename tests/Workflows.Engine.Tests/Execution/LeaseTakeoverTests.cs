@@ -58,21 +58,30 @@ public sealed class LeaseTakeoverTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task AHolderWhoseLeaseWasTakenOver_StopsItsActionAndAppliesNothing()
+    public async Task AHolderPausedPastItsLease_StopsItsActionWhenItResumes_AndAppliesNothing()
     {
         await using var h = await CrashHarness.StartAsync(new Dictionary<string, string> { ["held"] = Held });
         await File.WriteAllTextAsync(h.Gate, "");
-        var server = h.StartServer();
+        var paused = h.StartServer();
         var id = (await h.Engine.StartRunAsync("held")).Id;
         await h.WaitForAsync([id], rs => rs[0].Steps.Single().Status == StepStatus.Running, TimeSpan.FromSeconds(90), "the step running on server 1");
         var (seq, _) = await LeaseAsync(h, id);
+        h.StartServer();
 
-        // As if the holder had been paused past its lease (a long GC pause, a frozen VM): the lease ends while it lives.
-        await ExecuteAsync(h, $"UPDATE wf_steps SET lease_until = 0 WHERE run_id = '{id}' AND step_id = 'work'");
-        await UntilAsync(async () => (await h.Engine.Queries.GetAuditAsync(id)).Any(e => e.Kind == "step.attempt.resumed"), "the sweeper to take the step over and a worker to resume it");
-        Assert.True((await LeaseAsync(h, id)).Seq > seq);
-        // The old execution learns it at its next renewal and stops; only the resumed one goes on.
-        await UntilAsync(() => Task.FromResult(server.Tail(400).Contains("lease was taken over; stopping the action", StringComparison.Ordinal)), "the old execution to stop");
+        // As a long GC pause or a frozen VM would: server 1 stops renewing while its action is under way.
+        await SignalAsync(paused.Id, "STOP");
+        try
+        {
+            await UntilAsync(async () => (await h.Engine.Queries.GetAuditAsync(id)).Any(e => e.Kind == "step.attempt.resumed"), "the step to be taken over and resumed on server 2");
+            Assert.True((await LeaseAsync(h, id)).Seq > seq);
+        }
+        finally
+        {
+            await SignalAsync(paused.Id, "CONT");
+        }
+
+        // Server 1 wakes up with its action still under way: it stops it before doing anything more.
+        await UntilAsync(() => Task.FromResult(paused.Tail(400).Contains("stopping the action", StringComparison.Ordinal)), "server 1 to stop its action");
 
         File.Delete(h.Gate);
         var done = (await h.WaitForAsync([id], rs => rs[0].Run.Status.IsTerminal(), TimeSpan.FromSeconds(90), "the run to finish"))[0];
@@ -81,6 +90,13 @@ public sealed class LeaseTakeoverTests(ITestOutputHelper output)
         Assert.Equal((true, false), h.Effect($"{id}:work")); // applied once, by the execution that held the lease
         Assert.DoesNotContain(await h.Engine.Queries.GetAuditAsync(id), e => e.Kind is "step.failed" or "step.attempt.failed");
         h.Keep = false;
+    }
+
+    private static async Task SignalAsync(int pid, string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
     }
 
     private static async Task<(long Seq, long LeaseUntil)> LeaseAsync(CrashHarness h, Guid id)
@@ -92,14 +108,6 @@ public sealed class LeaseTakeoverTests(ITestOutputHelper output)
         await using var r = await cmd.ExecuteReaderAsync();
         Assert.True(await r.ReadAsync());
         return (r.GetInt64(0), r.GetInt64(1));
-    }
-
-    private static async Task ExecuteAsync(CrashHarness h, string sql)
-    {
-        await using var c = new NpgsqlConnection(h.Engine.Database);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
-        Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
     }
 
     /// <summary>Waits for a condition; fails after 90 s (a hang, not a slow machine).</summary>
