@@ -30,20 +30,34 @@ public sealed class EngineOptions
     /// <summary>Gets or sets the base64 of the 32-byte key that encrypts secrets at rest. Default is null: read or create <c>secret.key</c> in <see cref="DataDirectory"/>. Servers sharing a database must share the key.</summary>
     public string? SecretKey { get; set; }
 
-    /// <summary>Gets or sets how long a claimed step stays owned without a heartbeat. Default is 60 s.</summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// Gets or sets how long a claimed step stays owned without a heartbeat: a killed server's running steps are taken
+    /// over by another server within this plus <see cref="SweepInterval"/>. A worker that cannot renew its lease for this
+    /// less one <see cref="HeartbeatInterval"/> stops its action, so two servers never execute a step at once.
+    /// Must be more than twice <see cref="HeartbeatInterval"/>. Default is 20 s.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>Gets or sets how often a long action renews its lease and checks for a cancel from another server. Default is 5 s.</summary>
+    /// <summary>Gets or sets how often a long action renews its lease and checks for a cancel from another server (one statement per running action). Default is 5 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Gets or sets how often the sweeper looks for steps whose worker was lost. Default is 30 s.</summary>
-    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Gets or sets the shortest time between two looks for steps whose worker was lost. The sweeper looks when the
+    /// earliest running lease ends, and at least once per <see cref="LeaseDuration"/> (one indexed statement, whatever the
+    /// number of waiting runs); overdue dispatches are looked for every half <see cref="DispatchGrace"/>. Must be less than
+    /// <see cref="LeaseDuration"/>. Default is 5 s.
+    /// </summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets how late a dispatched job or poll may be before the sweeper dispatches it again. Default is 2 min.</summary>
     public TimeSpan DispatchGrace { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Gets or sets the Hangfire invisibility timeout (sliding): how soon a dead server's job is handed to another. Default is 1 min.</summary>
-    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// Gets or sets the Hangfire invisibility timeout (sliding: a server processing a job keeps it invisible with one
+    /// statement per job every fifth of it): how soon a job fetched by a dead server (e.g. a poll under way) is handed to
+    /// another, plus up to one <see cref="QueuePollInterval"/>. Default is 15 s.
+    /// </summary>
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Gets or sets how often Hangfire moves due delayed jobs (polls, retries) to the queue. Default is 1 s.</summary>
     public TimeSpan SchedulePollingInterval { get; set; } = TimeSpan.FromSeconds(1);

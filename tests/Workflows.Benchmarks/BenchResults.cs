@@ -84,5 +84,8 @@ internal sealed class BenchResults
     /// <summary>Gets or sets the waiting-runs section: cost while waiting, and recovery by a restarted host.</summary>
     public EngineRuns.WaitingResult? Waiting { get; set; }
 
+    /// <summary>Gets or sets the kill -9 of one of two servers holding in-flight steps.</summary>
+    public EngineRuns.KillRecoveryResult? Recovery { get; set; }
+
     public List<string> Notes { get; } = [];
 }

@@ -9,9 +9,9 @@ internal static class Report
 {
     public static string Render(BenchSettings s, BenchResults r, TimeSpan elapsed)
     {
-        var hf = r.HangfireDrain!;
-        var one = r.EngineOneStep!;
-        var ten = r.EngineTenSteps!;
+        var hf = r.HangfireDrain;
+        var one = r.EngineOneStep;
+        var ten = r.EngineTenSteps;
         var md = new StringBuilder();
         md.AppendLine(Inv($"## Workflows engine benchmark ({(s.Quick ? "--quick" : "full")}, {Environment.ProcessorCount} cores, {s.Workers} Hangfire workers, PostgreSQL, {elapsed.TotalSeconds:0} s)"));
         md.AppendLine();
@@ -23,9 +23,97 @@ internal static class Report
 
         md.AppendLine("| # | Measure | Result | Goal | |");
         md.AppendLine("|---|---|---|---|---|");
+        if (hf is not null)
+        {
+            Bare(md, s, r, hf);
+        }
+
+        if (hf is not null && one is not null && ten is not null)
+        {
+            Drains(md, r, hf, one, ten);
+        }
+
+        var idle = r.EngineIdle;
+        var hfIdle = r.HangfireIdle;
+        if (idle is not null)
+        {
+
+            Row(md, "5", Inv($"Engine idle ({s.IdleWindow.TotalSeconds:0} s, no runs): transactions/s = (xact_commit + xact_rollback)/s — proxy, pg_stat_statements not loaded"), Inv($"**{idle.TransactionsPerSecond:0.0}/s** (bare Hangfire: {hfIdle?.TransactionsPerSecond:0.0}/s)"), "< 50 statements/s", Verdict(idle.TransactionsPerSecond < 50));
+            Row(md, "5", "… SQL commands/s sent by the process (Npgsql tracing, one per round trip)", Inv($"**{idle.CommandsPerSecond:0.0}/s** (bare Hangfire: {hfIdle?.CommandsPerSecond:0.0}/s)"), "< 50 statements/s", Verdict(idle.CommandsPerSecond < 50));
+        }
+
+        if (r.ApiStart is { } api)
+        {
+            Row(md, "8", Inv($"Runs started through the REST API (the real server process, workers off; {api.Clients} client threads, API token), per-request p50 / p95 / p99"), Inv($"**{api.RunsPerSecond:0} runs/s** ({api.Runs} runs in {api.Window.TotalSeconds:0.00} s); {api.Latency}"), "≥ 300 runs/s", Verdict(api.RunsPerSecond >= 300));
+        }
+
+        if (r.Recovery is { } kill)
+        {
+            Row(md, "7", Inv($"Recovery: a killed server's in-flight steps picked up by another server (kill -9 of one of two servers; {kill.Killed} steps held by the killed one, a {kill.ActionSeconds:0} s core.http call each): SIGKILL → the step running again on the survivor, p50 / max"), kill.ToString(), "≤ 30 s", Verdict(kill.Ok && kill.Max.TotalSeconds <= 30));
+        }
+        else
+        {
+            Row(md, "7", "Recovery: a killed server's in-flight steps picked up by another server (kill -9 of one of two servers)", "not measured", "≤ 30 s", "");
+        }
+
+        if (r.Waiting is { } w)
+        {
+            Row(md, "7", Inv($"Restart: {w.Runs} runs waiting (core.delay, all due at one moment) while no server runs; a new host started after: time to the last run Succeeded"), w.Recovery is { } rec ? Inv($"**{rec.TotalSeconds:0.0} s** ({w.Runs / rec.TotalSeconds:0} runs/s; {w.RecoveryNote})") : w.RecoveryNote, "", "");
+            Row(md, "9", Inv($"{w.Runs:N0} runs waiting at once ({(w.Runs >= 100_000 ? "the goal's scale" : "the goal is for 100,000; scaled down here, --waiting-runs 100000 for the goal")}): process RSS / managed heap after a full GC, idle engine host → while waiting"), Inv($"RSS {w.WorkingSet.Before / 1048576.0:0} → **{w.WorkingSet.Waiting / 1048576.0:0} MB**; heap {w.ManagedBytes.Before / 1048576.0:0} → {w.ManagedBytes.Waiting / 1048576.0:0} MB (≈ {(w.ManagedBytes.Waiting - w.ManagedBytes.Before) / (double)w.Runs / 1024:0.0} KB/run); started in {w.StartTime.TotalSeconds:0} s ({w.Runs / w.StartTime.TotalSeconds:0} runs/s with their first poll)"), "≤ 500 MB at 100,000", Verdict(w.WorkingSet.Waiting <= 500L * 1048576));
+            Row(md, "9", "… database size while they wait (pg_database_size, Hangfire's schedule included)", Inv($"{w.DatabaseBytes / 1048576.0:0} MB"), "", "");
+            Row(md, "9", Inv($"… statements/s the host sends while they wait, {w.Idle.Window.TotalSeconds:0} s (Npgsql commands counted in-process)"), Inv($"**{w.Idle.CommandsPerSecond:0.0}/s** (no runs: {idle?.CommandsPerSecond:0.0}/s)"), "≤ idle with no runs", idle is null ? "" : Verdict(w.Idle.CommandsPerSecond <= idle.CommandsPerSecond * 1.1 + 0.5));
+            Row(md, "9", "… `GET /api/runs?page=1` as the read model answers it (RunQueries.ListAsync, 50 per page), p50 / p95 / p99", w.ListPage.ToString(), "p95 ≤ 100 ms", Verdict(w.ListPage.P95 <= 100));
+        }
+        else
+        {
+            Row(md, "9", "100,000 waiting runs: server RSS, idle database load, runs list p95", "not measured", "≤ 500 MB, ≤ idle with no runs, ≤ 100 ms", "");
+        }
+        md.AppendLine();
+        md.AppendLine("How it was measured: every section runs on its own fresh database. Jobs or runs are created while no worker runs (bare Hangfire: a client-only host; engine: a host with `RunWorkers=false`), then a server with 8 workers drains them; throughput is units ÷ (first start → last finish). Commit counts are pg_stat_database.xact_commit read with no connection open (PostgreSQL 15 flushes idle backends' statistics up to 10 s late, exiting ones at once), so they are exact per phase and include one host start and stop. Round trips are Npgsql commands counted in-process. Idle = (host run for 1 s + window) − (host run for 1 s).");
+        foreach (var note in r.Notes)
+        {
+            md.AppendLine().AppendLine(note);
+        }
+
+        md.AppendLine();
+        if (hf is not null && one is not null && ten is not null)
+        {
+            md.AppendLine("### Round trips per unit, by statement (top 12)");
+            Top(md, Inv($"Engine 10-step, starting runs (per step; ×10 per run)"), ten.CreateCommands, ten.CreatedUnits);
+            Top(md, "Engine 10-step, processing (per step)", ten.ProcessCommands, ten.Units);
+            Top(md, "Engine 1-step, processing (per step)", one.ProcessCommands, one.Units);
+            Top(md, "Bare Hangfire, enqueue (per job)", hf.CreateCommands, hf.CreatedUnits);
+            Top(md, "Bare Hangfire, processing (per job)", hf.ProcessCommands, hf.Units);
+        }
+
+        md.AppendLine("### Idle statements per second");
+        if (idle is not null)
+        {
+            TopRate(md, "Engine host idle", idle.Commands, idle.Window);
+        }
+
+        if (hfIdle is not null)
+        {
+            TopRate(md, "Bare Hangfire idle", hfIdle.Commands, hfIdle.Window);
+        }
+
+        if (r.Waiting is { } waited)
+        {
+            TopRate(md, Inv($"Engine host while {waited.Runs:N0} runs wait"), waited.Idle.Commands, waited.Idle.Window);
+        }
+
+        return md.ToString();
+    }
+
+    private static void Bare(StringBuilder md, BenchSettings s, BenchResults r, DrainResult hf)
+    {
         Row(md, "1", "Bare Hangfire no-op jobs drained", Inv($"**{hf.UnitsPerSecond:0} jobs/s** ({hf.Units} jobs in {hf.Window.TotalSeconds:0.00} s; enqueue {hf.Items / hf.CreateTime.TotalSeconds:0} jobs/s from {s.Workers} threads)"), "baseline", "");
         Row(md, "1", "Bare Hangfire continuation, job end → next job start, p50 / p95 / p99 — one 10-job chain at a time", r.HangfireChainsAlone?.ToString() ?? "n/a", "baseline", "");
         Row(md, "1", Inv($"… {r.HangfireChainsLoadedCount} chains of 10 at once"), Inv($"{r.HangfireChainsLoaded} — {r.HangfireChainsLoadedCount * 10 / r.HangfireChainsLoadedWindow.TotalSeconds:0} jobs/s"), "baseline", "");
+    }
+
+    private static void Drains(StringBuilder md, BenchResults r, DrainResult hf, DrainResult one, DrainResult ten)
+    {
         Row(md, "2", "Engine no-op steps drained, 1-step workflow", Inv($"**{one.UnitsPerSecond:0} steps/s** ({one.Units} runs × 1 in {one.Window.TotalSeconds:0.00} s; runs started at {one.Items / one.CreateTime.TotalSeconds:0} runs/s)"), "", "");
         Row(md, "2", "Engine no-op steps drained, 10-step workflow", Inv($"**{ten.UnitsPerSecond:0} steps/s** ({ten.Units / 10} runs × 10 in {ten.Window.TotalSeconds:0.00} s; runs started at {ten.Items / ten.CreateTime.TotalSeconds:0} runs/s)"), "≥ 1,000 steps/s", Verdict(ten.UnitsPerSecond >= 1000));
         var ratio = ten.UnitsPerSecond / hf.UnitsPerSecond;
@@ -54,50 +142,6 @@ internal static class Report
         var attrTen = ten.CommitsPerUnit - (ten.JobsPerUnit * hf.CommitsPerUnit);
         var attrOne = one.CommitsPerUnit - (one.JobsPerUnit * hf.CommitsPerUnit);
         Row(md, "4", "**Our own** commits per step = engine per step − (Hangfire jobs per step × bare Hangfire per job) (10-step; 1-step in brackets)", Inv($"**{attrTen:0.00}** ({attrOne:0.00}); jobs/step {ten.JobsPerUnit:0.00} ({one.JobsPerUnit:0.00})"), "≤ 1 (1-step run ≤ 3)", Both(attrTen <= 1, attrOne <= 3));
-        var idle = r.EngineIdle!;
-        var hfIdle = r.HangfireIdle;
-        Row(md, "5", Inv($"Engine idle ({s.IdleWindow.TotalSeconds:0} s, no runs): transactions/s = (xact_commit + xact_rollback)/s — proxy, pg_stat_statements not loaded"), Inv($"**{idle.TransactionsPerSecond:0.0}/s** (bare Hangfire: {hfIdle?.TransactionsPerSecond:0.0}/s)"), "< 50 statements/s", Verdict(idle.TransactionsPerSecond < 50));
-        Row(md, "5", "… SQL commands/s sent by the process (Npgsql tracing, one per round trip)", Inv($"**{idle.CommandsPerSecond:0.0}/s** (bare Hangfire: {hfIdle?.CommandsPerSecond:0.0}/s)"), "< 50 statements/s", Verdict(idle.CommandsPerSecond < 50));
-        if (r.ApiStart is { } api)
-        {
-            Row(md, "8", Inv($"Runs started through the REST API (the real server process, workers off; {api.Clients} client threads, API token), per-request p50 / p95 / p99"), Inv($"**{api.RunsPerSecond:0} runs/s** ({api.Runs} runs in {api.Window.TotalSeconds:0.00} s); {api.Latency}"), "≥ 300 runs/s", Verdict(api.RunsPerSecond >= 300));
-        }
-
-        Row(md, "7", "Recovery: a killed server's in-flight steps picked up by another server (kill -9 of one of two servers)", "not measured", "≤ 30 s", "");
-        if (r.Waiting is { } w)
-        {
-            Row(md, "7", Inv($"Restart: {w.Runs} runs waiting (core.delay, all due at one moment) while no server runs; a new host started after: time to the last run Succeeded"), w.Recovery is { } rec ? Inv($"**{rec.TotalSeconds:0.0} s** ({w.Runs / rec.TotalSeconds:0} runs/s; {w.RecoveryNote})") : w.RecoveryNote, "", "");
-            Row(md, "9", Inv($"{w.Runs:N0} runs waiting at once (the goal is for 100,000; scaled down to fit the machine): process RSS / managed heap after a full GC, idle engine host → while waiting"), Inv($"RSS {w.WorkingSet.Before / 1048576.0:0} → **{w.WorkingSet.Waiting / 1048576.0:0} MB**; heap {w.ManagedBytes.Before / 1048576.0:0} → {w.ManagedBytes.Waiting / 1048576.0:0} MB (≈ {(w.ManagedBytes.Waiting - w.ManagedBytes.Before) / (double)w.Runs / 1024:0.0} KB/run); started in {w.StartTime.TotalSeconds:0} s ({w.Runs / w.StartTime.TotalSeconds:0} runs/s with their first poll)"), "≤ 500 MB at 100,000", Verdict(w.WorkingSet.Waiting <= 500L * 1048576));
-            Row(md, "9", "… database size while they wait (pg_database_size, Hangfire's schedule included)", Inv($"{w.DatabaseBytes / 1048576.0:0} MB"), "", "");
-            Row(md, "9", Inv($"… statements/s the host sends while they wait, {w.Idle.Window.TotalSeconds:0} s (Npgsql commands counted in-process)"), Inv($"**{w.Idle.CommandsPerSecond:0.0}/s** (no runs: {idle.CommandsPerSecond:0.0}/s)"), "≤ idle with no runs", Verdict(w.Idle.CommandsPerSecond <= idle.CommandsPerSecond * 1.1 + 0.5));
-            Row(md, "9", "… `GET /api/runs?page=1` as the read model answers it (RunQueries.ListAsync, 50 per page), p50 / p95 / p99", w.ListPage.ToString(), "p95 ≤ 100 ms", Verdict(w.ListPage.P95 <= 100));
-        }
-        else
-        {
-            Row(md, "9", "100,000 waiting runs: server RSS, idle database load, runs list p95", "not measured", "≤ 500 MB, ≤ idle with no runs, ≤ 100 ms", "");
-        }
-        md.AppendLine();
-        md.AppendLine("How it was measured: every section runs on its own fresh database. Jobs or runs are created while no worker runs (bare Hangfire: a client-only host; engine: a host with `RunWorkers=false`), then a server with 8 workers drains them; throughput is units ÷ (first start → last finish). Commit counts are pg_stat_database.xact_commit read with no connection open (PostgreSQL 15 flushes idle backends' statistics up to 10 s late, exiting ones at once), so they are exact per phase and include one host start and stop. Round trips are Npgsql commands counted in-process. Idle = (host run for 1 s + window) − (host run for 1 s).");
-        foreach (var note in r.Notes)
-        {
-            md.AppendLine().AppendLine(note);
-        }
-
-        md.AppendLine();
-        md.AppendLine("### Round trips per unit, by statement (top 12)");
-        Top(md, Inv($"Engine 10-step, starting runs (per step; ×10 per run)"), ten.CreateCommands, ten.CreatedUnits);
-        Top(md, "Engine 10-step, processing (per step)", ten.ProcessCommands, ten.Units);
-        Top(md, "Engine 1-step, processing (per step)", one.ProcessCommands, one.Units);
-        Top(md, "Bare Hangfire, enqueue (per job)", hf.CreateCommands, hf.CreatedUnits);
-        Top(md, "Bare Hangfire, processing (per job)", hf.ProcessCommands, hf.Units);
-        md.AppendLine("### Idle statements per second");
-        TopRate(md, "Engine host idle", idle.Commands, idle.Window);
-        if (hfIdle is not null)
-        {
-            TopRate(md, "Bare Hangfire idle", hfIdle.Commands, hfIdle.Window);
-        }
-
-        return md.ToString();
     }
 
     private static void Row(StringBuilder md, string n, string what, string result, string goal, string verdict) =>

@@ -37,6 +37,10 @@ public static class WorkflowEngineServiceCollectionExtensions
 
         builder.Validate(o => o.Workers is > 0 and <= 1000, "Workflows:Workers must be between 1 and 1000.")
             .Validate(o => o.LeaseDuration > o.HeartbeatInterval * 2, "Workflows:LeaseDuration must be more than twice Workflows:HeartbeatInterval.")
+            .Validate(o => o.SweepInterval < o.LeaseDuration, "Workflows:SweepInterval must be less than Workflows:LeaseDuration (a killed server's steps are taken over within one lease plus one sweep interval).")
+            .Validate(o => o.LogFlushInterval <= o.HeartbeatInterval, "Workflows:LogFlushInterval must not exceed Workflows:HeartbeatInterval (the lease is renewed on the log flush timer).")
+            .Validate(o => o.InvisibilityTimeout >= TimeSpan.FromSeconds(1), "Workflows:InvisibilityTimeout must be at least 00:00:01.")
+            .Validate(o => o.DispatchGrace > o.SchedulePollingInterval + (o.QueuePollInterval ?? TimeSpan.FromSeconds(o.ConnectionString is { Length: > 0 } ? 15 : 1)), "Workflows:DispatchGrace must be more than Workflows:SchedulePollingInterval plus Workflows:QueuePollInterval (15 s when unset), or the sweeper dispatches again jobs that are on their way.")
             .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.SweepInterval > TimeSpan.Zero && o.LogFlushInterval > TimeSpan.Zero && o.SchedulePollingInterval > TimeSpan.Zero, "Workflows:HeartbeatInterval, SweepInterval, LogFlushInterval and SchedulePollingInterval must be positive durations (e.g. 00:00:05).")
             .Validate(o => o.MaxExecution > TimeSpan.Zero && o.InlineSteps >= 1, "Workflows:MaxExecution must be positive and Workflows:InlineSteps at least 1.")
             .Validate(o => o.IdempotencyKeyLifetime > TimeSpan.Zero, "Workflows:IdempotencyKeyLifetime must be a positive duration (e.g. 1.00:00:00).")

@@ -289,7 +289,8 @@ public sealed class StepJob(
         await using var scopeSp = scopes.CreateAsyncScope();
         var context = new EngineStepContext(run, row, IdempotencyKey(run.Id, row.StepId), inputs, buffer, new StepLedger(store, run.Id, row.StepId, clock), scopeSp.ServiceProvider, clock, target, cts.Token);
         using var loopStop = new CancellationTokenSource();
-        var loop = BackgroundLoopAsync(run.Id, row, buffer, () => { runCancelled = true; cts.Cancel(); }, loopStop.Token);
+        var leaseLost = false;
+        var loop = BackgroundLoopAsync(run.Id, row, buffer, () => { runCancelled = true; cts.Cancel(); }, () => { leaseLost = true; cts.Cancel(); }, loopStop.Token);
 
         var attemptText = row.PollCount == 0 ? $"attempt {row.Attempt - row.AttemptBase}" : $"poll {row.PollCount}";
         logger.LogInformation("Run {RunId} ({Workflow}) step {StepId} [{Uses}] {What}", run.Id, run.Workflow, row.StepId, uses, attemptText);
@@ -316,9 +317,10 @@ public sealed class StepJob(
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            if (shutdown.IsCancellationRequested)
+            if (shutdown.IsCancellationRequested || leaseLost)
             {
-                // The server is stopping: leave the step Running; its lease expires and another worker resumes it.
+                // The server is stopping, or lost the step's lease (taken over, or not renewed in time): leave the step
+                // as it is and apply no result; its lease expires and another worker resumes it.
                 await loopStop.CancelAsync();
                 await loop;
                 throw;
@@ -373,16 +375,18 @@ public sealed class StepJob(
         return (result, buffer);
     }
 
-    private async Task BackgroundLoopAsync(string runId, StepRow row, StepBuffer buffer, Action cancelRun, CancellationToken stop)
+    private async Task BackgroundLoopAsync(string runId, StepRow row, StepBuffer buffer, Action cancelRun, Action loseLease, CancellationToken stop)
     {
         // Streams log chunks while the action runs, renews the lease and notices a cancel from another server.
         using var timer = new PeriodicTimer(options.LogFlushInterval, clock);
         var lastBeat = clock.GetTimestamp();
+        var renewed = lastBeat; // the lease runs until at least this + LeaseDuration (claimed, or last renewal sent)
+        var streaming = true;
         try
         {
             while (await timer.WaitForNextTickAsync(stop))
             {
-                if (buffer.HasContent)
+                if (streaming && buffer.HasContent)
                 {
                     var (logs, audit) = buffer.Drain();
                     try
@@ -390,21 +394,58 @@ public sealed class StepJob(
                         // Not cancelled by `stop`: the action may finish while this write is under way, and a
                         // drained chunk must end up in the database, here or with the result.
                         await store.AppendLogsAsync(logs, audit, CancellationToken.None);
+                        signals.Publish(runId, "log");
                     }
                     catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
                     {
+                        // Logs wait for the result; the lease is still renewed below.
                         buffer.Requeue(logs, audit);
-                        throw;
+                        streaming = false;
+                        logger.LogWarning(e, "Run {RunId} step {StepId}: streaming logs failed; they will be written with the result", runId, row.StepId);
                     }
+                }
 
-                    signals.Publish(runId, "log");
+                if (row.Status == StepStatus.Running && clock.GetElapsedTime(renewed) >= options.LeaseDuration)
+                {
+                    // Paused past the lease (a long GC pause, a frozen VM): another server may already run the step.
+                    logger.LogWarning("Run {RunId} step {StepId}: the lease was not renewed for {Elapsed}; stopping the action so that another worker can resume it", runId, row.StepId, Duration.Format(clock.GetElapsedTime(renewed)));
+                    loseLease();
+                    return;
                 }
 
                 if (clock.GetElapsedTime(lastBeat) >= options.HeartbeatInterval)
                 {
-                    lastBeat = clock.GetTimestamp();
-                    var status = await store.HeartbeatAsync(runId, row.StepId, row.DispatchSeq, machine.Now + (long)options.LeaseDuration.TotalMilliseconds, stop);
-                    if (status is not (RunStatus.Running or RunStatus.Compensating) || (status == RunStatus.Compensating && row.Kind == StepKinds.Step))
+                    var sent = clock.GetTimestamp();
+                    lastBeat = sent;
+                    LeaseRenewal renewal;
+                    try
+                    {
+                        renewal = await store.RenewLeaseAsync(runId, row.StepId, row.DispatchSeq, machine.Now + (long)options.LeaseDuration.TotalMilliseconds, stop);
+                    }
+                    catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException && !stop.IsCancellationRequested)
+                    {
+                        // Never run on past the lease: another server may take the step over once it ends.
+                        if (row.Status == StepStatus.Running && clock.GetElapsedTime(renewed) >= options.LeaseDuration - options.HeartbeatInterval)
+                        {
+                            logger.LogWarning(e, "Run {RunId} step {StepId}: the lease could not be renewed for {Elapsed}; stopping the action so that another worker can resume it", runId, row.StepId, Duration.Format(clock.GetElapsedTime(renewed)));
+                            loseLease();
+                            return;
+                        }
+
+                        logger.LogWarning(e, "Run {RunId} step {StepId}: renewing the lease failed; trying again", runId, row.StepId);
+                        continue;
+                    }
+
+                    if (!renewal.Renewed && row.Status == StepStatus.Running)
+                    {
+                        // Dispatched again (its lease had ended: another server resumes it) or ended meanwhile: stop at once.
+                        logger.LogWarning("Run {RunId} step {StepId}: the step's lease was taken over; stopping the action", runId, row.StepId);
+                        loseLease();
+                        return;
+                    }
+
+                    renewed = sent;
+                    if (renewal.Status is not (RunStatus.Running or RunStatus.Compensating) || (renewal.Status == RunStatus.Compensating && row.Kind == StepKinds.Step))
                     {
                         cancelRun();
                     }
@@ -415,9 +456,10 @@ public sealed class StepJob(
         {
             // Stopped.
         }
-        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
         {
-            logger.LogWarning(e, "Run {RunId} step {StepId}: streaming logs failed; they will be written with the result", runId, row.StepId);
+            // Stopping while a renewal was under way.
+            logger.LogDebug(e, "Run {RunId} step {StepId}: the last lease renewal failed while the action ended", runId, row.StepId);
         }
     }
 

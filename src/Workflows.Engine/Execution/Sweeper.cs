@@ -12,6 +12,13 @@ namespace Workflows.Engine.Execution;
 /// again; also prunes old log chunks. Safe to run on every server at once: every change is
 /// conditional on the dispatch number.
 /// </summary>
+/// <remarks>
+/// Two cadences. Expired leases are looked for when the earliest running lease ends (one indexed statement; at least
+/// <see cref="EngineOptions.SweepInterval"/> apart, at most <see cref="EngineOptions.LeaseDuration"/>), so a killed
+/// server's running steps are taken over within one lease plus one sweep interval, while an idle server or one whose
+/// runs all wait sends one statement per lease. Overdue dispatches and stalled runs, which only count once they are
+/// <see cref="EngineOptions.DispatchGrace"/> late, are looked for every half grace.
+/// </remarks>
 public sealed class Sweeper(
     RunStore store,
     RunMachine machine,
@@ -24,31 +31,11 @@ public sealed class Sweeper(
     private readonly EngineOptions options = options.Value;
     private long lastPrune;
 
-    /// <summary>Runs one sweep; returns how many steps or runs were recovered.</summary>
+    /// <summary>Runs one full sweep (expired leases, overdue dispatches, stalled runs, pruning); returns how many steps or runs were recovered.</summary>
     public async Task<int> SweepAsync(CancellationToken ct)
     {
-        var recovered = 0;
         var grace = (long)options.DispatchGrace.TotalMilliseconds;
-        foreach (var (runId, stepId) in await store.FindStalledAsync(machine.Now, grace, 200, ct))
-        {
-            var tx = await store.MutateAsync(
-                runId,
-                async t =>
-                {
-                    var def = await catalog.GetVersionAsync(t.Run.Version, ct);
-                    if (def is null || !machine.Recover(t, def, stepId, grace))
-                    {
-                        t.Abort();
-                    }
-                },
-                ct);
-            if (tx is { Aborted: false })
-            {
-                recovered++;
-                logger.LogWarning("Recovered step {StepId} of run {RunId}", stepId, runId);
-                await dispatcher.AfterCommitAsync(tx, ct);
-            }
-        }
+        var recovered = await RecoverAsync(await store.FindStalledAsync(machine.Now, grace, 200, ct), ct);
 
         foreach (var runId in await store.FindIdleRunsAsync(machine.Now - grace, 100, ct))
         {
@@ -91,21 +78,91 @@ public sealed class Sweeper(
         return recovered;
     }
 
+    /// <summary>
+    /// Takes over the running steps whose lease ended (their worker was lost); returns how many, and when the earliest
+    /// lease still running ends (Unix ms; now when more expired leases are left than one call takes, null when no step runs).
+    /// </summary>
+    public async Task<(int Recovered, long? NextExpiry)> RecoverExpiredLeasesAsync(CancellationToken ct)
+    {
+        const int Max = 200;
+        var (expired, next) = await store.FindExpiredLeasesAsync(machine.Now, Max, ct);
+        var recovered = await RecoverAsync(expired, ct);
+        return (recovered, expired.Count == Max ? machine.Now : next);
+    }
+
+    /// <summary>How long to wait before the next look at leases: until the earliest running lease ends, within [SweepInterval, LeaseDuration].</summary>
+    internal static TimeSpan NextLeaseCheck(long now, long? nextExpiry, EngineOptions options)
+    {
+        var until = nextExpiry is { } at ? TimeSpan.FromMilliseconds(at - now + 1) : options.LeaseDuration;
+        return until < options.SweepInterval ? options.SweepInterval : until > options.LeaseDuration ? options.LeaseDuration : until;
+    }
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.SweepInterval, clock);
-        do
+        var fullEvery = options.DispatchGrace / 2 > options.SweepInterval ? options.DispatchGrace / 2 : options.SweepInterval;
+        long? lastFull = null;
+        while (true)
         {
+            var wait = options.SweepInterval;
             try
             {
-                await SweepAsync(stoppingToken);
+                if (lastFull is null || clock.GetElapsedTime(lastFull.Value) >= fullEvery)
+                {
+                    lastFull = clock.GetTimestamp();
+                    await SweepAsync(stoppingToken);
+                }
+
+                var (_, next) = await RecoverExpiredLeasesAsync(stoppingToken);
+                wait = NextLeaseCheck(machine.Now, next, options);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "Sweep failed; will try again");
             }
+
+            var untilFull = fullEvery - clock.GetElapsedTime(lastFull ?? clock.GetTimestamp());
+            if (untilFull < wait)
+            {
+                wait = untilFull > TimeSpan.Zero ? untilFull : TimeSpan.Zero;
+            }
+
+            try
+            {
+                await Task.Delay(wait, clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task<int> RecoverAsync(List<(string RunId, string StepId)> steps, CancellationToken ct)
+    {
+        var recovered = 0;
+        var grace = (long)options.DispatchGrace.TotalMilliseconds;
+        foreach (var (runId, stepId) in steps)
+        {
+            var tx = await store.MutateAsync(
+                runId,
+                async t =>
+                {
+                    var def = await catalog.GetVersionAsync(t.Run.Version, ct);
+                    if (def is null || !machine.Recover(t, def, stepId, grace))
+                    {
+                        t.Abort();
+                    }
+                },
+                ct);
+            if (tx is { Aborted: false })
+            {
+                recovered++;
+                logger.LogWarning("Recovered step {StepId} of run {RunId}", stepId, runId);
+                await dispatcher.AfterCommitAsync(tx, ct);
+            }
+        }
+
+        return recovered;
     }
 }

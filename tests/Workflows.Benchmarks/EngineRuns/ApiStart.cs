@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using Workflows.Benchmarks.Infrastructure;
@@ -20,8 +17,7 @@ internal sealed record ApiStartResult(int Runs, int Clients, TimeSpan Window, La
 }
 
 /// <summary>
-/// The real server (Workflows.Server.dll in its own process, as production runs it: Kestrel, authentication, the API,
-/// the engine on PostgreSQL) with workers off, and 8 client threads POSTing <c>/api/workflows/{name}/runs</c> with an API token.
+/// The real server (<see cref="ServerProcess"/>) with workers off, and 8 client threads POSTing <c>/api/workflows/{name}/runs</c> with an API token.
 /// </summary>
 internal sealed class ApiStart(BenchSettings settings)
 {
@@ -31,23 +27,26 @@ internal sealed class ApiStart(BenchSettings settings)
     {
         var db = await BenchDatabase.CreateAsync(settings.AdminConnectionString, "enapi", ct);
         var folder = Directory.CreateTempSubdirectory("wf-bench-api-").FullName;
-        Process? server = null;
+        ServerProcess? server = null;
         try
         {
             var workflows = Directory.CreateDirectory(Path.Combine(folder, "workflows")).FullName;
             // The run waits an hour in its only step; with workers off, starting it is all the server does.
             await File.WriteAllTextAsync(Path.Combine(workflows, Workflow + ".yaml"), $"name: {Workflow}\nsteps:\n  - id: wait\n    uses: core.delay\n    with: {{ duration: 1h }}\n", ct);
-            var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-            var port = FreePort();
-            server = Start(db.ConnectionString, folder, workflows, token, port);
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Workers, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
-            {
-                BaseAddress = new Uri($"http://127.0.0.1:{port}"),
-                Timeout = TimeSpan.FromSeconds(60),
-            };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            await WaitHealthyAsync(http, server, ct);
-
+            server = await ServerProcess.StartAsync(
+                "server",
+                db.ConnectionString,
+                folder,
+                workflows,
+                Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+                new Dictionary<string, string>
+                {
+                    ["Workflows__Workers"] = settings.Workers.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["Workflows__RunWorkers"] = "false",
+                },
+                settings.Workers,
+                ct);
+            var http = server.Http;
             for (var i = 0; i < settings.Workers * 4; i++)
             {
                 await StartOneAsync(http, ct); // JIT, connection pools, the definition cache: outside the window
@@ -73,13 +72,11 @@ internal sealed class ApiStart(BenchSettings settings)
         }
         finally
         {
-            if (server is { HasExited: false })
+            if (server is not null)
             {
-                server.Kill(entireProcessTree: true);
-                await server.WaitForExitAsync(CancellationToken.None);
+                await server.DisposeAsync();
             }
 
-            server?.Dispose();
             if (!settings.KeepDatabases)
             {
                 await db.DropAsync();
@@ -96,86 +93,5 @@ internal sealed class ApiStart(BenchSettings settings)
         {
             throw new InvalidOperationException($"POST /api/workflows/{Workflow}/runs answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
         }
-    }
-
-    private static async Task WaitHealthyAsync(HttpClient http, Process server, CancellationToken ct)
-    {
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            if (server.HasExited)
-            {
-                throw new InvalidOperationException($"The server exited with code {server.ExitCode} before it was healthy.");
-            }
-
-            try
-            {
-                using var r = await http.GetAsync("/healthz", ct);
-                if (r.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            if (watch.Elapsed > TimeSpan.FromMinutes(2))
-            {
-                throw new TimeoutException("The server was not healthy within 2 minutes.");
-            }
-
-            await Task.Delay(200, ct);
-        }
-    }
-
-    private Process Start(string connectionString, string folder, string workflows, string token, int port)
-    {
-        var dll = typeof(ApiStart).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "WorkflowsServerDll").Value!;
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException($"The server is not built at {dll}; build tests/Workflows.Benchmarks (it builds the server).", dll);
-        }
-
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(dll);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        var env = start.Environment;
-        env["ASPNETCORE_ENVIRONMENT"] = "Production";
-        env["Workflows__ConnectionString"] = connectionString;
-        env["Workflows__DataDirectory"] = Path.Combine(folder, "data");
-        env["Workflows__WorkflowsDirectory"] = workflows;
-        env["Workflows__WatchDefinitions"] = "false";
-        env["Workflows__SecretKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        env["Workflows__Workers"] = settings.Workers.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        env["Workflows__RunWorkers"] = "false";
-        env["Sandbox__Enabled"] = "false";
-        env["Auth__BootstrapAdmin"] = "false";
-        env["Auth__ApiTokens__0__Name"] = "bench";
-        env["Auth__ApiTokens__0__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(token)));
-        env["Auth__ApiTokens__0__Role"] = "operator";
-        env["Logging__LogLevel__Default"] = "Warning";
-        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line)
-            {
-                Console.Error.WriteLine($"  server: {line}");
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

@@ -263,7 +263,9 @@ internal sealed partial class EngineBench(BenchSettings settings, CommandCounter
         if (!runWorkers)
         {
             // The host that only starts runs must stay silent while the workers are measured.
+            // (The sweeper looks at leases at least once per lease, and the sweep interval must stay below the lease.)
             config["Workflows:SweepInterval"] = "01:00:00";
+            config["Workflows:LeaseDuration"] = "02:00:00";
         }
 
         builder.Configuration.AddInMemoryCollection(config);

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Workflows.Benchmarks.Infrastructure;
+
+/// <summary>
+/// The real server (Workflows.Server.dll in its own process, as production runs it: Kestrel, authentication, the API,
+/// the engine on PostgreSQL) with an API token, on a free loopback port; its stderr is echoed with a prefix.
+/// </summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    private ServerProcess(Process process, HttpClient http, string name)
+    {
+        Process = process;
+        Http = http;
+        Name = name;
+    }
+
+    /// <summary>Gets the process.</summary>
+    public Process Process { get; }
+
+    /// <summary>Gets a client of the server's API, authenticated with the token, at most <c>connections</c> connections.</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>Gets the name its log lines are prefixed with.</summary>
+    public string Name { get; }
+
+    /// <summary>Starts a server and waits until <c>/healthz</c> answers.</summary>
+    /// <param name="name">Prefix of its log lines.</param>
+    /// <param name="connectionString">The engine's PostgreSQL database.</param>
+    /// <param name="folder">Where its data directory goes (one per server).</param>
+    /// <param name="workflows">Its workflows folder.</param>
+    /// <param name="secretKey">The secret key (servers sharing a database share it).</param>
+    /// <param name="settings">Environment variables beyond the common ones (Workflows__Workers, Workflows__RunWorkers, …).</param>
+    /// <param name="connections">The HTTP client's connection limit.</param>
+    /// <param name="ct">Cancellation.</param>
+    public static async Task<ServerProcess> StartAsync(string name, string connectionString, string folder, string workflows, string secretKey, IReadOnlyDictionary<string, string> settings, int connections, CancellationToken ct)
+    {
+        var dll = typeof(ServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "WorkflowsServerDll").Value!;
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"The server is not built at {dll}; build tests/Workflows.Benchmarks (it builds the server).", dll);
+        }
+
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        var env = start.Environment;
+        env["ASPNETCORE_ENVIRONMENT"] = "Production";
+        env["Workflows__ConnectionString"] = connectionString;
+        env["Workflows__DataDirectory"] = Path.Combine(folder, "data");
+        env["Workflows__WorkflowsDirectory"] = workflows;
+        env["Workflows__WatchDefinitions"] = "false";
+        env["Workflows__SecretKey"] = secretKey;
+        env["Sandbox__Enabled"] = "false";
+        env["Auth__BootstrapAdmin"] = "false";
+        env["Auth__ApiTokens__0__Name"] = "bench";
+        env["Auth__ApiTokens__0__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(token)));
+        env["Auth__ApiTokens__0__Role"] = "operator";
+        env["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings)
+        {
+            env[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                Console.Error.WriteLine($"  {name}: {line}");
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"),
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var server = new ServerProcess(process, http, name);
+        try
+        {
+            await server.WaitHealthyAsync(ct);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
+    }
+
+    /// <summary>Kills the process tree with SIGKILL (no shutdown of any kind) and waits for it to be gone.</summary>
+    public async Task KillHardAsync()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill(entireProcessTree: true);
+        }
+
+        await Process.WaitForExitAsync(CancellationToken.None);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await KillHardAsync();
+        Http.Dispose();
+        Process.Dispose();
+    }
+
+    private async Task WaitHealthyAsync(CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            if (Process.HasExited)
+            {
+                throw new InvalidOperationException($"The server {Name} exited with code {Process.ExitCode} before it was healthy.");
+            }
+
+            try
+            {
+                using var r = await Http.GetAsync("/healthz", ct);
+                if (r.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            if (watch.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                throw new TimeoutException($"The server {Name} was not healthy within 2 minutes.");
+            }
+
+            await Task.Delay(200, ct);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
