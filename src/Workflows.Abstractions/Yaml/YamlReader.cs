@@ -154,6 +154,9 @@ public sealed partial class YamlReader
         _ => 0,
     };
 
+    /// <summary>Gets the 1-based line where a node starts (0 for a missing node).</summary>
+    public static int LineOf(YamlNode? node) => node is null ? 0 : (int)node.Start.Line;
+
     /// <summary>Gets the text of a single value without reporting anything: null for a list, a mapping or a missing node.</summary>
     public static string? TextOf(YamlNode? node) => (node as YamlScalarNode)?.Value;
 

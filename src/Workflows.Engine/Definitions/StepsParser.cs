@@ -109,7 +109,7 @@ internal sealed class StepsParser(IReadOnlyDictionary<string, ActionDescriptor> 
             Poll = PollParser.Parse(ctx, DefinitionReader.Value(m, "poll"), path + ".poll", action),
             Compensate = comp,
             Approval = uses == ApprovalAction.Name ? ApprovalPolicyParser.Parse(ctx, YamlReader.ShapeOf(withNode) == YamlShape.Mapping ? withNode : null, path + ".with") : null,
-            Line = (int)m.Start.Line,
+            Line = YamlReader.LineOf(m),
         };
         return new ParsedStep(def, m, path, withNode, parsedComp);
     }

@@ -45,7 +45,7 @@ internal static class TriggersParser
                 continue;
             }
 
-            var line = (int)entry.KeyNode!.Start.Line;
+            var line = YamlReader.LineOf(entry.KeyNode);
             switch (kind)
             {
                 case "schedule":
