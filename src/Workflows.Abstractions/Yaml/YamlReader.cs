@@ -143,7 +143,7 @@ public sealed partial class YamlReader
         YamlScalarNode => YamlShape.Scalar,
         YamlSequenceNode => YamlShape.List,
         YamlMappingNode => YamlShape.Mapping,
-        _ => YamlShape.Scalar,
+        _ => YamlShape.Unresolved,
     };
 
     /// <summary>Gets how many items a list or entries a mapping has (0 for anything else).</summary>
@@ -156,6 +156,18 @@ public sealed partial class YamlReader
 
     /// <summary>Gets the 1-based line where a node starts (0 for a missing node).</summary>
     public static int LineOf(YamlNode? node) => node is null ? 0 : (int)node.Start.Line;
+
+    /// <summary>Gets the 1-based column where a node starts (0 for a missing node).</summary>
+    public static int ColumnOf(YamlNode? node) => node is null ? 0 : (int)node.Start.Column;
+
+    /// <summary>Replaces the text of a single value in place (e.g. after interpolating variables); does nothing to a list or mapping.</summary>
+    public static void Replace(YamlNode node, string text)
+    {
+        if (node is YamlScalarNode scalar)
+        {
+            scalar.Value = text;
+        }
+    }
 
     /// <summary>Gets the text of a single value without reporting anything: null for a list, a mapping or a missing node.</summary>
     public static string? TextOf(YamlNode? node) => (node as YamlScalarNode)?.Value;
@@ -195,14 +207,14 @@ public sealed partial class YamlReader
     }
 
     /// <summary>
-    /// Converts a node to JSON the way YAML 1.2's core schema reads plain values: a plain <c>3</c> is a number,
-    /// <c>true</c> a boolean, <c>~</c> or nothing null; a quoted value is always text.
+    /// Converts a node to JSON the way YAML 1.2's core schema reads plain values (as the Kubernetes API server's decoder
+    /// does): a plain <c>3</c>, <c>-1.5e3</c> or <c>0x1F</c> is a number, <c>true</c> a boolean, <c>~</c> or nothing
+    /// null; a quoted value, or one tagged <c>!!str</c>, is always text.
     /// </summary>
     public static JsonNode? ToJson(YamlNode? node) => node switch
     {
         null => null,
-        YamlScalarNode s when s.Style is ScalarStyle.Plain => PlainScalar(s.Value),
-        YamlScalarNode s => JsonValue.Create(s.Value ?? string.Empty),
+        YamlScalarNode s => ScalarToJson(s),
         YamlMappingNode m => new JsonObject(m.Children.Select(kv => KeyValuePair.Create(KeyOf(kv.Key), ToJson(kv.Value)))),
         YamlSequenceNode q => new JsonArray(q.Children.Select(ToJson).ToArray()),
         _ => null,
@@ -304,34 +316,42 @@ public sealed partial class YamlReader
 
     private static string KeyOf(YamlNode key) => (key as YamlScalarNode)?.Value ?? string.Empty;
 
-    private static JsonNode? PlainScalar(string? v)
+    /// <summary>Resolves one value by the core schema (see <see cref="ToJson"/>).</summary>
+    private static JsonNode? ScalarToJson(YamlScalarNode scalar)
     {
-        if (v is null or "" or "~" or "null" or "Null" or "NULL")
+        var value = scalar.Value ?? string.Empty;
+        var tag = scalar.Tag.IsEmpty ? null : scalar.Tag.Value;
+        if (scalar.Style != ScalarStyle.Plain || tag is "tag:yaml.org,2002:str")
         {
-            return null;
+            return JsonValue.Create(value);
         }
 
-        if (v is "true" or "True" or "TRUE")
+        switch (value)
         {
-            return JsonValue.Create(true);
+            case "" or "~" or "null" or "Null" or "NULL":
+                return null;
+            case "true" or "True" or "TRUE":
+                return JsonValue.Create(true);
+            case "false" or "False" or "FALSE":
+                return JsonValue.Create(false);
         }
 
-        if (v is "false" or "False" or "FALSE")
-        {
-            return JsonValue.Create(false);
-        }
-
-        if (long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        if (CoreInt().IsMatch(value) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
         {
             return JsonValue.Create(l);
         }
 
-        if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && v.Any(char.IsAsciiDigit))
+        if (value.StartsWith("0x", StringComparison.Ordinal) && long.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex))
+        {
+            return JsonValue.Create(hex);
+        }
+
+        if (CoreFloat().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
         {
             return JsonValue.Create(d);
         }
 
-        return JsonValue.Create(v);
+        return JsonValue.Create(value);
     }
 
     /// <summary>Reads a single value (a scalar); reports "must be a single value, not a list or mapping" for the others.</summary>
@@ -535,4 +555,10 @@ public sealed partial class YamlReader
 
     [GeneratedRegex("([a-z0-9])([A-Z])")]
     private static partial Regex KebabBoundary();
+
+    [GeneratedRegex("^[-+]?[0-9]+$")]
+    private static partial Regex CoreInt();
+
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
+    private static partial Regex CoreFloat();
 }

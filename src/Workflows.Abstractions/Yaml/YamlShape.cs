@@ -17,4 +17,7 @@ public enum YamlShape
 
     /// <summary>A mapping.</summary>
     Mapping,
+
+    /// <summary>Something else: an alias the document could not resolve.</summary>
+    Unresolved,
 }

@@ -47,13 +47,13 @@ public sealed class YamlReaderShapeTests
     }
 
     [Fact]
-    public void ToJson_ReadsPlainValuesAsYamlCoreSchema_AndQuotedOnesAsText()
+    public void ToJson_ReadsPlainValuesAsYamlCoreSchema_AndQuotedOrStrTaggedOnesAsText()
     {
-        var root = YamlReader.Parse("a: 3\nb: '3'\nc: true\nd: ~\ne: 1.5\nf: [x, 2]\ng: { h: False }\ni: .inf\nj: 0x1F\n")!;
+        var root = YamlReader.Parse("a: 3\nb: '3'\nc: true\nd: ~\ne: 1.5\nf: [x, 2]\ng: { h: False }\ni: .inf\nj: 0x1F\nk: !!str 5\nl: 1.5e3\nm: 1_000\nn: yes\n")!;
 
         var json = (JsonObject)YamlReader.ToJson(root)!;
 
-        Assert.Equal("""{"a":3,"b":"3","c":true,"d":null,"e":1.5,"f":["x",2],"g":{"h":false},"i":".inf","j":"0x1F"}""", json.ToJsonString());
+        Assert.Equal("""{"a":3,"b":"3","c":true,"d":null,"e":1.5,"f":["x",2],"g":{"h":false},"i":".inf","j":31,"k":"5","l":1500,"m":"1_000","n":"yes"}""", json.ToJsonString());
     }
 
     [Fact]
