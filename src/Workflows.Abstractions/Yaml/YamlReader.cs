@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -102,7 +103,7 @@ public sealed partial class YamlReader
     {
         if (node is YamlMappingNode map)
         {
-            return map.Children.Select(kv => new YamlEntry(((YamlScalarNode)kv.Key).Value ?? string.Empty, Child(path, ((YamlScalarNode)kv.Key).Value ?? string.Empty), kv.Value));
+            return map.Children.Select(kv => new YamlEntry(KeyOf(kv.Key), Child(path, KeyOf(kv.Key)), kv.Value) { KeyNode = kv.Key });
         }
 
         if (!IsEmpty(node))
@@ -130,8 +131,228 @@ public sealed partial class YamlReader
     }
 
     /// <summary>Gets a mapping's value for <paramref name="key"/>, or null when the node is no mapping or lacks the key.</summary>
+    /// <remarks>Matches the key's text whatever its quoting or tag (<c>"name":</c>, <c>!!str name:</c>), as a reader of the document would.</remarks>
     public static YamlNode? Find(YamlNode? node, string key) =>
-        node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+        node is YamlMappingNode map ? map.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode s && s.Value == key).Value : null;
+
+    /// <summary>Tells what a node is: missing (null), empty, a single value, a list or a mapping.</summary>
+    public static YamlShape ShapeOf(YamlNode? node) => node switch
+    {
+        null => YamlShape.Missing,
+        _ when IsEmpty(node) => YamlShape.Empty,
+        YamlScalarNode => YamlShape.Scalar,
+        YamlSequenceNode => YamlShape.List,
+        YamlMappingNode => YamlShape.Mapping,
+        _ => YamlShape.Unresolved,
+    };
+
+    /// <summary>Gets how many items a list or entries a mapping has (0 for anything else).</summary>
+    public static int Count(YamlNode? node) => node switch
+    {
+        YamlSequenceNode seq => seq.Children.Count,
+        YamlMappingNode map => map.Children.Count,
+        _ => 0,
+    };
+
+    /// <summary>Gets the 1-based line where a node starts (0 for a missing node).</summary>
+    public static int LineOf(YamlNode? node) => node is null ? 0 : (int)node.Start.Line;
+
+    /// <summary>Gets the 1-based column where a node starts (0 for a missing node).</summary>
+    public static int ColumnOf(YamlNode? node) => node is null ? 0 : (int)node.Start.Column;
+
+    /// <summary>Replaces the text of a single value in place (e.g. after interpolating variables); does nothing to a list or mapping.</summary>
+    public static void Replace(YamlNode node, string text)
+    {
+        if (node is YamlScalarNode scalar)
+        {
+            scalar.Value = text;
+        }
+    }
+
+    /// <summary>Gets the text of a single value without reporting anything: null for a list, a mapping or a missing node.</summary>
+    public static string? TextOf(YamlNode? node) => (node as YamlScalarNode)?.Value;
+
+    /// <summary>
+    /// Yields every single value under <paramref name="node"/> (itself, or the leaves of its lists and mappings, in
+    /// document order) with its path: <c>with.env.NAME</c>, <c>with.ports[0]</c>. Empty values without text are skipped.
+    /// </summary>
+    public static IEnumerable<(YamlNode Node, string Path, string Text)> Scalars(YamlNode? node, string path)
+    {
+        switch (node)
+        {
+            case YamlScalarNode s when s.Value is not null:
+                yield return (s, path, s.Value);
+                break;
+            case YamlMappingNode m:
+                foreach (var (k, v) in m.Children)
+                {
+                    foreach (var x in Scalars(v, Child(path, KeyOf(k))))
+                    {
+                        yield return x;
+                    }
+                }
+
+                break;
+            case YamlSequenceNode q:
+                for (var i = 0; i < q.Children.Count; i++)
+                {
+                    foreach (var x in Scalars(q.Children[i], Item(path, i)))
+                    {
+                        yield return x;
+                    }
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Converts a node to JSON the way YAML 1.2's core schema reads plain values (as the Kubernetes API server's decoder
+    /// does): a plain <c>3</c>, <c>-1.5e3</c> or <c>0x1F</c> is a number, <c>true</c> a boolean, <c>~</c> or nothing
+    /// null; a quoted value, or one tagged <c>!!str</c>, is always text.
+    /// </summary>
+    public static JsonNode? ToJson(YamlNode? node) => node switch
+    {
+        null => null,
+        YamlScalarNode s => ScalarToJson(s),
+        YamlMappingNode m => new JsonObject(m.Children.Select(kv => KeyValuePair.Create(KeyOf(kv.Key), ToJson(kv.Value)))),
+        YamlSequenceNode q => new JsonArray(q.Children.Select(ToJson).ToArray()),
+        _ => null,
+    };
+
+    /// <summary>
+    /// Reports each key of a mapping that is not in <paramref name="allowed"/>, at the key: "unknown field 'nmae' (did
+    /// you mean 'name'?); allowed: name, steps". Does nothing for anything but a mapping.
+    /// </summary>
+    /// <param name="node">The mapping.</param>
+    /// <param name="path">Its path.</param>
+    /// <param name="allowed">The keys it may have.</param>
+    /// <param name="quote">Shortens a key for the message (a key may be long); the key as it is when null.</param>
+    public void CheckKeys(YamlNode node, string path, IReadOnlyCollection<string> allowed, Func<string, string>? quote = null)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            return;
+        }
+
+        foreach (var (k, _) in map.Children)
+        {
+            var key = KeyOf(k);
+            if (!allowed.Contains(key, StringComparer.Ordinal))
+            {
+                Report(k, Child(path, key), $"unknown field '{(quote is null ? key : quote(key))}'{DidYouMean(key, allowed)}; allowed: {string.Join(", ", allowed)}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Returns <c> (did you mean 'x'?)</c> for the candidate closest to a mistyped <paramref name="value"/>, or an empty
+    /// text when none is close: one edit for a value of up to three characters, else at most two edits or a third of the
+    /// value's length, and always fewer edits than the value has characters; a swap of two neighbouring letters counts as
+    /// one edit (optimal string alignment distance); case is ignored.
+    /// </summary>
+    public static string DidYouMean(string value, IEnumerable<string> candidates) =>
+        Closest(value, candidates) is { } best ? $" (did you mean '{best}'?)" : string.Empty;
+
+    /// <summary>Returns the candidate closest to <paramref name="value"/> as <see cref="DidYouMean"/> measures it, or null.</summary>
+    public static string? Closest(string value, IEnumerable<string> candidates)
+    {
+        if (value.Length > 64)
+        {
+            return null; // nobody mistypes 64 characters, and the distance costs length × length
+        }
+
+        // A short word is close with one edit, a longer one with two or a third of its length; and never when every
+        // character differs ('-5' is not a mistyped 'ip').
+        var lower = value.ToLowerInvariant();
+        var limit = Math.Min(value.Length <= 3 ? 1 : Math.Max(2, value.Length / 3), value.Length - 1);
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var c in candidates)
+        {
+            if (c.Length > 64)
+            {
+                continue;
+            }
+
+            var d = EditDistance(lower, c.ToLowerInvariant());
+            if (d <= limit && d < bestDistance)
+            {
+                (best, bestDistance) = (c, d);
+            }
+        }
+
+        return best;
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+
+    private static string KeyOf(YamlNode key) => (key as YamlScalarNode)?.Value ?? string.Empty;
+
+    /// <summary>Resolves one value by the core schema (see <see cref="ToJson"/>).</summary>
+    private static JsonNode? ScalarToJson(YamlScalarNode scalar)
+    {
+        var value = scalar.Value ?? string.Empty;
+        var tag = scalar.Tag.IsEmpty ? null : scalar.Tag.Value;
+        if (scalar.Style != ScalarStyle.Plain || tag is "tag:yaml.org,2002:str")
+        {
+            return JsonValue.Create(value);
+        }
+
+        switch (value)
+        {
+            case "" or "~" or "null" or "Null" or "NULL":
+                return null;
+            case "true" or "True" or "TRUE":
+                return JsonValue.Create(true);
+            case "false" or "False" or "FALSE":
+                return JsonValue.Create(false);
+        }
+
+        if (CoreInt().IsMatch(value) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        {
+            return JsonValue.Create(l);
+        }
+
+        if (value.StartsWith("0x", StringComparison.Ordinal) && long.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex))
+        {
+            return JsonValue.Create(hex);
+        }
+
+        if (CoreFloat().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+        {
+            return JsonValue.Create(d);
+        }
+
+        return JsonValue.Create(value);
+    }
 
     /// <summary>Reads a single value (a scalar); reports "must be a single value, not a list or mapping" for the others.</summary>
     public string? String(YamlNode node, string path)
@@ -334,4 +555,10 @@ public sealed partial class YamlReader
 
     [GeneratedRegex("([a-z0-9])([A-Z])")]
     private static partial Regex KebabBoundary();
+
+    [GeneratedRegex("^[-+]?[0-9]+$")]
+    private static partial Regex CoreInt();
+
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
+    private static partial Regex CoreFloat();
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Workflows.Abstractions.Actions;
+using Workflows.Abstractions.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace Workflows.Docker.Compose;
@@ -154,7 +155,13 @@ public sealed class ComposeVariables
     public void Interpolate(YamlNode root)
     {
         Warnings.Clear();
-        Walk(root, string.Empty);
+        foreach (var (node, path, text) in YamlReader.Scalars(root, string.Empty))
+        {
+            if (text.Contains('$', StringComparison.Ordinal))
+            {
+                YamlReader.Replace(node, Substitute(text, path.Length == 0 ? "(root)" : path, YamlReader.LineOf(node)));
+            }
+        }
     }
 
     /// <summary>Interpolates one value found at <paramref name="path"/> on <paramref name="line"/>.</summary>
@@ -289,32 +296,6 @@ public sealed class ComposeVariables
 
         Warnings.Add($"The \"{name}\" variable is not set. Defaulting to a blank string ({path}, line {line}).");
         return string.Empty;
-    }
-
-    private void Walk(YamlNode node, string path)
-    {
-        switch (node)
-        {
-            case YamlScalarNode scalar when scalar.Value is { } text && text.Contains('$', StringComparison.Ordinal):
-                scalar.Value = Substitute(text, path.Length == 0 ? "(root)" : path, (int)scalar.Start.Line);
-                break;
-            case YamlMappingNode map:
-                foreach (var (key, value) in map.Children)
-                {
-                    var name = (key as YamlScalarNode)?.Value ?? "?";
-                    Walk(value, path.Length == 0 ? name : $"{path}.{name}");
-                }
-
-                break;
-            case YamlSequenceNode sequence:
-                var index = 0;
-                foreach (var item in sequence.Children)
-                {
-                    Walk(item, $"{path}[{index++}]");
-                }
-
-                break;
-        }
     }
 
     private static bool IsName(string name) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Yaml;
 using Workflows.Engine.Expressions;
 using YamlDotNet.RepresentationModel;
 
@@ -17,13 +18,13 @@ internal static class ApprovalPolicyParser
     private static readonly string[] ApproverKeys = ["roles", "groups", "users"];
     private static readonly string[] KnownRoles = ["viewer", "operator", "admin"];
 
-    /// <summary>Builds the policy, reporting each problem through <paramref name="error"/> (node, field, message).</summary>
+    /// <summary>Builds the policy, reporting each problem to <paramref name="ctx"/>.</summary>
+    /// <param name="ctx">The file's reader.</param>
     /// <param name="with">The mapping that holds the policy, or null for the default policy.</param>
     /// <param name="path">The mapping's field path, for messages.</param>
-    /// <param name="error">Receives each problem: node, field, message.</param>
     /// <param name="requiredKey">The key of the number of approvals: <c>required</c> in a step, <c>approvals</c> under
     /// <c>plan:</c> (where <c>required</c> says whether a plan is required).</param>
-    public static ApprovalPolicy Parse(YamlMappingNode? with, string path, Action<YamlNode?, string, string> error, string requiredKey = "required")
+    public static ApprovalPolicy Parse(DefinitionReader ctx, YamlNode? with, string path, string requiredKey = "required")
     {
         if (with is null)
         {
@@ -33,29 +34,29 @@ internal static class ApprovalPolicyParser
         var roles = new List<string>();
         var groups = new List<string>();
         var users = new List<string>();
-        if (Value(with, "approvers") is { } an)
+        if (DefinitionReader.Value(with, "approvers") is { } an)
         {
-            if (an is not YamlMappingNode am || am.Children.Count == 0)
+            if (YamlReader.ShapeOf(an) != YamlShape.Mapping || YamlReader.Count(an) == 0)
             {
-                error(an, path + ".approvers", "must be a mapping with roles, groups and/or users, e.g. approvers: { groups: [platform-admins] }");
+                ctx.Error(an, path + ".approvers", "must be a mapping with roles, groups and/or users, e.g. approvers: { groups: [platform-admins] }");
             }
             else
             {
-                foreach (var (k, v) in am.Children)
+                foreach (var entry in ctx.Entries(an, path + ".approvers"))
                 {
-                    var key = (k as YamlScalarNode)?.Value ?? "";
+                    var key = entry.Key;
                     var field = $"{path}.approvers.{YamlGuard.Cut(key)}";
                     var target = key switch { "roles" => roles, "groups" => groups, "users" => users, _ => null };
                     if (target is null)
                     {
-                        error(k, field, $"unknown field '{YamlGuard.Cut(key)}'; allowed: {string.Join(", ", ApproverKeys)}");
+                        ctx.Error(entry.KeyNode, field, $"unknown field '{YamlGuard.Cut(key)}'{YamlReader.DidYouMean(key, ApproverKeys)}; allowed: {string.Join(", ", ApproverKeys)}");
                         continue;
                     }
 
-                    var names = Names(v, field, error);
-                    if (v is YamlSequenceNode { Children.Count: 0 })
+                    var names = Names(ctx, entry.Value, field);
+                    if (YamlReader.ShapeOf(entry.Value) == YamlShape.List && YamlReader.Count(entry.Value) == 0)
                     {
-                        error(v, field, $"must name at least one {key[..^1]} (leave it out instead)");
+                        ctx.Error(entry.Value, field, $"must name at least one {key[..^1]} (leave it out instead)");
                     }
 
                     target.AddRange(names.Where(n => !target.Contains(n, StringComparer.Ordinal)));
@@ -63,40 +64,40 @@ internal static class ApprovalPolicyParser
 
                 foreach (var role in roles.Where(r => !KnownRoles.Contains(r, StringComparer.Ordinal)))
                 {
-                    error(Value(am, "roles"), path + ".approvers.roles", $"'{YamlGuard.Cut(role)}' is not a role; the roles are {string.Join(", ", KnownRoles)}");
+                    ctx.Error(DefinitionReader.Value(an, "roles"), path + ".approvers.roles", $"'{YamlGuard.Cut(role)}' is not a role{YamlReader.DidYouMean(role, KnownRoles)}; the roles are {string.Join(", ", KnownRoles)}");
                 }
             }
         }
 
         var required = 1;
-        if (Literal(with, requiredKey, path, error) is { } rn)
+        if (Literal(ctx, with, requiredKey, path) is var (rn, rv))
         {
-            if (!int.TryParse(rn.Value, NumberStyles.None, CultureInfo.InvariantCulture, out required) || required < 1 || required > MaxRequired)
+            if (!int.TryParse(rv, NumberStyles.None, CultureInfo.InvariantCulture, out required) || required < 1 || required > MaxRequired)
             {
-                error(rn, $"{path}.{requiredKey}", $"must be a whole number from 1 to {MaxRequired} (how many different people must approve), not '{YamlGuard.Cut(rn.Value ?? "")}'");
+                ctx.Error(rn, $"{path}.{requiredKey}", $"must be a whole number from 1 to {MaxRequired} (how many different people must approve), not '{YamlGuard.Cut(rv)}'");
                 required = 1;
             }
             else if (users.Count > 0 && roles.Count == 0 && groups.Count == 0 && required > users.Count)
             {
-                error(rn, $"{path}.{requiredKey}", $"needs {required} approvals but approvers.users names only {users.Count}; the request could never be approved");
+                ctx.Error(rn, $"{path}.{requiredKey}", $"needs {required} approvals but approvers.users names only {users.Count}; the request could never be approved");
             }
         }
 
         var self = false;
-        if (Literal(with, "allowSelfApproval", path, error) is { } sn)
+        if (Literal(ctx, with, "allowSelfApproval", path) is var (sn, sv))
         {
-            if (sn.Value is not ("true" or "false"))
+            if (sv is not ("true" or "false"))
             {
-                error(sn, path + ".allowSelfApproval", $"must be true or false, not '{YamlGuard.Cut(sn.Value ?? "")}'");
+                ctx.Error(sn, path + ".allowSelfApproval", $"must be true or false, not '{YamlGuard.Cut(sv)}'");
             }
 
-            self = sn.Value == "true";
+            self = sv == "true";
         }
 
         var expiry = ApprovalExpiry.Reject;
-        if (Literal(with, "onExpiry", path, error) is { } en)
+        if (Literal(ctx, with, "onExpiry", path) is var (en, ev))
         {
-            switch (en.Value)
+            switch (ev)
             {
                 case "reject":
                     break;
@@ -104,7 +105,7 @@ internal static class ApprovalPolicyParser
                     expiry = ApprovalExpiry.Approve;
                     break;
                 default:
-                    error(en, path + ".onExpiry", $"must be reject or approve, not '{YamlGuard.Cut(en.Value ?? "")}'");
+                    ctx.Error(en, path + ".onExpiry", $"must be reject or approve, not '{YamlGuard.Cut(ev)}'");
                     break;
             }
         }
@@ -112,55 +113,49 @@ internal static class ApprovalPolicyParser
         return new ApprovalPolicy { Roles = roles, Groups = groups, Users = users, Required = required, AllowSelfApproval = self, OnExpiry = expiry };
     }
 
-    private static YamlNode? Value(YamlMappingNode map, string key) =>
-        map.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode s && s.Value == key).Value;
-
-    /// <summary>A policy scalar: present, a single value and no expression (the policy must be known before the run).</summary>
-    private static YamlScalarNode? Literal(YamlMappingNode with, string key, string path, Action<YamlNode?, string, string> error)
+    /// <summary>A policy value: present, a single value and no expression (the policy must be known before the run).</summary>
+    private static (YamlNode Node, string Text)? Literal(DefinitionReader ctx, YamlNode with, string key, string path)
     {
-        switch (Value(with, key))
+        var node = DefinitionReader.Value(with, key);
+        switch (YamlReader.ShapeOf(node))
         {
-            case null:
+            case YamlShape.Missing:
                 return null;
-            case YamlScalarNode s when Template.MayContainExpression(s.Value ?? ""):
-                error(s, $"{path}.{key}", "must be a plain value, not an expression: the approval policy is fixed when the definition is loaded");
+            case YamlShape.List or YamlShape.Mapping:
+                ctx.Error(node, $"{path}.{key}", "must be a single value, not a list or mapping");
                 return null;
-            case YamlScalarNode s:
-                return s;
-            case var other:
-                error(other, $"{path}.{key}", "must be a single value, not a list or mapping");
+            case var _ when Template.MayContainExpression(YamlReader.TextOf(node) ?? ""):
+                ctx.Error(node, $"{path}.{key}", "must be a plain value, not an expression: the approval policy is fixed when the definition is loaded");
                 return null;
+            default:
+                return (node!, YamlReader.TextOf(node) ?? "");
         }
     }
 
-    private static List<string> Names(YamlNode node, string field, Action<YamlNode?, string, string> error)
+    private static List<string> Names(DefinitionReader ctx, YamlNode node, string field)
     {
-        var items = node switch
+        var shape = YamlReader.ShapeOf(node);
+        if (shape is not (YamlShape.Scalar or YamlShape.Empty or YamlShape.List))
         {
-            YamlScalarNode s => [s],
-            YamlSequenceNode q => q.Children,
-            _ => null,
-        };
-        if (items is null)
-        {
-            error(node, field, "must be a list of names");
+            ctx.Error(node, field, "must be a list of names");
             return [];
         }
 
+        var items = shape == YamlShape.List ? ctx.Items(node, field).Select(i => i.Node) : [node];
         var names = new List<string>();
         foreach (var item in items)
         {
-            if (item is not YamlScalarNode { Value: { Length: > 0 } v })
+            if (YamlReader.TextOf(item) is not { Length: > 0 } v)
             {
-                error(item, field, "must be a list of names");
+                ctx.Error(item, field, "must be a list of names");
             }
             else if (Template.MayContainExpression(v))
             {
-                error(item, field, "must name approvers plainly, not with an expression: the approval policy is fixed when the definition is loaded");
+                ctx.Error(item, field, "must name approvers plainly, not with an expression: the approval policy is fixed when the definition is loaded");
             }
             else if (v.Length > 200 || v.Any(char.IsControl))
             {
-                error(item, field, $"'{YamlGuard.Cut(v)}' is not a valid name (at most 200 characters, no control characters)");
+                ctx.Error(item, field, $"'{YamlGuard.Cut(v)}' is not a valid name (at most 200 characters, no control characters)");
             }
             else
             {

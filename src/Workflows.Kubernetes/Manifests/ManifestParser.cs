@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Workflows.Abstractions.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -40,45 +40,47 @@ public static partial class ManifestParser
         {
             number++;
             var root = document.RootNode;
-            if (root is YamlScalarNode { Value: null or "" } || (root is YamlScalarNode s && s.Style == ScalarStyle.Plain && IsNull(s.Value)))
+            var shape = YamlReader.ShapeOf(root);
+            if (shape == YamlShape.Empty || (shape == YamlShape.Scalar && YamlReader.TextOf(root) is ""))
             {
                 continue;
             }
 
             var positions = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
-            if (root is not YamlMappingNode)
+            if (shape != YamlShape.Mapping)
             {
                 throw Error(number, root, null, "a manifest document must be a mapping (a Kubernetes object)");
             }
 
-            var body = (JsonObject)Convert(root, string.Empty, positions, number)!;
+            var body = (JsonObject)Convert(new YamlReader(throwOnProblem: true), root, string.Empty, positions, number)!;
             Require(body, "apiVersion", root, number);
             Require(body, "kind", root, number);
             var metadataNode = Child(root, "metadata");
-            if (metadataNode is not YamlMappingNode metadata)
+            if (YamlReader.ShapeOf(metadataNode) != YamlShape.Mapping)
             {
                 throw metadataNode is null
                     ? Error(number, root, "metadata", "is required")
                     : At(number, positions["metadata"], "metadata", "must be a mapping");
             }
 
+            var metadata = metadataNode!;
             var name = Child(metadata, "name");
-            if (name is not YamlScalarNode { Value: { Length: > 0 } nameText })
+            if (YamlReader.TextOf(name) is not { Length: > 0 } nameText)
             {
                 throw At(number, positions.GetValueOrDefault("metadata.name", positions["metadata"]), "metadata.name", "is required (kubectl apply needs a name; generateName is not supported)");
             }
 
             if (nameText.Length > 253 || !NameRegex().IsMatch(nameText))
             {
-                throw Error(number, name, "metadata.name", $"'{nameText}' is not a valid name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters");
+                throw Error(number, name!, "metadata.name", $"'{nameText}' is not a valid name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters");
             }
 
-            if (Child(metadata, "namespace") is { } ns && (ns is not YamlScalarNode { Value: { } nsText } || nsText.Length > 63 || !LabelRegex().IsMatch(nsText)))
+            if (Child(metadata, "namespace") is { } ns && (YamlReader.TextOf(ns) is not { } nsText || nsText.Length > 63 || !LabelRegex().IsMatch(nsText)))
             {
                 throw Error(number, ns, "metadata.namespace", "is not a valid namespace name: lowercase letters, digits and '-', at most 63 characters");
             }
 
-            objects.Add(new ManifestObject(number, (int)root.Start.Line, body, positions));
+            objects.Add(new ManifestObject(number, YamlReader.LineOf(root), body, positions));
         }
 
         return objects;
@@ -92,94 +94,51 @@ public static partial class ManifestParser
         }
     }
 
-    private static YamlNode? Child(YamlNode node, string key) =>
-        node is YamlMappingNode m && m.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : null;
+    private static YamlNode? Child(YamlNode node, string key) => YamlReader.Find(node, key);
 
     private static ManifestException At(int document, (int Line, int Column) at, string field, string problem) =>
         new(document, at.Line, at.Column, field, problem);
 
     private static ManifestException Error(int document, YamlNode at, string? field, string problem) =>
-        new(document, (int)at.Start.Line, (int)at.Start.Column, field, problem);
+        new(document, YamlReader.LineOf(at), YamlReader.ColumnOf(at), field, problem);
 
-    private static JsonNode? Convert(YamlNode node, string path, Dictionary<string, (int, int)> positions, int document)
+    /// <summary>
+    /// Converts a document to JSON through the shared <see cref="YamlReader"/> (keys and items with their paths, values by
+    /// YAML 1.2's core schema), recording where each key and item is.
+    /// </summary>
+    private static JsonNode? Convert(YamlReader reader, YamlNode node, string path, Dictionary<string, (int, int)> positions, int document)
     {
-        switch (node)
+        switch (YamlReader.ShapeOf(node))
         {
-            case YamlMappingNode map:
+            case YamlShape.Mapping:
                 var obj = new JsonObject();
-                foreach (var (keyNode, valueNode) in map.Children)
+                foreach (var entry in reader.Entries(node, path))
                 {
-                    if (keyNode is not YamlScalarNode { Value: { } key })
+                    if (YamlReader.TextOf(entry.KeyNode) is null)
                     {
-                        throw Error(document, keyNode, path.Length == 0 ? null : path, "keys must be plain strings");
+                        throw Error(document, entry.KeyNode!, path.Length == 0 ? null : path, "keys must be plain strings");
                     }
 
-                    var childPath = path.Length == 0 ? key : $"{path}.{key}";
-                    positions[childPath] = ((int)keyNode.Start.Line, (int)keyNode.Start.Column);
-                    obj[key] = Convert(valueNode, childPath, positions, document);
+                    positions[entry.Path] = (YamlReader.LineOf(entry.KeyNode), YamlReader.ColumnOf(entry.KeyNode));
+                    obj[entry.Key] = Convert(reader, entry.Value, entry.Path, positions, document);
                 }
 
                 return obj;
-            case YamlSequenceNode seq:
+            case YamlShape.List:
                 var array = new JsonArray();
-                var i = 0;
-                foreach (var item in seq.Children)
+                foreach (var (item, itemPath) in reader.Items(node, path))
                 {
-                    var itemPath = $"{path}[{i++.ToString(CultureInfo.InvariantCulture)}]";
-                    positions[itemPath] = ((int)item.Start.Line, (int)item.Start.Column);
-                    array.Add(Convert(item, itemPath, positions, document));
+                    positions[itemPath] = (YamlReader.LineOf(item), YamlReader.ColumnOf(item));
+                    array.Add(Convert(reader, item, itemPath, positions, document));
                 }
 
                 return array;
-            case YamlScalarNode scalar:
-                return Scalar(scalar);
+            case YamlShape.Scalar or YamlShape.Empty:
+                return YamlReader.ToJson(node);
             default:
                 throw Error(document, node, path.Length == 0 ? null : path, "aliases are not supported");
         }
     }
-
-    /// <summary>Resolves a scalar by the YAML 1.2 core schema, as the API server's YAML decoder does for JSON-compatible values.</summary>
-    private static JsonNode? Scalar(YamlScalarNode scalar)
-    {
-        var value = scalar.Value ?? string.Empty;
-        var tag = scalar.Tag.IsEmpty ? null : scalar.Tag.Value;
-        if (scalar.Style != ScalarStyle.Plain || tag is "tag:yaml.org,2002:str")
-        {
-            return JsonValue.Create(value);
-        }
-
-        if (IsNull(value))
-        {
-            return null;
-        }
-
-        switch (value)
-        {
-            case "true" or "True" or "TRUE":
-                return JsonValue.Create(true);
-            case "false" or "False" or "FALSE":
-                return JsonValue.Create(false);
-        }
-
-        if (IntRegex().IsMatch(value) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
-        {
-            return JsonValue.Create(l);
-        }
-
-        if (value.StartsWith("0x", StringComparison.Ordinal) && long.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex))
-        {
-            return JsonValue.Create(hex);
-        }
-
-        if (FloatRegex().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
-        {
-            return JsonValue.Create(d);
-        }
-
-        return JsonValue.Create(value);
-    }
-
-    private static bool IsNull(string? value) => value is null or "" or "~" or "null" or "Null" or "NULL";
 
     private static int DocumentAt(string yaml, int line)
     {
@@ -228,10 +187,4 @@ public static partial class ManifestParser
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     private static partial Regex LabelRegex();
-
-    [GeneratedRegex("^[-+]?[0-9]+$")]
-    private static partial Regex IntRegex();
-
-    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
-    private static partial Regex FloatRegex();
 }
