@@ -60,7 +60,7 @@ public sealed class EngineHangfireTests
             SELECT j.invocationdata::text, j.arguments::text, p.value, s.data::text
             FROM hangfire.job j
             JOIN hangfire.jobparameter p ON p.jobid = j.id AND p.name = 'CurrentCulture'
-            JOIN hangfire.state s ON s.jobid = j.id AND s.name = 'Succeeded'
+            JOIN hangfire.state s ON s.jobid = j.id AND s.name = 'Enqueued'
             WHERE j.arguments::text LIKE @run AND j.invocationdata->>'Method' = 'ExecuteAsync'
             ORDER BY j.id LIMIT 1
             """,
@@ -71,6 +71,7 @@ public sealed class EngineHangfireTests
 
         // As written by the engine before its Hangfire moved into its container (read from a database of that version):
         // type names without assembly versions, compatibility level 1.8 (queue in the invocation data, times in ms).
+        // (The enqueued state, not the succeeded one: the run may finish inside the job, before Hangfire marks it.)
         var invocation = JsonNode.Parse(r.GetString(0))!.AsObject();
         Assert.Equal("Workflows.Engine.Execution.StepJob, Workflows.Engine", invocation["Type"]!.GetValue<string>());
         Assert.Equal("ExecuteAsync", invocation["Method"]!.GetValue<string>());
@@ -79,7 +80,8 @@ public sealed class EngineHangfireTests
         Assert.Equal($$"""["\"{{run.Id}}\"","\"s1\"","1",null]""", invocation["Arguments"]!.GetValue<string>());
         Assert.Equal($$"""["\"{{run.Id}}\"", "\"s1\"", "1", null]""", r.GetString(1));
         Assert.Equal("\"\"", r.GetString(2));
-        Assert.Matches("""^\d+$""", JsonNode.Parse(r.GetString(3))!["SucceededAt"]!.GetValue<string>());
+        Assert.Equal("workflows", JsonNode.Parse(r.GetString(3))!["Queue"]!.GetValue<string>());
+        Assert.Matches("""^\d+$""", JsonNode.Parse(r.GetString(3))!["EnqueuedAt"]!.GetValue<string>());
     }
 
     [Fact]
