@@ -1,3 +1,4 @@
-// Hangfire keeps process-wide defaults (JobStorage.Current); hosts started in parallel in one test process
-// could hand jobs to each other's storage, so test classes that host an engine run one after another.
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
+// Test classes run in parallel: each engine host has its own Hangfire (storage, client, filters, activator in its own
+// container, see EngineHangfireTests) on its own database (a fresh PostgreSQL database or SQLite folder per host).
+// Four at a time rather than one per core: most of a scenario test's time is spent waiting on the engine's polls.
+[assembly: CollectionBehavior(CollectionBehavior.CollectionPerClass, MaxParallelThreads = 4)]

@@ -1,4 +1,7 @@
 using Hangfire;
+using Hangfire.Common;
+using Hangfire.Dashboard;
+using Hangfire.Server;
 using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Configuration;
@@ -100,33 +103,8 @@ public static class WorkflowEngineServiceCollectionExtensions
 
         // Order matters: migrations and definitions are ready before Hangfire's server starts fetching jobs.
         services.AddHostedService<EngineStartup>();
-        services.AddHangfire((sp, config) =>
-        {
-            var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
-            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-                .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings()
-                .UseActivator(new ScopedActivator(sp.GetRequiredService<IServiceScopeFactory>()));
-            if (o.ConnectionString is { Length: > 0 } cs)
-            {
-                var hangfireCs = new NpgsqlConnectionStringBuilder(cs)
-                {
-                    MaxPoolSize = o.Postgres.HangfireMaxPoolSize,
-                    Timeout = (int)Math.Ceiling(o.Postgres.PoolTimeout.TotalSeconds),
-                }.ConnectionString;
-                HangfirePostgres.UseEngineStorage(config, hangfireCs, HangfirePostgres.Options(o), sp.GetRequiredService<QueueWakeUp>(), o.Queue, "default");
-            }
-            else
-            {
-                config.UseSQLiteStorage(
-                    Path.Combine(EnsureDir(o.DataDirectory), "hangfire.db"),
-                    new SQLiteStorageOptions
-                    {
-                        QueuePollInterval = o.QueuePollInterval ?? TimeSpan.FromSeconds(1),
-                        InvisibilityTimeout = o.InvisibilityTimeout,
-                    });
-            }
-        });
+        services.AddHostedService<HangfireLogAttachment>();
+        AddEngineHangfire(services);
 
         if (configuration.GetValue<bool?>($"{EngineOptions.Section}:{nameof(EngineOptions.RunWorkers)}") == false)
         {
@@ -135,16 +113,73 @@ public static class WorkflowEngineServiceCollectionExtensions
         }
 
         services.AddHostedService<QueueWakeUpListener>();
-        services.AddHangfireServer((sp, server) =>
-        {
-            var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
-            server.WorkerCount = o.Workers;
-            server.Queues = [o.Queue, "default"];
-            server.SchedulePollingInterval = o.SchedulePollingInterval;
-            server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
-        });
+        services.AddHostedService(CreateHangfireServer);
         services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
         return services;
+    }
+
+    /// <summary>
+    /// Registers this engine's Hangfire: its storage, filters, activator, client and recurring job manager, all singletons
+    /// of this container. Nothing reads or writes Hangfire's process-wide defaults (<c>JobStorage.Current</c>,
+    /// <c>JobActivator.Current</c>, <c>GlobalJobFilters</c>), so several engines live in one process, each on its own
+    /// database, without handing jobs to each other. Each is registered with TryAdd, so a test can swap one.
+    /// </summary>
+    private static void AddEngineHangfire(IServiceCollection services)
+    {
+        services.TryAddSingleton<IGlobalConfiguration, HangfireServicesMarker>();
+        services.TryAddSingleton(CreateJobStorage);
+        services.TryAddSingleton<JobActivator>(sp => new ScopedJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.TryAddSingleton<IJobFilterProvider>(_ => EngineJobFilters.Create());
+        services.TryAddSingleton<ITimeZoneResolver, DefaultTimeZoneResolver>();
+        services.TryAddSingleton<IBackgroundJobClient>(sp => new BackgroundJobClient(sp.GetRequiredService<JobStorage>(), sp.GetRequiredService<IJobFilterProvider>()));
+        services.TryAddSingleton<IRecurringJobManager>(sp => new RecurringJobManager(sp.GetRequiredService<JobStorage>(), sp.GetRequiredService<IJobFilterProvider>(), sp.GetRequiredService<ITimeZoneResolver>()));
+
+        // The dashboard's page table (Hangfire.AspNetCore's MapHangfireDashboard resolves it): fixed pages, not engine state.
+        services.TryAddSingleton(_ => DashboardRoutes.Routes);
+    }
+
+    private static JobStorage CreateJobStorage(IServiceProvider sp)
+    {
+        // Every Hangfire component of the engine takes the storage, so the (process-wide, identical) serializer settings
+        // are in place before the first job is written or read.
+        HangfireSerialization.EnsureConfigured();
+        var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
+        if (o.ConnectionString is { Length: > 0 } cs)
+        {
+            var hangfireCs = new NpgsqlConnectionStringBuilder(cs)
+            {
+                MaxPoolSize = o.Postgres.HangfireMaxPoolSize,
+                Timeout = (int)Math.Ceiling(o.Postgres.PoolTimeout.TotalSeconds),
+            }.ConnectionString;
+            return HangfirePostgres.CreateStorage(hangfireCs, HangfirePostgres.Options(o), sp.GetRequiredService<QueueWakeUp>(), o.Queue, "default");
+        }
+
+        return new SQLiteStorage(
+            Path.Combine(EnsureDir(o.DataDirectory), "hangfire.db"),
+            new SQLiteStorageOptions
+            {
+                QueuePollInterval = o.QueuePollInterval ?? TimeSpan.FromSeconds(1),
+                InvisibilityTimeout = o.InvisibilityTimeout,
+            });
+    }
+
+    /// <summary>This engine's Hangfire server: its storage, activator, filters and time zones, from this container.</summary>
+    private static BackgroundJobServerHostedService CreateHangfireServer(IServiceProvider sp)
+    {
+        var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
+        var options = new BackgroundJobServerOptions
+        {
+            WorkerCount = o.Workers,
+            Queues = [o.Queue, "default"],
+            SchedulePollingInterval = o.SchedulePollingInterval,
+            ServerName = $"{Environment.MachineName}:{Environment.ProcessId}",
+            Activator = sp.GetRequiredService<JobActivator>(),
+            FilterProvider = sp.GetRequiredService<IJobFilterProvider>(),
+            TimeZoneResolver = sp.GetRequiredService<ITimeZoneResolver>(),
+        };
+
+        // With the host's lifetime, the server starts fetching once the host has started (after EngineStartup migrated).
+        return new BackgroundJobServerHostedService(sp.GetRequiredService<JobStorage>(), options, sp.GetServices<IBackgroundProcess>(), sp.GetService<IHostApplicationLifetime>());
     }
 
     /// <summary>The PostgreSQL schema of Hangfire's tables.</summary>
@@ -213,18 +248,5 @@ public static class WorkflowEngineServiceCollectionExtensions
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
-    /// <summary>Resolves each job from its own DI scope.</summary>
-    private sealed class ScopedActivator(IServiceScopeFactory scopes) : JobActivator
-    {
-        public override JobActivatorScope BeginScope(JobActivatorContext context) => new Scope(scopes.CreateScope());
-
-        private sealed class Scope(IServiceScope scope) : JobActivatorScope
-        {
-            public override object Resolve(Type type) => ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, type);
-
-            public override void DisposeScope() => scope.Dispose();
-        }
     }
 }

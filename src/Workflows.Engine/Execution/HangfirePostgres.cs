@@ -1,5 +1,5 @@
-using Hangfire;
 using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 
 namespace Workflows.Engine.Execution;
 
@@ -36,18 +36,19 @@ public static class HangfirePostgres
     };
 
     /// <summary>
-    /// Uses Hangfire.PostgreSql with <see cref="Options"/> and the engine's queue provider: the stock queue plus a NOTIFY
-    /// on enqueue and a wake-up of this server's idle workers (<see cref="QueueWakeUp"/>) while dequeuing.
+    /// Creates Hangfire.PostgreSql's storage with <see cref="Options"/> and the engine's queue provider: the stock queue plus
+    /// a NOTIFY on enqueue and a wake-up of this server's idle workers (<see cref="QueueWakeUp"/>) while dequeuing.
+    /// The storage belongs to its caller (the engine registers it in its container; Hangfire's <c>JobStorage.Current</c> is
+    /// not set).
     /// </summary>
-    /// <param name="config">Hangfire's configuration.</param>
     /// <param name="connectionString">The connection string of Hangfire's pool.</param>
     /// <param name="options">The storage options (<see cref="Options"/>).</param>
     /// <param name="wakeUp">This process's wake-up (a <see cref="QueueWakeUpListener"/> signals it).</param>
     /// <param name="queues">The queues the provider serves.</param>
     /// <returns>The storage.</returns>
-    public static PostgreSqlStorage UseEngineStorage(IGlobalConfiguration config, string connectionString, PostgreSqlStorageOptions options, QueueWakeUp wakeUp, params string[] queues)
+    public static PostgreSqlStorage CreateStorage(string connectionString, PostgreSqlStorageOptions options, QueueWakeUp wakeUp, params string[] queues)
     {
-        var storage = config.UsePostgreSqlStorage(b => b.UseNpgsqlConnection(connectionString), options).Entry;
+        var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
         storage.QueueProviders.Add(new WakeUpQueueProvider(new PostgreSqlJobQueueProvider(storage, options), wakeUp), queues);
         return storage;
     }

@@ -298,7 +298,7 @@ internal sealed class BareHangfire(BenchSettings settings, CommandCounter comman
                 .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
                 .UseSimpleAssemblyNameTypeSerializer()
                 .UseRecommendedSerializerSettings();
-            HangfirePostgres.UseEngineStorage(config, connectionString, HangfirePostgres.Options(defaults, prepareSchema: true), wakeUp, Queue, "default");
+            config.UseStorage(HangfirePostgres.CreateStorage(connectionString, HangfirePostgres.Options(defaults, prepareSchema: true), wakeUp, Queue, "default"));
         });
         if (server)
         {

@@ -10,6 +10,7 @@ namespace Workflows.Engine.Tests.Execution;
 /// same database. This process only starts and reads runs. Every step's effect is recorded by the
 /// test action as a file named after its idempotency key, so "exactly once" is checked on disk.
 /// </summary>
+[Collection(CrashServersCollection.Name)]
 public sealed class CrashTests(ITestOutputHelper output)
 {
     private const string Forward = """
