@@ -61,6 +61,11 @@ internal static class ApprovalPolicyParser
                     target.AddRange(names.Where(n => !target.Contains(n, StringComparer.Ordinal)));
                 }
 
+                foreach (var problem in users.Select(Workflows.Abstractions.Accounts.Actors.Problem).OfType<string>())
+                {
+                    error(Value(am, "users"), path + ".approvers.users", problem);
+                }
+
                 foreach (var role in roles.Where(r => !KnownRoles.Contains(r, StringComparer.Ordinal)))
                 {
                     error(Value(am, "roles"), path + ".approvers.roles", $"'{YamlGuard.Cut(role)}' is not a role; the roles are {string.Join(", ", KnownRoles)}");
