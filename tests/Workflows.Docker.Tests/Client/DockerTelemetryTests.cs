@@ -12,7 +12,10 @@ namespace Workflows.Docker.Tests.Client;
 [Collection(DockerCollection.Name)]
 public sealed class DockerTelemetryTests : IAsyncLifetime, IDisposable
 {
-    private static readonly ActivitySource Step = new("Workflows.Docker.Tests.Step");
+    // A constant, not Step.Name: a listener's ShouldListenTo also runs while Step itself is being created.
+    private const string StepSource = "Workflows.Docker.Tests.Step";
+
+    private static readonly ActivitySource Step = new(StepSource);
 
     private readonly DockerFixture docker;
     private readonly string app = DockerFixture.Unique("wf-trace");
@@ -24,7 +27,7 @@ public sealed class DockerTelemetryTests : IAsyncLifetime, IDisposable
         this.docker = docker;
         listener = new ActivityListener
         {
-            ShouldListenTo = s => s.Name == DockerTelemetry.ActivitySourceName || s.Name == Step.Name,
+            ShouldListenTo = s => s.Name == DockerTelemetry.ActivitySourceName || s.Name == StepSource,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = spans.Add,
         };

@@ -13,7 +13,10 @@ namespace Workflows.Kubernetes.Tests.Client;
 /// </summary>
 public sealed class KubernetesTelemetryTests : IClassFixture<KubernetesSandbox>, IDisposable
 {
-    private static readonly ActivitySource Step = new("Workflows.Kubernetes.Tests.Step");
+    // A constant, not Step.Name: a listener's ShouldListenTo also runs while Step itself is being created.
+    private const string StepSource = "Workflows.Kubernetes.Tests.Step";
+
+    private static readonly ActivitySource Step = new(StepSource);
 
     private readonly KubernetesSandbox sandbox;
     private readonly ConcurrentBag<Activity> spans = [];
@@ -24,7 +27,7 @@ public sealed class KubernetesTelemetryTests : IClassFixture<KubernetesSandbox>,
         this.sandbox = sandbox;
         listener = new ActivityListener
         {
-            ShouldListenTo = s => s.Name is "System.Net.Http" || s.Name == Step.Name,
+            ShouldListenTo = s => s.Name is "System.Net.Http" || s.Name == StepSource,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = spans.Add,
         };
