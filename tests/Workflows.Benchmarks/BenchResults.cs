@@ -84,5 +84,8 @@ internal sealed class BenchResults
     /// <summary>Gets or sets the waiting-runs section: cost while waiting, and recovery by a restarted host.</summary>
     public EngineRuns.WaitingResult? Waiting { get; set; }
 
+    /// <summary>Gets or sets the notification delivery delays (state change committed → the receiver got the POST).</summary>
+    public EngineRuns.NotificationDeliveryResult? Notifications { get; set; }
+
     public List<string> Notes { get; } = [];
 }

@@ -42,11 +42,15 @@ internal sealed record BenchSettings(string AdminConnectionString, bool Quick, b
     /// </summary>
     public TimeSpan StallTimeout => TimeSpan.FromMinutes(2);
 
+    /// <summary>Gets whether only the notification delivery section runs (<c>--notifications-only</c>). Default is false.</summary>
+    public bool NotificationsOnly { get; init; }
+
     public static BenchSettings Parse(string[] args)
     {
         string? postgres = Environment.GetEnvironmentVariable("WORKFLOWS_TEST_POSTGRES");
         var quick = false;
         var keep = false;
+        var notificationsOnly = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -57,11 +61,14 @@ internal sealed record BenchSettings(string AdminConnectionString, bool Quick, b
                 case "--keep-databases":
                     keep = true;
                     break;
+                case "--notifications-only":
+                    notificationsOnly = true;
+                    break;
                 case "--postgres" when i + 1 < args.Length:
                     postgres = args[++i];
                     break;
                 default:
-                    throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: Workflows.Benchmarks [--quick] [--postgres <connection string>] [--keep-databases]");
+                    throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: Workflows.Benchmarks [--quick] [--postgres <connection string>] [--keep-databases] [--notifications-only]");
             }
         }
 
@@ -70,6 +77,6 @@ internal sealed record BenchSettings(string AdminConnectionString, bool Quick, b
             throw new ArgumentException("No PostgreSQL: pass --postgres <connection string> or set WORKFLOWS_TEST_POSTGRES (start one with `bash .ci/services/postgres.sh start`).");
         }
 
-        return new BenchSettings(postgres, quick, keep);
+        return new BenchSettings(postgres, quick, keep) { NotificationsOnly = notificationsOnly };
     }
 }

@@ -14,6 +14,12 @@ var ct = cts.Token;
 var total = Stopwatch.StartNew();
 using var commands = new CommandCounter();
 var results = new BenchResults();
+if (settings.NotificationsOnly)
+{
+    results.Notifications = await Section("server: notification delivery", () => new NotificationDelivery(settings).MeasureAsync(ct));
+    Console.WriteLine(Report.RenderNotifications(results, total.Elapsed));
+    return;
+}
 
 var (pooled, held) = await Section("calibration: commits per SELECT", () => Calibration.CommitsPerSelectAsync(settings, ct));
 results.Notes.Add(FormattableString.Invariant($"Reading the commit counts: a pooled Npgsql open + `SELECT 1` + close costs {pooled:0.00} server transactions, the same SELECT on a connection held open {held:0.00}; the difference is Npgsql's connection reset (DISCARD ALL, pipelined with the next command: no extra round trip, but a transaction of its own)."));
@@ -36,6 +42,7 @@ results.TracingPerStep = Tracing.PerStep(settings.Quick ? 100_000 : 1_000_000);
 results.EngineIdle = await Section("engine: idle", () => engine.IdleAsync(ct));
 results.Waiting = await Section("engine: runs waiting at once, then a restart", () => engine.WaitingAsync(ct));
 results.ApiStart = await Section("server: start runs through the REST API", () => new ApiStart(settings).MeasureAsync(ct));
+results.Notifications = await Section("server: notification delivery", () => new NotificationDelivery(settings).MeasureAsync(ct));
 
 Console.WriteLine(Report.Render(settings, results, total.Elapsed));
 
