@@ -87,5 +87,8 @@ internal sealed class BenchResults
     /// <summary>Gets or sets the kill -9 of one of two servers holding in-flight steps.</summary>
     public EngineRuns.KillRecoveryResult? Recovery { get; set; }
 
+    /// <summary>Gets or sets the notification delivery delays (state change committed → the receiver got the POST).</summary>
+    public EngineRuns.NotificationDeliveryResult? Notifications { get; set; }
+
     public List<string> Notes { get; } = [];
 }

@@ -64,6 +64,11 @@ if (settings.Runs("recovery"))
     results.Recovery = await Section("servers: kill -9 one of two servers with in-flight steps", () => new KillRecovery(settings).MeasureAsync(ct));
 }
 
+if (settings.Runs("notifications"))
+{
+    results.Notifications = await Section("server: notification delivery", () => new NotificationDelivery(settings).MeasureAsync(ct));
+}
+
 Console.WriteLine(Report.Render(settings, results, total.Elapsed));
 
 async Task<T> Section<T>(string name, Func<Task<T>> run)

@@ -68,6 +68,8 @@ internal static class Report
         {
             Row(md, "9", "100,000 waiting runs: server RSS, idle database load, runs list p95", "not measured", "≤ 500 MB, ≤ idle with no runs, ≤ 100 ms", "");
         }
+
+        NotificationRows(md, r);
         md.AppendLine();
         md.AppendLine("How it was measured: every section runs on its own fresh database. Jobs or runs are created while no worker runs (bare Hangfire: a client-only host; engine: a host with `RunWorkers=false`), then a server with 8 workers drains them; throughput is units ÷ (first start → last finish). Commit counts are pg_stat_database.xact_commit read with no connection open (PostgreSQL 15 flushes idle backends' statistics up to 10 s late, exiting ones at once), so they are exact per phase and include one host start and stop. Round trips are Npgsql commands counted in-process. Idle = (host run for 1 s + window) − (host run for 1 s).");
         foreach (var note in r.Notes)
@@ -142,6 +144,17 @@ internal static class Report
         var attrTen = ten.CommitsPerUnit - (ten.JobsPerUnit * hf.CommitsPerUnit);
         var attrOne = one.CommitsPerUnit - (one.JobsPerUnit * hf.CommitsPerUnit);
         Row(md, "4", "**Our own** commits per step = engine per step − (Hangfire jobs per step × bare Hangfire per job) (10-step; 1-step in brackets)", Inv($"**{attrTen:0.00}** ({attrOne:0.00}); jobs/step {ten.JobsPerUnit:0.00} ({one.JobsPerUnit:0.00})"), "≤ 1 (1-step run ≤ 3)", Both(attrTen <= 1, attrOne <= 3));
+    }
+
+    private static void NotificationRows(StringBuilder md, BenchResults r)
+    {
+        if (r.Notifications is not { } n)
+        {
+            return;
+        }
+
+        Row(md, "15", "Notification delivery, run.succeeded committed (payload's occurredAt) → a loopback webhook receiver got the POST (the real server, 8 workers), one run at a time, p50 / p95 / p99", n.Alone.ToString(), "", "");
+        Row(md, "15", Inv($"… {n.BurstRuns} runs started at once (8 client threads), each one's notification; duplicate deliveries {n.Duplicates}"), n.Burst.ToString(), "", n.Duplicates == 0 ? "" : Verdict(false));
     }
 
     private static void Row(StringBuilder md, string n, string what, string result, string goal, string verdict) =>

@@ -10,8 +10,8 @@ public enum ApprovalExpiry
     Approve,
 }
 
-/// <summary>Who decides on an approval: the signed-in user's name, roles and groups (from single sign-on).</summary>
-/// <param name="Name">The user's name (the actor recorded in the audit).</param>
+/// <summary>Who decides on an approval: the signed-in user's actor id, roles and groups (from single sign-on).</summary>
+/// <param name="Name">The user's actor id (<see cref="Accounts.Actors"/>: <c>alice</c> for a local user, <c>oidc:alice</c> for a single sign-on user), recorded in the audit.</param>
 /// <param name="Roles">The roles they hold (viewer, operator, admin); admins hold all three.</param>
 /// <param name="Groups">Their groups from the identity provider; none for local users and API tokens.</param>
 public sealed record Approver(string Name, IReadOnlyList<string> Roles, IReadOnlyList<string> Groups)
@@ -21,9 +21,9 @@ public sealed record Approver(string Name, IReadOnlyList<string> Roles, IReadOnl
     /// <summary>Gets an approver with a name and no roles or groups.</summary>
     public static Approver Named(string name) => new(name, [], []);
 
-    /// <summary>Gets the signed-in user as an approver: their name, the roles they hold and their single sign-on groups.</summary>
+    /// <summary>Gets the signed-in user as an approver: their actor id, the roles they hold and their single sign-on groups.</summary>
     public static Approver From(System.Security.Claims.ClaimsPrincipal user) => new(
-        user.Identity?.Name ?? "anonymous",
+        Accounts.Actors.Of(user),
         KnownRoles.Where(user.IsInRole).ToList(),
         user.FindAll(WorkflowPermissions.GroupClaimType).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList());
 }
@@ -43,7 +43,10 @@ public sealed class ApprovalPolicy
     /// <summary>Gets the groups whose members may decide (<c>approvers.groups</c>). Default is none.</summary>
     public IReadOnlyList<string> Groups { get; init; } = [];
 
-    /// <summary>Gets the users who may decide, by name (<c>approvers.users</c>). Default is none.</summary>
+    /// <summary>
+    /// Gets the users who may decide (<c>approvers.users</c>): a bare name is the local user and the single sign-on user of
+    /// that name; <c>local:alice</c> or <c>oidc:alice</c> only one of them (<see cref="Accounts.Actors.Matches"/>). Default is none.
+    /// </summary>
     public IReadOnlyList<string> Users { get; init; } = [];
 
     /// <summary>Gets how many distinct people must approve (<c>required:</c>). Default is 1.</summary>
@@ -98,9 +101,9 @@ public sealed class ApprovalPolicy
             return "any operator";
         }
 
-        if (Users.Contains(approver.Name, StringComparer.Ordinal))
+        if (Users.FirstOrDefault(u => Accounts.Actors.Matches(u, approver.Name)) is { } user)
         {
-            return $"user {approver.Name}";
+            return $"user {user}";
         }
 
         if (Groups.FirstOrDefault(g => approver.Groups.Contains(g, StringComparer.Ordinal)) is { } group)
@@ -115,14 +118,15 @@ public sealed class ApprovalPolicy
     /// Returns why <paramref name="approver"/> may not make this decision, in words for the person refused, or null when they may.
     /// </summary>
     /// <param name="approver">Who decides.</param>
-    /// <param name="starter">The person who started the run (a portal or API trigger), or null for schedules, webhooks and parent runs.</param>
+    /// <param name="starter">The actor id of the person who started the run (a portal or API trigger), or null for schedules, webhooks and parent runs.
+    /// Actor ids are compared, never display names: a single sign-on alice did not start a run of the local alice.</param>
     /// <param name="approving">True to approve, false to reject. The starter may always reject (withdraw) their own request when they are an approver.</param>
     /// <param name="approvedBy">Who has already approved this request.</param>
     public string? WhyNotAllowed(Approver approver, string? starter, bool approving, IReadOnlyCollection<string> approvedBy)
     {
         if (Grant(approver) is null)
         {
-            return $"Approvers are {DescribeApprovers()}; {approver.Name} is none of them.";
+            return $"Approvers are {DescribeApprovers()}; {Accounts.Actors.Display(approver.Name)} is none of them.";
         }
 
         if (approving && !AllowSelfApproval && starter is not null && string.Equals(starter, approver.Name, StringComparison.Ordinal))

@@ -19,7 +19,8 @@ public sealed class DockerClientFactory(DockerEndpointResolver resolver, IOption
     {
         var endpoint = resolver.Resolve(inputs);
         Credentials credentials = endpoint.Tls is { } tls ? new DockerTlsCredentials(tls) : new AnonymousCredentials();
-        var configuration = new DockerClientConfiguration(endpoint.Uri, credentials, options.Value.RequestTimeout);
+        // Docker.DotNet's own socket handler emits no HttpClient span: the credentials' handler hook adds ours (one per call).
+        var configuration = new DockerClientConfiguration(endpoint.Uri, DockerTelemetry.Traced(credentials, endpoint), options.Value.RequestTimeout);
 
         // No API version in the path: the engine answers with its own, so old and new engines both work.
         return (configuration.CreateClient(), endpoint);

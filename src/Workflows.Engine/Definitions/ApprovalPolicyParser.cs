@@ -62,6 +62,11 @@ internal static class ApprovalPolicyParser
                     target.AddRange(names.Where(n => !target.Contains(n, StringComparer.Ordinal)));
                 }
 
+                foreach (var problem in users.Select(Workflows.Abstractions.Accounts.Actors.Problem).OfType<string>())
+                {
+                    error(Value(am, "users"), path + ".approvers.users", problem);
+                }
+
                 foreach (var role in roles.Where(r => !KnownRoles.Contains(r, StringComparer.Ordinal)))
                 {
                     ctx.Error(DefinitionReader.Value(an, "roles"), path + ".approvers.roles", $"'{YamlGuard.Cut(role)}' is not a role{YamlReader.DidYouMean(role, KnownRoles)}; the roles are {string.Join(", ", KnownRoles)}");

@@ -60,23 +60,24 @@ internal static class ApprovalGate
             ["required"] = policy.Required,
         };
         var comment = string.IsNullOrWhiteSpace(decision.Comment) ? "" : $": {decision.Comment}";
+        var who = Workflows.Abstractions.Accounts.Actors.Display(approver.Name); // the message reads "alice (SSO)"; the actor column keeps the id
         var stepId = row.StepId;
         if (!decision.Approved)
         {
             machine.Signal(t, row, def, "approval", approver.Name, new JsonObject { ["approved"] = false, ["comment"] = decision.Comment });
-            machine.Audit(t, "approval.rejected", $"Step '{stepId}' rejected by {approver.Name} (as {via}){comment}", stepId, approver.Name, data);
+            machine.Audit(t, "approval.rejected", $"Step '{stepId}' rejected by {who} (as {via}){comment}", stepId, approver.Name, data);
             return;
         }
 
         if (received < policy.Required)
         {
-            machine.Audit(t, "approval.approved", $"Step '{stepId}' approved by {approver.Name} (as {via}){comment}; {received} of {policy.Required} approvals, waiting for more", stepId, approver.Name, data);
+            machine.Audit(t, "approval.approved", $"Step '{stepId}' approved by {who} (as {via}){comment}; {received} of {policy.Required} approvals, waiting for more", stepId, approver.Name, data);
             return;
         }
 
-        var by = string.Join(", ", approvedBy);
+        var by = string.Join(", ", approvedBy.Select(Workflows.Abstractions.Accounts.Actors.Display));
         machine.Signal(t, row, def, "approval", approver.Name, new JsonObject { ["approved"] = true, ["comment"] = decision.Comment, ["by"] = by });
         var count = policy.Required == 1 ? "" : $"; {received} of {policy.Required} approvals ({by})";
-        machine.Audit(t, "approval.approved", $"Step '{stepId}' approved by {approver.Name} (as {via}){comment}{count}", stepId, approver.Name, data);
+        machine.Audit(t, "approval.approved", $"Step '{stepId}' approved by {who} (as {via}){comment}{count}", stepId, approver.Name, data);
     }
 }

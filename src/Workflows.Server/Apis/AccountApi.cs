@@ -286,7 +286,10 @@ public static class AccountApi
         http.User.Actor(),
         Roles.Highest(http.User) ?? Roles.Viewer,
         http.User.FindAll(Workflows.Abstractions.Definitions.WorkflowPermissions.GroupClaimType).Select(c => c.Value).ToList(),
-        http.User.FindFirst("auth")?.Value ?? "cookie"));
+        http.User.FindFirst("auth")?.Value ?? "cookie")
+    {
+        DisplayName = Workflows.Abstractions.Accounts.Actors.Display(http.User.Actor()),
+    });
 
     private static async Task<Ok<IReadOnlyList<TokenInfo>>> ListTokensAsync(IAccountAdministration admin, HttpContext http, CancellationToken ct) =>
         TypedResults.Ok(await admin.ListTokensAsync(ActorOf(http), ct));
@@ -326,7 +329,11 @@ public static class AccountApi
 /// <param name="Role">The highest role.</param>
 /// <param name="Groups">The groups from single sign-on, or a token's groups (empty for local users).</param>
 /// <param name="Auth">How they signed in: cookie (local user), oidc (single sign-on) or token.</param>
-public sealed record CurrentUser(string Name, string Role, IReadOnlyList<string> Groups, string Auth);
+public sealed record CurrentUser(string Name, string Role, IReadOnlyList<string> Groups, string Auth)
+{
+    /// <summary>Gets the name for people: <c>alice</c>, or <c>alice (SSO)</c> for a single sign-on user (whose <see cref="Name"/>, the actor id, is <c>oidc:alice</c>).</summary>
+    public string DisplayName { get; init; } = Name;
+}
 
 /// <summary>A request for a new API token.</summary>
 /// <param name="Name">Its name (shown as the actor in the audit).</param>

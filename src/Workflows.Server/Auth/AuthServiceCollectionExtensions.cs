@@ -59,8 +59,8 @@ public static class AuthServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Gets the actor name of a user for the audit.</summary>
-    public static string Actor(this ClaimsPrincipal user) => user.Identity?.Name ?? "anonymous";
+    /// <summary>Gets the actor id of a user for the audit, runs, approvals and tokens (<see cref="Workflows.Abstractions.Accounts.Actors"/>).</summary>
+    public static string Actor(this ClaimsPrincipal user) => Workflows.Abstractions.Accounts.Actors.Of(user);
 
     /// <summary>Builds the claims principal of a local portal user.</summary>
     /// <param name="name">The user name.</param>

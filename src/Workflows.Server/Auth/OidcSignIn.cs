@@ -16,13 +16,13 @@ namespace Workflows.Server.Auth;
 public static class OidcSignIn
 {
     /// <summary>The claim <c>auth</c> of a user signed in through single sign-on.</summary>
-    public const string AuthMethod = "oidc";
+    public const string AuthMethod = Workflows.Abstractions.Accounts.Actors.SsoAuth;
 
     /// <summary>The page a user with no mapped role lands on.</summary>
     public const string DeniedPath = "/account/denied";
 
     /// <summary>The outcome of mapping a provider's user onto this server.</summary>
-    /// <param name="Name">The name shown and recorded as the actor.</param>
+    /// <param name="Name">The name the provider gave (shown as <c>NAME (SSO)</c>); the actor id is <c>oidc:NAME</c> (<see cref="Workflows.Abstractions.Accounts.Actors"/>).</param>
     /// <param name="Role">The highest role granted, or null when none.</param>
     /// <param name="Groups">The user's groups (from <see cref="OidcOptions.GroupsClaim"/>).</param>
     public sealed record Mapping(string Name, string? Role, IReadOnlyList<string> Groups);
@@ -126,7 +126,7 @@ public static class OidcSignIn
         var groups = mapping.Groups.Count == 0 ? "none" : string.Join(", ", mapping.Groups);
         if (mapping.Role is null)
         {
-            await audit.RecordAsync(SecurityEventKind.SignInRefused, mapping.Name, $"single sign-on ({options.DisplayName}): no role for groups {groups}; map one in Auth:Oidc:RoleMappings", address, ctx.HttpContext.RequestAborted);
+            await audit.RecordAsync(SecurityEventKind.SignInRefused, Workflows.Abstractions.Accounts.Actors.Sso(mapping.Name), $"single sign-on ({options.DisplayName}): no role for groups {groups}; map one in Auth:Oidc:RoleMappings", address, ctx.HttpContext.RequestAborted);
             ctx.Response.Redirect(DeniedPath);
             ctx.HandleResponse();
             return;
@@ -140,7 +140,7 @@ public static class OidcSignIn
         // The portal's cookie is SameSite=Strict, so a browser would not send it on the redirects of this
         // cross-site chain: one same-site hop, started by the portal's own page, lets the first page see it.
         ctx.ReturnUri = "/account/sso/complete?returnUrl=" + Uri.EscapeDataString(LocalUrl(ctx.ReturnUri));
-        await audit.RecordAsync(SecurityEventKind.SignIn, mapping.Name, $"single sign-on ({options.DisplayName}) as {mapping.Role}; groups {groups}", address, ctx.HttpContext.RequestAborted);
+        await audit.RecordAsync(SecurityEventKind.SignIn, Workflows.Abstractions.Accounts.Actors.Sso(mapping.Name), $"single sign-on ({options.DisplayName}) as {mapping.Role}; groups {groups}", address, ctx.HttpContext.RequestAborted);
     }
 
     private static async Task RemoteFailureAsync(RemoteFailureContext ctx)

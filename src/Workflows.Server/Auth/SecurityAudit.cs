@@ -55,7 +55,7 @@ public sealed class SecurityAudit(EngineDatabase database, TimeProvider clock, I
         return rows.Select(r => new SecurityEvent(r.Id, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Kind, r.Actor, r.Detail, r.Address)).ToList();
     }
 
-    /// <summary>Lists each single sign-on user's latest sign-in (name, when, the detail with the role it was granted).</summary>
+    /// <summary>Lists each single sign-on user's latest sign-in (actor id <c>oidc:NAME</c>, when, the detail with the role it was granted).</summary>
     /// <param name="ct">Cancels the read.</param>
     public async Task<IReadOnlyList<SecurityEvent>> LatestSingleSignOnsAsync(CancellationToken ct)
     {
@@ -63,7 +63,14 @@ public sealed class SecurityAudit(EngineDatabase database, TimeProvider clock, I
         var rows = await c.QueryAsync<(long Id, long At, string Kind, string Actor, string Detail, string? Address)>(
             "SELECT id, at, kind, actor, detail, address FROM wf_security_events WHERE id IN (SELECT MAX(id) FROM wf_security_events WHERE kind = @kind AND detail LIKE 'single sign-on%' GROUP BY actor) ORDER BY actor",
             new { kind = SecurityEventKind.SignIn });
-        return rows.Select(r => new SecurityEvent(r.Id, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Kind, r.Actor, r.Detail, r.Address)).ToList();
+
+        // Sign-ins from before actor ids recorded the bare name; they are the same single sign-on user as oidc:NAME.
+        return rows
+            .Select(r => new SecurityEvent(r.Id, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Kind, Workflows.Abstractions.Accounts.Actors.Sso(r.Actor), r.Detail, r.Address))
+            .GroupBy(e => e.Actor, StringComparer.Ordinal)
+            .Select(g => g.MaxBy(e => e.Id)!)
+            .OrderBy(e => e.Actor, StringComparer.Ordinal)
+            .ToList();
     }
 
     private static string Cap(string s, int max) => s.Length <= max ? s : string.Concat(s.AsSpan(0, max), "…");

@@ -35,7 +35,7 @@ public static class TelemetryServiceCollectionExtensions
         // What to trace is configured whether or not a tracer provider is built, so a host (or a test) that
         // adds its own exporter with WithTracing gets the same sources and instrumentation.
         services.ConfigureOpenTelemetryTracerProvider(t => t
-            .AddSource(EngineTelemetry.ActivitySourceName, SshTelemetry.ActivitySourceName)
+            .AddSource(EngineTelemetry.ActivitySourceName, SshTelemetry.ActivitySourceName, Workflows.Docker.Client.DockerTelemetry.ActivitySourceName)
             .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/metrics") && !http.Request.Path.StartsWithSegments("/healthz"))
             .AddHttpClientInstrumentation());
 

@@ -283,7 +283,7 @@ public sealed class PortalFixture : IAsyncLifetime
         await page.Locator("#login").FillAsync(user);
         await page.Locator("#password").FillAsync(password);
         await page.Locator("#submit").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("user-name")).ToHaveTextAsync(user);
+        await Assertions.Expect(page.GetByTestId("user-name")).ToHaveTextAsync($"{user} (SSO)"); // a single sign-on user is marked
         await page.WaitForInteractiveAsync();
     }
 

@@ -59,3 +59,47 @@ public class ApprovalPolicyTests
             "Approvers are groups platform-admins, sre; 2 approvals from different people are needed; the run's starter may not approve it; approved when it expires.",
             new ApprovalPolicy { Groups = ["platform-admins", "sre"], Required = 2, OnExpiry = ApprovalExpiry.Approve }.Describe());
 }
+
+/// <summary>Approval policies and actor ids: a local alice (<c>alice</c>) and a single sign-on alice (<c>oidc:alice</c>).</summary>
+public class ApprovalPolicyActorTests
+{
+    private static readonly Approver LocalAlice = new("alice", ["viewer", "operator"], []);
+    private static readonly Approver SsoAlice = new("oidc:alice", ["viewer", "operator"], ["platform-admins"]);
+
+    [Theory]
+    [InlineData("alice", true, true)]
+    [InlineData("local:alice", true, false)]
+    [InlineData("oidc:alice", false, true)]
+    [InlineData("bob", false, false)]
+    [InlineData("token:alice", false, false)]
+    public void Grant_MatchesABareNameToBothAlices_AndAQualifiedNameToOne(string named, bool local, bool sso)
+    {
+        var policy = new ApprovalPolicy { Users = [named] };
+
+        Assert.Equal(local, policy.Grant(LocalAlice) is not null);
+        Assert.Equal(sso, policy.Grant(SsoAlice) is not null);
+    }
+
+    [Fact]
+    public void WhyNotAllowed_ComparesActorIds_SoSsoAliceMayApproveLocalAlicesRun_ButNotHerOwn()
+    {
+        var policy = new ApprovalPolicy { Users = ["alice"] };
+
+        Assert.Null(policy.WhyNotAllowed(SsoAlice, starter: "alice", approving: true, []));
+        Assert.Null(policy.WhyNotAllowed(LocalAlice, starter: "oidc:alice", approving: true, []));
+        Assert.Equal("You started this run; self-approval is not allowed.", policy.WhyNotAllowed(SsoAlice, starter: "oidc:alice", approving: true, []));
+    }
+
+    [Fact]
+    public void WhyNotAllowed_CountsTheTwoAlices_AsTwoPeople()
+    {
+        var policy = new ApprovalPolicy { Users = ["alice"], Required = 2 };
+
+        Assert.Null(policy.WhyNotAllowed(SsoAlice, starter: null, approving: true, ["alice"]));
+        Assert.StartsWith("You have already approved", policy.WhyNotAllowed(SsoAlice, starter: null, approving: true, ["oidc:alice"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WhyNotAllowed_ShowsTheSsoUsersDisplayName_WhenRefused() =>
+        Assert.Equal("Approvers are user local:alice; alice (SSO) is none of them.", new ApprovalPolicy { Users = ["local:alice"] }.WhyNotAllowed(SsoAlice, null, true, []));
+}

@@ -18,11 +18,12 @@ public sealed partial class SingleSignOnTests(SsoServerFactory server) : IClassF
         Assert.Equal("/account/sso/complete", landed.RequestMessage!.RequestUri!.AbsolutePath);
         Assert.Contains("url=/runs?status=Failed", WebUtility.HtmlDecode(await landed.Content.ReadAsStringAsync()), StringComparison.Ordinal);
         var me = await browser.Http.GetFromJsonAsync<JsonObject>("/api/me");
-        Assert.Equal("alice", (string?)me!["name"]);
+        Assert.Equal("oidc:alice", (string?)me!["name"]);
+        Assert.Equal("alice (SSO)", (string?)me["displayName"]);
         Assert.Equal("admin", (string?)me["role"]);
         Assert.Equal("oidc", (string?)me["auth"]);
         Assert.Contains("platform-admins", me["groups"]!.AsArray().Select(g => (string?)g));
-        Assert.Contains(await SecurityEventsAsync(), e => (string?)e["kind"] == "sign-in" && (string?)e["actor"] == "alice" && ((string?)e["detail"])!.Contains("as admin", StringComparison.Ordinal));
+        Assert.Contains(await SecurityEventsAsync(), e => (string?)e["kind"] == "sign-in" && (string?)e["actor"] == "oidc:alice" && ((string?)e["detail"])!.Contains("as admin", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -70,7 +71,7 @@ public sealed partial class SingleSignOnTests(SsoServerFactory server) : IClassF
         Assert.Contains("Not authorized", await landed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.False(browser.HasSession);
         Assert.Equal(HttpStatusCode.Unauthorized, (await browser.Http.GetAsync("/api/me")).StatusCode);
-        var refused = (await SecurityEventsAsync()).Single(e => (string?)e["kind"] == "sign-in-refused" && (string?)e["actor"] == "carol");
+        var refused = (await SecurityEventsAsync()).Single(e => (string?)e["kind"] == "sign-in-refused" && (string?)e["actor"] == "oidc:carol");
         Assert.Contains("no role for groups none", (string?)refused["detail"], StringComparison.Ordinal);
     }
 
@@ -91,7 +92,7 @@ public sealed partial class SingleSignOnTests(SsoServerFactory server) : IClassF
         Assert.Equal("token:bob-ci", (string?)viaToken["name"]);
         Assert.Equal(HttpStatusCode.Created, (await server.ClientWith(ServerFactory.AdminToken).PostAsJsonAsync("/api/tokens", new { name = "someone-else", role = "viewer" })).StatusCode);
         var mine = await browser.Http.GetFromJsonAsync<JsonArray>("/api/tokens");
-        Assert.All(mine!, t => Assert.Equal("bob", (string?)t!["createdBy"]));
+        Assert.All(mine!, t => Assert.Equal("oidc:bob", (string?)t!["createdBy"]));
         Assert.Contains(mine!, t => (string?)t!["name"] == "bob-ci");
     }
 
@@ -125,7 +126,7 @@ public sealed partial class SingleSignOnTests(SsoServerFactory server) : IClassF
         // The tokens list shows each token's groups.
         var listed = (await bob.Http.GetFromJsonAsync<JsonArray>("/api/tokens"))!.Single(t => (string?)t!["name"] == "bob-groups")!;
         Assert.Equal(["developers", "everyone"], listed["groups"]!.AsArray().Select(g => (string?)g));
-        Assert.Contains(await SecurityEventsAsync(), e => (string?)e["kind"] == "token-created" && (string?)e["actor"] == "bob" && ((string?)e["detail"])!.Contains("groups developers, everyone", StringComparison.Ordinal));
+        Assert.Contains(await SecurityEventsAsync(), e => (string?)e["kind"] == "token-created" && (string?)e["actor"] == "oidc:bob" && ((string?)e["detail"])!.Contains("groups developers, everyone", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -176,7 +177,7 @@ public sealed partial class SingleSignOnTests(SsoServerFactory server) : IClassF
         // Signing in again shows the provider's login form: its session ended too (no silent sign-in).
         var again = await browser.Http.GetAsync("/account/sso");
         Assert.Contains("id=\"login-form\"", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Contains(await SecurityEventsAsync(), e => (string?)e["kind"] == "sign-out" && (string?)e["actor"] == "alice");
+        Assert.Contains(await SecurityEventsAsync(), e => (string?)e["kind"] == "sign-out" && (string?)e["actor"] == "oidc:alice");
     }
 
     [Fact]
@@ -188,7 +189,7 @@ public sealed partial class SingleSignOnTests(SsoServerFactory server) : IClassF
 
         var journal = await server.ClientWith(ServerFactory.AdminToken).GetStringAsync("/api/security/events?limit=1000");
         var log = await File.ReadAllTextAsync(server.LogFile);
-        Assert.Contains("Security: sign-in alice", log, StringComparison.Ordinal); // the log does hold the sign-in
+        Assert.Contains("Security: sign-in oidc:alice", log, StringComparison.Ordinal); // the log does hold the sign-in
         foreach (var secret in new[] { OidcProvider.ClientSecret, OidcProvider.Password })
         {
             Assert.DoesNotContain(secret, log, StringComparison.Ordinal);

@@ -34,5 +34,9 @@ public static class PortalUser
 
     /// <summary>Returns the name recorded as the actor of the user's commands.</summary>
     public static string ActorName(this ClaimsPrincipal? user) =>
-        user?.Identity?.Name is { Length: > 0 } name ? name : "unknown";
+        user?.Identity?.Name is { Length: > 0 } ? global::Workflows.Abstractions.Accounts.Actors.Of(user) : "unknown";
+
+    /// <summary>Returns the user's name for people: <c>alice</c>, or <c>alice (SSO)</c> for a single sign-on user.</summary>
+    public static string DisplayName(this ClaimsPrincipal? user) =>
+        global::Workflows.Abstractions.Accounts.Actors.Display(user.ActorName());
 }
