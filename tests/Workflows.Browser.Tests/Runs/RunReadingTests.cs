@@ -77,10 +77,10 @@ public sealed class RunReadingTests(PortalFixture portal)
         await first.Locator(".wf-log-step").ClickAsync();
         await Expect(log.Locator("[data-testid=log-line]:not([data-step=after])")).ToHaveCountAsync(0);
         Assert.True(await lines.CountAsync() < all, "the filter hid nothing");
-        await Expect(page.GetByTestId("log-step-filter").Locator("input")).ToHaveValueAsync("after");
+        await Expect(page.GetByTestId("log-step-filter").Locator("xpath=descendant-or-self::input").First).ToHaveValueAsync("after");
 
         // Back to every step through the filter, then a search: its matches are counted and marked.
-        await page.GetByTestId("log-step-filter").ClickAsync();
+        await page.Locator(".mud-select:has([data-testid=log-step-filter]), .mud-select[data-testid=log-step-filter]").First.ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = "All steps", Exact = true }).ClickAsync();
         await Expect(lines).ToHaveCountAsync(all);
         await page.GetByTestId("log-search").FillAsync("waiting 1S");
