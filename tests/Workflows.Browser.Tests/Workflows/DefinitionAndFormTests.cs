@@ -34,7 +34,7 @@ public sealed class DefinitionAndFormTests(PortalFixture portal)
             await Expect(alert.Locator("b").First).ToHaveTextAsync($"{files.Distinct(StringComparer.Ordinal).Count()} definition file(s) failed to load.");
             Assert.Equal(3, files.Count(f => f.Contains(suffix, StringComparison.Ordinal)));
             Assert.Equal(2, files.Where(f => f.Contains(suffix, StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).Count());
-            await Expect(mine.First.GetByTestId("definition-error-link")).ToHaveTextAsync(new Regex($@"^broken-(one|two)-{suffix}\.yaml:\d+:\d+$"));
+            await Expect(mine.First.GetByTestId("definition-error-link")).ToHaveTextAsync(new Regex($@"(^|/)broken-(one|two)-{suffix}\.yaml:\d+:\d+$"));
         }
         finally
         {
