@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Workflows.Abstractions.Actions;
 
@@ -66,4 +67,18 @@ public sealed record PlannedStep(
 /// <param name="NotPlanned">Steps whose action has no plan.</param>
 /// <param name="Errors">Errors over every step and the workflow.</param>
 /// <param name="Warnings">Warnings over every step and the workflow.</param>
-public sealed record PlanSummary(int Create, int Adopt, int Update, int Delete, int Unknown, int NotPlanned, int Errors, int Warnings);
+public sealed record PlanSummary(int Create, int Adopt, int Update, int Delete, int Unknown, int NotPlanned, int Errors, int Warnings)
+{
+    /// <summary>
+    /// The counts in one line, the same wherever a plan is summed up (the approvals inbox, the approval dialog, the
+    /// start form's preview, the run's audit): <c>Plan: 2 to create, 0 to adopt, 0 to change, 0 to destroy; 0 errors, 1 warning</c>,
+    /// followed by <c>(1 unknown, 0 not planned)</c> when some steps cannot be told in advance.
+    /// </summary>
+    public string ToText()
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"Plan: {Create} to create, {Adopt} to adopt, {Update} to change, {Delete} to destroy; {Count(Errors, "error")}, {Count(Warnings, "warning")}");
+        return Unknown + NotPlanned > 0 ? text + string.Create(CultureInfo.InvariantCulture, $" ({Unknown} unknown, {NotPlanned} not planned)") : text;
+    }
+
+    private static string Count(int n, string what) => n == 1 ? $"1 {what}" : string.Create(CultureInfo.InvariantCulture, $"{n} {what}s");
+}

@@ -108,7 +108,7 @@ public sealed class ApprovalQueries(RunStore store, WorkflowCatalog catalog) : I
         }
         catch (JsonException)
         {
-            return "plan: on record, but not readable by this version";
+            return "Plan: on record, but not readable by this version";
         }
     }
 

@@ -64,13 +64,8 @@ public sealed class RunPlans(RunStore store, TimeProvider clock) : IRunPlans
     public async Task<WorkflowPlan?> GetAsync(Guid runId, CancellationToken cancellationToken = default) =>
         await store.GetRunPlanAsync(runId.ToString(), cancellationToken) is { } json ? JsonSerializer.Deserialize<WorkflowPlan>(json, JsonDefaults.Options) : null;
 
-    /// <summary>The plan in one line: <c>plan: 2 to create, 1 to adopt, 0 to change, 0 to destroy; 0 errors, 1 warning</c>.</summary>
-    public static string Summary(WorkflowPlan plan)
-    {
-        var s = plan.Summary;
-        var text = string.Create(CultureInfo.InvariantCulture, $"plan: {s.Create} to create, {s.Adopt} to adopt, {s.Update} to change, {s.Delete} to destroy; {Count(s.Errors, "error")}, {Count(s.Warnings, "warning")}");
-        return s.Unknown + s.NotPlanned > 0 ? text + string.Create(CultureInfo.InvariantCulture, $" ({s.Unknown} unknown, {s.NotPlanned} not planned)") : text;
-    }
+    /// <summary>The plan in one line (<see cref="PlanSummary.ToText"/>): <c>Plan: 2 to create, 1 to adopt, 0 to change, 0 to destroy; 0 errors, 1 warning</c>.</summary>
+    public static string Summary(WorkflowPlan plan) => plan.Summary.ToText();
 
     private static string Count(int n, string what) => n == 1 ? $"1 {what}" : string.Create(CultureInfo.InvariantCulture, $"{n} {what}s");
 }

@@ -37,13 +37,13 @@ public sealed class PlanApprovalTests(PortalFixture portal)
         await portal.RunAsync(PortalFixture.Admin, async page =>
         {
             await page.GotoPortalAsync("approvals");
-            await Expect(page.GetByTestId($"approval-plan-{id}")).ToHaveTextAsync("plan: 2 to create, 0 to adopt, 0 to change, 0 to destroy; 0 errors, 0 warnings");
+            await Expect(page.GetByTestId($"approval-plan-{id}")).ToHaveTextAsync("Plan: 2 to create, 0 to adopt, 0 to change, 0 to destroy; 0 errors, 0 warnings");
             await PortalFixture.ScreenshotAsync(page, "approvals.png");
 
             await page.GetByTestId($"inbox-approve-{id}").ClickAsync();
             var dialog = page.GetByTestId("decision-dialog");
             await Expect(dialog.GetByTestId("decision-plan-heading")).ToContainTextAsync("The plan this run was started with");
-            await Expect(dialog.GetByTestId("plan-summary")).ToContainTextAsync("Plan: 2 to create, 0 to adopt, 0 to change, 0 to destroy; 0 error(s)");
+            await Expect(dialog.GetByTestId("plan-summary")).ToHaveTextAsync("Plan: 2 to create, 0 to adopt, 0 to change, 0 to destroy; 0 errors, 0 warnings");
 
             // The objects it will create and the checks that passed when it was planned, one row per step in DAG order.
             var rows = dialog.GetByTestId("plan-row");

@@ -28,13 +28,14 @@ public static class BrowserEnvironment
 
     /// <summary>
     /// Gets where screenshots go: <c>WORKFLOWS_TEST_SCREENSHOTS</c> when set; else the repository's <c>docs/screenshots</c>
-    /// when <see cref="UpdateScreenshots"/> (the README's images, refreshed on purpose); else <c>screenshots</c> in the
-    /// test output folder, so that an ordinary run (CI) never changes the clone.
+    /// when <see cref="UpdateScreenshots"/> (the README's images, refreshed on purpose); else a folder of this run outside
+    /// the repository, <c>&lt;temp&gt;/workflows-screenshots/&lt;yyyyMMdd-HHmmss&gt;-&lt;process id&gt;</c>, so that an
+    /// ordinary run (CI) never changes the clone, and two runs never mix their pictures.
     /// </summary>
     public static string ScreenshotsDirectory { get; } =
-        Environment.GetEnvironmentVariable("WORKFLOWS_TEST_SCREENSHOTS") is { Length: > 0 } dir ? dir
+        Environment.GetEnvironmentVariable("WORKFLOWS_TEST_SCREENSHOTS") is { Length: > 0 } dir ? Path.GetFullPath(dir)
         : UpdateScreenshots ? DocsScreenshotsDirectory
-        : Path.Combine(AppContext.BaseDirectory, "screenshots");
+        : Path.Combine(Path.GetTempPath(), "workflows-screenshots", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
 
     /// <summary>Gets the repository's <c>docs/screenshots</c>, the README's images.</summary>
     public static string DocsScreenshotsDirectory => Path.Combine(RepositoryRoot, "docs", "screenshots");

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Microsoft.Playwright;
 using Workflows.Server.Auth;
+using Xunit.Abstractions;
 
 namespace Workflows.Browser.Tests.Hosting;
 
@@ -11,7 +12,8 @@ namespace Workflows.Browser.Tests.Hosting;
 /// beside these tests, three users) and one headless chromium, shared by the portal tests. Each scenario
 /// gets its own browser context (cookies) at 1440x900, the desktop size of the README's screenshots.
 /// </summary>
-public sealed class PortalFixture : IAsyncLifetime
+/// <param name="diagnostics">Where the run says, at its end, where its screenshots went (xunit's diagnostic messages, on in xunit.runner.json).</param>
+public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
 {
     /// <summary>The user with the operator role.</summary>
     public const string Operator = "op";
@@ -56,6 +58,12 @@ public sealed class PortalFixture : IAsyncLifetime
         [Admin] = NewPassword(),
     };
 
+    // Error answers a scenario expects, by page (see ExpectHttpError).
+    private static readonly ConditionalWeakTable<IPage, ConcurrentDictionary<string, bool>> ExpectedErrors = new();
+
+    // How many screenshots this run wrote (to BrowserEnvironment.ScreenshotsDirectory), said at the end of the run.
+    private static int screenshots;
+
     private readonly string folder = Directory.CreateTempSubdirectory("wf-browser-").FullName;
     private ServerProcess? server;
     private IPlaywright? playwright;
@@ -64,6 +72,12 @@ public sealed class PortalFixture : IAsyncLifetime
 
     /// <summary>Gets the portal's address.</summary>
     public Uri BaseUrl => Server.BaseUrl;
+
+    /// <summary>Gets the secret of the <c>test-webhook</c> hook (Scenarios/test-webhook.yaml), given to the server in <c>Webhooks:Secrets</c>.</summary>
+    public string WebhookSecret { get; } = NewPassword();
+
+    /// <summary>Gets the server's workflows folder (the repository's workflows and the scenarios), which it watches for changes.</summary>
+    public string WorkflowsDirectory => Path.Combine(folder, "workflows");
 
     private ServerProcess Server => server ?? throw new InvalidOperationException("The server did not start.");
 
@@ -92,6 +106,7 @@ public sealed class PortalFixture : IAsyncLifetime
             ["Workflows:DataDirectory"] = Directory.CreateDirectory(Path.Combine(folder, "data")).FullName,
             ["Workflows:WorkflowsDirectory"] = workflows,
             ["Auth:BootstrapAdmin"] = "false",
+            ["Webhooks:Secrets:test-webhook"] = WebhookSecret,
         };
         // Single sign-on through the provider of the test command (.ci/services/oidc.sh), when it runs.
         if (Environment.GetEnvironmentVariable("WORKFLOWS_TEST_OIDC_AUTHORITY") is { Length: > 0 } authority)
@@ -147,6 +162,12 @@ public sealed class PortalFixture : IAsyncLifetime
     /// <inheritdoc />
     public async Task DisposeAsync()
     {
+        if (Volatile.Read(ref screenshots) is > 0 and var count)
+        {
+            diagnostics.OnMessage(new Xunit.Sdk.DiagnosticMessage($"Screenshots: {count} written to {BrowserEnvironment.ScreenshotsDirectory}" +
+                (BrowserEnvironment.UpdateScreenshots ? "" : " (the README's docs/screenshots are refreshed only with WORKFLOWS_UPDATE_SCREENSHOTS=1)")));
+        }
+
         if (browser is not null)
         {
             await browser.DisposeAsync();
@@ -208,7 +229,7 @@ public sealed class PortalFixture : IAsyncLifetime
         };
         page.Response += (_, r) =>
         {
-            if (r.Status >= 400)
+            if (r.Status >= 400 && !(ExpectedErrors.TryGetValue(page, out var expected) && expected.ContainsKey($"{r.Status} {new Uri(r.Url).PathAndQuery}")))
             {
                 console.Enqueue($"[http {r.Status}] {r.Request.Method} {r.Url}");
             }
@@ -254,6 +275,13 @@ public sealed class PortalFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Tells <see cref="RunAsync"/> that <paramref name="page"/> answering <paramref name="status"/> at <paramref name="path"/>
+    /// (path and query, e.g. <c>/no/such/page</c>) is what the scenario tests, not an error of the page.
+    /// </summary>
+    public static void ExpectHttpError(IPage page, int status, string path) =>
+        ExpectedErrors.GetOrCreateValue(page)[$"{status} {path}"] = true;
+
     /// <summary>Signs in through the sign-in form and waits until the portal is interactive.</summary>
     public async Task SignInAsync(IPage page, string user)
     {
@@ -288,8 +316,8 @@ public sealed class PortalFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Saves a screenshot of the window to <see cref="BrowserEnvironment.ScreenshotsDirectory"/> (the test output folder;
-    /// docs/screenshots, the README's images, with <c>WORKFLOWS_UPDATE_SCREENSHOTS=1</c>). Every shot is taken at
+    /// Saves a screenshot of the window to <see cref="BrowserEnvironment.ScreenshotsDirectory"/> (a folder of this run outside
+    /// the repository; docs/screenshots, the README's images, with <c>WORKFLOWS_UPDATE_SCREENSHOTS=1</c>). Every shot is taken at
     /// <see cref="Desktop"/> or <see cref="Phone"/> size, with animations finished and no caret, so that a refresh
     /// writes the same pictures of the same pages.
     /// </summary>
@@ -309,6 +337,7 @@ public sealed class PortalFixture : IAsyncLifetime
             Animations = ScreenshotAnimations.Disabled,
             Caret = ScreenshotCaret.Hide,
         });
+        Interlocked.Increment(ref screenshots);
     }
 
     private static string NewPassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));

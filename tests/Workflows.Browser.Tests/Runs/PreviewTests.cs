@@ -21,7 +21,7 @@ public sealed class PreviewTests(PortalFixture portal)
 
         await page.GetByTestId("preview").ClickAsync();
 
-        await Expect(page.GetByTestId("plan-summary")).ToContainTextAsync("Plan: 2 to create, 0 to adopt, 0 to change, 0 to destroy; 0 error(s)");
+        await Expect(page.GetByTestId("plan-summary")).ToContainTextAsync("Plan: 2 to create, 0 to adopt, 0 to change, 0 to destroy; 0 errors, 0 warnings");
         await Expect(page.Locator("[data-testid=plan-step][data-step=server]")).ToContainTextAsync($"+ nova.server \"{name}\"");
         await Expect(page.Locator("[data-testid=plan-step][data-step=ip]")).ToContainTextAsync("known after `server`");
         await Expect(page.GetByTestId("submit")).ToBeEnabledAsync();
@@ -30,7 +30,7 @@ public sealed class PreviewTests(PortalFixture portal)
         await page.Input("flavor").FillAsync("m1.huge");
         await page.GetByTestId("preview").ClickAsync();
 
-        await Expect(page.GetByTestId("plan-summary")).ToContainTextAsync("1 error(s)");
+        await Expect(page.GetByTestId("plan-summary")).ToContainTextAsync("; 1 error, ");
         await Expect(page.Locator("[data-testid=plan-step][data-step=server] [data-testid=plan-problem]")).ToContainTextAsync("flavor 'm1.huge' does not exist");
         await Expect(page.GetByTestId("submit")).ToBeDisabledAsync();
 

@@ -73,7 +73,7 @@ public abstract class PlanGateTests(EngineHost engine)
         Assert.Equal("gated", plan.Workflow);
         Assert.Contains(plan.Steps, s => s.Id == "pause" && s.Plan.Summary.Contains("10ms", StringComparison.Ordinal));
         var planned = Assert.Single(await engine.Queries.GetAuditAsync(run.Id), a => a.Kind == "run.planned");
-        Assert.StartsWith("plan: 0 to create", planned.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Plan: 0 to create", planned.Message, StringComparison.Ordinal);
         var pending = Assert.Single(await engine.Services.GetRequiredService<IApprovalQueries>().ListPendingAsync(Carol), p => p.RunId == run.Id);
         Assert.Equal(WorkflowDefinition.PlanApprovalStepId, pending.StepId);
         Assert.Equal(planned.Message, pending.PlanSummary);

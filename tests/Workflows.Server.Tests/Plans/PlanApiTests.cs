@@ -167,7 +167,7 @@ public sealed class PlanApiTests(PlanApiTests.Factory server, Xunit.Abstractions
 
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("does not match the pattern", (string?)body["errors"]!["inputs.name"]![0], StringComparison.Ordinal);
+        Assert.Equal("'Not A Name' is not valid: expected a lowercase letter, then up to 62 lowercase letters, digits or '-'", (string?)body["errors"]!["inputs.name"]![0]);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class PlanRequiredApiTests(PlanRequiredApiTests.Factory server) : 
         var inbox = (await Admin.GetFromJsonAsync<JsonArray>("/api/approvals"))!;
         var pending = Assert.Single(inbox, a => (string?)a!["runId"] == id)!;
         Assert.Equal("plan-approval", (string?)pending["stepId"]);
-        Assert.Equal("plan: 2 to create, 0 to adopt, 0 to change, 0 to destroy; 0 errors, 0 warnings", (string?)pending["planSummary"]);
+        Assert.Equal("Plan: 2 to create, 0 to adopt, 0 to change, 0 to destroy; 0 errors, 0 warnings", (string?)pending["planSummary"]);
         Assert.Empty((await Operator.GetFromJsonAsync<JsonArray>($"/api/runs/{id}/resources"))!);
         await Admin.PostAsJsonAsync($"/api/runs/{id}/cancel", new { reason = "done" });
     }

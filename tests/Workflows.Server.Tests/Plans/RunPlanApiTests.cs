@@ -25,7 +25,7 @@ public sealed class RunPlanApiTests(PlanApiTests.Factory server, Xunit.Abstracti
         Assert.Equal(["server", "ip"], plan["steps"]!.AsArray().Select(s => (string?)s!["id"]));
         Assert.Equal(2, (int?)plan["summary"]!["create"]);
         var planned = Assert.Single(await AuditAsync(id!), a => (string?)a["kind"] == "run.planned");
-        Assert.Equal("plan: 2 to create, 0 to adopt, 0 to change, 0 to destroy; 0 errors, 0 warnings", (string?)planned["message"]);
+        Assert.Equal("Plan: 2 to create, 0 to adopt, 0 to change, 0 to destroy; 0 errors, 0 warnings", (string?)planned["message"]);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/runs/{id}/plan");
         request.Headers.Accept.ParseAdd("text/plain");
@@ -60,7 +60,7 @@ public sealed class RunPlanApiTests(PlanApiTests.Factory server, Xunit.Abstracti
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         var id = (string?)(await start.Content.ReadFromJsonAsync<JsonObject>())!["id"];
         var planned = Assert.Single(await AuditAsync(id!), a => (string?)a["kind"] == "run.planned");
-        Assert.StartsWith("plan: 2 to create, 0 to adopt, 0 to change, 0 to destroy; 1 error, 0 warnings; started by ", (string?)planned["message"], StringComparison.Ordinal);
+        Assert.StartsWith("Plan: 2 to create, 0 to adopt, 0 to change, 0 to destroy; 1 error, 0 warnings; started by ", (string?)planned["message"], StringComparison.Ordinal);
         Assert.EndsWith(" despite 1 error (plan override)", (string?)planned["message"], StringComparison.Ordinal);
         Assert.Equal(1, (int?)(await Operator.GetFromJsonAsync<JsonObject>($"/api/runs/{id}/plan"))!["summary"]!["errors"]);
     }

@@ -30,7 +30,7 @@ public sealed class DecisionDialogPlanTests : PortalTestContext
         var provider = Show(WorkflowDefinition.PlanApprovalStepId);
 
         Assert.Contains("The plan this run was started with", provider.Find("[data-testid=decision-plan-heading]").TextContent, StringComparison.Ordinal);
-        Assert.Contains("Plan: 1 to create, 0 to adopt, 1 to change, 0 to destroy; 0 error(s), 0 warning(s)", provider.Find("[data-testid=plan-summary]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Plan: 1 to create, 0 to adopt, 1 to change, 0 to destroy; 0 errors, 0 warnings", provider.Find("[data-testid=plan-summary]").TextContent, StringComparison.Ordinal);
         Assert.Equal(["server", "web"], provider.FindAll("[data-testid=plan-row]").Select(r => r.GetAttribute("data-step")));
         Assert.Equal(["create", "update"], provider.FindAll("[data-testid=plan-action]").Select(a => a.TextContent.Trim()));
         Assert.Contains("+ nova.server \"web-1\"", provider.FindAll("[data-testid=plan-resource]")[0].TextContent, StringComparison.Ordinal);

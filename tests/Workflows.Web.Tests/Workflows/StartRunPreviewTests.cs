@@ -35,7 +35,7 @@ public sealed class StartRunPreviewTests : PortalTestContext
 
         Assert.Equal("web-1", Assert.Single(planner.Requests).Inputs["name"]!.GetValue<string>());
         Assert.Equal("alice", planner.Requests[0].Actor);
-        Assert.Contains("Plan: 1 to create, 0 to adopt, 1 to change, 0 to destroy; 0 error(s), 0 warning(s)", page.Find("[data-testid=plan-summary]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Plan: 1 to create, 0 to adopt, 1 to change, 0 to destroy; 0 errors, 0 warnings", page.Find("[data-testid=plan-summary]").TextContent, StringComparison.Ordinal);
         Assert.Equal(["server", "web"], page.FindAll("[data-testid=plan-step]").Select(s => s.GetAttribute("data-step")));
         Assert.Contains("+ nova.server \"web-1\"", page.FindAll("[data-testid=plan-resource]")[0].TextContent, StringComparison.Ordinal);
         Assert.Equal("~ image = app:v1 -> app:v2", page.Find("[data-testid=plan-change]").TextContent.Trim());

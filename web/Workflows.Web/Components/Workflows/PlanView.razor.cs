@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Runs;
@@ -19,15 +18,7 @@ public partial class PlanView
     [Parameter]
     public bool Compact { get; set; }
 
-    private string SummaryText
-    {
-        get
-        {
-            var s = Plan.Summary;
-            var text = string.Create(CultureInfo.InvariantCulture, $"Plan: {s.Create} to create, {s.Adopt} to adopt, {s.Update} to change, {s.Delete} to destroy; {s.Errors} error(s), {s.Warnings} warning(s)");
-            return s.Unknown + s.NotPlanned > 0 ? text + string.Create(CultureInfo.InvariantCulture, $" ({s.Unknown} unknown, {s.NotPlanned} not planned)") : text;
-        }
-    }
+    private string SummaryText => Plan.Summary.ToText();
 
     private static string Symbol(PlanAction action) => action switch
     {
