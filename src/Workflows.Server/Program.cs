@@ -46,6 +46,9 @@ app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), b => b
             pages.Enabled = false;
         }
     }));
+// Routing after the status code pages, so a re-executed /not-found is routed to the portal's page; with the implicit
+// routing WebApplication puts first, the re-executed request found no endpoint and ended as an empty 404.
+app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

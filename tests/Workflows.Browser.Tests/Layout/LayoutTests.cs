@@ -60,9 +60,7 @@ public sealed class LayoutTests(PortalFixture portal)
         }
     });
 
-    // Found broken by this test: Chromium gets an empty 404 (net::ERR_HTTP_RESPONSE_CODE_FAILURE), not the /not-found page
-    // that Program.cs re-executes; see docs/portal-coverage.md. Unskip with the server's fix.
-    [BrowserFact(Skip = "The server answers an unknown portal path with an empty 404 instead of the portal's not-found page (docs/portal-coverage.md, part 4).")]
+    [BrowserFact]
     public Task UnknownPath_ShowsThePortalsOwnNotFoundPage_WithItsNavigation() => portal.RunAsync(PortalFixture.Operator, async page =>
     {
         foreach (var path in new[] { "no/such/page", "workflows/boot-vm/no-such-tab" })
