@@ -33,6 +33,14 @@ public sealed class DevStackOptions
     /// <summary>Gets or sets the least free disk (GiB) under the stack user's home the preflight accepts. Default is 20.</summary>
     public int MinFreeDiskGiB { get; set; } = 20;
 
+    /// <summary>
+    /// Gets or sets the private key file (OpenSSH or PEM, without a passphrase) the server uses to reach a DevStack host when
+    /// none is given: the Resources page's Delete (a <c>devstack.unstack</c> step without <c>privateKey</c> or <c>password</c>)
+    /// and its Check against the cloud, since the ledger never holds credentials. Default is none: the server user's
+    /// <c>~/.ssh/id_ed25519</c>, <c>id_ecdsa</c> or <c>id_rsa</c>, the first that exists, as ssh does.
+    /// </summary>
+    public string? PrivateKeyFile { get; set; }
+
     /// <summary>Gets or sets the delay between the simulated steps of a <c>sandbox</c> install. Default is 3 seconds.</summary>
     public TimeSpan SandboxPollInterval { get; set; } = TimeSpan.FromSeconds(3);
 }

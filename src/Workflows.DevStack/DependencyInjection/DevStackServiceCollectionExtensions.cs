@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Workflows.DevStack;
+using Workflows.Abstractions.Resources;
 using Workflows.DevStack.Install;
+using Workflows.DevStack.Resources;
 using Workflows.DevStack.Ssh;
 using Workflows.DevStack.Unstack;
 
@@ -10,7 +12,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class DevStackServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <c>devstack.install</c> and <c>devstack.unstack</c>, the SSH connector they share, and
+    /// Adds <c>devstack.install</c> and <c>devstack.unstack</c> (also the Resources page's Delete of a <c>devstack.install</c>
+    /// row, with its probe for the Check against the cloud), the SSH connector they share, and
     /// <see cref="DevStackOptions"/> bound from the <c>DevStack</c> configuration section.
     /// </summary>
     public static IServiceCollection AddDevStack(this IServiceCollection services, Action<DevStackOptions>? configure = null)
@@ -24,7 +27,9 @@ public static class DevStackServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ISshConnector, SshConnector>();
         services.AddWorkflowAction<DevStackInstallAction>("devstack.install", "Installs DevStack on a host over SSH (host 'sandbox': a labelled simulation).");
-        services.AddWorkflowAction<DevStackUnstackAction>("devstack.unstack", "Runs devstack's unstack.sh (and clean.sh) on a host; the compensation of devstack.install.");
+        services.AddWorkflowAction<DevStackUnstackAction>("devstack.unstack", "Runs devstack's unstack.sh (and clean.sh, and removes the checkout) on a host; the compensation of devstack.install and its Delete on the Resources page.");
+        services.AddResourceDeleter(DevStackInstallDeleter.Kind, DevStackInstallDeleter.Action, DevStackInstallDeleter.Inputs);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IResourceProbe, DevStackResourceProbe>());
         return services;
     }
 }

@@ -164,6 +164,13 @@ public sealed partial class DevStackInstallAction(ISshConnector ssh, IOptions<De
                     ["job"] = own,
                     ["log"] = job.LogPath,
                     ["stackUser"] = inputs.StackUser,
+
+                    // How the Resources page's Delete and Check reach the host again (never the credentials).
+                    ["port"] = inputs.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["user"] = inputs.User,
+                    ["hostKeyFingerprint"] = session.HostKeyFingerprint,
+                    ["stackHome"] = inputs.StackHome,
+                    ["devstackDir"] = inputs.DevstackFolder,
                 }),
             ct);
         return own;

@@ -95,6 +95,18 @@ internal static class RemoteScripts
         """;
 
     /// <summary>
+    /// Args: stack user, devstack folder. Prints <c>installed=yes</c> when the folder holds an executable unstack.sh,
+    /// <c>installed=no</c> when it does not or the stack user does not exist; exits 3 (printing <c>sudo=no</c>) when the login
+    /// user cannot sudo without a password, since then nothing can be told. Runs as the login user; reads only.
+    /// </summary>
+    public const string ProbeInstall = """
+        user=$1; dir=$2
+        if ! sudo -n true >/dev/null 2>&1; then echo "sudo=no"; exit 3; fi
+        if ! id "$user" >/dev/null 2>&1; then echo "installed=no"; exit 0; fi
+        if sudo -n test -x "$dir/unstack.sh"; then echo "installed=yes"; else echo "installed=no"; fi
+        """;
+
+    /// <summary>
     /// Args: jobs folder, job folder, working folder, command words… Starts the command detached
     /// (setsid + nohup) with a pid file, a log and an exit-code file, unless the job exists (prints
     /// <c>state=exists</c>) or another job is alive (<c>state=busy</c>). Runs as the stack user; the

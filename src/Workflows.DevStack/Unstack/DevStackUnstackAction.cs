@@ -10,19 +10,15 @@ namespace Workflows.DevStack.Unstack;
 /// <summary>
 /// <c>devstack.unstack</c>, the compensation of <c>devstack.install</c>: stops the install's stack.sh if
 /// it is still running (found by <see cref="CompensationTarget.IdempotencyKey"/>), then runs
-/// ./unstack.sh (and ./clean.sh) detached, followed by polls like the install.
+/// ./unstack.sh (and ./clean.sh, and with <c>removeCheckout</c> the removal of the checkout) detached, followed by polls
+/// like the install. Also what the Resources page's Delete of a <c>devstack.install</c> row runs (clean and remove the
+/// checkout, with the server's key: the ledger never holds credentials).
 /// </summary>
 /// <param name="ssh">Opens SSH sessions.</param>
 /// <param name="options">Poll intervals and timeouts.</param>
 public sealed class DevStackUnstackAction(ISshConnector ssh, IOptions<DevStackOptions> options)
     : StepAction<DevStackUnstackInputs, DevStackUnstackOutputs>
 {
-    private const string Probe = """
-        user=$1; dir=$2
-        if ! id "$user" >/dev/null 2>&1; then echo "installed=no"; exit 0; fi
-        if sudo -n test -x "$dir/unstack.sh"; then echo "installed=yes"; else echo "installed=no"; fi
-        """;
-
     private DevStackOptions Options => options.Value;
 
     /// <inheritdoc />
@@ -39,7 +35,10 @@ public sealed class DevStackUnstackAction(ISshConnector ssh, IOptions<DevStackOp
         try
         {
             var state = context.GetState<JobState>() ?? new JobState();
-            var target = new SshTarget(inputs.Host, inputs.Port, inputs.User, inputs.PrivateKey, inputs.PrivateKeyPassphrase, inputs.Password, inputs.HostKeyFingerprint ?? state.HostKeyFingerprint);
+            // No credentials given (the Resources page's Delete: the ledger holds none): the server's own key.
+            var key = inputs.PrivateKey ?? (inputs.Password is null ? ServerKey.Load(Options) : null);
+            redactor.Add(key);
+            var target = new SshTarget(inputs.Host, inputs.Port, inputs.User, key, inputs.PrivateKeyPassphrase, inputs.Password, inputs.HostKeyFingerprint ?? state.HostKeyFingerprint);
             using var session = await ssh.ConnectAsync(target, context.Audit, context.CancellationToken);
             state.HostKeyFingerprint = session.HostKeyFingerprint;
             var jobs = JobStreaming.JobsFolder(inputs.StackHome);
@@ -57,7 +56,9 @@ public sealed class DevStackUnstackAction(ISshConnector ssh, IOptions<DevStackOp
             }
 
             var job = new RemoteJob(inputs.StackUser, jobs, state.JobFolder!);
-            var poll = await JobStreaming.PollAsync(job, session, state, redactor, context, inputs.DevstackFolder + "/local.conf", Options);
+            // With removeCheckout the job keeps a copy of local.conf, so its passwords are still masked once the checkout is gone.
+            var localConf = inputs.RemoveCheckout ? state.JobFolder + "/local.conf" : inputs.DevstackFolder + "/local.conf";
+            var poll = await JobStreaming.PollAsync(job, session, state, redactor, context, localConf, Options);
             switch (poll)
             {
                 case { More: true }:
@@ -66,8 +67,8 @@ public sealed class DevStackUnstackAction(ISshConnector ssh, IOptions<DevStackOp
                     return StepResult.Pending(Options.PollInterval, JobStreaming.Progress("unstack", state), state);
                 case { State: "exited", ExitCode: 0 }:
                     await context.Resources.MarkDeletedAsync("devstack.install", $"{inputs.Host}:{inputs.DevstackFolder}", inputs.Host, context.CancellationToken);
-                    context.Log.WriteLine($"[workflows] unstack{(inputs.Clean ? " and clean" : string.Empty)} finished on {inputs.Host}.");
-                    return Completed(new DevStackUnstackOutputs { Unstacked = true, Cleaned = inputs.Clean, StoppedRunningStack = stopped });
+                    context.Log.WriteLine($"[workflows] unstack{(inputs.Clean ? " and clean" : string.Empty)} finished on {inputs.Host}{(inputs.RemoveCheckout ? $"; {inputs.DevstackFolder} removed" : string.Empty)}.");
+                    return Completed(new DevStackUnstackOutputs { Unstacked = true, Cleaned = inputs.Clean, CheckoutRemoved = inputs.RemoveCheckout, StoppedRunningStack = stopped });
                 default:
                     return StepResult.Failed(
                         "devstack.unstack_failed",
@@ -84,8 +85,14 @@ public sealed class DevStackUnstackAction(ISshConnector ssh, IOptions<DevStackOp
     private async Task<(string? Folder, bool Stopped, StepResult? Result)> StartAsync(ISshSession session, DevStackUnstackInputs inputs, StepContext context, string jobs)
     {
         var ct = context.CancellationToken;
-        var installed = (await session.RunAsync("probe-unstack", Shell.BashScript(null, inputs.StackUser, inputs.DevstackFolder), Probe, Options.CommandTimeout, ct)).Values();
-        if (installed.GetValueOrDefault("installed") != "yes")
+        var probe = await session.RunAsync("probe-unstack", Shell.BashScript(null, inputs.StackUser, inputs.DevstackFolder), RemoteScripts.ProbeInstall, Options.CommandTimeout, ct);
+        var installed = probe.Values();
+        if (probe.ExitCode != 0 || !installed.ContainsKey("installed"))
+        {
+            return (null, false, StepResult.Failed("devstack.prepare_failed", $"Could not look for devstack in {inputs.DevstackFolder} on {inputs.Host} as {inputs.User} (it needs sudo without a password): {probe.Tail()}", retryable: true));
+        }
+
+        if (installed["installed"] != "yes")
         {
             context.Log.WriteLine($"[workflows] No devstack in {inputs.DevstackFolder} on {inputs.Host}: nothing to undo.");
             return (null, false, Completed(new DevStackUnstackOutputs()));
@@ -110,7 +117,12 @@ public sealed class DevStackUnstackAction(ISshConnector ssh, IOptions<DevStackOp
 
         var own = $"{jobs}/{JobStreaming.Prefix("unstack", context.IdempotencyKey)}a{context.Attempt}";
         var job = new RemoteJob(inputs.StackUser, jobs, own);
-        string[] command = inputs.Clean ? ["bash", "-c", "./unstack.sh && ./clean.sh"] : ["./unstack.sh"];
+        var steps = inputs.Clean ? "./unstack.sh && ./clean.sh" : "./unstack.sh";
+        string[] command = inputs.RemoveCheckout
+
+            // $0 is the job folder (for the copy of local.conf), $1 the checkout, removed only once the scripts succeeded.
+            ? ["bash", "-c", $"cp -p local.conf \"$0/local.conf\" 2>/dev/null || true; {steps} && cd / && rm -rf -- \"$1\" && echo \"[workflows] removed $1\"", own, inputs.DevstackFolder]
+            : inputs.Clean ? ["bash", "-c", steps] : ["./unstack.sh"];
         var (started, busy) = await job.StartAsync(session, inputs.DevstackFolder, command, Options.CommandTimeout, ct);
         if (started is not ("started" or "exists"))
         {

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Workflows.Abstractions.Secrets;
 
 namespace Workflows.DevStack.Unstack;
@@ -14,7 +15,7 @@ public sealed class DevStackUnstackInputs
     /// <summary>Gets or sets the SSH login user. Default is <c>ubuntu</c>.</summary>
     public string User { get; set; } = "ubuntu";
 
-    /// <summary>Gets or sets the SSH private key.</summary>
+    /// <summary>Gets or sets the SSH private key. Default is none: with no password either, the server's key (<see cref="DevStackOptions.PrivateKeyFile"/>).</summary>
     public Secret? PrivateKey { get; set; }
 
     /// <summary>Gets or sets the private key's passphrase, if any.</summary>
@@ -36,7 +37,15 @@ public sealed class DevStackUnstackInputs
     public string? DevstackDir { get; set; }
 
     /// <summary>Gets or sets whether to run ./clean.sh after ./unstack.sh (removes packages' data, logs, databases). Default is false.</summary>
+    [JsonConverter(typeof(FlagConverter))]
     public bool Clean { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether to remove the devstack checkout after ./unstack.sh and ./clean.sh succeed, so nothing of the
+    /// install is left (what the Resources page's Delete of a <c>devstack.install</c> does). Default is false.
+    /// </summary>
+    [JsonConverter(typeof(FlagConverter))]
+    public bool RemoveCheckout { get; set; }
 
     /// <summary>Treats empty optional inputs as absent.</summary>
     internal void Normalize()
@@ -62,6 +71,9 @@ public sealed class DevStackUnstackOutputs
 
     /// <summary>Gets or sets whether ./clean.sh ran too.</summary>
     public bool Cleaned { get; set; }
+
+    /// <summary>Gets or sets whether the devstack checkout was removed too.</summary>
+    public bool CheckoutRemoved { get; set; }
 
     /// <summary>Gets or sets whether a still-running stack.sh of the compensated step was stopped first.</summary>
     public bool StoppedRunningStack { get; set; }

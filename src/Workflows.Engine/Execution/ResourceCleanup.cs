@@ -148,7 +148,9 @@ public sealed class ResourceCleanup(
 
     private static string StepId(ResourceEntryRow row, HashSet<string> taken)
     {
-        var kind = row.Kind[(row.Kind.LastIndexOf('.') + 1)..];
+        // The kind's second part: nova.server → server, kubernetes.deployment.apps → deployment (not the API group's last label).
+        var parts = row.Kind.Split('.');
+        var kind = parts.Length > 1 ? parts[1] : parts[0];
         var name = new string((row.Name ?? row.ExternalId).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
         var stem = $"delete-{kind}-{name}";
         stem = char.IsAsciiLetter(stem[0]) ? stem : "d" + stem;

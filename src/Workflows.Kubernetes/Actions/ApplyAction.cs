@@ -250,7 +250,7 @@ public sealed class ApplyAction(IKubernetesClientFactory clients, ManifestSource
             }
         }
 
-        var entry = ledger.FirstOrDefault(e => e.Kind == target.Ref.LedgerKind && e.ExternalId == target.Ref.LedgerId && e.Provider == cluster);
+        var entry = ledger.FirstOrDefault(e => target.Ref.IsLedgerRow(e.Kind, e.ExternalId, e.Properties) && e.Provider == cluster);
         if (entry is not null && entry.Properties.TryGetValue("previous", out var previous) && previous == Absent)
         {
             target.Existed = false;

@@ -40,46 +40,29 @@ public sealed class DeleteState
 public sealed class DeleteAction(IKubernetesClientFactory clients, ManifestSource manifests, IOptions<KubernetesOptions> options)
     : KubernetesAction<DeleteInputs, DeleteOutputs>(clients)
 {
-    private static readonly string[] Policies = ["Background", "Foreground", "Orphan"];
-
     /// <inheritdoc />
     protected override string Describe(DeleteInputs inputs) => "Deleting the manifest's objects";
 
     /// <inheritdoc />
     protected override async Task<StepResult> ExecuteAsync(DeleteInputs inputs, StepContext context, KubernetesApiClient client)
     {
-        var ct = context.CancellationToken;
-        if (!Policies.Contains(inputs.PropagationPolicy, StringComparer.Ordinal))
-        {
-            return StepResult.Failed("inputs.invalid", $"propagationPolicy: '{inputs.PropagationPolicy}' is not one of {string.Join(", ", Policies)}.", retryable: false);
-        }
-
-        var state = context.GetState<DeleteState>();
-        if (state is null)
-        {
-            state = new DeleteState { Cluster = client.Access.Server };
-            foreach (var o in await manifests.ReadAsync(inputs, ct))
+        return await GoneWatch.StepAsync(
+            client,
+            context,
+            async token =>
             {
-                var resource = await client.ResolveAsync(o.ApiVersion, o.Kind, ct)
-                    ?? throw new StepFailedException("kubernetes.manifest", $"manifest {o.Where("kind")}: {client.Access} serves no kind '{o.Kind}' in '{o.ApiVersion}'.", retryable: false);
-                var target = o.RefIn(resource, client.Access.DefaultNamespace);
-                if (await GoneWatch.DeleteAsync(client, target, resource, inputs.PropagationPolicy, context, state.Cluster) is { } deleting)
+                var targets = new List<DeleteTarget>();
+                foreach (var o in await manifests.ReadAsync(inputs, token))
                 {
-                    state.Deleting.Add(deleting);
+                    var resource = await client.ResolveAsync(o.ApiVersion, o.Kind, token)
+                        ?? throw new StepFailedException("kubernetes.manifest", $"manifest {o.Where("kind")}: {client.Access} serves no kind '{o.Kind}' in '{o.ApiVersion}'.", retryable: false);
+                    targets.Add(new DeleteTarget(o.RefIn(resource, client.Access.DefaultNamespace), resource));
                 }
-                else
-                {
-                    state.Absent.Add(target.ToString());
-                }
-            }
-        }
 
-        var waiting = inputs.Wait ? await GoneWatch.PollAsync(client, state.Deleting, context, state.Cluster) : [];
-        if (waiting.Count == 0)
-        {
-            return Completed(new DeleteOutputs(state.Deleting.Select(d => d.Ref.ToString()).ToList(), state.Absent));
-        }
-
-        return StepResult.Pending(options.Value.PollDelay(context.PollCount), $"waiting for {string.Join(", ", waiting.Select(w => w.Ref.ToString()))} to be gone", state);
+                return targets;
+            },
+            inputs.PropagationPolicy,
+            inputs.Wait,
+            options.Value.PollDelay);
     }
 }

@@ -25,6 +25,13 @@ public sealed record ObjectDeleteInputs : KubernetesAccessInputs
 
     /// <summary>Gets whether the step waits until the object is gone. Default is true.</summary>
     public bool Wait { get; init; } = true;
+
+    /// <summary>
+    /// Gets the kind of the ledger row to mark deleted: the object's ledger kind (<c>kubernetes.deployment.apps</c>, the
+    /// default) or, for a row recorded before ledger kinds carried the API group, the kind without it (<c>kubernetes.deployment</c>).
+    /// The Resources page's Delete passes the row's kind. Default is none (the object's ledger kind).
+    /// </summary>
+    public string? LedgerKind { get; init; }
 }
 
 /// <summary>
@@ -34,14 +41,12 @@ public sealed record ObjectDeleteInputs : KubernetesAccessInputs
 /// </summary>
 public sealed class ObjectDeleteAction(IKubernetesClientFactory clients, KubeconfigLoader loader, IOptions<KubernetesOptions> options) : StepAction<ObjectDeleteInputs, DeleteOutputs>
 {
-    private static readonly string[] Policies = ["Background", "Foreground", "Orphan"];
-
     /// <inheritdoc />
     protected override async Task<StepResult> ExecuteAsync(ObjectDeleteInputs inputs, StepContext context)
     {
-        if (!Policies.Contains(inputs.PropagationPolicy, StringComparer.Ordinal))
+        if (GoneWatch.CheckPolicy(inputs.PropagationPolicy) is { } invalid)
         {
-            return StepResult.Failed("inputs.invalid", $"propagationPolicy: '{inputs.PropagationPolicy}' is not one of {string.Join(", ", Policies)}.", retryable: false);
+            return invalid;
         }
 
         try
@@ -69,32 +74,25 @@ public sealed class ObjectDeleteAction(IKubernetesClientFactory clients, Kubecon
         }
     }
 
-    private async Task<StepResult> ExecuteAsync(ObjectDeleteInputs inputs, StepContext context, KubernetesApiClient client)
-    {
-        var ct = context.CancellationToken;
-        var state = context.GetState<DeleteState>();
-        if (state is null)
-        {
-            state = new DeleteState { Cluster = client.Access.Server };
-            var resource = await client.ResolveAsync(inputs.ApiVersion, inputs.Kind, ct)
-                ?? throw new StepFailedException("kubernetes.kind", $"kind: {client.Access} serves no kind '{inputs.Kind}' in '{inputs.ApiVersion}'.", retryable: false);
-            var target = new ObjectRef(inputs.ApiVersion, inputs.Kind, resource.Namespaced ? client.Access.DefaultNamespace : null, inputs.Name);
-            if (await GoneWatch.DeleteAsync(client, target, resource, inputs.PropagationPolicy, context, state.Cluster) is { } deleting)
+    private Task<StepResult> ExecuteAsync(ObjectDeleteInputs inputs, StepContext context, KubernetesApiClient client) =>
+        GoneWatch.StepAsync(
+            client,
+            context,
+            async token =>
             {
-                state.Deleting.Add(deleting);
-            }
-            else
-            {
-                state.Absent.Add(target.ToString());
-            }
-        }
+                var resource = await client.ResolveAsync(inputs.ApiVersion, inputs.Kind, token)
+                    ?? throw new StepFailedException("kubernetes.kind", $"kind: {client.Access} serves no kind '{inputs.Kind}' in '{inputs.ApiVersion}'.", retryable: false);
+                var target = new ObjectRef(inputs.ApiVersion, inputs.Kind, resource.Namespaced ? client.Access.DefaultNamespace : null, inputs.Name);
+                return [new DeleteTarget(target, resource, LegacyKind(inputs, target))];
+            },
+            inputs.PropagationPolicy,
+            inputs.Wait,
+            options.Value.PollDelay);
 
-        var waiting = inputs.Wait ? await GoneWatch.PollAsync(client, state.Deleting, context, state.Cluster) : [];
-        if (waiting.Count == 0)
-        {
-            return Completed(new DeleteOutputs(state.Deleting.Select(d => d.Ref.ToString()).ToList(), state.Absent));
-        }
-
-        return StepResult.Pending(options.Value.PollDelay(context.PollCount), $"waiting for {string.Join(", ", waiting.Select(w => w.Ref.ToString()))} to be gone", state);
-    }
+    // The row's kind must name this object: a row of another kind is never marked through this step.
+    private static string? LegacyKind(ObjectDeleteInputs inputs, ObjectRef target) => string.IsNullOrWhiteSpace(inputs.LedgerKind) || inputs.LedgerKind == target.LedgerKind
+        ? null
+        : inputs.LedgerKind == target.LegacyLedgerKind
+            ? target.LegacyLedgerKind
+            : throw new StepFailedException("inputs.invalid", $"ledgerKind: '{inputs.LedgerKind}' is not the ledger kind of {target} ({target.LedgerKind}, or {target.LegacyLedgerKind} for a row recorded before kinds carried the API group).", retryable: false);
 }

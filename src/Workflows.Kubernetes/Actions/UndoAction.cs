@@ -117,12 +117,15 @@ public sealed class UndoAction(IKubernetesClientFactory clients, IOptions<Kubern
             return Fail($"The apply ran against {applied.Cluster}, but this step's kubeconfig points at {client.Access.Server}; give it the same cluster access.");
         }
 
+        // Rows recorded before ledger kinds carried the API group (an apply of an older version) are marked deleted too.
+        var ledger = applied.Objects.Any(o => !o.Existed) ? await context.Resources.ListForRunAsync(ct) : [];
         for (var i = applied.Objects.Count - 1; i >= 0; i--)
         {
             var o = applied.Objects[i];
             if (!o.Existed)
             {
-                if (await GoneWatch.DeleteAsync(client, o.Ref, o.Resource, inputs.PropagationPolicy, context, state.Cluster) is { } deleting)
+                var legacy = ledger.Any(e => e.Kind != o.Ref.LedgerKind && e.Provider == state.Cluster && o.Ref.IsLedgerRow(e.Kind, e.ExternalId, e.Properties)) ? o.Ref.LegacyLedgerKind : null;
+                if (await GoneWatch.DeleteAsync(client, o.Ref, o.Resource, inputs.PropagationPolicy, context, state.Cluster, legacy) is { } deleting)
                 {
                     state.Deleting.Add(deleting);
                 }

@@ -16,8 +16,46 @@ public sealed record ObjectRef(string ApiVersion, string Kind, string? Namespace
     /// <summary>Gets the id used in the resource ledger: <c>namespace/name</c>, or the name for a cluster-scoped object.</summary>
     public string LedgerId => Namespace is null ? Name : $"{Namespace}/{Name}";
 
-    /// <summary>Gets the kind used in the resource ledger, e.g. <c>kubernetes.deployment</c>.</summary>
-    public string LedgerKind => $"kubernetes.{Kind.ToLowerInvariant()}";
+    /// <summary>
+    /// Gets the kind used in the resource ledger: <c>kubernetes.&lt;kind&gt;</c> for the core group (<c>kubernetes.service</c>),
+    /// <c>kubernetes.&lt;kind&gt;.&lt;group&gt;</c> otherwise (<c>kubernetes.deployment.apps</c>, <c>kubernetes.service.example.com</c>),
+    /// as kubectl names a kind in full (<c>deployment.apps</c>), so that two kinds of the same name in different groups never share a row.
+    /// </summary>
+    public string LedgerKind => Group.Length == 0 ? LegacyLedgerKind : $"{LegacyLedgerKind}.{Group.ToLowerInvariant()}";
+
+    /// <summary>
+    /// Gets the kind rows were recorded under before the ledger kind carried the API group (<c>kubernetes.deployment</c> for
+    /// an <c>apps/v1</c> Deployment); the same as <see cref="LedgerKind"/> for the core group.
+    /// </summary>
+    public string LegacyLedgerKind => $"kubernetes.{Kind.ToLowerInvariant()}";
+
+    /// <summary>
+    /// Returns whether a ledger row is this object's: the same id and either <see cref="LedgerKind"/>, or
+    /// <see cref="LegacyLedgerKind"/> with a recorded <c>apiVersion</c> and <c>kind</c> of this group and kind (a row from
+    /// before kinds carried the group; a row of another group's kind of the same name is not this object's).
+    /// </summary>
+    /// <param name="kind">The row's kind.</param>
+    /// <param name="externalId">The row's external id.</param>
+    /// <param name="properties">The row's properties.</param>
+    public bool IsLedgerRow(string kind, string externalId, IReadOnlyDictionary<string, string> properties)
+    {
+        ArgumentNullException.ThrowIfNull(properties);
+        if (externalId != LedgerId)
+        {
+            return false;
+        }
+
+        if (kind == LedgerKind)
+        {
+            return true;
+        }
+
+        return kind == LegacyLedgerKind
+            && properties.TryGetValue("apiVersion", out var apiVersion)
+            && properties.TryGetValue("kind", out var recordedKind)
+            && string.Equals(recordedKind, Kind, StringComparison.Ordinal)
+            && (new ObjectRef(apiVersion, Kind, Namespace, Name).Group == Group);
+    }
 }
 
 /// <summary>Where a kind is served.</summary>

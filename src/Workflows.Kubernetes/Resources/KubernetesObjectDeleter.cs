@@ -10,7 +10,7 @@ namespace Workflows.Kubernetes.Resources;
 /// </summary>
 public static class KubernetesObjectDeleter
 {
-    /// <summary>The family of ledger kinds <c>kubernetes.apply</c> records (<c>kubernetes.deployment</c>, <c>kubernetes.namespace</c>…).</summary>
+    /// <summary>The family of ledger kinds <c>kubernetes.apply</c> records (<c>kubernetes.deployment.apps</c>, <c>kubernetes.namespace</c>, and rows of older versions without the group, <c>kubernetes.deployment</c>…).</summary>
     public const string KindFamily = "kubernetes.*";
 
     /// <summary>The action that deletes one of them.</summary>
@@ -28,6 +28,9 @@ public static class KubernetesObjectDeleter
             ["kind"] = kind,
             ["name"] = name,
             ["propagationPolicy"] = "Background",
+
+            // A row recorded before ledger kinds carried the API group keeps its kind; the action marks that row.
+            ["ledgerKind"] = row.Kind,
         };
         Add(inputs, "namespace", access.Namespace);
         Add(inputs, "kubeconfigPath", access.KubeconfigPath);

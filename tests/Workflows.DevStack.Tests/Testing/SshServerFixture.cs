@@ -97,7 +97,7 @@ public sealed class SshServerFixture : IDisposable
         return File.Exists(path) ? File.ReadAllLines(path).Count(l => l.Length > 0) : 0;
     }
 
-    public static ServiceProvider Services(FakeCloudCatalog? catalog = null)
+    public static ServiceProvider Services(FakeCloudCatalog? catalog = null, Action<DevStackOptions>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
@@ -110,6 +110,7 @@ public sealed class SshServerFixture : IDisposable
             o.PollInterval = TimeSpan.FromMilliseconds(100);
             o.CatchUpPollInterval = TimeSpan.FromMilliseconds(10);
             o.SandboxPollInterval = TimeSpan.FromMilliseconds(10);
+            configure?.Invoke(o);
         });
         if (catalog is not null)
         {

@@ -10,6 +10,7 @@ public sealed class ResourceKindPatternTests
     [InlineData("nova.server", "nova.server", true)]
     [InlineData("nova.server", "nova.servers", false)]
     [InlineData("kubernetes.*", "kubernetes.deployment", true)]
+    [InlineData("kubernetes.*", "kubernetes.deployment.apps", true)]
     [InlineData("kubernetes.*", "kubernetes.", false)]
     [InlineData("kubernetes.*", "kubernetes", false)]
     [InlineData("kubernetes.*", "kubernetesx.deployment", false)]
@@ -35,12 +36,13 @@ public sealed class ResourceKindPatternTests
         var deleter = new ResourceDeleter("kubernetes.*", "kubernetes.object.delete", r => new Dictionary<string, string> { ["cluster"] = r.Provider ?? "", ["name"] = r.Name ?? "" });
         ResourceEntryRow Row(string kind, string id) => new() { RunId = Guid.NewGuid().ToString(), StepId = "apply", Kind = kind, Provider = "https://127.0.0.1:6443", ExternalId = id, Name = "web", RunStatus = "Failed" };
 
-        var yaml = ResourceCleanup.Generate([(Row("kubernetes.deployment", "shop/web"), deleter), (Row("kubernetes.service", "shop/web"), deleter), (Row("kubernetes.deployment", "test/web"), deleter)]);
+        var yaml = ResourceCleanup.Generate([(Row("kubernetes.deployment.apps", "shop/web"), deleter), (Row("kubernetes.service", "shop/web"), deleter), (Row("kubernetes.deployment", "test/web"), deleter), (Row("kubernetes.service.example.com", "shop/web"), deleter)]);
 
-        Assert.Equal(3, yaml.Split('\n').Count(l => l.Trim() == "uses: kubernetes.object.delete"));
+        Assert.Equal(4, yaml.Split('\n').Count(l => l.Trim() == "uses: kubernetes.object.delete"));
         Assert.Contains("      cluster: \"https://127.0.0.1:6443\"", yaml, StringComparison.Ordinal);
         Assert.Contains("  - id: delete-deployment-web\n", yaml.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("  - id: delete-service-web\n", yaml.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("  - id: delete-deployment-web-2\n", yaml.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("  - id: delete-service-web-2\n", yaml.ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
 }

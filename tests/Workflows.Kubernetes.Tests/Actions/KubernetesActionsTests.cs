@@ -54,7 +54,7 @@ public sealed class KubernetesActionsTests(KubernetesSandbox sandbox) : IClassFi
         Assert.Equal(1, objects[1].GetProperty("generation").GetInt64());
         Assert.Equal(sandbox.Api.Host.Address, applied.Outputs.GetProperty("cluster").GetString());
         Assert.Equal(
-            [("kubernetes.deployment", $"{ns}/myapp"), ("kubernetes.namespace", ns), ("kubernetes.service", $"{ns}/myapp")],
+            [("kubernetes.deployment.apps", $"{ns}/myapp"), ("kubernetes.namespace", ns), ("kubernetes.service", $"{ns}/myapp")],
             apply.Recorder.ResourceEntries.Select(e => (e.Kind, e.ExternalId)).Order());
         Assert.All(apply.Recorder.ResourceEntries, e => Assert.Equal("absent", e.Properties["previous"]));
 
@@ -191,7 +191,7 @@ public sealed class KubernetesActionsTests(KubernetesSandbox sandbox) : IClassFi
         Assert.Contains($"deployment/myapp -n {ns}", undone.Outputs.GetProperty("deleted").EnumerateArray().Select(e => e.GetString()));
         Assert.Null(await sandbox.GetAsync("apps/v1", "Deployment", ns, "myapp"));
         // The same Deployment object throughout: the second execution adopted it.
-        Assert.Equal(again.Outputs.GetProperty("objects").EnumerateArray().Single(o => o.GetProperty("kind").GetString() == "Deployment").GetProperty("uid").GetString(), first.Recorder.ResourceEntries.Single(e => e.Kind == "kubernetes.deployment").Properties["uid"]);
+        Assert.Equal(again.Outputs.GetProperty("objects").EnumerateArray().Single(o => o.GetProperty("kind").GetString() == "Deployment").GetProperty("uid").GetString(), first.Recorder.ResourceEntries.Single(e => e.Kind == "kubernetes.deployment.apps").Properties["uid"]);
     }
 
     [Fact]
@@ -207,7 +207,7 @@ public sealed class KubernetesActionsTests(KubernetesSandbox sandbox) : IClassFi
         Assert.Equal([$"deployment/myapp -n {ns}", $"service/myapp -n {ns}"], deleted.Outputs.GetProperty("deleted").EnumerateArray().Select(e => e.GetString()));
         Assert.Null(await sandbox.GetAsync("apps/v1", "Deployment", ns, "myapp"));
         Assert.Empty(await sandbox.ListAsync("v1", "Pod", ns, "app=myapp"));
-        Assert.NotNull(apply.Recorder.ResourceEntries.Single(e => e.Kind == "kubernetes.deployment").DeletedAt);
+        Assert.NotNull(apply.Recorder.ResourceEntries.Single(e => e.Kind == "kubernetes.deployment.apps").DeletedAt);
 
         var again = await ActionDriver.RunAsync<DeleteAction>(new TestStepContext(sandbox.Services, new JsonObject { ["kubeconfigPath"] = sandbox.KubeconfigPath, ["namespace"] = ns, ["manifest"] = KubernetesSandbox.MyApp() }, "remove-again", apply.RunId));
         Assert.Equal(2, again.Outputs.GetProperty("absent").GetArrayLength());

@@ -27,7 +27,7 @@ public sealed class KubernetesResourceCleanupTests(KubernetesSandbox sandbox) : 
     {
         var ns = KubernetesSandbox.UniqueNamespace();
         var apply = await ApplyAsync(ns, new JsonObject { ["kubeconfigPath"] = sandbox.KubeconfigPath });
-        var deployment = Entry(apply, "kubernetes.deployment", $"{ns}/myapp");
+        var deployment = Entry(apply, "kubernetes.deployment.apps", $"{ns}/myapp");
         var service = Entry(apply, "kubernetes.service", $"{ns}/myapp");
         Assert.Equal(sandbox.KubeconfigPath, deployment.Properties["kubeconfigPath"]);
         Assert.Equal("sandbox", deployment.Properties["context"]);
@@ -40,12 +40,12 @@ public sealed class KubernetesResourceCleanupTests(KubernetesSandbox sandbox) : 
             new Dictionary<string, string>
             {
                 ["cluster"] = sandbox.Api.Host.Address, ["apiVersion"] = "apps/v1", ["kind"] = "Deployment", ["name"] = "myapp", ["namespace"] = ns,
-                ["kubeconfigPath"] = sandbox.KubeconfigPath, ["context"] = "sandbox", ["propagationPolicy"] = "Background",
+                ["kubeconfigPath"] = sandbox.KubeconfigPath, ["context"] = "sandbox", ["propagationPolicy"] = "Background", ["ledgerKind"] = "kubernetes.deployment.apps",
             },
             inputs);
         Assert.Equal([$"deployment/myapp -n {ns}"], ActionDriver.Outputs<DeleteOutputs>(deleted).Deleted);
         Assert.Null(await sandbox.GetAsync("apps/v1", "Deployment", ns, "myapp"));
-        Assert.NotNull(Entry(apply, "kubernetes.deployment", $"{ns}/myapp").DeletedAt);
+        Assert.NotNull(Entry(apply, "kubernetes.deployment.apps", $"{ns}/myapp").DeletedAt);
         Assert.Equal(ResourcePresence.Gone, await Probe.ProbeAsync(deployment));
 
         // The other objects are untouched: the Service is still there, and its row still live.
@@ -64,11 +64,50 @@ public sealed class KubernetesResourceCleanupTests(KubernetesSandbox sandbox) : 
     }
 
     [Fact]
+    public async Task ARowRecordedBeforeLedgerKindsCarriedTheApiGroup_IsStillProbed_Deleted_AndMarked()
+    {
+        var ns = KubernetesSandbox.UniqueNamespace();
+        var apply = await ApplyAsync(ns, new JsonObject { ["kubeconfigPath"] = sandbox.KubeconfigPath });
+        var current = Entry(apply, "kubernetes.deployment.apps", $"{ns}/myapp");
+
+        // What an older version recorded for the same Deployment: the kind without its group.
+        await apply.Recorder.RecordAsync(new ResourceRecord("kubernetes.deployment", current.ExternalId, current.Name, current.Provider, current.Properties));
+        var legacy = Entry(apply, "kubernetes.deployment", $"{ns}/myapp");
+        Assert.Equal(ResourcePresence.Present, await Probe.ProbeAsync(legacy));
+        Assert.Equal("kubernetes.deployment", Deleter.Inputs(legacy)["ledgerKind"]);
+
+        await DeleteAsync(apply, legacy);
+
+        Assert.Null(await sandbox.GetAsync("apps/v1", "Deployment", ns, "myapp"));
+        Assert.NotNull(Entry(apply, "kubernetes.deployment", $"{ns}/myapp").DeletedAt);
+        Assert.NotNull(Entry(apply, "kubernetes.deployment.apps", $"{ns}/myapp").DeletedAt);
+        Assert.Equal(ResourcePresence.Gone, await Probe.ProbeAsync(legacy));
+        Assert.Null(Entry(apply, "kubernetes.service", $"{ns}/myapp").DeletedAt);
+    }
+
+    [Fact]
+    public async Task Delete_IsRefused_AndTouchesNothing_WhenTheLedgerKindIsNotTheObjects()
+    {
+        var ns = KubernetesSandbox.UniqueNamespace();
+        var apply = await ApplyAsync(ns, new JsonObject { ["kubeconfigPath"] = sandbox.KubeconfigPath });
+        var inputs = Deleter.Inputs(Entry(apply, "kubernetes.deployment.apps", $"{ns}/myapp")).ToDictionary();
+        inputs["ledgerKind"] = "kubernetes.service";
+
+        var result = (await ActionDriver.RunAsync<ObjectDeleteAction>(new TestStepContext(sandbox.Services, inputs, "delete", apply.RunId, recorder: apply.Recorder))).Result;
+
+        var failed = Assert.IsType<FailedResult>(result);
+        Assert.Equal("inputs.invalid", failed.ErrorCode);
+        Assert.StartsWith("ledgerKind: 'kubernetes.service' is not the ledger kind of deployment/myapp", failed.Message, StringComparison.Ordinal);
+        Assert.NotNull(await sandbox.GetAsync("apps/v1", "Deployment", ns, "myapp"));
+        Assert.Null(Entry(apply, "kubernetes.service", $"{ns}/myapp").DeletedAt);
+    }
+
+    [Fact]
     public async Task AnObjectAppliedWithAnInlineKubeconfig_IsReachedThroughAContextOfTheServersKubeconfigForTheSameCluster()
     {
         var ns = KubernetesSandbox.UniqueNamespace();
         var apply = await ApplyAsync(ns, new JsonObject { ["kubeconfig"] = sandbox.KubeconfigText });
-        var deployment = Entry(apply, "kubernetes.deployment", $"{ns}/myapp");
+        var deployment = Entry(apply, "kubernetes.deployment.apps", $"{ns}/myapp");
         Assert.Equal("inline", deployment.Properties["kubeconfig"]);
         Assert.DoesNotContain(deployment.Properties.Values, v => sandbox.SecretMaterial().Any(m => v.Contains(m, StringComparison.Ordinal)));
         Assert.False(Deleter.Inputs(deployment).ContainsKey("context"));
@@ -89,7 +128,7 @@ public sealed class KubernetesResourceCleanupTests(KubernetesSandbox sandbox) : 
             Assert.IsType<CompletedResult>((await ActionDriver.RunAsync<ObjectDeleteAction>(delete)).Result);
 
             Assert.Null(await sandbox.GetAsync("apps/v1", "Deployment", ns, "myapp"));
-            Assert.NotNull(Entry(apply, "kubernetes.deployment", $"{ns}/myapp").DeletedAt);
+            Assert.NotNull(Entry(apply, "kubernetes.deployment.apps", $"{ns}/myapp").DeletedAt);
             Assert.Equal(ResourcePresence.Gone, await probe.ProbeAsync(deployment));
         }
         finally
@@ -103,7 +142,7 @@ public sealed class KubernetesResourceCleanupTests(KubernetesSandbox sandbox) : 
     {
         var ns = KubernetesSandbox.UniqueNamespace();
         var apply = await ApplyAsync(ns, new JsonObject { ["kubeconfigPath"] = sandbox.KubeconfigPath });
-        var elsewhere = Entry(apply, "kubernetes.deployment", $"{ns}/myapp") with { Provider = "https://127.0.0.1:1" };
+        var elsewhere = Entry(apply, "kubernetes.deployment.apps", $"{ns}/myapp") with { Provider = "https://127.0.0.1:1" };
 
         var result = (await ActionDriver.RunAsync<ObjectDeleteAction>(new TestStepContext(sandbox.Services, Deleter.Inputs(elsewhere).ToDictionary(), "delete", apply.RunId, recorder: apply.Recorder))).Result;
 
@@ -111,7 +150,7 @@ public sealed class KubernetesResourceCleanupTests(KubernetesSandbox sandbox) : 
         Assert.Equal("kubernetes.kubeconfig", failed.ErrorCode);
         Assert.Contains("reaches https://127.0.0.1:1", failed.Message, StringComparison.Ordinal);
         Assert.NotNull(await sandbox.GetAsync("apps/v1", "Deployment", ns, "myapp"));
-        Assert.Null(Entry(apply, "kubernetes.deployment", $"{ns}/myapp").DeletedAt);
+        Assert.Null(Entry(apply, "kubernetes.deployment.apps", $"{ns}/myapp").DeletedAt);
     }
 
     [Fact]
@@ -119,7 +158,7 @@ public sealed class KubernetesResourceCleanupTests(KubernetesSandbox sandbox) : 
     {
         var ns = KubernetesSandbox.UniqueNamespace();
         var apply = await ApplyAsync(ns, new JsonObject { ["kubeconfigPath"] = sandbox.KubeconfigPath });
-        var deployment = Entry(apply, "kubernetes.deployment", $"{ns}/myapp");
+        var deployment = Entry(apply, "kubernetes.deployment.apps", $"{ns}/myapp");
 
         // A kubeconfig whose cluster is a closed port on loopback.
         var closed = Path.Combine(Path.GetTempPath(), $"wf-kubeconfig-{Guid.NewGuid():N}");

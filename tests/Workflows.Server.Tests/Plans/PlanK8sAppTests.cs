@@ -36,7 +36,7 @@ public sealed class PlanK8sAppTests(SqlitePlatformFactory server) : IClassFixtur
         var apply = Step(plan, "apply");
         Assert.Equal("Create", (string?)apply["plan"]!["action"]);
         Assert.Equal(
-            [("kubernetes.namespace", ns, "Create"), ("kubernetes.deployment", $"{ns}/myapp", "Create"), ("kubernetes.service", $"{ns}/myapp", "Create")],
+            [("kubernetes.namespace", ns, "Create"), ("kubernetes.deployment.apps", $"{ns}/myapp", "Create"), ("kubernetes.service", $"{ns}/myapp", "Create")],
             apply["plan"]!["resources"]!.AsArray().Select(r => ((string?)r!["kind"], (string?)r["name"], (string?)r["action"])));
         Assert.Equal("cirros:latest", (string?)apply["plan"]!["resources"]![1]!["attributes"]!["spec.template.spec.containers[0].image"]);
         Assert.Equal("***", (string?)apply["inputs"]!["kubeconfig"]);
@@ -57,7 +57,7 @@ public sealed class PlanK8sAppTests(SqlitePlatformFactory server) : IClassFixtur
         var plan = await PlanAsync(new JsonObject { ["namespace"] = ns, ["kubeconfig"] = kubeconfig, ["image"] = "cirros:0.6.2", ["replicas"] = 5 });
 
         var resources = Step(plan, "apply")["plan"]!["resources"]!.AsArray();
-        Assert.Equal([("kubernetes.deployment", "Update"), ("kubernetes.service", "NoChange")], resources.Select(r => ((string?)r!["kind"], (string?)r["action"])));
+        Assert.Equal([("kubernetes.deployment.apps", "Update"), ("kubernetes.service", "NoChange")], resources.Select(r => ((string?)r!["kind"], (string?)r["action"])));
         Assert.Equal(
             [("spec.replicas", "3", "5"), ("spec.template.spec.containers[0].image", "cirros:latest", "cirros:0.6.2")],
             resources[0]!["changes"]!.AsArray().Select(c => ((string?)c!["field"], (string?)c["before"], (string?)c["after"])));
