@@ -64,7 +64,7 @@ internal static class ApprovalPolicyParser
 
                 foreach (var problem in users.Select(Workflows.Abstractions.Accounts.Actors.Problem).OfType<string>())
                 {
-                    error(Value(am, "users"), path + ".approvers.users", problem);
+                    ctx.Error(DefinitionReader.Value(an, "users"), path + ".approvers.users", problem);
                 }
 
                 foreach (var role in roles.Where(r => !KnownRoles.Contains(r, StringComparer.Ordinal)))
