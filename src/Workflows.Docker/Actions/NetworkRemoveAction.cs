@@ -54,10 +54,13 @@ public sealed class NetworkRemoveAction(IDockerClientFactory clients, IOptions<D
         {
             // Removed from the swarm already (an earlier poll or execution); the engine's local copy is on its way out.
         }
-        catch (DockerApiException ex) when (ex.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Conflict or HttpStatusCode.InternalServerError)
+        catch (DockerApiException ex) when (ex.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Conflict or HttpStatusCode.InternalServerError
+            || (ex.StatusCode == HttpStatusCode.BadRequest && ex.ResponseBody?.Contains("in use by service", StringComparison.OrdinalIgnoreCase) == true))
         {
             // "has active endpoints": tasks of services removed a moment ago leave within seconds; a container still
-            // attached keeps the step waiting (visibly) until it leaves or the step's timeout ends the wait.
+            // attached keeps the step waiting (visibly) until it leaves or the step's timeout ends the wait. A swarm
+            // network answers 400 "in use by service" while a service being removed (by a step beside this one, as
+            // in a clean-up of a service and its network) still names it: that is waited out the same way.
             var users = network.Containers?.Values.Select(c => c.Name).Where(n => !string.IsNullOrEmpty(n)).ToList() ?? [];
             return StepResult.Pending(
                 options.Value.PollInterval,
