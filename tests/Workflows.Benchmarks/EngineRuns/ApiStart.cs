@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using Workflows.Benchmarks.Infrastructure;
 
 namespace Workflows.Benchmarks.EngineRuns;
@@ -46,10 +44,9 @@ internal sealed class ApiStart(BenchSettings settings)
                 },
                 settings.Workers,
                 ct);
-            var http = server.Http;
             for (var i = 0; i < settings.Workers * 4; i++)
             {
-                await StartOneAsync(http, ct); // JIT, connection pools, the definition cache: outside the window
+                await server.StartRunAsync(Workflow, ct); // JIT, connection pools, the definition cache: outside the window
             }
 
             var runs = settings.ApiRuns;
@@ -62,7 +59,7 @@ internal sealed class ApiStart(BenchSettings settings)
                     for (var i = Interlocked.Increment(ref next); i < runs; i = Interlocked.Increment(ref next))
                     {
                         var started = Stopwatch.GetTimestamp();
-                        await StartOneAsync(http, ct);
+                        await server.StartRunAsync(Workflow, ct);
                         latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                     }
                 },
@@ -83,15 +80,6 @@ internal sealed class ApiStart(BenchSettings settings)
             }
 
             Directory.Delete(folder, recursive: true);
-        }
-    }
-
-    private static async Task StartOneAsync(HttpClient http, CancellationToken ct)
-    {
-        using var response = await http.PostAsync($"/api/workflows/{Workflow}/runs", new StringContent("{\"inputs\":{}}", Encoding.UTF8, "application/json"), ct);
-        if (response.StatusCode != HttpStatusCode.Accepted)
-        {
-            throw new InvalidOperationException($"POST /api/workflows/{Workflow}/runs answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
         }
     }
 }

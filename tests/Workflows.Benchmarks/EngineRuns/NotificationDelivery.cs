@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -35,7 +32,7 @@ internal sealed class NotificationDelivery(BenchSettings settings)
     {
         var db = await BenchDatabase.CreateAsync(settings.AdminConnectionString, "ennotify", ct);
         var folder = Directory.CreateTempSubdirectory("wf-bench-notify-").FullName;
-        Process? server = null;
+        ServerProcess? server = null;
         using var receiver = new Receiver();
         try
         {
@@ -49,17 +46,25 @@ internal sealed class NotificationDelivery(BenchSettings settings)
                     uses: core.delay
                     with: { duration: 1ms }
                 """, ct);
-            var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-            var port = FreePort();
-            server = Start(db.ConnectionString, folder, workflows, token, port, receiver.Url);
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            await WaitHealthyAsync(http, server, ct);
+            server = await ServerProcess.StartAsync(
+                "server",
+                db.ConnectionString,
+                folder,
+                workflows,
+                Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+                new Dictionary<string, string>
+                {
+                    ["Workflows__Workers"] = settings.Workers.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["Workflows__Notifications__Channels__bench-hook__Type"] = "webhook",
+                    ["Workflows__Notifications__Channels__bench-hook__Url"] = receiver.Url,
+                },
+                settings.Workers,
+                ct);
 
             // Warm-up (JIT, pools, the first delivery's HttpClient): outside both measures.
             for (var i = 0; i < 5; i++)
             {
-                await StartOneAsync(http, ct);
+                await server.StartRunAsync(Workflow, ct);
             }
 
             await receiver.WaitForAsync(5, settings.StallTimeout, ct);
@@ -68,7 +73,7 @@ internal sealed class NotificationDelivery(BenchSettings settings)
             var alone = settings.Quick ? 10 : 50;
             for (var i = 0; i < alone; i++)
             {
-                await StartOneAsync(http, ct);
+                await server.StartRunAsync(Workflow, ct);
                 await receiver.WaitForAsync(i + 1, settings.StallTimeout, ct);
             }
 
@@ -82,7 +87,7 @@ internal sealed class NotificationDelivery(BenchSettings settings)
                 {
                     while (Interlocked.Increment(ref next) < burst)
                     {
-                        await StartOneAsync(http, ct);
+                        await server.StartRunAsync(Workflow, ct);
                     }
                 },
                 ct)));
@@ -91,13 +96,11 @@ internal sealed class NotificationDelivery(BenchSettings settings)
         }
         finally
         {
-            if (server is { HasExited: false })
+            if (server is not null)
             {
-                server.Kill(entireProcessTree: true);
-                await server.WaitForExitAsync(CancellationToken.None);
+                await server.DisposeAsync();
             }
 
-            server?.Dispose();
             if (!settings.KeepDatabases)
             {
                 await db.DropAsync();
@@ -105,97 +108,6 @@ internal sealed class NotificationDelivery(BenchSettings settings)
 
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private static async Task StartOneAsync(HttpClient http, CancellationToken ct)
-    {
-        using var response = await http.PostAsync($"/api/workflows/{Workflow}/runs", new StringContent("{\"inputs\":{}}", Encoding.UTF8, "application/json"), ct);
-        if (response.StatusCode != HttpStatusCode.Accepted)
-        {
-            throw new InvalidOperationException($"POST /api/workflows/{Workflow}/runs answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
-        }
-    }
-
-    private static async Task WaitHealthyAsync(HttpClient http, Process server, CancellationToken ct)
-    {
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            if (server.HasExited)
-            {
-                throw new InvalidOperationException($"The server exited with code {server.ExitCode} before it was healthy.");
-            }
-
-            try
-            {
-                using var r = await http.GetAsync("/healthz", ct);
-                if (r.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            if (watch.Elapsed > TimeSpan.FromMinutes(2))
-            {
-                throw new TimeoutException("The server was not healthy within 2 minutes.");
-            }
-
-            await Task.Delay(200, ct);
-        }
-    }
-
-    private Process Start(string connectionString, string folder, string workflows, string token, int port, string hook)
-    {
-        var dll = typeof(NotificationDelivery).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "WorkflowsServerDll").Value!;
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException($"The server is not built at {dll}; build tests/Workflows.Benchmarks (it builds the server).", dll);
-        }
-
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(dll);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        var env = start.Environment;
-        env["ASPNETCORE_ENVIRONMENT"] = "Production";
-        env["Workflows__ConnectionString"] = connectionString;
-        env["Workflows__DataDirectory"] = Path.Combine(folder, "data");
-        env["Workflows__WorkflowsDirectory"] = workflows;
-        env["Workflows__WatchDefinitions"] = "false";
-        env["Workflows__SecretKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        env["Workflows__Workers"] = settings.Workers.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        env["Workflows__Notifications__Channels__bench-hook__Type"] = "webhook";
-        env["Workflows__Notifications__Channels__bench-hook__Url"] = hook;
-        env["Sandbox__Enabled"] = "false";
-        env["Auth__BootstrapAdmin"] = "false";
-        env["Auth__ApiTokens__0__Name"] = "bench";
-        env["Auth__ApiTokens__0__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(token)));
-        env["Auth__ApiTokens__0__Role"] = "operator";
-        env["Logging__LogLevel__Default"] = "Warning";
-        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line)
-            {
-                Console.Error.WriteLine($"  server: {line}");
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     /// <summary>A webhook receiver on loopback: answers 204 at once and notes each delivery's delay, once per delivery id.</summary>
@@ -210,7 +122,7 @@ internal sealed class NotificationDelivery(BenchSettings settings)
 
         public Receiver()
         {
-            var port = FreePort();
+            var port = ServerProcess.FreePort();
             Url = $"http://127.0.0.1:{port}/hook/";
             listener.Prefixes.Add(Url);
             listener.Start();

@@ -103,6 +103,16 @@ internal sealed class ServerProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Starts a run of <paramref name="workflow"/> with no inputs through the API; throws unless it is accepted (202).</summary>
+    public async Task StartRunAsync(string workflow, CancellationToken ct)
+    {
+        using var response = await Http.PostAsync($"/api/workflows/{workflow}/runs", new StringContent("{\"inputs\":{}}", Encoding.UTF8, "application/json"), ct);
+        if (response.StatusCode != HttpStatusCode.Accepted)
+        {
+            throw new InvalidOperationException($"POST /api/workflows/{workflow}/runs answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+        }
+    }
+
     /// <summary>Kills the process tree with SIGKILL (no shutdown of any kind) and waits for it to be gone.</summary>
     public async Task KillHardAsync()
     {
@@ -154,7 +164,8 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>Returns a loopback port free at the moment of the call.</summary>
+    internal static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
