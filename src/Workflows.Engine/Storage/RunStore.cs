@@ -283,15 +283,6 @@ public sealed partial class RunStore
         return await c.ExecuteScalarAsync<string>("SELECT status FROM wf_runs WHERE id = @runId", new { runId });
     }
 
-    /// <summary>Extends the lease of a running step and returns the run's status (one round trip per heartbeat).</summary>
-    public async Task<RunStatus?> HeartbeatAsync(string runId, string stepId, long seq, long leaseUntil, CancellationToken ct)
-    {
-        await using var c = await Database.OpenAsync(ct);
-        await c.ExecuteAsync("UPDATE wf_steps SET lease_until = @leaseUntil WHERE run_id = @runId AND step_id = @stepId AND dispatch_seq = @seq AND status = 'Running'", new { runId, stepId, seq, leaseUntil });
-        var status = await c.ExecuteScalarAsync<string>("SELECT status FROM wf_runs WHERE id = @runId", new { runId });
-        return status is null ? null : Enum.Parse<RunStatus>(status);
-    }
-
     /// <summary>Records the Hangfire job id of a scheduled dispatch, so a cancel can delete it.</summary>
     public async Task SetJobIdAsync(string runId, string stepId, long seq, string jobId, CancellationToken ct)
     {
