@@ -65,10 +65,44 @@ start)
   tar -C "$root" -c . | d import --change 'CMD ["/bin/sh","-c","exit 1"]' - wf-test/busybox:v3 >/dev/null
   rm -rf "$root"
 
+  # The default ingress network always gets VXLAN id 4096. The kernel keeps a VXLAN id per host (in the
+  # namespace that created the device, even after docker moves it into a sandbox), so a second dockerd on
+  # this host, or a device left behind by a killed one, makes that ingress fail ("subnet sandbox join
+  # failed for 10.0.0.0/24: error creating vxlan interface: file exists") and every service that
+  # publishes a port then fails. Replace it by one with a random id, and check that a task with a
+  # published port runs before handing the engine over; another id on failure.
+  ok=
+  for attempt in 1 2 3 4 5; do
+    vni=$(( (RANDOM << 8 | RANDOM & 255) % 16000000 + 10000 ))
+    ingress() { d network ls -q --filter driver=overlay | xargs -r docker -H "unix://$sock" network inspect --format '{{if .Ingress}}{{.Name}}{{end}}' | grep . || true; }
+    for n in $(ingress); do echo y | d network rm "$n" >/dev/null 2>&1 || true; done
+    for _ in $(seq 1 20); do [ -z "$(ingress)" ] && break; sleep 0.5; done
+    d network create --driver overlay --ingress --subnet 10.254.0.0/24 \
+      --opt com.docker.network.driver.overlay.vxlanid_list=$vni wf-ingress >/dev/null || true
+    probeport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    d service create -d --quiet --name wf-ingress-probe --publish "$probeport:8080" --restart-condition none \
+      --stop-grace-period 1s wf-test/busybox:v1 httpd -f -p 8080 -h /www >/dev/null 2>&1
+    state=
+    for _ in $(seq 1 60); do
+      state=$(d service ps wf-ingress-probe --no-trunc --format '{{.CurrentState}}|{{.Error}}' 2>/dev/null | head -n1)
+      case "$state" in Running*|Failed*|Rejected*) break ;; esac
+      sleep 0.5
+    done
+    d service rm wf-ingress-probe >/dev/null 2>&1 || true
+    for _ in $(seq 1 40); do [ -z "$(d ps -aq --filter label=com.docker.swarm.service.name=wf-ingress-probe)" ] && break; sleep 0.5; done
+    if [[ "$state" == Running* ]]; then ok=1; break; fi
+    echo "docker: ingress with VXLAN id $vni did not work (${state:-no task state}); trying another id" >&2
+  done
+  if [ -z "$ok" ]; then
+    echo "docker: no working ingress network after 5 VXLAN ids; last log lines:" >&2
+    tail -n 20 "$dir/dockerd.log" >&2
+    exit 1
+  fi
+
   echo "WORKFLOWS_TEST_DOCKER_HOST=unix://$sock" >>"$WF_TEST_ENV"
   echo "WORKFLOWS_TEST_DOCKER_TLS_HOST=tcp://127.0.0.1:$tlsport" >>"$WF_TEST_ENV"
   echo "WORKFLOWS_TEST_DOCKER_CERT_PATH=$certs" >>"$WF_TEST_ENV"
-  echo "docker: dockerd $(d version --format '{{.Server.Version}}') started on unix://$sock and tcp://127.0.0.1:$tlsport (mutual TLS) (swarm manager, images wf-test/busybox:v1 v2 v3)"
+  echo "docker: dockerd $(d version --format '{{.Server.Version}}') started on unix://$sock and tcp://127.0.0.1:$tlsport (mutual TLS) (swarm manager, ingress VXLAN id $vni, images wf-test/busybox:v1 v2 v3)"
   ;;
 stop)
   if [ -f "$dir/dockerd.pid" ]; then
