@@ -105,6 +105,9 @@ start)
   echo "docker: dockerd $(d version --format '{{.Server.Version}}') started on unix://$sock and tcp://127.0.0.1:$tlsport (mutual TLS) (swarm manager, ingress VXLAN id $vni, images wf-test/busybox:v1 v2 v3)"
   ;;
 stop)
+  # Leaving the swarm first tears down its overlay sandboxes and their VXLAN devices; killed with them
+  # in place, a device can outlive the engine and block its VXLAN id on this host (see above).
+  if [ -S "$sock" ]; then timeout 30 docker -H "unix://$sock" swarm leave --force >/dev/null 2>&1 || true; fi
   if [ -f "$dir/dockerd.pid" ]; then
     pid=$(cat "$dir/dockerd.pid")
     # dockerd started its own containerd as a child; remember it before dockerd goes.
