@@ -143,6 +143,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         // Every Hangfire component of the engine takes the storage, so the (process-wide, identical) serializer settings
         // are in place before the first job is written or read.
         HangfireSerialization.EnsureConfigured();
+        HangfireLogging.Install();
         var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
         if (o.ConnectionString is { Length: > 0 } cs)
         {
