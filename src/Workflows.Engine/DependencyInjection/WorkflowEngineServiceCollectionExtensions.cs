@@ -93,6 +93,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton<PlanDrift>();
         services.TryAddSingleton<IRunQueries>(sp => sp.GetRequiredService<RunQueries>());
         services.TryAddTransient<StepJob>();
+        services.TryAddSingleton<StepExecutions>();
         services.TryAddSingleton<Sweeper>();
         services.TryAddSingleton<QueueWakeUp>();
         services.AddHttpClient("core.http");
@@ -113,6 +114,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         }
 
         services.AddHostedService<QueueWakeUpListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<StepExecutions>());
         services.AddHostedService(CreateHangfireServer);
         services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
         return services;
