@@ -431,8 +431,9 @@ public sealed class StepJob(
                 if (row.Status == StepStatus.Running && clock.GetElapsedTime(renewed) >= options.LeaseDuration)
                 {
                     // Paused past the lease (a long GC pause, a frozen VM): another server may already run the step.
-                    logger.LogWarning("Run {RunId} step {StepId}: the lease was not renewed for {Elapsed}; stopping the action so that another worker can resume it", runId, row.StepId, Duration.Format(clock.GetElapsedTime(renewed)));
+                    // Stopped before it is logged: whoever reads the line may rely on the action's token being cancelled.
                     loseLease();
+                    logger.LogWarning("Run {RunId} step {StepId}: the lease was not renewed for {Elapsed}; stopping the action so that another worker can resume it", runId, row.StepId, Duration.Format(clock.GetElapsedTime(renewed)));
                     return;
                 }
 
@@ -450,8 +451,8 @@ public sealed class StepJob(
                         // Never run on past the lease: another server may take the step over once it ends.
                         if (row.Status == StepStatus.Running && clock.GetElapsedTime(renewed) >= options.LeaseDuration - options.HeartbeatInterval)
                         {
-                            logger.LogWarning(e, "Run {RunId} step {StepId}: the lease could not be renewed for {Elapsed}; stopping the action so that another worker can resume it", runId, row.StepId, Duration.Format(clock.GetElapsedTime(renewed)));
                             loseLease();
+                            logger.LogWarning(e, "Run {RunId} step {StepId}: the lease could not be renewed for {Elapsed}; stopping the action so that another worker can resume it", runId, row.StepId, Duration.Format(clock.GetElapsedTime(renewed)));
                             return;
                         }
 
@@ -462,8 +463,8 @@ public sealed class StepJob(
                     if (!renewal.Renewed && row.Status == StepStatus.Running)
                     {
                         // Dispatched again (its lease had ended: another server resumes it) or ended meanwhile: stop at once.
-                        logger.LogWarning("Run {RunId} step {StepId}: the step's lease was taken over; stopping the action", runId, row.StepId);
                         loseLease();
+                        logger.LogWarning("Run {RunId} step {StepId}: the step's lease was taken over; stopping the action", runId, row.StepId);
                         return;
                     }
 
