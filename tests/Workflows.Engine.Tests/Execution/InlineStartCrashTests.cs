@@ -58,14 +58,19 @@ public sealed class InlineStartCrashTests(ITestOutputHelper output)
             var audit = await h.Engine.Queries.GetAuditAsync(id);
             output.WriteLine($"{id}: {string.Join(", ", audit.Where(a => a.StepId == "work").Select(a => a.Kind))}");
             Assert.Single(audit, a => a.StepId == "work" && a.Kind == "step.attempt.started");
-            Assert.Single(audit, a => a.StepId == "work" && a.Kind == "step.attempt.resumed");
-            // Recovered when its lease ended (and maybe again as overdue while server 2 was still starting: a cold start
-            // can outlast the dispatch grace), but resumed once.
-            Assert.Contains(audit, a => a.StepId == "work" && a.Kind == "step.recovered" && a.Message.Contains("lost its worker", StringComparison.Ordinal));
+            Assert.Contains(audit, a => a.StepId == "work" && a.Kind == "step.attempt.resumed");
 
-            // Applied once: the killed execution never got past the gate, the resumed one applied it.
-            Assert.Equal((true, false), h.Effect($"{id}:work"));
-            Assert.Equal((true, false), h.Effect($"{id}:after"));
+            // Recovered when its lease ended (and maybe again as overdue while server 2 was still starting: a cold start
+            // can outlast the dispatch grace).
+            var lost = audit.Count(a => a.StepId == "work" && a.Kind == "step.recovered" && a.Message.Contains("lost its worker", StringComparison.Ordinal));
+            Assert.True(lost >= 1, $"{id}:work was never recovered from the killed server");
+
+            // Applied by the resumed execution: the killed one never got past the gate. Applied again (and adopted) only if
+            // the resumed execution lost its worker too (at-least-once: a 3 s lease on a loaded machine can run out).
+            var (applied, adopted) = h.Effect($"{id}:work");
+            Assert.True(applied, $"{id}:work: its effect was never applied");
+            Assert.True(!adopted || lost >= 2, $"{id}:work: applied twice although only the killed server lost it");
+            Assert.True(h.Effect($"{id}:after").Applied);
         }
 
         Assert.Equal(6, h.EffectKeys().Count);
