@@ -27,6 +27,13 @@ public sealed class EngineOptions
     /// <summary>Gets or sets whether this process runs a Hangfire server (workers). Default is true.</summary>
     public bool RunWorkers { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets whether a run started on this server runs its first step here at once when one of its
+    /// <see cref="Workers"/> is free: the step is claimed in the start transaction and executed without a queue round
+    /// trip (a crash leaves it Running on its lease, and the sweeper resumes it). Default is true; no effect without workers.
+    /// </summary>
+    public bool InlineStart { get; set; } = true;
+
     /// <summary>Gets or sets the base64 of the 32-byte key that encrypts secrets at rest. Default is null: read or create <c>secret.key</c> in <see cref="DataDirectory"/>. Servers sharing a database must share the key.</summary>
     public string? SecretKey { get; set; }
 

@@ -39,6 +39,28 @@ internal sealed record DrainResult(
     public Latency? ActionGaps { get; init; }
 }
 
+/// <summary>
+/// Runs (or bare jobs) submitted from 8 threads to one host that also executes them: first submission → last finished,
+/// and the commits and round trips of the whole phase (host start and stop and an 8-unit warm-up included).
+/// </summary>
+internal sealed record ServedResult(string Name, int Items, int UnitsPerItem, int CountedUnits, TimeSpan Window, DbCounters Tx, CommandSnapshot Commands)
+{
+    /// <summary>Gets the units (steps or jobs) finished per second in the window.</summary>
+    public double UnitsPerSecond => Items * UnitsPerItem / Window.TotalSeconds;
+
+    /// <summary>Gets the commits per unit over the whole phase.</summary>
+    public double CommitsPerUnit => Tx.Commits / (double)CountedUnits;
+
+    /// <summary>Gets the round trips per unit over the whole phase.</summary>
+    public double CommandsPerUnit => Commands.Total / (double)CountedUnits;
+
+    /// <summary>Gets the Hangfire jobs created per unit.</summary>
+    public double JobsPerUnit => Commands.Count("INSERT INTO \"hangfire\".\"job\" ") / (double)CountedUnits;
+
+    /// <summary>Gets our own state transactions per unit: each takes the run's row lock once (<c>SELECT … FROM wf_runs … FOR UPDATE</c>) or inserts a run.</summary>
+    public double OwnTransactionsPerUnit => (Commands.Count("SELECT id, workflow, version, status") + Commands.Count("INSERT INTO wf_runs ")) / (double)CountedUnits;
+}
+
 /// <summary>A host that ran idle for a while: counters of the idle window only (host start and stop subtracted).</summary>
 internal sealed record IdleResult(TimeSpan Window, DbCounters Tx, CommandSnapshot Commands)
 {
@@ -71,6 +93,18 @@ internal sealed class BenchResults
 
     /// <summary>Gets or sets the engine's span code per step in isolation, nanoseconds, off and on.</summary>
     public (double OffNs, double OnNs)? TracingPerStep { get; set; }
+
+    /// <summary>Gets or sets bare Hangfire jobs enqueued on a server that runs them.</summary>
+    public ServedResult? HangfireServed { get; set; }
+
+    /// <summary>Gets or sets 1-step runs started on a server with workers (first step on that server when a worker is free).</summary>
+    public ServedResult? EngineOneStepServed { get; set; }
+
+    /// <summary>Gets or sets the same with <c>InlineStart</c> off (every first step through the queue).</summary>
+    public ServedResult? EngineOneStepServedQueued { get; set; }
+
+    /// <summary>Gets or sets 10-step runs started on a server with workers.</summary>
+    public ServedResult? EngineTenStepsServed { get; set; }
 
     public Latency? EngineAloneStored { get; set; }
 

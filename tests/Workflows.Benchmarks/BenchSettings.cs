@@ -4,7 +4,7 @@ namespace Workflows.Benchmarks;
 internal sealed record BenchSettings(string AdminConnectionString, bool Quick, bool KeepDatabases, int? WaitingRunsOverride = null, IReadOnlySet<string>? Only = null)
 {
     /// <summary>The sections <c>--only</c> accepts.</summary>
-    public static readonly IReadOnlyList<string> Sections = ["hangfire", "drain", "idle", "waiting", "api", "recovery", "notifications"];
+    public static readonly IReadOnlyList<string> Sections = ["hangfire", "drain", "served", "idle", "waiting", "api", "recovery", "notifications"];
 
     /// <summary>Whether a section runs: all of them unless <c>--only</c> names some.</summary>
     public bool Runs(string section) => Only is null || Only.Contains(section);

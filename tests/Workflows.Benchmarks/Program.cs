@@ -5,7 +5,7 @@ using Workflows.Benchmarks.EngineRuns;
 using Workflows.Benchmarks.Infrastructure;
 
 // Engine throughput, latency and database cost next to bare Hangfire on the same PostgreSQL.
-// Usage: dotnet run -c Release --project tests/Workflows.Benchmarks -- [--quick] [--postgres <cs>] [--waiting-runs N] [--only waiting,recovery,…]
+// Usage: dotnet run -c Release --project tests/Workflows.Benchmarks -- [--quick] [--postgres <cs>] [--waiting-runs N] [--only served,waiting,recovery,…]
 // (--waiting-runs 100000 is the scale goal: starting them takes several minutes; --only runs some sections.)
 // Progress goes to stderr, the Markdown table to stdout.
 var settings = BenchSettings.Parse(args);
@@ -30,6 +30,12 @@ if (settings.Runs("hangfire"))
     results.HangfireIdle = await Section("bare Hangfire: idle", () => bare.IdleAsync(ct));
 }
 
+if (settings.Runs("served"))
+{
+    // Submitted to a server that runs them, same run, same PostgreSQL: bare jobs against runs started through the engine.
+    results.HangfireServed = await Section("bare Hangfire: enqueue on a server with workers", () => new BareHangfire(settings, commands).ServedAsync(ct));
+}
+
 using var engine = new EngineBench(settings, commands);
 if (settings.Runs("drain"))
 {
@@ -42,6 +48,13 @@ if (settings.Runs("drain"))
 
     results.TracingPerStep = Tracing.PerStep(settings.Quick ? 100_000 : 1_000_000);
     (results.EngineAloneStored, results.EngineAloneActions) = await Section("engine: 10-step runs one at a time", () => engine.AloneAsync(ct));
+}
+
+if (settings.Runs("served"))
+{
+    results.EngineOneStepServed = await Section("engine: 1-step runs started on a server with workers", () => engine.ServedAsync("bench-1", settings.OneStepRuns, inlineStart: true, ct));
+    results.EngineOneStepServedQueued = await Section("engine: 1-step runs started on a server with workers, InlineStart off", () => engine.ServedAsync("bench-1", settings.OneStepRuns, inlineStart: false, ct));
+    results.EngineTenStepsServed = await Section("engine: 10-step runs started on a server with workers", () => engine.ServedAsync("bench-10", settings.TenStepRuns, inlineStart: true, ct));
 }
 
 if (settings.Runs("idle") || settings.Runs("waiting"))

@@ -33,11 +33,11 @@ internal static class Report
             Drains(md, r, hf, one, ten);
         }
 
+        Served(md, r);
         var idle = r.EngineIdle;
         var hfIdle = r.HangfireIdle;
         if (idle is not null)
         {
-
             Row(md, "5", Inv($"Engine idle ({s.IdleWindow.TotalSeconds:0} s, no runs): transactions/s = (xact_commit + xact_rollback)/s — proxy, pg_stat_statements not loaded"), Inv($"**{idle.TransactionsPerSecond:0.0}/s** (bare Hangfire: {hfIdle?.TransactionsPerSecond:0.0}/s)"), "< 50 statements/s", Verdict(idle.TransactionsPerSecond < 50));
             Row(md, "5", "… SQL commands/s sent by the process (Npgsql tracing, one per round trip)", Inv($"**{idle.CommandsPerSecond:0.0}/s** (bare Hangfire: {hfIdle?.CommandsPerSecond:0.0}/s)"), "< 50 statements/s", Verdict(idle.CommandsPerSecond < 50));
         }
@@ -144,6 +144,36 @@ internal static class Report
         var attrTen = ten.CommitsPerUnit - (ten.JobsPerUnit * hf.CommitsPerUnit);
         var attrOne = one.CommitsPerUnit - (one.JobsPerUnit * hf.CommitsPerUnit);
         Row(md, "4", "**Our own** commits per step = engine per step − (Hangfire jobs per step × bare Hangfire per job) (10-step; 1-step in brackets)", Inv($"**{attrTen:0.00}** ({attrOne:0.00}); jobs/step {ten.JobsPerUnit:0.00} ({one.JobsPerUnit:0.00})"), "≤ 1 (1-step run ≤ 3)", Both(attrTen <= 1, attrOne <= 3));
+    }
+
+    private static void Served(StringBuilder md, BenchResults r)
+    {
+        if (r.HangfireServed is not { } hf)
+        {
+            return;
+        }
+
+        Row(md, "1", Inv($"Bare Hangfire no-op jobs enqueued from 8 threads on a server that runs them (8 workers): first enqueue → last job ended"), Inv($"**{hf.UnitsPerSecond:0} jobs/s** ({hf.Items} jobs in {hf.Window.TotalSeconds:0.00} s); {hf.CommitsPerUnit:0.00} commits, {hf.CommandsPerUnit:0.0} round trips per job"), "baseline", "");
+        foreach (var e in new[] { r.EngineOneStepServed, r.EngineOneStepServedQueued, r.EngineTenStepsServed })
+        {
+            if (e is null)
+            {
+                continue;
+            }
+
+            var ratio = e.UnitsPerSecond / hf.UnitsPerSecond;
+            var own = e.CommitsPerUnit - (e.JobsPerUnit * hf.CommitsPerUnit);
+            var perRun = e.UnitsPerItem == 1 ? "run" : "step";
+            var goal = e.UnitsPerItem == 1 ? "≥ 1.5× (own ≤ 3 per run)" : "≥ 5× (own ≤ 1 per step)";
+            var ok = e.UnitsPerItem == 1 ? ratio >= 1.5 && own <= 3 : ratio >= 5 && own <= 1;
+            Row(
+                md,
+                "6",
+                Inv($"{char.ToUpperInvariant(e.Name[0])}{e.Name[1..]}: {e.Items} runs from 8 threads, first start → last run finished (last result committed); ÷ bare Hangfire jobs/s on a server, same run"),
+                Inv($"**{e.UnitsPerSecond:0} steps/s = {ratio:0.00}×**; Hangfire jobs/{perRun} {e.JobsPerUnit:0.00}; our own state transactions/{perRun} {e.OwnTransactionsPerUnit:0.00} (counted: run inserts + run-row locks); own commits/{perRun} = {e.CommitsPerUnit:0.00} − jobs × {hf.CommitsPerUnit:0.00} = **{own:0.00}**"),
+                goal,
+                Verdict(ok));
+        }
     }
 
     private static void NotificationRows(StringBuilder md, BenchResults r)

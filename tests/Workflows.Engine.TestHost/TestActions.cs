@@ -104,6 +104,10 @@ public sealed class RecordAction : StepAction<RecordInputs>
             await Task.Delay(TimeSpan.FromMilliseconds(50), context.Clock, context.CancellationToken);
         }
 
+        // As an action honouring its token would: an execution stopped while it waited (its lease lost) applies nothing,
+        // even if the gate went away in the same moment.
+        context.CancellationToken.ThrowIfCancellationRequested();
+
         if (inputs.RecordThenFail)
         {
             await context.Resources.RecordAsync(new ResourceRecord("test.thing", context.IdempotencyKey, context.StepId, "test"));

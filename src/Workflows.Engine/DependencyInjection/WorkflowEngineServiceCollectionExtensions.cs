@@ -93,6 +93,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton<PlanDrift>();
         services.TryAddSingleton<IRunQueries>(sp => sp.GetRequiredService<RunQueries>());
         services.TryAddTransient<StepJob>();
+        services.TryAddSingleton<StepExecutions>();
         services.TryAddSingleton<Sweeper>();
         services.TryAddSingleton<QueueWakeUp>();
         services.AddHttpClient("core.http");
@@ -113,6 +114,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         }
 
         services.AddHostedService<QueueWakeUpListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<StepExecutions>());
         services.AddHostedService(CreateHangfireServer);
         services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
         return services;
@@ -143,6 +145,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         // Every Hangfire component of the engine takes the storage, so the (process-wide, identical) serializer settings
         // are in place before the first job is written or read.
         HangfireSerialization.EnsureConfigured();
+        HangfireLogging.Install();
         var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
         if (o.ConnectionString is { Length: > 0 } cs)
         {

@@ -16,6 +16,7 @@ public static class EngineJobFilters
     /// <returns>The engine's filters first, then the attributes of the job's type and method.</returns>
     public static JobFilterProviderCollection Create()
     {
+        HangfireLogging.Install(); // CaptureCultureAttribute's constructor takes a logger
         var filters = new JobFilterCollection();
         var providers = new JobFilterProviderCollection(filters, new JobFilterAttributeFilterProvider());
         filters.Add(new CaptureCultureAttribute());

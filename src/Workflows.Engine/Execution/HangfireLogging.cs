@@ -32,6 +32,14 @@ internal sealed class HangfireLogging : ILogProvider
         return new Attachment(factory);
     }
 
+    /// <summary>
+    /// Makes this provider Hangfire's before an engine creates any Hangfire object: several of them (the culture filter,
+    /// the storage) take a logger in their constructor, and the provider another host set (a bare Hangfire host of the
+    /// benchmark, through Hangfire.AspNetCore) may point at a logger factory already disposed. Lines are dropped until
+    /// an engine attaches.
+    /// </summary>
+    public static void Install() => LogProvider.SetCurrentLogProvider(Instance);
+
     /// <inheritdoc />
     public ILog GetLogger(string name) => new ForwardingLog(this, name);
 

@@ -27,7 +27,8 @@ public sealed partial class RunCommands(
     IEnumerable<IWorkflowRequirement> requirements,
     ICloudDirectory? clouds = null,
     EngineMetrics? metrics = null,
-    IWorkflowPlanner? planner = null) : IRunCommands, IRunBulkCommands
+    IWorkflowPlanner? planner = null,
+    StepExecutions? executions = null) : IRunCommands, IRunBulkCommands
 {
     /// <inheritdoc />
     public async Task<RunSummary> StartAsync(StartRunRequest request, CancellationToken cancellationToken = default)
@@ -87,6 +88,10 @@ public sealed partial class RunCommands(
         // dispatches (or its place in the queue of its concurrency key) commit together or not at all.
         var started = $"Run started by {by}";
         var planRow = plan is null ? null : RunPlans.Row(id, plan, request.Trigger.Actor, plan.Summary.Errors > 0, now);
+
+        // A free worker of this server takes the first step at once: it is claimed (Running on a lease, no job) in the
+        // start transaction and executed in the background after the commit, saving the queue round trip and a claim.
+        var reserved = executions?.TryReserve() == true;
         RunTx tx;
         try
         {
@@ -98,7 +103,7 @@ public sealed partial class RunCommands(
                 {
                     if (holder is null)
                     {
-                        machine.Begin(t, def, started);
+                        machine.Begin(t, def, started, allowInline: reserved);
                     }
                     else
                     {
@@ -109,13 +114,34 @@ public sealed partial class RunCommands(
                 idempotency?.Row(id, now, now + (long)options.Value.IdempotencyKeyLifetime.TotalMilliseconds),
                 planRow);
         }
+        catch (Exception e) when (reserved && e is not IdempotencyKeyTakenException)
+        {
+            executions!.Release(); // nothing was committed
+            throw;
+        }
         catch (IdempotencyKeyTakenException)
         {
+            if (reserved)
+            {
+                executions!.Release();
+            }
+
             // A twin request with the same key committed first (it held the key while we waited for it).
             return await ReplayAsync(idempotency!, await store.FindIdempotencyKeyAsync(idempotency!.Scope, idempotency.Key, machine.Now, cancellationToken), cancellationToken);
         }
 
         metrics?.RunStarted(def.Name, request.Trigger.Kind.ToString());
+        if (reserved)
+        {
+            if (tx.InlineNext is not null)
+            {
+                executions!.Run(tx, def);
+            }
+            else
+            {
+                executions!.Release(); // queued, or its first step did not start (failed on its deadline, skipped)
+            }
+        }
 
         // The run exists from here on: whatever fails next, the caller gets its id (a dispatch that never ran is sent
         // again by the sweeper), so a client never retries into a second run.

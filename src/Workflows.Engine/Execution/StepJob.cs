@@ -35,7 +35,8 @@ public sealed class StepJob(
     TimeProvider clock,
     ILogger<StepJob> logger,
     EngineMetrics? metrics = null,
-    PlanDrift? drift = null)
+    PlanDrift? drift = null,
+    StepExecutions? executions = null)
 {
     private readonly EngineOptions options = options.Value;
 
@@ -43,6 +44,13 @@ public sealed class StepJob(
     [DisplayName("Step {1} of run {0} (dispatch {2})")]
     [AutomaticRetry(Attempts = 10, DelaysInSeconds = [1, 2, 5, 10, 20, 30, 60, 60, 120, 300])]
     public async Task ExecuteAsync(string runId, string stepId, long seq, CancellationToken shutdown)
+    {
+        // Counted, so that a run started on this server runs its first step here only while a worker is free.
+        using var counted = executions?.Enter();
+        await ExecuteCoreAsync(runId, stepId, seq, shutdown);
+    }
+
+    private async Task ExecuteCoreAsync(string runId, string stepId, long seq, CancellationToken shutdown)
     {
         WorkflowDefinition? def = null;
         var admission = Admission.Stale;
@@ -76,7 +84,7 @@ public sealed class StepJob(
             }
 
             await Task.Delay(early, clock, shutdown);
-            await ExecuteAsync(runId, stepId, seq, shutdown);
+            await ExecuteCoreAsync(runId, stepId, seq, shutdown);
             return;
         }
 
@@ -95,7 +103,22 @@ public sealed class StepJob(
             await dispatcher.AfterCommitAsync(tx, shutdown);
         }
 
-        var current = admission.Kind == AdmissionKind.Poll ? tx.Step(stepId) : tx.InlineNext;
+        await ContinueAsync(tx, def, admission.Kind == AdmissionKind.Poll ? tx.Step(stepId) : tx.InlineNext, shutdown);
+    }
+
+    /// <summary>
+    /// Executes <paramref name="current"/> (claimed, or polled, by the committed <paramref name="tx"/>), commits its result,
+    /// and goes on with the step that result claimed for this worker (up to <see cref="EngineOptions.InlineSteps"/> steps
+    /// or <see cref="EngineOptions.InlineTime"/>): the next step is claimed in the transaction that records the previous
+    /// one's result, so it needs no Hangfire job and no transaction of its own.
+    /// </summary>
+    /// <param name="tx">The committed transaction that claimed <paramref name="current"/> (its run and steps are the state the action sees).</param>
+    /// <param name="def">The run's definition version.</param>
+    /// <param name="current">The step to execute first; null does nothing.</param>
+    /// <param name="shutdown">Stops the action when the server stops (the step then stays Running on its lease).</param>
+    internal async Task ContinueAsync(RunTx tx, WorkflowDefinition def, StepRow? current, CancellationToken shutdown)
+    {
+        var runId = tx.Run.Id;
         var run = tx.Run;
         var steps = tx.Steps;
         var budget = options.InlineSteps;
@@ -408,8 +431,9 @@ public sealed class StepJob(
                 if (row.Status == StepStatus.Running && clock.GetElapsedTime(renewed) >= options.LeaseDuration)
                 {
                     // Paused past the lease (a long GC pause, a frozen VM): another server may already run the step.
-                    logger.LogWarning("Run {RunId} step {StepId}: the lease was not renewed for {Elapsed}; stopping the action so that another worker can resume it", runId, row.StepId, Duration.Format(clock.GetElapsedTime(renewed)));
+                    // Stopped before it is logged: whoever reads the line may rely on the action's token being cancelled.
                     loseLease();
+                    logger.LogWarning("Run {RunId} step {StepId}: the lease was not renewed for {Elapsed}; stopping the action so that another worker can resume it", runId, row.StepId, Duration.Format(clock.GetElapsedTime(renewed)));
                     return;
                 }
 
@@ -427,8 +451,8 @@ public sealed class StepJob(
                         // Never run on past the lease: another server may take the step over once it ends.
                         if (row.Status == StepStatus.Running && clock.GetElapsedTime(renewed) >= options.LeaseDuration - options.HeartbeatInterval)
                         {
-                            logger.LogWarning(e, "Run {RunId} step {StepId}: the lease could not be renewed for {Elapsed}; stopping the action so that another worker can resume it", runId, row.StepId, Duration.Format(clock.GetElapsedTime(renewed)));
                             loseLease();
+                            logger.LogWarning(e, "Run {RunId} step {StepId}: the lease could not be renewed for {Elapsed}; stopping the action so that another worker can resume it", runId, row.StepId, Duration.Format(clock.GetElapsedTime(renewed)));
                             return;
                         }
 
@@ -439,8 +463,8 @@ public sealed class StepJob(
                     if (!renewal.Renewed && row.Status == StepStatus.Running)
                     {
                         // Dispatched again (its lease had ended: another server resumes it) or ended meanwhile: stop at once.
-                        logger.LogWarning("Run {RunId} step {StepId}: the step's lease was taken over; stopping the action", runId, row.StepId);
                         loseLease();
+                        logger.LogWarning("Run {RunId} step {StepId}: the step's lease was taken over; stopping the action", runId, row.StepId);
                         return;
                     }
 

@@ -160,6 +160,52 @@ internal sealed class BareHangfire(BenchSettings settings, CommandCounter comman
         }
     }
 
+    /// <summary>
+    /// Enqueues N no-op jobs from 8 threads on a host whose server (8 workers) runs them meanwhile: first enqueue → last
+    /// job ended; commits and round trips of the whole phase (host start and stop and an 8-job warm-up included).
+    /// </summary>
+    public async Task<ServedResult> ServedAsync(CancellationToken ct)
+    {
+        var db = await BenchDatabase.CreateAsync(settings.AdminConnectionString, "hfserved", ct);
+        try
+        {
+            recorder.Reset();
+            var c0 = await db.QuiesceAsync(ct);
+            var k0 = commands.Snapshot(db.Name);
+            using var host = Build(db.ConnectionString, server: true);
+            await host.StartAsync(ct);
+            var client = host.Services.GetRequiredService<IBackgroundJobClient>();
+            const int warm = 8;
+            for (var i = 0; i < warm; i++)
+            {
+                Enqueue(client);
+            }
+
+            await Waiting.UntilAsync(() => recorder.Done >= warm, () => recorder.Done, "warm-up jobs", settings.StallTimeout, () => JobStatesAsync(db, ct), ct);
+            recorder.Reset();
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, settings.Workers).Select(_ => Task.Run(
+                () =>
+                {
+                    while (Interlocked.Increment(ref next) < settings.OneStepRuns)
+                    {
+                        Enqueue(client);
+                    }
+                },
+                ct)));
+            await Waiting.UntilAsync(() => recorder.Done >= settings.OneStepRuns, () => recorder.Done, $"{settings.OneStepRuns} bare jobs", settings.StallTimeout, () => JobStatesAsync(db, ct), ct);
+            var window = recorder.Window;
+            await host.StopAsync(ct);
+            var c1 = await db.QuiesceAsync(ct);
+            var k1 = commands.Snapshot(db.Name);
+            return new ServedResult("bare Hangfire no-op jobs enqueued on a server", settings.OneStepRuns, 1, settings.OneStepRuns + warm, window, c1 - c0, k1 - k0);
+        }
+        finally
+        {
+            await DropAsync(db);
+        }
+    }
+
     /// <summary>Chains of 10 jobs (ContinueJobWith): alone, one after the other, then many at once.</summary>
     public async Task ChainsAsync(BenchResults results, CancellationToken ct)
     {

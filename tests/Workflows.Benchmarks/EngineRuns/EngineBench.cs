@@ -232,7 +232,7 @@ internal sealed partial class EngineBench(BenchSettings settings, CommandCounter
         }
     }
 
-    private IHost Build(string connectionString, bool runWorkers, StepRecorder recorder)
+    private IHost Build(string connectionString, bool runWorkers, StepRecorder recorder, bool inlineStart = true)
     {
         var wfDir = Path.Combine(folder, "workflows");
         if (!Directory.Exists(wfDir))
@@ -259,6 +259,7 @@ internal sealed partial class EngineBench(BenchSettings settings, CommandCounter
             ["Workflows:SecretKey"] = secretKey,
             ["Workflows:Workers"] = settings.Workers.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Workflows:RunWorkers"] = runWorkers ? "true" : "false",
+            ["Workflows:InlineStart"] = inlineStart ? "true" : "false",
         };
         if (!runWorkers)
         {

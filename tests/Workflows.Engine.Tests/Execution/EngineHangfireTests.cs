@@ -14,8 +14,9 @@ public sealed class EngineHangfireTests
     [Fact]
     public async Task TwoEngines_InOneProcess_EachRunsItsOwnJobsOnTheirOwnDatabases()
     {
-        await using var a = await EngineHost.StartAsync("postgres", Scenarios.All);
-        await using var b = await EngineHost.StartAsync("postgres", Scenarios.All);
+        // Every step through Hangfire's queue (InlineStart off: a free worker would otherwise take the first step without a job).
+        await using var a = await EngineHost.StartAsync("postgres", Scenarios.All, ThroughTheQueue);
+        await using var b = await EngineHost.StartAsync("postgres", Scenarios.All, ThroughTheQueue);
 
         // Started together, so both engines' workers and schedulers fetch at the same time.
         var started = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => (i % 2 == 0 ? a : b).StartRunAsync("linear")));
@@ -49,7 +50,7 @@ public sealed class EngineHangfireTests
     [Fact]
     public async Task StepJob_IsStoredAsEarlierVersionsStoredIt_SoStoredJobsStillRunAfterAnUpgrade()
     {
-        await using var engine = await EngineHost.StartAsync("postgres", Scenarios.All);
+        await using var engine = await EngineHost.StartAsync("postgres", Scenarios.All, ThroughTheQueue);
         var run = await engine.StartRunAsync("linear");
         Assert.Equal(RunStatus.Succeeded, (await engine.WaitFinishedAsync(run.Id)).Run.Status);
 
@@ -136,6 +137,8 @@ public sealed class EngineHangfireTests
 
         Assert.Empty(uses);
     }
+
+    private static void ThroughTheQueue(Dictionary<string, string?> settings) => settings["Workflows:InlineStart"] = "false";
 
     private static bool IsInDocComment(string line) => line.StartsWith("///", StringComparison.Ordinal);
 

@@ -14,8 +14,11 @@ namespace Workflows.Engine.Execution.Machine;
 /// <content>The run's lifecycle: begin, advance the DAG, cancel, retry, settle a stopping run, finish.</content>
 public sealed partial class RunMachine
 {
-    /// <summary>Moves a queued or new run to Running and schedules its first steps.</summary>
-    public void Begin(RunTx tx, WorkflowDefinition def, string message)
+    /// <summary>
+    /// Moves a queued or new run to Running and schedules its first steps; with <paramref name="allowInline"/>, the first
+    /// ready step is claimed for the caller (<see cref="RunTx.InlineNext"/>: Running on a lease, no job dispatched).
+    /// </summary>
+    public void Begin(RunTx tx, WorkflowDefinition def, string message, bool allowInline = false)
     {
         tx.Run.Status = RunStatus.Running;
         tx.Run.QueuedBehind = null;
@@ -23,7 +26,7 @@ public sealed partial class RunMachine
         tx.Run.UpdatedAt = Now;
         tx.RunDirty = true;
         Audit(tx, "run.started", message);
-        Advance(tx, def, allowInline: false);
+        Advance(tx, def, allowInline);
     }
 
     /// <summary>

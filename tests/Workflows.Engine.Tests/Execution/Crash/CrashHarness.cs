@@ -90,11 +90,16 @@ public sealed class CrashHarness : IAsyncDisposable
     /// <summary>The file name under which the test actions record an effect with <paramref name="key"/>.</summary>
     public static string EffectFile(string key) => Uri.EscapeDataString(key);
 
-    /// <summary>Starts one more server process on the database.</summary>
-    public EngineProcess StartServer()
+    /// <summary>Starts one more server process on the database, with <paramref name="extra"/> environment variables.</summary>
+    public EngineProcess StartServer(IReadOnlyDictionary<string, string>? extra = null)
     {
         var n = servers.Count + 1;
         var env = new Dictionary<string, string>(environment) { ["Workflows__DataDirectory"] = Path.Combine(Work, $"data{n}") };
+        foreach (var (k, v) in extra ?? new Dictionary<string, string>())
+        {
+            env[k] = v;
+        }
+
         var server = EngineProcess.Start(Work, Path.Combine(Work, $"server{n}.log"), env);
         servers.Add(server);
         return server;
