@@ -228,7 +228,11 @@ public sealed partial class YamlReader
     /// <param name="path">Its path.</param>
     /// <param name="allowed">The keys it may have.</param>
     /// <param name="quote">Shortens a key for the message (a key may be long); the key as it is when null.</param>
-    public void CheckKeys(YamlNode node, string path, IReadOnlyCollection<string> allowed, Func<string, string>? quote = null)
+    /// <param name="ignore">
+    /// Tells the keys that are neither checked nor listed as allowed: extension keys (compose's <c>x-</c>), or keys the
+    /// caller reports in its own way (a known key it does not support); none when null.
+    /// </param>
+    public void CheckKeys(YamlNode node, string path, IReadOnlyCollection<string> allowed, Func<string, string>? quote = null, Func<string, bool>? ignore = null)
     {
         if (node is not YamlMappingNode map)
         {
@@ -238,7 +242,7 @@ public sealed partial class YamlReader
         foreach (var (k, _) in map.Children)
         {
             var key = KeyOf(k);
-            if (!allowed.Contains(key, StringComparer.Ordinal))
+            if (!allowed.Contains(key, StringComparer.Ordinal) && ignore?.Invoke(key) != true)
             {
                 Report(k, Child(path, key), $"unknown field '{(quote is null ? key : quote(key))}'{DidYouMean(key, allowed)}; allowed: {string.Join(", ", allowed)}");
             }

@@ -73,6 +73,17 @@ public sealed class YamlReaderShapeTests
             reader.Problems);
     }
 
+    [Fact]
+    public void CheckKeys_NeitherReportsNorListsTheIgnoredKeys()
+    {
+        var root = YamlReader.Parse("id: a\nx-note: free\nbuild: .\nbiuld: .\n")!;
+        var reader = new YamlReader();
+
+        reader.CheckKeys(root, string.Empty, ["id", "image"], ignore: key => key.StartsWith("x-", StringComparison.Ordinal) || key == "build");
+
+        Assert.Equal([new YamlProblem("biuld", "unknown field 'biuld'; allowed: id, image", 4, 1)], reader.Problems);
+    }
+
     [Theory]
     [InlineData("retyr", "retry")] // two letters swapped count as one edit
     [InlineData("Timeout", "timeout")] // case is ignored
