@@ -74,6 +74,17 @@ public sealed class YamlReaderShapeTests
     }
 
     [Fact]
+    public void ParseDocuments_ReturnsEveryDocument_AndChecksTheKeysOfEach()
+    {
+        Assert.Equal(["a", "b"], YamlReader.ParseDocuments("x: a\n---\nx: b\n").Select(d => YamlReader.TextOf(YamlReader.Find(d, "x"))));
+        Assert.Empty(YamlReader.ParseDocuments("# nothing\n"));
+
+        var ex = Assert.Throws<YamlReadException>(() => YamlReader.ParseDocuments("x: a\n---\ny:\n  ? [1]\n  : 2\n"));
+
+        Assert.Equal("y: every key must be a plain value (line 4, column 5)", ex.Message);
+    }
+
+    [Fact]
     public void CheckKeys_NeitherReportsNorListsTheIgnoredKeys()
     {
         var root = YamlReader.Parse("id: a\nx-note: free\nbuild: .\nbiuld: .\n")!;
