@@ -71,12 +71,15 @@ public sealed class LedgerStore
             new { now, properties, id }) == 1;
     }
 
-    /// <summary>Finds the entry of a (kind, provider, external id) with its run's status, or null.</summary>
-    internal async Task<Execution.ResourceEntryRow?> FindWithRunStatusAsync(string kind, string provider, string externalId, CancellationToken ct)
+    /// <summary>Finds the entry of a (kind, provider, external id) with its run's status (a <see cref="Abstractions.Runs.RunStatus"/> name), or null.</summary>
+    internal async Task<(ResourceRow Row, string RunStatus)?> FindWithRunStatusAsync(string kind, string provider, string externalId, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        return await c.QuerySingleOrDefaultAsync<Execution.ResourceEntryRow?>(
+        var found = await c.QueryAsync<ResourceRow, string, (ResourceRow, string)>(
             "SELECT r.*, u.status AS run_status FROM wf_resources r JOIN wf_runs u ON u.id = r.run_id WHERE r.kind = @kind AND r.provider = @provider AND r.external_id = @externalId",
-            new { kind, provider, externalId });
+            (row, status) => (row, status),
+            new { kind, provider, externalId },
+            splitOn: "run_status");
+        return found.Select(x => ((ResourceRow, string)?)x).SingleOrDefault();
     }
 }
