@@ -62,15 +62,6 @@ public sealed class LedgerStore
         return (await c.QueryAsync<ResourceRow>($"SELECT * FROM wf_resources WHERE deleted_at IS NULL ORDER BY id LIMIT {max}")).ToList();
     }
 
-    /// <summary>Marks one live entry deleted with new properties (e.g. why); returns whether it was still live.</summary>
-    public async Task<bool> MarkDeletedAsync(long id, string properties, long now, CancellationToken ct)
-    {
-        await using var c = await database.OpenAsync(ct);
-        return await c.ExecuteAsync(
-            "UPDATE wf_resources SET deleted_at = @now, properties = @properties WHERE id = @id AND deleted_at IS NULL",
-            new { now, properties, id }) == 1;
-    }
-
     /// <summary>Finds the entry of a (kind, provider, external id) with its run's status (a <see cref="Abstractions.Runs.RunStatus"/> name), or null.</summary>
     internal async Task<(ResourceRow Row, string RunStatus)?> FindWithRunStatusAsync(string kind, string provider, string externalId, CancellationToken ct)
     {
