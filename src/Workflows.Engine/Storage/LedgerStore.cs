@@ -48,6 +48,15 @@ public sealed class LedgerStore
             new { kind, externalId, provider, now });
     }
 
+    /// <summary>Reads the live entries of a kind and external id (of any provider when <paramref name="provider"/> is null), of any run.</summary>
+    public async Task<List<ResourceRow>> FindLiveAsync(string kind, string externalId, string? provider, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<ResourceRow>(
+            "SELECT * FROM wf_resources WHERE kind = @kind AND external_id = @externalId AND (@provider IS NULL OR provider = @provider) AND deleted_at IS NULL ORDER BY id",
+            new { kind, externalId, provider })).ToList();
+    }
+
     /// <summary>Reads a run's entries, deleted ones included, in the order they were recorded.</summary>
     public async Task<List<ResourceRow>> ForRunAsync(string runId, CancellationToken ct)
     {

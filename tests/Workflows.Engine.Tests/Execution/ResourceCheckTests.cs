@@ -4,6 +4,7 @@ using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Resources;
 using Workflows.Engine.Execution;
 using Workflows.Engine.Storage;
+using Workflows.Engine.Tests.Storage;
 
 namespace Workflows.Engine.Tests.Execution;
 
@@ -12,28 +13,18 @@ namespace Workflows.Engine.Tests.Execution;
 /// its audit event, so a failure while writing the audit leaves the row live (and the next check marks it), never a
 /// gone row that no run's audit explains.
 /// </summary>
-public sealed class ResourceCheckTests : IAsyncLifetime
+public sealed class ResourceCheckTests : IDisposable
 {
-    private readonly List<string> folders = [];
+    private readonly TestDatabase databases = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        foreach (var f in folders)
-        {
-            Directory.Delete(f, recursive: true);
-        }
-
-        return Task.CompletedTask;
-    }
+    public void Dispose() => databases.Dispose();
 
     [Theory]
     [InlineData("postgres")]
     [InlineData("sqlite")]
     public async Task CheckAsync_MarksAGoneResourceAndWritesItsAudit_InOneTransaction(string provider)
     {
-        var db = await DatabaseAsync(provider);
+        var db = await databases.CreateAsync(provider);
         var store = new RunStore(db);
         var runId = Guid.NewGuid().ToString();
         await store.Ledger.RecordAsync(runId, "create", "test.thing", "lab", "t-1", "thing one", """{"zone":"a"}""", 1, default);
@@ -79,24 +70,6 @@ public sealed class ResourceCheckTests : IAsyncLifetime
     {
         await using var c = await db.OpenAsync();
         return await c.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM wf_audit WHERE run_id = @runId AND kind = 'resource.gone'", new { runId });
-    }
-
-    private async Task<EngineDatabase> DatabaseAsync(string provider)
-    {
-        EngineDatabase db;
-        if (provider == "postgres")
-        {
-            db = new EngineDatabase(DatabaseKind.Postgres, await EngineHost.CreatePostgresDatabaseAsync(), NullLogger<EngineDatabase>.Instance);
-        }
-        else
-        {
-            var folder = Directory.CreateTempSubdirectory("wf-resource-check-").FullName;
-            folders.Add(folder);
-            db = new EngineDatabase(DatabaseKind.Sqlite, $"Data Source={Path.Combine(folder, "workflows.db")}", NullLogger<EngineDatabase>.Instance);
-        }
-
-        await db.MigrateAsync(EngineSchema.Migrations, "engine");
-        return db;
     }
 
     private sealed class GoneProbe : IResourceProbe

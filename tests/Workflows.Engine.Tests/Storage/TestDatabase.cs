@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Workflows.Engine.Storage;
+using Workflows.Engine.Tests.Execution;
+
+namespace Workflows.Engine.Tests.Storage;
+
+/// <summary>A migrated engine database of its own for a test: a new PostgreSQL database, or a SQLite file in a new folder.</summary>
+internal sealed class TestDatabase : IDisposable
+{
+    private readonly List<string> folders = [];
+
+    /// <summary>Creates the database.</summary>
+    /// <param name="provider"><c>postgres</c> or <c>sqlite</c>.</param>
+    public async Task<EngineDatabase> CreateAsync(string provider)
+    {
+        EngineDatabase db;
+        if (provider == "postgres")
+        {
+            db = new EngineDatabase(DatabaseKind.Postgres, await EngineHost.CreatePostgresDatabaseAsync(), NullLogger<EngineDatabase>.Instance);
+        }
+        else
+        {
+            var folder = Directory.CreateTempSubdirectory("wf-engine-db-").FullName;
+            folders.Add(folder);
+            db = new EngineDatabase(DatabaseKind.Sqlite, $"Data Source={Path.Combine(folder, "workflows.db")}", NullLogger<EngineDatabase>.Instance);
+        }
+
+        await db.MigrateAsync(EngineSchema.Migrations, "engine");
+        return db;
+    }
+
+    /// <summary>Deletes the SQLite folders.</summary>
+    public void Dispose()
+    {
+        foreach (var f in folders)
+        {
+            Directory.Delete(f, recursive: true);
+        }
+    }
+}
