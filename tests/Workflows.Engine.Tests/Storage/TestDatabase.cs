@@ -26,6 +26,7 @@ internal sealed class TestDatabase : IDisposable
         }
 
         await db.MigrateAsync(EngineSchema.Migrations, "engine");
+        await db.MigrateAsync(IdempotencySchema.Migrations, IdempotencySchema.Component);
         return db;
     }
 
