@@ -13,12 +13,8 @@ namespace Workflows.Engine.Tests.Execution;
 /// its audit event, so a failure while writing the audit leaves the row live (and the next check marks it), never a
 /// gone row that no run's audit explains.
 /// </summary>
-public sealed class ResourceCheckTests : IDisposable
+public sealed class ResourceCheckTests(TestDatabase databases) : IClassFixture<TestDatabase>
 {
-    private readonly TestDatabase databases = new();
-
-    public void Dispose() => databases.Dispose();
-
     [Theory]
     [InlineData("postgres")]
     [InlineData("sqlite")]

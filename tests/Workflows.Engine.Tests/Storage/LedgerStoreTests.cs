@@ -3,12 +3,8 @@ using Workflows.Engine.Storage;
 namespace Workflows.Engine.Tests.Storage;
 
 /// <summary>The resource ledger's reads on a real database.</summary>
-public sealed class LedgerStoreTests : IDisposable
+public sealed class LedgerStoreTests(TestDatabase databases) : IClassFixture<TestDatabase>
 {
-    private readonly TestDatabase databases = new();
-
-    public void Dispose() => databases.Dispose();
-
     [Theory]
     [InlineData("postgres")]
     [InlineData("sqlite")]

@@ -13,12 +13,8 @@ namespace Workflows.Engine.Tests.Storage;
 /// no plan read before they run (the drift check reads the plan only when there is one); and the retention's deletes
 /// of a whole run go in one round trip.
 /// </summary>
-public sealed class RunPlanFlagTests : IDisposable
+public sealed class RunPlanFlagTests(TestDatabase databases) : IClassFixture<TestDatabase>
 {
-    private readonly TestDatabase databases = new();
-
-    public void Dispose() => databases.Dispose();
-
     [Theory]
     [InlineData("postgres")]
     [InlineData("sqlite")]

@@ -4,8 +4,11 @@ using Workflows.Engine.Tests.Execution;
 
 namespace Workflows.Engine.Tests.Storage;
 
-/// <summary>A migrated engine database of its own for a test: a new PostgreSQL database, or a SQLite file in a new folder.</summary>
-internal sealed class TestDatabase : IDisposable
+/// <summary>
+/// Migrated engine databases of their own for a test class (its class fixture): a new PostgreSQL database, or a SQLite
+/// file in a new folder, each call.
+/// </summary>
+public sealed class TestDatabase : IDisposable
 {
     private readonly List<string> folders = [];
 

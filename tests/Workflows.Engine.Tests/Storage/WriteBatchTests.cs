@@ -10,12 +10,8 @@ namespace Workflows.Engine.Tests.Storage;
 /// The write batch on a real database: the statements of one transition go in one round trip on PostgreSQL, in order,
 /// and a failing one leaves nothing of the transition behind (on SQLite they run one after the other, with the same outcome).
 /// </summary>
-public sealed class WriteBatchTests : IDisposable
+public sealed class WriteBatchTests(TestDatabase databases) : IClassFixture<TestDatabase>
 {
-    private readonly TestDatabase databases = new();
-
-    public void Dispose() => databases.Dispose();
-
     [Fact]
     public async Task ExecuteAsync_SendsEveryStatementInOneRoundTrip_OnPostgres()
     {
