@@ -138,5 +138,22 @@ public sealed class RunRecorder : IStepLog, IStepAudit, IResourceLedger
 
     /// <inheritdoc />
     public Task<IReadOnlyList<ResourceEntry>> ListForRunAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult(ResourceEntries);
+        Task.FromResult<IReadOnlyList<ResourceEntry>>([.. resources.Values.Where(e => e.RunId == RunId)]);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ResourceEntry>> FindLiveAsync(string kind, string externalId, string? provider = null, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<ResourceEntry>>(
+            resources.TryGetValue((kind, externalId), out var e) && e.DeletedAt is null && (provider is null || e.Provider == provider) ? [e] : []);
+
+    /// <summary>
+    /// Puts an entry in the ledger as another run (or an older version of an action) recorded it: like the engine's, the
+    /// ledger is shared by all runs, so <see cref="FindLiveAsync"/> and <see cref="MarkDeletedAsync"/> see it, and
+    /// <see cref="ListForRunAsync"/> lists it only when it is this run's.
+    /// </summary>
+    /// <param name="entry">The entry; it replaces one of the same kind and external id.</param>
+    public void AddEntry(ResourceEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        resources[(entry.Kind, entry.ExternalId)] = entry;
+    }
 }

@@ -14,6 +14,12 @@ public interface IResourceLedger
 
     /// <summary>Lists the resources the current run recorded, deleted ones included.</summary>
     Task<IReadOnlyList<ResourceEntry>> ListForRunAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Lists the live (not deleted) entries of a kind and external id, of any provider when <paramref name="provider"/> is
+    /// null, whichever run recorded them (e.g. to tell whether an older run's row under another kind is the same object).
+    /// </summary>
+    Task<IReadOnlyList<ResourceEntry>> FindLiveAsync(string kind, string externalId, string? provider = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A resource to record.</summary>

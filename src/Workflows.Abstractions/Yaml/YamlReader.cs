@@ -42,7 +42,19 @@ public sealed partial class YamlReader
     }
 
     /// <inheritdoc cref="Parse(string)"/>
-    public static YamlNode? Parse(TextReader text)
+    public static YamlNode? Parse(TextReader text) => ParseDocuments(text) is [var first, ..] ? first : null;
+
+    /// <summary>Parses every document of <paramref name="text"/> (documents separated by <c>---</c>).</summary>
+    /// <returns>The documents' root nodes, in order; none when the text holds no document.</returns>
+    /// <exception cref="YamlReadException">As <see cref="Parse(string)"/>, for any of the documents.</exception>
+    public static IReadOnlyList<YamlNode> ParseDocuments(string text)
+    {
+        using var reader = new StringReader(text);
+        return ParseDocuments(reader);
+    }
+
+    /// <inheritdoc cref="ParseDocuments(string)"/>
+    public static IReadOnlyList<YamlNode> ParseDocuments(TextReader text)
     {
         var parser = new Parser(text);
         var stream = new YamlStream();
@@ -61,14 +73,13 @@ public sealed partial class YamlReader
             throw Syntax(string.Empty, ex is ArgumentException ? "a key appears twice in one mapping" : ex.Message, parser.Current?.End ?? Mark.Empty);
         }
 
-        if (stream.Documents.Count == 0)
+        var roots = stream.Documents.Select(d => d.RootNode).ToList();
+        foreach (var root in roots)
         {
-            return null;
+            CheckKeys(root, string.Empty);
         }
 
-        var root = stream.Documents[0].RootNode;
-        CheckKeys(root, string.Empty);
-        return root;
+        return roots;
     }
 
     /// <summary>Returns the path of a mapping's key: <c>a.b</c>, or <c>b</c> at the root.</summary>
@@ -228,7 +239,11 @@ public sealed partial class YamlReader
     /// <param name="path">Its path.</param>
     /// <param name="allowed">The keys it may have.</param>
     /// <param name="quote">Shortens a key for the message (a key may be long); the key as it is when null.</param>
-    public void CheckKeys(YamlNode node, string path, IReadOnlyCollection<string> allowed, Func<string, string>? quote = null)
+    /// <param name="ignore">
+    /// Tells the keys that are neither checked nor listed as allowed: extension keys (compose's <c>x-</c>), or keys the
+    /// caller reports in its own way (a known key it does not support); none when null.
+    /// </param>
+    public void CheckKeys(YamlNode node, string path, IReadOnlyCollection<string> allowed, Func<string, string>? quote = null, Func<string, bool>? ignore = null)
     {
         if (node is not YamlMappingNode map)
         {
@@ -238,7 +253,7 @@ public sealed partial class YamlReader
         foreach (var (k, _) in map.Children)
         {
             var key = KeyOf(k);
-            if (!allowed.Contains(key, StringComparer.Ordinal))
+            if (!allowed.Contains(key, StringComparer.Ordinal) && ignore?.Invoke(key) != true)
             {
                 Report(k, Child(path, key), $"unknown field '{(quote is null ? key : quote(key))}'{DidYouMean(key, allowed)}; allowed: {string.Join(", ", allowed)}");
             }

@@ -8,9 +8,11 @@ using YamlDotNet.RepresentationModel;
 namespace Workflows.Docker.Compose;
 
 /// <summary>
-/// Reads a compose file for <c>docker stack deploy</c>. Every key outside <see cref="SupportedKeys"/>
-/// is reported by its path (e.g. <c>services.web.build</c>) instead of being ignored; <c>x-</c> extension
-/// keys are allowed anywhere, as the compose specification says.
+/// Reads a compose file for <c>docker stack deploy</c>. A key the compose specification has but this parser does not
+/// support (<see cref="SupportedKeys"/>) is recorded by its path (e.g. <c>services.web.build</c>) in
+/// <see cref="ComposeFile.UnsupportedKeys"/>; a key compose does not have at all is an error at the key with the closest
+/// supported one (<c>unknown field 'replcas' (did you mean 'replicas'?)</c>); <c>x-</c> extension keys are allowed
+/// anywhere, as the compose specification says.
 /// </summary>
 public static class ComposeParser
 {
@@ -62,12 +64,10 @@ public static class ComposeParser
         file.Warnings.AddRange(variables.Warnings);
         var p = new Parser(file);
         var services = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-        foreach (var (key, path, value) in p.Entries(root, string.Empty))
+        foreach (var (key, path, value) in p.Entries(root, string.Empty, Parser.TopKeys))
         {
             switch (key)
             {
-                case "version" or "name":
-                    break;
                 case "services":
                     foreach (var (name, at, node) in p.Entries(value, path))
                     {
@@ -89,9 +89,6 @@ public static class ComposeParser
                         file.Volumes[name] = p.Volume(node, at);
                     }
 
-                    break;
-                default:
-                    p.Unsupported(path);
                     break;
             }
         }
@@ -173,25 +170,81 @@ public static class ComposeParser
         return parts;
     }
 
-    /// <summary>The compose vocabulary over the shared <see cref="YamlReader"/>: keys outside it are recorded as unsupported, problems are collected.</summary>
+    /// <summary>The keys of one compose mapping: those this parser reads, and those the compose specification has that it does not support.</summary>
+    private sealed record Vocabulary(string[] Supported, string[] Unsupported);
+
+    /// <summary>
+    /// The compose vocabulary over the shared <see cref="YamlReader"/>: each mapping's keys are checked against its
+    /// <see cref="Vocabulary"/>; known but unsupported keys are recorded, unknown ones reported, problems collected.
+    /// </summary>
     private sealed class Parser(ComposeFile file)
     {
+        // The keys of each mapping the compose specification (compose-spec.json) defines: those read here, then those not supported.
+        public static readonly Vocabulary TopKeys = new(["version", "name", "services", "networks", "volumes"], ["include", "models", "secrets", "configs"]);
+
+        private static readonly Vocabulary ServiceKeys = new(
+            ["image", "command", "entrypoint", "environment", "labels", "ports", "volumes", "networks", "working_dir", "user", "hostname", "stop_grace_period", "healthcheck", "deploy"],
+            [
+                "annotations", "attach", "blkio_config", "build", "cap_add", "cap_drop", "cgroup", "cgroup_parent", "configs", "container_name",
+                "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpus", "cpuset",
+                "credential_spec", "depends_on", "develop", "device_cgroup_rules", "devices", "dns", "dns_opt", "dns_search", "domainname",
+                "env_file", "expose", "extends", "external_links", "extra_hosts", "gpus", "group_add", "init", "ipc", "isolation", "label_file",
+                "links", "logging", "mac_address", "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit", "models", "network_mode",
+                "oom_kill_disable", "oom_score_adj", "pid", "pids_limit", "platform", "post_start", "pre_stop", "privileged", "profiles", "provider",
+                "pull_policy", "pull_refresh_after", "read_only", "restart", "runtime", "scale", "secrets", "security_opt", "shm_size", "stdin_open",
+                "stop_signal", "storage_opt", "sysctls", "tmpfs", "tty", "ulimits", "use_api_socket", "userns_mode", "uts", "volumes_from",
+            ]);
+
+        private static readonly Vocabulary DeployKeys = new(["replicas", "mode", "labels", "update_config", "rollback_config", "restart_policy", "resources", "placement"], ["endpoint_mode"]);
+        private static readonly Vocabulary PlacementKeys = new(["constraints"], ["preferences", "max_replicas_per_node"]);
+        private static readonly Vocabulary UpdateKeys = new(["parallelism", "delay", "order", "failure_action", "monitor", "max_failure_ratio"], []);
+        private static readonly Vocabulary RestartKeys = new(["condition", "delay", "max_attempts", "window"], []);
+        private static readonly Vocabulary ResourcesKeys = new(["limits", "reservations"], []);
+        private static readonly Vocabulary LimitsKeys = new(["cpus", "memory"], ["pids"]);
+        private static readonly Vocabulary ReservationsKeys = new(["cpus", "memory"], ["generic_resources", "devices"]);
+        private static readonly Vocabulary HealthcheckKeys = new(["test", "interval", "timeout", "retries", "start_period", "disable"], ["start_interval"]);
+        private static readonly Vocabulary PortKeys = new(["target", "published", "protocol", "mode"], ["name", "host_ip", "app_protocol"]);
+        private static readonly Vocabulary MountKeys = new(["type", "source", "target", "read_only"], ["consistency", "bind", "volume", "tmpfs", "image"]);
+        private static readonly Vocabulary ServiceNetworkKeys = new(
+            ["aliases"], ["interface_name", "ipv4_address", "ipv6_address", "link_local_ips", "mac_address", "driver_opts", "priority", "gw_priority"]);
+
+        private static readonly Vocabulary NetworkKeys = new(["name", "driver", "external", "attachable", "labels", "driver_opts"], ["ipam", "internal", "enable_ipv4", "enable_ipv6"]);
+        private static readonly Vocabulary VolumeKeys = new(["name", "driver", "external", "labels", "driver_opts"], []);
+
         private readonly YamlReader reader = new();
 
         public IReadOnlyList<YamlProblem> Problems => reader.Problems;
 
-        /// <summary>The entries of a mapping, without the <c>x-</c> extension keys the compose specification allows anywhere.</summary>
+        /// <summary>The entries of a mapping of user-chosen names (services, networks, volumes), without the <c>x-</c> extension keys.</summary>
         public IEnumerable<YamlEntry> Entries(YamlNode node, string path) =>
-            reader.Entries(node, path).Where(e => !e.Key.StartsWith("x-", StringComparison.Ordinal));
+            reader.Entries(node, path).Where(e => !IsExtension(e.Key));
 
-        public void Unsupported(string path) => file.UnsupportedKeys.Add(path);
+        /// <summary>
+        /// The supported entries of a mapping with fixed keys: a known but unsupported key is recorded by its path, an unknown
+        /// one reported at the key with the closest supported one, an <c>x-</c> extension key skipped; none of them is yielded.
+        /// </summary>
+        public IEnumerable<YamlEntry> Entries(YamlNode node, string path, Vocabulary keys)
+        {
+            reader.CheckKeys(node, path, keys.Supported, ignore: key => IsExtension(key) || keys.Unsupported.Contains(key, StringComparer.Ordinal));
+            foreach (var entry in Entries(node, path))
+            {
+                if (keys.Supported.Contains(entry.Key, StringComparer.Ordinal))
+                {
+                    yield return entry;
+                }
+                else if (keys.Unsupported.Contains(entry.Key, StringComparer.Ordinal))
+                {
+                    file.UnsupportedKeys.Add(entry.Path); // in document order, as the caller reads on
+                }
+            }
+        }
 
         public void Error(YamlNode node, string path, string message) => reader.Report(node, path, message);
 
         public ComposeService Service(YamlNode node, string path)
         {
             var s = new ComposeService();
-            foreach (var (key, at, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path, ServiceKeys))
             {
                 switch (key)
                 {
@@ -209,7 +262,6 @@ public static class ComposeParser
                     case "stop_grace_period": s.StopGracePeriod = Duration(value, at); break;
                     case "healthcheck": s.Healthcheck = Healthcheck(value, at); break;
                     case "deploy": Deploy(value, at, s); break;
-                    default: Unsupported(at); break;
                 }
             }
 
@@ -223,7 +275,7 @@ public static class ComposeParser
             bool external = false, attachable = false;
             var labels = new Dictionary<string, string>(StringComparer.Ordinal);
             var opts = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (key, at, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path, NetworkKeys))
             {
                 switch (key)
                 {
@@ -233,7 +285,6 @@ public static class ComposeParser
                     case "attachable": attachable = reader.Bool(value, at) ?? false; break;
                     case "labels": Map(value, at, labels); break;
                     case "driver_opts": Map(value, at, opts); break;
-                    default: Unsupported(at); break;
                 }
             }
 
@@ -246,7 +297,7 @@ public static class ComposeParser
             var external = false;
             var labels = new Dictionary<string, string>(StringComparer.Ordinal);
             var opts = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (key, at, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path, VolumeKeys))
             {
                 switch (key)
                 {
@@ -255,7 +306,6 @@ public static class ComposeParser
                     case "external": external = reader.Bool(value, at) ?? false; break;
                     case "labels": Map(value, at, labels); break;
                     case "driver_opts": Map(value, at, opts); break;
-                    default: Unsupported(at); break;
                 }
             }
 
@@ -264,7 +314,7 @@ public static class ComposeParser
 
         private void Deploy(YamlNode node, string path, ComposeService s)
         {
-            foreach (var (key, at, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path, DeployKeys))
             {
                 switch (key)
                 {
@@ -276,20 +326,12 @@ public static class ComposeParser
                     case "restart_policy": s.RestartPolicy = RestartPolicy(value, at); break;
                     case "resources": s.Resources = Resources(value, at); break;
                     case "placement":
-                        foreach (var (pk, pat, pv) in Entries(value, at))
+                        foreach (var (_, pat, pv) in Entries(value, at, PlacementKeys))
                         {
-                            if (pk == "constraints")
-                            {
-                                s.Constraints.AddRange(reader.Strings(pv, pat));
-                            }
-                            else
-                            {
-                                Unsupported(pat);
-                            }
+                            s.Constraints.AddRange(reader.Strings(pv, pat)); // constraints, the only supported key
                         }
 
                         break;
-                    default: Unsupported(at); break;
                 }
             }
         }
@@ -297,7 +339,7 @@ public static class ComposeParser
         private ServiceUpdatePolicy UpdatePolicy(YamlNode node, string path)
         {
             var policy = new ServiceUpdatePolicy();
-            foreach (var (key, at, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path, UpdateKeys))
             {
                 policy = key switch
                 {
@@ -307,7 +349,7 @@ public static class ComposeParser
                     "failure_action" => policy with { FailureAction = reader.String(value, at) },
                     "monitor" => policy with { Monitor = reader.String(value, at) ?? "5s" },
                     "max_failure_ratio" => policy with { MaxFailureRatio = reader.Double(value, at) ?? 0 },
-                    _ => Skip(policy, at),
+                    _ => policy,
                 };
             }
 
@@ -319,7 +361,7 @@ public static class ComposeParser
             string? condition = null;
             TimeSpan? delay = null, window = null;
             ulong? attempts = null;
-            foreach (var (key, at, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path, RestartKeys))
             {
                 switch (key)
                 {
@@ -327,7 +369,6 @@ public static class ComposeParser
                     case "delay": delay = Duration(value, at); break;
                     case "max_attempts": attempts = (ulong)(reader.Int(value, at) ?? 0); break;
                     case "window": window = Duration(value, at); break;
-                    default: Unsupported(at); break;
                 }
             }
 
@@ -337,15 +378,9 @@ public static class ComposeParser
         private ServiceResources Resources(YamlNode node, string path)
         {
             var r = new ServiceResources();
-            foreach (var (key, at, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path, ResourcesKeys))
             {
-                if (key is not ("limits" or "reservations"))
-                {
-                    Unsupported(at);
-                    continue;
-                }
-
-                foreach (var (rk, rat, rv) in Entries(value, at))
+                foreach (var (rk, rat, rv) in Entries(value, at, key == "limits" ? LimitsKeys : ReservationsKeys))
                 {
                     r = (key, rk) switch
                     {
@@ -353,7 +388,7 @@ public static class ComposeParser
                         ("limits", "memory") => r with { MemoryLimit = reader.String(rv, rat) },
                         ("reservations", "cpus") => r with { CpuReservation = reader.Double(rv, rat) ?? 0 },
                         ("reservations", "memory") => r with { MemoryReservation = reader.String(rv, rat) },
-                        _ => Skip(r, rat),
+                        _ => r,
                     };
                 }
             }
@@ -367,7 +402,7 @@ public static class ComposeParser
             TimeSpan? interval = null, timeout = null, start = null;
             int? retries = null;
             var disable = false;
-            foreach (var (key, at, value) in Entries(node, path))
+            foreach (var (key, at, value) in Entries(node, path, HealthcheckKeys))
             {
                 switch (key)
                 {
@@ -379,7 +414,6 @@ public static class ComposeParser
                     case "retries": retries = reader.Int(value, at) ?? 0; break;
                     case "start_period": start = Duration(value, at); break;
                     case "disable": disable = reader.Bool(value, at) ?? false; break;
-                    default: Unsupported(at); break;
                 }
             }
 
@@ -422,7 +456,7 @@ public static class ComposeParser
                 }
 
                 var port = new ServicePort { Target = 0 };
-                foreach (var (key, kat, value) in Entries(item, at))
+                foreach (var (key, kat, value) in Entries(item, at, PortKeys))
                 {
                     port = key switch
                     {
@@ -430,7 +464,7 @@ public static class ComposeParser
                         "published" => port with { Published = reader.Int(value, kat) ?? 0 },
                         "protocol" => port with { Protocol = reader.String(value, kat) ?? "tcp" },
                         "mode" => port with { Mode = reader.String(value, kat) ?? "ingress" },
-                        _ => Skip(port, kat),
+                        _ => port,
                     };
                 }
 
@@ -475,7 +509,7 @@ public static class ComposeParser
                 }
 
                 var mount = new ServiceMount { Target = string.Empty };
-                foreach (var (key, kat, value) in Entries(item, at))
+                foreach (var (key, kat, value) in Entries(item, at, MountKeys))
                 {
                     mount = key switch
                     {
@@ -483,7 +517,7 @@ public static class ComposeParser
                         "source" => mount with { Source = reader.String(value, kat) },
                         "target" => mount with { Target = reader.String(value, kat) ?? string.Empty },
                         "read_only" => mount with { ReadOnly = reader.Bool(value, kat) ?? false },
-                        _ => Skip(mount, kat),
+                        _ => mount,
                     };
                 }
 
@@ -506,27 +540,16 @@ public static class ComposeParser
             foreach (var (name, at, value) in Entries(node, path))
             {
                 var aliases = new List<string>();
-                foreach (var (key, kat, v) in Entries(value, at))
+                foreach (var (_, kat, v) in Entries(value, at, ServiceNetworkKeys))
                 {
-                    if (key == "aliases")
-                    {
-                        aliases.AddRange(reader.Strings(v, kat));
-                    }
-                    else
-                    {
-                        Unsupported(kat);
-                    }
+                    aliases.AddRange(reader.Strings(v, kat)); // aliases, the only supported key
                 }
 
                 networks[name] = aliases;
             }
         }
 
-        private T Skip<T>(T value, string path)
-        {
-            Unsupported(path);
-            return value;
-        }
+        private static bool IsExtension(string key) => key.StartsWith("x-", StringComparison.Ordinal);
 
         private List<string>? Command(YamlNode node, string path) =>
             node is YamlScalarNode s ? SplitCommand(s.Value ?? string.Empty) : reader.Strings(node, path);

@@ -226,6 +226,9 @@ internal sealed class StepLedger(RunStore store, string runId, string stepId, Ti
 
     public async Task<IReadOnlyList<ResourceEntry>> ListForRunAsync(CancellationToken cancellationToken = default) =>
         (await store.Ledger.ForRunAsync(runId, cancellationToken)).Select(ResourceMapping.ToEntry).ToList();
+
+    public async Task<IReadOnlyList<ResourceEntry>> FindLiveAsync(string kind, string externalId, string? provider = null, CancellationToken cancellationToken = default) =>
+        (await store.Ledger.FindLiveAsync(kind, externalId, provider, cancellationToken)).Select(ResourceMapping.ToEntry).ToList();
 }
 
 /// <summary>Maps ledger rows.</summary>

@@ -84,11 +84,9 @@ public sealed class ResourceCheck(RunStore store, IEnumerable<IResourceProbe> pr
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var properties = (row.Properties is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(row.Properties)) ?? [];
         properties["deletedReason"] = "gone";
-        if (await store.Ledger.MarkDeletedAsync(row.Id, JsonSerializer.Serialize(properties), now, ct))
+        var audit = new AuditRow { RunId = row.RunId, StepId = row.StepId, At = now, Kind = "resource.gone", Actor = actor, Message = $"{row.Kind} {row.Name ?? row.ExternalId} ({row.ExternalId}) on {row.Provider} no longer exists there; marked deleted by a check against the cloud" };
+        if (await store.MarkResourceDeletedAsync(row.Id, JsonSerializer.Serialize(properties), now, audit, ct))
         {
-            await store.AppendAuditAsync(
-                [new AuditRow { RunId = row.RunId, StepId = row.StepId, At = now, Kind = "resource.gone", Actor = actor, Message = $"{row.Kind} {row.Name ?? row.ExternalId} ({row.ExternalId}) on {row.Provider} no longer exists there; marked deleted by a check against the cloud" }],
-                ct);
             logger.LogInformation("{Kind} {ExternalId} on {Provider} is gone; marked deleted", row.Kind, row.ExternalId, row.Provider);
         }
     }

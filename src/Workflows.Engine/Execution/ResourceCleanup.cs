@@ -53,7 +53,7 @@ public sealed class ResourceCleanup(
         }
 
         var problems = new Dictionary<string, string>(StringComparer.Ordinal);
-        var steps = new List<(ResourceEntryRow Row, ResourceDeleter Deleter)>();
+        var steps = new List<(ResourceRow Row, ResourceDeleter Deleter)>();
         var seen = new HashSet<ResourceKey>();
         for (var i = 0; i < resources.Count; i++)
         {
@@ -71,8 +71,7 @@ public sealed class ResourceCleanup(
                 continue;
             }
 
-            var row = await FindAsync(key, cancellationToken);
-            if (row is null)
+            if (await store.Ledger.FindWithRunStatusAsync(key.Kind, key.Provider, key.ExternalId, cancellationToken) is not var (row, runStatus))
             {
                 problems[at] = $"{key} is not in the resource ledger";
             }
@@ -80,15 +79,15 @@ public sealed class ResourceCleanup(
             {
                 problems[at] = $"{key} is already deleted";
             }
-            else if (row.RunStatus is not (nameof(RunStatus.Failed) or nameof(RunStatus.Cancelled)))
+            else if (runStatus is not (nameof(RunStatus.Failed) or nameof(RunStatus.Cancelled)))
             {
-                problems[at] = $"{key} is not an orphan: run {row.RunId} that created it is {row.RunStatus.ToLowerInvariant()}";
+                problems[at] = $"{key} is not an orphan: run {row.RunId} that created it is {runStatus.ToLowerInvariant()}";
             }
             else if (!ResourceKindPattern.TryFind(byKind, key.Kind, out var deleter))
             {
                 problems[at] = $"{key}: kind {key.Kind} has no delete action (deletable: {string.Join(", ", byKind.Keys.Order(StringComparer.Ordinal))})";
             }
-            else if (deleter.Inputs(row.ToEntry()).Values.Append(row.Name ?? "").Any(v => v.Contains("${{", StringComparison.Ordinal)))
+            else if (deleter.Inputs(ResourceMapping.ToEntry(row)).Values.Append(row.Name ?? "").Any(v => v.Contains("${{", StringComparison.Ordinal)))
             {
                 // The generated definition takes values literally; an expression in a recorded value would be evaluated.
                 problems[at] = $"{key} has a value containing '${{{{' and cannot be deleted from here";
@@ -109,12 +108,12 @@ public sealed class ResourceCleanup(
             definition,
             new StartRunRequest(WorkflowName, new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(), new TriggerInfo(trigger, actor, $"clean-up of {steps.Count} resource(s)")),
             cancellationToken);
-        logger.LogInformation("Clean-up run {RunId} of {Count} resource(s) started by {Actor}: {Resources}", run.Id, steps.Count, actor, string.Join(", ", steps.Select(s => s.Row.Key)));
+        logger.LogInformation("Clean-up run {RunId} of {Count} resource(s) started by {Actor}: {Resources}", run.Id, steps.Count, actor, string.Join(", ", steps.Select(s => new ResourceKey(s.Row.Kind, s.Row.Provider, s.Row.ExternalId))));
         return run;
     }
 
     /// <summary>Writes the definition: one step per resource, no needs between them, no compensation.</summary>
-    internal static string Generate(IReadOnlyList<(ResourceEntryRow Row, ResourceDeleter Deleter)> steps)
+    internal static string Generate(IReadOnlyList<(ResourceRow Row, ResourceDeleter Deleter)> steps)
     {
         var yaml = new StringBuilder();
         yaml.Append("name: ").AppendLine(WorkflowName);
@@ -131,7 +130,7 @@ public sealed class ResourceCleanup(
             yaml.Append("    name: ").AppendLine(Quote($"Delete {row.Kind} {row.Name ?? row.ExternalId} ({row.ExternalId}) on {row.Provider}"));
             yaml.Append("    uses: ").AppendLine(deleter.Action);
             yaml.AppendLine("    with:");
-            foreach (var (k, v) in deleter.Inputs(row.ToEntry()))
+            foreach (var (k, v) in deleter.Inputs(ResourceMapping.ToEntry(row)))
             {
                 yaml.Append("      ").Append(k).Append(": ").AppendLine(Quote(v));
             }
@@ -146,7 +145,7 @@ public sealed class ResourceCleanup(
     // A JSON string is a YAML double-quoted scalar.
     private static string Quote(string value) => JsonSerializer.Serialize(value);
 
-    private static string StepId(ResourceEntryRow row, HashSet<string> taken)
+    private static string StepId(ResourceRow row, HashSet<string> taken)
     {
         // The kind's second part: nova.server → server, kubernetes.deployment.apps → deployment (not the API group's last label).
         var parts = row.Kind.Split('.');
@@ -163,30 +162,4 @@ public sealed class ResourceCleanup(
 
         return id;
     }
-
-    private Task<ResourceEntryRow?> FindAsync(ResourceKey key, CancellationToken ct) =>
-        store.Ledger.FindWithRunStatusAsync(key.Kind, key.Provider, key.ExternalId, ct);
-}
-
-/// <summary>A ledger row with its run's status.</summary>
-internal sealed class ResourceEntryRow
-{
-    public long Id { get; set; }
-    public string RunId { get; set; } = "";
-    public string StepId { get; set; } = "";
-    public string Kind { get; set; } = "";
-    public string Provider { get; set; } = "";
-    public string ExternalId { get; set; } = "";
-    public string? Name { get; set; }
-    public string? Properties { get; set; }
-    public long CreatedAt { get; set; }
-    public long? DeletedAt { get; set; }
-    public string RunStatus { get; set; } = "";
-
-    public ResourceKey Key => new(Kind, Provider, ExternalId);
-
-    public Abstractions.Actions.ResourceEntry ToEntry() => ResourceMapping.ToEntry(new ResourceRow
-    {
-        Id = Id, RunId = RunId, StepId = StepId, Kind = Kind, Provider = Provider, ExternalId = ExternalId, Name = Name, Properties = Properties, CreatedAt = CreatedAt, DeletedAt = DeletedAt,
-    });
 }

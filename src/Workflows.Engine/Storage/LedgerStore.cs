@@ -48,6 +48,15 @@ public sealed class LedgerStore
             new { kind, externalId, provider, now });
     }
 
+    /// <summary>Reads the live entries of a kind and external id (of any provider when <paramref name="provider"/> is null), of any run.</summary>
+    public async Task<List<ResourceRow>> FindLiveAsync(string kind, string externalId, string? provider, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return (await c.QueryAsync<ResourceRow>(
+            "SELECT * FROM wf_resources WHERE kind = @kind AND external_id = @externalId AND (@provider IS NULL OR provider = @provider) AND deleted_at IS NULL ORDER BY id",
+            new { kind, externalId, provider })).ToList();
+    }
+
     /// <summary>Reads a run's entries, deleted ones included, in the order they were recorded.</summary>
     public async Task<List<ResourceRow>> ForRunAsync(string runId, CancellationToken ct)
     {
@@ -62,21 +71,15 @@ public sealed class LedgerStore
         return (await c.QueryAsync<ResourceRow>($"SELECT * FROM wf_resources WHERE deleted_at IS NULL ORDER BY id LIMIT {max}")).ToList();
     }
 
-    /// <summary>Marks one live entry deleted with new properties (e.g. why); returns whether it was still live.</summary>
-    public async Task<bool> MarkDeletedAsync(long id, string properties, long now, CancellationToken ct)
+    /// <summary>Finds the entry of a (kind, provider, external id) with its run's status (a <see cref="Abstractions.Runs.RunStatus"/> name), or null.</summary>
+    internal async Task<(ResourceRow Row, string RunStatus)?> FindWithRunStatusAsync(string kind, string provider, string externalId, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        return await c.ExecuteAsync(
-            "UPDATE wf_resources SET deleted_at = @now, properties = @properties WHERE id = @id AND deleted_at IS NULL",
-            new { now, properties, id }) == 1;
-    }
-
-    /// <summary>Finds the entry of a (kind, provider, external id) with its run's status, or null.</summary>
-    internal async Task<Execution.ResourceEntryRow?> FindWithRunStatusAsync(string kind, string provider, string externalId, CancellationToken ct)
-    {
-        await using var c = await database.OpenAsync(ct);
-        return await c.QuerySingleOrDefaultAsync<Execution.ResourceEntryRow?>(
+        var found = await c.QueryAsync<ResourceRow, string, (ResourceRow, string)>(
             "SELECT r.*, u.status AS run_status FROM wf_resources r JOIN wf_runs u ON u.id = r.run_id WHERE r.kind = @kind AND r.provider = @provider AND r.external_id = @externalId",
-            new { kind, provider, externalId });
+            (row, status) => (row, status),
+            new { kind, provider, externalId },
+            splitOn: "run_status");
+        return found.Select(x => ((ResourceRow, string)?)x).SingleOrDefault();
     }
 }

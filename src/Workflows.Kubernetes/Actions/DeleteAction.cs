@@ -36,6 +36,8 @@ public sealed class DeleteState
 /// <summary>
 /// <c>kubernetes.delete</c>: <c>kubectl delete -f</c> of a manifest, then polls until every object is gone (with
 /// <c>Foreground</c>, until its dependents are gone too). Absent objects are fine: a second execution finds them gone.
+/// Every live ledger row of each object is marked deleted, whichever run recorded it: the row under its kind with the API
+/// group and one an older version recorded without it.
 /// </summary>
 public sealed class DeleteAction(IKubernetesClientFactory clients, ManifestSource manifests, IOptions<KubernetesOptions> options)
     : KubernetesAction<DeleteInputs, DeleteOutputs>(clients)
@@ -56,7 +58,8 @@ public sealed class DeleteAction(IKubernetesClientFactory clients, ManifestSourc
                 {
                     var resource = await client.ResolveAsync(o.ApiVersion, o.Kind, token)
                         ?? throw new StepFailedException("kubernetes.manifest", $"manifest {o.Where("kind")}: {client.Access} serves no kind '{o.Kind}' in '{o.ApiVersion}'.", retryable: false);
-                    targets.Add(new DeleteTarget(o.RefIn(resource, client.Access.DefaultNamespace), resource));
+                    var target = o.RefIn(resource, client.Access.DefaultNamespace);
+                    targets.Add(new DeleteTarget(target, resource, await GoneWatch.FindLegacyLedgerKindAsync(context, target, client.Access.Server)));
                 }
 
                 return targets;

@@ -116,6 +116,27 @@ public static class GoneWatch
         return StepResult.Pending(pollDelay(context.PollCount), $"waiting for {string.Join(", ", waiting.Select(w => w.Ref.ToString()))} to be gone", state);
     }
 
+    /// <summary>
+    /// Returns the kind of a live ledger row of <paramref name="target"/> recorded, by any run, before ledger kinds carried the
+    /// API group (<see cref="ObjectRef.LegacyLedgerKind"/>), so that a delete marks it too; null when there is none, or when
+    /// the row under that kind is another group's kind of the same name (<see cref="ObjectRef.IsLedgerRow"/>).
+    /// </summary>
+    /// <param name="context">The step's context.</param>
+    /// <param name="target">The object.</param>
+    /// <param name="cluster">The cluster's URL (the ledger rows' provider).</param>
+    public static async Task<string?> FindLegacyLedgerKindAsync(StepContext context, ObjectRef target, string cluster)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.LegacyLedgerKind == target.LedgerKind)
+        {
+            return null; // the core group: one kind, one row
+        }
+
+        var rows = await context.Resources.FindLiveAsync(target.LegacyLedgerKind, target.LedgerId, cluster, context.CancellationToken);
+        return rows.Any(r => target.IsLedgerRow(r.Kind, r.ExternalId, r.Properties)) ? target.LegacyLedgerKind : null;
+    }
+
     /// <summary>Sends the delete of <paramref name="target"/>; returns what to wait for, or null when it was already absent.</summary>
     /// <param name="client">The cluster's client.</param>
     /// <param name="target">The object.</param>

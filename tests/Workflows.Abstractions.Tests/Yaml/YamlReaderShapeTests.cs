@@ -73,6 +73,28 @@ public sealed class YamlReaderShapeTests
             reader.Problems);
     }
 
+    [Fact]
+    public void ParseDocuments_ReturnsEveryDocument_AndChecksTheKeysOfEach()
+    {
+        Assert.Equal(["a", "b"], YamlReader.ParseDocuments("x: a\n---\nx: b\n").Select(d => YamlReader.TextOf(YamlReader.Find(d, "x"))));
+        Assert.Empty(YamlReader.ParseDocuments("# nothing\n"));
+
+        var ex = Assert.Throws<YamlReadException>(() => YamlReader.ParseDocuments("x: a\n---\ny:\n  ? [1]\n  : 2\n"));
+
+        Assert.Equal("y: every key must be a plain value (line 4, column 5)", ex.Message);
+    }
+
+    [Fact]
+    public void CheckKeys_NeitherReportsNorListsTheIgnoredKeys()
+    {
+        var root = YamlReader.Parse("id: a\nx-note: free\nbuild: .\nbiuld: .\n")!;
+        var reader = new YamlReader();
+
+        reader.CheckKeys(root, string.Empty, ["id", "image"], ignore: key => key.StartsWith("x-", StringComparison.Ordinal) || key == "build");
+
+        Assert.Equal([new YamlProblem("biuld", "unknown field 'biuld'; allowed: id, image", 4, 1)], reader.Problems);
+    }
+
     [Theory]
     [InlineData("retyr", "retry")] // two letters swapped count as one edit
     [InlineData("Timeout", "timeout")] // case is ignored

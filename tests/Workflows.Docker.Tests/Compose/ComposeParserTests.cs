@@ -97,6 +97,95 @@ public sealed class ComposeParserTests
     }
 
     [Fact]
+    public void Parse_ReportsAnUnknownKeyAtTheKey_WithTheClosestSupportedOne_InEveryMapping()
+    {
+        var file = ComposeParser.Parse("""
+            servces: {}
+            services:
+              web:
+                image: app:1
+                comand: [sh]
+                deploy:
+                  replcas: 2
+                  update_config: { paralelism: 1 }
+                  rollback_config: { oder: start-first }
+                  restart_policy: { max_attempt: 3 }
+                  resources: { limits: { cpu: "0.5" }, reservation: {} }
+                  placement: { constraint: [x] }
+                healthcheck: { intervall: 5s }
+                ports: [{ traget: 80 }]
+                volumes: [{ type: volume, source: data, taget: /data }]
+                networks:
+                  back: { alias: [api] }
+            networks:
+              back: { drivr: overlay }
+            volumes:
+              data: { lables: {} }
+            """);
+
+        Assert.Empty(file.UnsupportedKeys);
+        Assert.Equal(
+        [
+            "servces: unknown field 'servces' (did you mean 'services'?); allowed: version, name, services, networks, volumes (line 1, column 1)",
+            "services.web.comand: unknown field 'comand' (did you mean 'command'?); allowed: image, command, entrypoint, environment, labels, ports, volumes, networks, working_dir, user, hostname, stop_grace_period, healthcheck, deploy (line 5, column 5)",
+            "services.web.deploy.replcas: unknown field 'replcas' (did you mean 'replicas'?); allowed: replicas, mode, labels, update_config, rollback_config, restart_policy, resources, placement (line 7, column 7)",
+            "services.web.deploy.update_config.paralelism: unknown field 'paralelism' (did you mean 'parallelism'?); allowed: parallelism, delay, order, failure_action, monitor, max_failure_ratio (line 8, column 24)",
+            "services.web.deploy.rollback_config.oder: unknown field 'oder' (did you mean 'order'?); allowed: parallelism, delay, order, failure_action, monitor, max_failure_ratio (line 9, column 26)",
+            "services.web.deploy.restart_policy.max_attempt: unknown field 'max_attempt' (did you mean 'max_attempts'?); allowed: condition, delay, max_attempts, window (line 10, column 25)",
+            "services.web.deploy.resources.reservation: unknown field 'reservation' (did you mean 'reservations'?); allowed: limits, reservations (line 11, column 44)",
+            "services.web.deploy.resources.limits.cpu: unknown field 'cpu' (did you mean 'cpus'?); allowed: cpus, memory (line 11, column 30)",
+            "services.web.deploy.placement.constraint: unknown field 'constraint' (did you mean 'constraints'?); allowed: constraints (line 12, column 20)",
+            "services.web.healthcheck.intervall: unknown field 'intervall' (did you mean 'interval'?); allowed: test, interval, timeout, retries, start_period, disable (line 13, column 20)",
+            "services.web.ports[0].traget: unknown field 'traget' (did you mean 'target'?); allowed: target, published, protocol, mode (line 14, column 15)",
+            "services.web.ports[0]: target is required (line 14, column 13)",
+            "services.web.volumes[0].taget: unknown field 'taget' (did you mean 'target'?); allowed: type, source, target, read_only (line 15, column 45)",
+            "services.web.networks.back.alias: unknown field 'alias' (did you mean 'aliases'?); allowed: aliases (line 17, column 15)",
+            "networks.back.drivr: unknown field 'drivr' (did you mean 'driver'?); allowed: name, driver, external, attachable, labels, driver_opts (line 19, column 11)",
+            "volumes.data.lables: unknown field 'lables' (did you mean 'labels'?); allowed: name, driver, external, labels, driver_opts (line 21, column 11)",
+        ], file.Errors);
+    }
+
+    [Fact]
+    public void Parse_RecordsKnownComposeKeysAsUnsupported_NotAsUnknown_AndAllowsExtensionKeysInNestedMappings()
+    {
+        var file = ComposeParser.Parse("""
+            services:
+              web:
+                image: app:1
+                ports: [{ target: 80, host_ip: 127.0.0.1 }]
+                volumes: [{ type: volume, source: data, target: /data, volume: { nocopy: true } }]
+                healthcheck: { test: [CMD, "true"], start_interval: 1s }
+                networks:
+                  back: { ipv4_address: 10.0.0.5, x-note: fixed }
+                deploy:
+                  x-team: platform
+                  resources: { limits: { pids: 100 }, reservations: { devices: [] } }
+                  placement: { preferences: [{ spread: node.id }], x-why: spread }
+                  update_config: { x-note: slow }
+            networks:
+              back: { internal: true, x-owner: net }
+            volumes:
+              data: { x-backup: daily }
+            secrets:
+              token: { file: ./token }
+            """);
+
+        Assert.Empty(file.Errors);
+        Assert.Equal(
+        [
+            "services.web.ports[0].host_ip",
+            "services.web.volumes[0].volume",
+            "services.web.healthcheck.start_interval",
+            "services.web.networks.back.ipv4_address",
+            "services.web.deploy.resources.limits.pids",
+            "services.web.deploy.resources.reservations.devices",
+            "services.web.deploy.placement.preferences",
+            "networks.back.internal",
+            "secrets",
+        ], file.UnsupportedKeys);
+    }
+
+    [Fact]
     public void Parse_ReportsUndeclaredVolumesAndMissingImages_WhenTheFileIsIncomplete()
     {
         var file = ComposeParser.Parse("""

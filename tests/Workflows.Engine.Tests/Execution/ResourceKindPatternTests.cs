@@ -1,5 +1,6 @@
 using Workflows.Abstractions.Resources;
 using Workflows.Engine.Execution;
+using Workflows.Engine.Storage;
 
 namespace Workflows.Engine.Tests.Execution;
 
@@ -34,7 +35,7 @@ public sealed class ResourceKindPatternTests
     public void Generate_UsesTheFamilysDeleteAction_WithTheRowsLiteralInputs_AndDistinctStepIds()
     {
         var deleter = new ResourceDeleter("kubernetes.*", "kubernetes.object.delete", r => new Dictionary<string, string> { ["cluster"] = r.Provider ?? "", ["name"] = r.Name ?? "" });
-        ResourceEntryRow Row(string kind, string id) => new() { RunId = Guid.NewGuid().ToString(), StepId = "apply", Kind = kind, Provider = "https://127.0.0.1:6443", ExternalId = id, Name = "web", RunStatus = "Failed" };
+        ResourceRow Row(string kind, string id) => new() { RunId = Guid.NewGuid().ToString(), StepId = "apply", Kind = kind, Provider = "https://127.0.0.1:6443", ExternalId = id, Name = "web" };
 
         var yaml = ResourceCleanup.Generate([(Row("kubernetes.deployment.apps", "shop/web"), deleter), (Row("kubernetes.service", "shop/web"), deleter), (Row("kubernetes.deployment", "test/web"), deleter), (Row("kubernetes.service.example.com", "shop/web"), deleter)]);
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Workflows.Abstractions.Runs;
 using Workflows.Engine.Execution;
@@ -14,28 +13,14 @@ namespace Workflows.Engine.Tests.Storage;
 /// no plan read before they run (the drift check reads the plan only when there is one); and the retention's deletes
 /// of a whole run go in one round trip.
 /// </summary>
-public sealed class RunPlanFlagTests : IAsyncLifetime
+public sealed class RunPlanFlagTests(TestDatabase databases) : IClassFixture<TestDatabase>
 {
-    private readonly List<string> folders = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        foreach (var f in folders)
-        {
-            Directory.Delete(f, recursive: true);
-        }
-
-        return Task.CompletedTask;
-    }
-
     [Theory]
     [InlineData("postgres")]
     [InlineData("sqlite")]
     public async Task HasPlan_IsTrue_ForARunStartedWithAPlan_OrGivenOneLater_AndFalseOtherwise(string provider)
     {
-        var store = new RunStore(await DatabaseAsync(provider));
+        var store = new RunStore(await databases.CreateAsync(provider));
         var planned = await InsertRunAsync(store, withPlan: true);
         var plain = await InsertRunAsync(store, withPlan: false);
         var later = await InsertRunAsync(store, withPlan: false);
@@ -73,7 +58,7 @@ public sealed class RunPlanFlagTests : IAsyncLifetime
     [Fact]
     public async Task PruneRunsAsync_DeletesEveryTableOfTheRunsInOneRoundTrip_OnPostgres()
     {
-        var db = await DatabaseAsync("postgres");
+        var db = await databases.CreateAsync("postgres");
         var store = new RunStore(db);
         var run = await InsertRunAsync(store, withPlan: true);
         await store.MutateAsync(run, t => { t.Run.Status = RunStatus.Succeeded; t.Run.FinishedAt = 10; t.RunDirty = true; return ValueTask.CompletedTask; }, default);
@@ -117,25 +102,6 @@ public sealed class RunPlanFlagTests : IAsyncLifetime
             default,
             plan: plan);
         return id;
-    }
-
-    private async Task<EngineDatabase> DatabaseAsync(string provider)
-    {
-        EngineDatabase db;
-        if (provider == "postgres")
-        {
-            db = new EngineDatabase(DatabaseKind.Postgres, await EngineHost.CreatePostgresDatabaseAsync(), NullLogger<EngineDatabase>.Instance);
-        }
-        else
-        {
-            var folder = Directory.CreateTempSubdirectory("wf-plan-flag-").FullName;
-            folders.Add(folder);
-            db = new EngineDatabase(DatabaseKind.Sqlite, $"Data Source={Path.Combine(folder, "workflows.db")}", NullLogger<EngineDatabase>.Instance);
-        }
-
-        await db.MigrateAsync(EngineSchema.Migrations, "engine");
-        await db.MigrateAsync(IdempotencySchema.Migrations, IdempotencySchema.Component);
-        return db;
     }
 
     /// <summary>Counts the commands Npgsql sends to one database whose text contains <c>text</c> (one per round trip: a batch is one command).</summary>

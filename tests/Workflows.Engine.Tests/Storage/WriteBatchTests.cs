@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Workflows.Abstractions.Runs;
 using Workflows.Engine.Storage;
-using Workflows.Engine.Tests.Execution;
 
 namespace Workflows.Engine.Tests.Storage;
 
@@ -12,26 +10,12 @@ namespace Workflows.Engine.Tests.Storage;
 /// The write batch on a real database: the statements of one transition go in one round trip on PostgreSQL, in order,
 /// and a failing one leaves nothing of the transition behind (on SQLite they run one after the other, with the same outcome).
 /// </summary>
-public sealed class WriteBatchTests : IAsyncLifetime
+public sealed class WriteBatchTests(TestDatabase databases) : IClassFixture<TestDatabase>
 {
-    private readonly List<string> folders = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        foreach (var f in folders)
-        {
-            Directory.Delete(f, recursive: true);
-        }
-
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task ExecuteAsync_SendsEveryStatementInOneRoundTrip_OnPostgres()
     {
-        var db = await DatabaseAsync("postgres");
+        var db = await databases.CreateAsync("postgres");
         var name = new NpgsqlConnectionStringBuilder(db.ConnectionString).Database!;
         await using var c = await db.OpenAsync();
         await c.ExecuteAsync("CREATE TABLE t (id INTEGER PRIMARY KEY, text TEXT NULL, n BIGINT NULL, flag BOOLEAN NULL)");
@@ -60,7 +44,7 @@ public sealed class WriteBatchTests : IAsyncLifetime
     [InlineData("sqlite")]
     public async Task MutateAsync_WritesNothing_WhenAStatementInTheMiddleOfTheTransitionFails(string provider)
     {
-        var store = new RunStore(await DatabaseAsync(provider));
+        var store = new RunStore(await databases.CreateAsync(provider));
         var run = await InsertRunAsync(store);
         var before = await store.ReadModel.AuditAsync(run, 0, 100, default);
 
@@ -94,7 +78,7 @@ public sealed class WriteBatchTests : IAsyncLifetime
     [InlineData("sqlite")]
     public async Task MutateAsync_WritesTheWholeTransition_WhenEveryStatementSucceeds(string provider)
     {
-        var store = new RunStore(await DatabaseAsync(provider));
+        var store = new RunStore(await databases.CreateAsync(provider));
         var run = await InsertRunAsync(store);
 
         await store.MutateAsync(
@@ -137,24 +121,6 @@ public sealed class WriteBatchTests : IAsyncLifetime
             (t, _) => t.NewAttempts.Add(new AttemptRow { RunId = id, StepId = "a", Number = 1, Status = AttemptStatus.Running, StartedAt = 1 }),
             default);
         return id;
-    }
-
-    private async Task<EngineDatabase> DatabaseAsync(string provider)
-    {
-        EngineDatabase db;
-        if (provider == "postgres")
-        {
-            db = new EngineDatabase(DatabaseKind.Postgres, await EngineHost.CreatePostgresDatabaseAsync(), NullLogger<EngineDatabase>.Instance);
-        }
-        else
-        {
-            var folder = Directory.CreateTempSubdirectory("wf-batch-").FullName;
-            folders.Add(folder);
-            db = new EngineDatabase(DatabaseKind.Sqlite, $"Data Source={Path.Combine(folder, "workflows.db")}", NullLogger<EngineDatabase>.Instance);
-        }
-
-        await db.MigrateAsync(EngineSchema.Migrations, "engine");
-        return db;
     }
 
     /// <summary>Counts the commands Npgsql sends to one database (one per round trip: a batch is one command).</summary>

@@ -213,6 +213,33 @@ public sealed class KubernetesActionsTests(KubernetesSandbox sandbox) : IClassFi
         Assert.Equal(2, again.Outputs.GetProperty("absent").GetArrayLength());
     }
 
+    [Theory]
+    [InlineData("apps/v1", true)] // an older version's row of this Deployment, recorded without the API group
+    [InlineData("example.com/v1", false)] // a row of another group's kind named Deployment: not this object's
+    public async Task Delete_MarksEveryLiveLedgerRowOfTheObject_WhicheverRunRecordedIt_WithOrWithoutTheApiGroup(string recordedApiVersion, bool marked)
+    {
+        var ns = KubernetesSandbox.UniqueNamespace();
+        var (apply, _) = await ApplyAndRollOutAsync(ns, KubernetesSandbox.MyApp());
+        var current = apply.Recorder.ResourceEntries.Single(e => e.Kind == "kubernetes.deployment.apps");
+        var olderRun = Guid.NewGuid();
+        apply.Recorder.AddEntry(current with
+        {
+            RunId = olderRun,
+            Kind = "kubernetes.deployment",
+            Properties = new Dictionary<string, string>(current.Properties) { ["apiVersion"] = recordedApiVersion },
+        });
+
+        // Another run deletes the manifest.
+        var delete = new TestStepContext(sandbox.Services, new JsonObject { ["kubeconfigPath"] = sandbox.KubeconfigPath, ["namespace"] = ns, ["manifest"] = KubernetesSandbox.MyApp() }, "remove", Guid.NewGuid(), recorder: apply.Recorder);
+        Assert.IsType<CompletedResult>((await ActionDriver.RunAsync<DeleteAction>(delete)).Result);
+
+        var rows = apply.Recorder.ResourceEntries.Where(e => e.ExternalId == $"{ns}/myapp").ToDictionary(e => e.Kind, e => e.DeletedAt is not null);
+        Assert.Equal(
+            new Dictionary<string, bool> { ["kubernetes.deployment.apps"] = true, ["kubernetes.service"] = true, ["kubernetes.deployment"] = marked },
+            rows);
+        Assert.Equal(olderRun, apply.Recorder.ResourceEntries.Single(e => e.Kind == "kubernetes.deployment").RunId);
+    }
+
     [Fact]
     public async Task Apply_PlacesTheApiServersFieldError_OnTheManifestsLine()
     {

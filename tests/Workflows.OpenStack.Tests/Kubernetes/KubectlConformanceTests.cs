@@ -456,6 +456,38 @@ public sealed class KubectlConformanceTests(ITestOutputHelper output) : IAsyncLi
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
     }
 
+    [Theory]
+    [InlineData("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n  ? [a, b]\n  : c\n", "error decoding YAML: data: every key must be a plain value (line 6, column 5)")]
+    [InlineData("apiVersion: v1\nkind: ConfigMap\nmetadata: { name: bad\n", "error decoding YAML: ")]
+    [InlineData("apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nkind: ConfigMap\n", "error decoding YAML: the body must hold exactly one document")]
+    [InlineData("~\n", "error decoding YAML: the body is empty")]
+    public async Task AYamlBodyThatCannotBeDecoded_Gets400Status_NamingWhatIsWrongAndWhere(string body, string message)
+    {
+        using var mine = X509Certificate2.CreateFromPem(api.ClientCertificatePem, api.ClientKeyPem);
+        using var client = Client(mine);
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/yaml");
+
+        using var response = await client.PostAsync(new Uri(api.Host.Server, "/api/v1/namespaces/default/configmaps"), content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(("Status", "BadRequest"), (status.GetProperty("kind").GetString(), status.GetProperty("reason").GetString()));
+        Assert.StartsWith(message, status.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AYamlBody_IsReadByTheCoreSchema_QuotedValuesStayText()
+    {
+        using var mine = X509Certificate2.CreateFromPem(api.ClientCertificatePem, api.ClientKeyPem);
+        using var client = Client(mine);
+        using var content = new StringContent("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: core\n  labels: { n: '3' }\ndata:\n  a: \"1\"\n", System.Text.Encoding.UTF8, "application/yaml");
+
+        using var response = await client.PostAsync(new Uri(api.Host.Server, "/api/v1/namespaces/default/configmaps"), content);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("1 3", await kubectl.RunAsync("get", "configmap", "core", "-o", "jsonpath={.data.a} {.metadata.labels.n}"));
+    }
+
     [Fact]
     public async Task Watch_StreamsChangesAfterAResourceVersion_AsJsonLines()
     {

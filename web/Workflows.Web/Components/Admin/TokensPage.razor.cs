@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.JSInterop;
 using MudBlazor;
 using Workflows.Abstractions.Accounts;
 using Workflows.Web.Components.Shared;
@@ -15,9 +13,7 @@ public partial class TokensPage
 {
     private static readonly string[] RolesWeakestFirst = [PortalUser.ViewerRole, PortalUser.OperatorRole, PortalUser.AdminRole];
 
-    private IReadOnlyList<TokenInfo> tokens = [];
     private IReadOnlyList<string> allowedRoles = [PortalUser.ViewerRole];
-    private AccountActor actor = new("unknown", PortalUser.ViewerRole, "cookie", null);
     private CreatedToken? created;
     private string ownRole = PortalUser.ViewerRole;
     private IReadOnlyList<string> ownGroups = [];
@@ -28,64 +24,27 @@ public partial class TokensPage
     private int newDays = 90;
     private string? nameError;
     private string? createError;
-    private string? loadError;
     private bool isAdmin;
     private bool canCreate = true;
-    private bool loading = true;
     private bool busy;
     private bool copied;
-
-    [CascadingParameter]
-    private Task<AuthenticationState>? AuthenticationState { get; set; }
-
-    [Inject]
-    private IAccountAdministration Accounts { get; set; } = default!;
-
-    [Inject]
-    private IDialogService Dialogs { get; set; } = default!;
-
-    [Inject]
-    private IJSRuntime JS { get; set; } = default!;
 
     [Inject]
     private TimeProvider Clock { get; set; } = default!;
 
     /// <inheritdoc />
-    protected override async Task OnInitializedAsync()
+    protected override void OnActorKnown()
     {
-        if (AuthenticationState is not null)
-        {
-            var user = (await AuthenticationState).User;
-            actor = user.AccountActor();
-        }
-
-        ownRole = actor.Role;
-        ownGroups = actor.Groups ?? [];
-        isAdmin = actor.Role == PortalUser.AdminRole;
-        canCreate = actor.Auth != "token" || isAdmin;
-        allowedRoles = RolesWeakestFirst.Take(Array.IndexOf(RolesWeakestFirst, actor.Role) + 1).ToList();
-        newRole = actor.Role == PortalUser.AdminRole ? PortalUser.OperatorRole : actor.Role;
-        await LoadAsync();
+        ownRole = Actor.Role;
+        ownGroups = Actor.Groups ?? [];
+        isAdmin = Actor.Role == PortalUser.AdminRole;
+        canCreate = Actor.Auth != "token" || isAdmin;
+        allowedRoles = RolesWeakestFirst.Take(Array.IndexOf(RolesWeakestFirst, Actor.Role) + 1).ToList();
+        newRole = Actor.Role == PortalUser.AdminRole ? PortalUser.OperatorRole : Actor.Role;
     }
 
-    private async Task LoadAsync()
-    {
-        try
-        {
-            tokens = await Accounts.ListTokensAsync(actor);
-            loadError = null;
-        }
-#pragma warning disable CA1031 // shown to the user as an error state
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            loadError = ex.Message;
-        }
-        finally
-        {
-            loading = false;
-        }
-    }
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<TokenInfo>> ListAsync() => Accounts.ListTokensAsync(Actor);
 
     private async Task CreateAsync()
     {
@@ -104,7 +63,7 @@ public partial class TokensPage
             IReadOnlyList<string>? groups = isAdmin && !string.IsNullOrWhiteSpace(newGroups)
                 ? newGroups.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 : null;
-            created = await Accounts.CreateTokenAsync(actor, newName, newRole, newDays == 0 ? null : newDays, groups);
+            created = await Accounts.CreateTokenAsync(Actor, newName, newRole, newDays == 0 ? null : newDays, groups);
             copied = false;
             newName = "";
             newGroups = "";
@@ -136,7 +95,7 @@ public partial class TokensPage
     {
         if (created is not null)
         {
-            await JS.InvokeVoidAsync("workflowsPortal.copy", created.Token);
+            await CopyToClipboardAsync(created.Token);
             copied = true;
         }
     }
@@ -155,7 +114,7 @@ public partial class TokensPage
 
         try
         {
-            await Accounts.RevokeTokenAsync(actor, token.Id);
+            await Accounts.RevokeTokenAsync(Actor, token.Id);
             if (created?.Id == token.Id)
             {
                 created = null;

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.JSInterop;
 using MudBlazor;
 using Workflows.Abstractions.Accounts;
 using Workflows.Web.Components.Shared;
@@ -10,8 +7,6 @@ namespace Workflows.Web.Components.Admin;
 /// <summary>Users (admins only): add local users, change their role, disable or enable them, reset their password; others read-only.</summary>
 public partial class UsersPage
 {
-    private IReadOnlyList<UserSummary> users = [];
-    private AccountActor actor = new("unknown", PortalUser.ViewerRole, "cookie", null);
     private (string Name, string Password)? issued;
     private string newName = "";
     private string newRole = PortalUser.OperatorRole;
@@ -19,32 +14,7 @@ public partial class UsersPage
     private string? newNameError;
     private string? newPasswordError;
     private string? actionError;
-    private string? loadError;
-    private bool loading = true;
     private bool busy;
-
-    [CascadingParameter]
-    private Task<AuthenticationState>? AuthenticationState { get; set; }
-
-    [Inject]
-    private IAccountAdministration Accounts { get; set; } = default!;
-
-    [Inject]
-    private IDialogService Dialogs { get; set; } = default!;
-
-    [Inject]
-    private IJSRuntime JS { get; set; } = default!;
-
-    /// <inheritdoc />
-    protected override async Task OnInitializedAsync()
-    {
-        if (AuthenticationState is not null)
-        {
-            actor = (await AuthenticationState).User.AccountActor();
-        }
-
-        await LoadAsync();
-    }
 
     private static string SourceName(UserSource source) => source switch
     {
@@ -60,24 +30,8 @@ public partial class UsersPage
         _ => "Signs in at the identity provider; the role comes from Auth:Oidc:RoleMappings (as of the last sign-in).",
     };
 
-    private async Task LoadAsync()
-    {
-        try
-        {
-            users = await Accounts.ListUsersAsync();
-            loadError = null;
-        }
-#pragma warning disable CA1031 // shown to the user as an error state
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            loadError = ex.Message;
-        }
-        finally
-        {
-            loading = false;
-        }
-    }
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<UserSummary>> ListAsync() => Accounts.ListUsersAsync();
 
     private async Task CreateAsync()
     {
@@ -86,7 +40,7 @@ public partial class UsersPage
         try
         {
             var name = newName.Trim();
-            var generated = await Accounts.CreateUserAsync(actor, name, newRole, string.IsNullOrEmpty(newPassword) ? null : newPassword);
+            var generated = await Accounts.CreateUserAsync(Actor, name, newRole, string.IsNullOrEmpty(newPassword) ? null : newPassword);
             issued = generated is null ? null : (name, generated);
             newName = "";
             newPassword = null;
@@ -114,7 +68,7 @@ public partial class UsersPage
     }
 
     private Task SetRoleAsync(UserSummary user, string role) =>
-        role == user.Role ? Task.CompletedTask : ActAsync(() => Accounts.SetRoleAsync(actor, user.Name, role));
+        role == user.Role ? Task.CompletedTask : ActAsync(() => Accounts.SetRoleAsync(Actor, user.Name, role));
 
     private async Task ToggleDisabledAsync(UserSummary user)
     {
@@ -131,7 +85,7 @@ public partial class UsersPage
             }
         }
 
-        await ActAsync(() => Accounts.SetDisabledAsync(actor, user.Name, !user.Disabled));
+        await ActAsync(() => Accounts.SetDisabledAsync(Actor, user.Name, !user.Disabled));
     }
 
     private async Task ResetAsync(UserSummary user)
@@ -148,7 +102,7 @@ public partial class UsersPage
 
         await ActAsync(async () =>
         {
-            if (await Accounts.ResetPasswordAsync(actor, user.Name, null) is { } password)
+            if (await Accounts.ResetPasswordAsync(Actor, user.Name, null) is { } password)
             {
                 issued = (user.Name, password);
             }
@@ -179,7 +133,7 @@ public partial class UsersPage
     {
         if (issued is { } i)
         {
-            await JS.InvokeVoidAsync("workflowsPortal.copy", i.Password);
+            await CopyToClipboardAsync(i.Password);
         }
     }
 }
