@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using Workflows.Browser.Tests.Hosting;
+using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace Workflows.Browser.Tests.Runs;
@@ -9,7 +10,9 @@ namespace Workflows.Browser.Tests.Runs;
 /// for without scrolling (issue 16, part 1): the steps and the log on a desktop, the steps on a phone.
 /// </summary>
 [Collection(PortalCollection.Name)]
-public sealed class RunFoldTests(PortalFixture portal)
+/// <param name="portal">The shared server and browser.</param>
+/// <param name="output">Where the measured tops are written (shown with a detailed test log).</param>
+public sealed class RunFoldTests(PortalFixture portal, ITestOutputHelper output)
 {
     // The sandbox install takes six polls 3 s apart; an upper bound, not a pace.
     private static readonly LocatorAssertionsToHaveAttributeOptions Finished = new() { Timeout = 90_000 };
@@ -28,6 +31,7 @@ public sealed class RunFoldTests(PortalFixture portal)
         var graph = await TopAsync(page.GetByTestId("step-graph"));
         var log = await TopAsync(page.GetByTestId("log-panel"));
         var firstLine = await TopAsync(page.GetByTestId("log-view").GetByTestId("log-line").First);
+        output.WriteLine($"1440x900: steps graph top {graph:0}px, log panel top {log:0}px, first log line top {firstLine:0}px");
         Assert.True(graph < PortalFixture.Desktop.Height, $"the steps graph starts at {graph}px, below the fold ({PortalFixture.Desktop.Height}px)");
         Assert.True(log < PortalFixture.Desktop.Height, $"the log panel starts at {log}px, below the fold ({PortalFixture.Desktop.Height}px)");
         Assert.True(firstLine < PortalFixture.Desktop.Height, $"the log's first line starts at {firstLine}px, below the fold ({PortalFixture.Desktop.Height}px)");
@@ -38,6 +42,7 @@ public sealed class RunFoldTests(PortalFixture portal)
         await page.ReloadAsync();
         await page.WaitForInteractiveAsync();
         var steps = await TopAsync(page.GetByTestId("step-devstack"));
+        output.WriteLine($"390x844: first step card top {steps:0}px");
         Assert.True(steps < PortalFixture.Phone.Height, $"on a phone the first step starts at {steps}px, below the fold ({PortalFixture.Phone.Height}px)");
         await PortalFixture.ScreenshotAsync(page, "run-install-devstack-phone.png");
     });
