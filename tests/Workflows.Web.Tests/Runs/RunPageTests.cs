@@ -89,11 +89,13 @@ public sealed class RunPageTests : PortalTestContext
         var retriedAt = TestData.T0.AddMinutes(30);
         var compensation = TestData.Step("compensate:server", StepStatus.Succeeded) with { IsCompensation = true, StartedAt = TestData.T0.AddMinutes(1) };
         Queries.Runs[runId] = Detail(RunStatus.Succeeded, TestData.Step("server", StepStatus.Succeeded) with { StartedAt = retriedAt, FinishedAt = retriedAt.AddSeconds(10) }, compensation);
+        // As the engine writes them: a compensated run finishes as failed, after a run.compensating event.
         Queries.Audit.AddRange(
         [
-            new AuditEvent(1, runId, TestData.T0.AddMinutes(2), "run.finished", "engine", null, "Run compensated: server failed", null),
-            new AuditEvent(2, runId, retriedAt, "run.retried", "carol", null, "Retry requested by carol", null),
-            new AuditEvent(3, runId, retriedAt.AddSeconds(10), "run.finished", "engine", null, "Run succeeded: all steps succeeded", null),
+            new AuditEvent(1, runId, TestData.T0.AddMinutes(1), "run.compensating", "engine", null, "Compensating 1 step(s) in reverse order: server", null),
+            new AuditEvent(2, runId, TestData.T0.AddMinutes(2), "run.finished", "engine", null, "Run failed: Step 'ip' failed: no address", null),
+            new AuditEvent(3, runId, retriedAt, "run.retried", "carol", null, "Retry requested by carol", null),
+            new AuditEvent(4, runId, retriedAt.AddSeconds(10), "run.finished", "engine", null, "Run succeeded: all steps succeeded", null),
         ]);
 
         var cut = RenderPage();

@@ -14,8 +14,8 @@ public sealed record RunTry(int Number, DateTimeOffset Start, DateTimeOffset? En
 }
 
 /// <summary>
-/// Splits a run's history into tries from its audit trail (<c>run.started</c>, <c>run.retried</c>, <c>run.finished</c>),
-/// so the portal can group attempts and compensations by try and leave the idle time before a manual retry out of
+/// Splits a run's history into tries from its audit trail (<c>run.started</c>, <c>run.retried</c>, <c>run.finished</c>,
+/// <c>run.compensating</c>), so the portal can group attempts and compensations by try and leave the idle time before a manual retry out of
 /// durations.
 /// </summary>
 public static class RunTries
@@ -27,6 +27,7 @@ public static class RunTries
         var starts = new List<DateTimeOffset> { run.StartedAt ?? run.CreatedAt };
         starts.AddRange(events.Where(e => e.Kind == "run.retried").Select(e => e.At));
         var finishes = events.Where(e => e.Kind == "run.finished").ToList();
+        var compensations = events.Where(e => e.Kind == "run.compensating").Select(e => e.At).ToList();
         var tries = new List<RunTry>(starts.Count);
         for (var i = 0; i < starts.Count; i++)
         {
@@ -45,6 +46,13 @@ public static class RunTries
                 // A retry can only follow a finished try; without its event, close it at the retry.
                 end = ns;
                 outcome ??= "failed";
+            }
+
+            // The engine finishes a compensated run as failed ("Run failed: …"); the try is named after what the
+            // operator finds: what it created was undone.
+            if (outcome == "failed" && compensations.Any(c => c >= start && (nextStart is null || c <= nextStart)))
+            {
+                outcome = "compensated";
             }
 
             tries.Add(new RunTry(i + 1, start, end, outcome));

@@ -1,0 +1,167 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Workflows.Browser.Tests.Hosting;
+using static Microsoft.Playwright.Assertions;
+
+namespace Workflows.Browser.Tests.Runs;
+
+/// <summary>
+/// An operator narrows the runs page with every filter and pages through it, and the address keeps it all: a reload, or
+/// the address opened in a fresh page, shows the same filters and the same rows (issue 16, parts 3 and 4). The search
+/// also finds a run by its actor and by its error text.
+/// </summary>
+[Collection(PortalCollection.Name)]
+public sealed partial class RunFiltersTests(PortalFixture portal)
+{
+    // The portal's page size (PortalOptions.RunsPageSize): one run more than a page fills page 2 with one row.
+    private const int PageSize = 25;
+
+    // Upper bounds for the server to answer and a run to get somewhere, not a pace.
+    private static readonly LocatorAssertionsToHaveTextOptions Soon = new() { Timeout = 30_000 };
+
+    [BrowserFact]
+    public Task EveryFilterAndThePage_AreKeptInTheAddress_AndAReloadOrAFreshPageShowsTheSameRows() => portal.RunAsync(PortalFixture.Admin, async page =>
+    {
+        // Runs of test-filters (Scenarios/test-filters.yaml), each waiting for its approval, all with this test's marker:
+        // started through the API (trigger Api), one cancelled, one rejected (Failed, with the reason as its error);
+        // and one more through the portal's form (trigger Portal).
+        var marker = "flt" + Guid.NewGuid().ToString("N")[..12];
+        var reason = "reason" + Guid.NewGuid().ToString("N")[..12];
+        var ids = new List<Guid>();
+        for (var i = 0; i < PageSize + 3; i++)
+        {
+            ids.Add(await StartThroughTheApiAsync(page, marker));
+        }
+
+        await PostAsync(page, $"api/runs/{ids[^1]}/cancel", null);
+        await PostAsync(page, $"api/runs/{ids[^2]}/steps/gate/reject", new { comment = reason });
+        var waiting = ids.Take(PageSize + 1).ToList();
+        await page.GotoPortalAsync("workflows");
+        var fromThePortal = await page.StartRunAsync("test-filters", new Dictionary<string, string> { ["marker"] = marker });
+
+        // Search by error text: the rejection's reason is only in the run's error (not in any input).
+        await page.GotoPortalAsync("runs");
+        await page.GetByTestId("runs-search").FillAsync(reason);
+        await Expect(page.GetByTestId("runs-total")).ToHaveTextAsync("1 run(s)", Soon);
+        await Expect(page.GetByTestId($"run-row-{ids[^2]}")).ToContainTextAsync("Failed");
+
+        // Search by actor: every test-filters run was started by admin; the marker is no part of "admin".
+        await page.GotoPortalAsync("runs");
+        await page.GetByTestId("runs-search").FillAsync(PortalFixture.Admin);
+        await ChooseAsync(page, "filter-workflow", "test-filters");
+        await Expect(page.GetByTestId("runs-total")).ToHaveTextAsync($"{ids.Count + 1} run(s)", Soon);
+        await Expect(page.GetByTestId($"run-row-{fromThePortal}")).ToBeVisibleAsync();
+        var triggers = await page.GetByTestId("runs-table").Locator("tbody td[data-label=Trigger]").AllInnerTextsAsync();
+        Assert.All(triggers, t => Assert.EndsWith("· " + PortalFixture.Admin, t.Trim(), StringComparison.Ordinal));
+
+        // Every filter, one after the other, each narrowing the list; then page 2.
+        await page.GotoPortalAsync("runs");
+        await page.GetByTestId("runs-search").FillAsync(marker);
+        await Expect(page.GetByTestId("runs-total")).ToHaveTextAsync($"{ids.Count + 1} run(s)", Soon);
+        await ChooseAsync(page, "filter-status", "WaitingForApproval");
+        await Expect(page.GetByTestId("runs-total")).ToHaveTextAsync($"{waiting.Count + 1} run(s)", Soon);
+        await ChooseAsync(page, "filter-workflow", "test-filters");
+        await Expect(page).ToHaveURLAsync(new Regex("[?&]workflow=test-filters(&|$)"));
+        await ChooseAsync(page, "filter-trigger", "Api");
+        await Expect(page.GetByTestId("runs-total")).ToHaveTextAsync($"{waiting.Count} run(s)", Soon);
+        await page.GetByTestId("filter-range").First.ClickAsync();
+        // Today as the first and the last day: the picker opens on this month, the first of its two.
+        var now = DateTime.UtcNow;
+        var day = now.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var today = page.Locator(".mud-picker-calendar-day:not(.mud-hidden)", new() { HasTextRegex = new Regex($"^\\s*{now.Day}\\s*$") }).First;
+        await today.ClickAsync();
+        await today.ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex($"[?&]from={day}&to={day}(&|$)"));
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.GetByTestId("runs-total")).ToHaveTextAsync($"{waiting.Count} run(s)", Soon);
+        await page.Locator(".mud-pagination .mud-pagination-item").Filter(new() { HasTextRegex = new Regex(@"^\s*2\s*$") }).Locator("button").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("[?&]page=2(&|$)"));
+        await Expect(page.GetByTestId("runs-table").Locator("tbody tr")).ToHaveCountAsync(waiting.Count - PageSize);
+
+        var address = page.Url;
+        var query = new Uri(address).Query;
+        foreach (var part in new[] { $"q={marker}", "status=WaitingForApproval", "workflow=test-filters", "trigger=Api", $"from={day}", $"to={day}", "page=2" })
+        {
+            Assert.Contains(part, query, StringComparison.Ordinal);
+        }
+
+        var rows = await RowIdsAsync(page);
+        Assert.Single(rows);
+        Assert.Contains(rows[0], waiting.Select(i => i.ToString()));
+        Assert.DoesNotContain(fromThePortal.ToString(), rows);
+
+        // A reload, then the address in a fresh page: the same filters in the controls and the same rows.
+        await page.ReloadAsync();
+        await page.WaitForInteractiveAsync();
+        await ExpectTheSameAsync(page, marker, day, rows);
+        var fresh = await page.Context.NewPageAsync();
+        await fresh.GotoPortalAsync(address);
+        await ExpectTheSameAsync(fresh, marker, day, rows);
+        await PortalFixture.ScreenshotAsync(fresh, "runs-filtered.png");
+        await fresh.CloseAsync();
+
+        // Leave nothing waiting: cancel this test's runs still waiting for their approval.
+        foreach (var id in waiting.Append(fromThePortal))
+        {
+            await PostAsync(page, $"api/runs/{id}/cancel", null);
+        }
+    });
+
+    private static async Task ExpectTheSameAsync(IPage page, string marker, string day, IReadOnlyList<string> rows)
+    {
+        await Expect(page.GetByTestId("runs-search")).ToHaveValueAsync(marker);
+        await ExpectShowsAsync(page, "filter-status", "WaitingForApproval");
+        await ExpectShowsAsync(page, "filter-workflow", "test-filters");
+        await ExpectShowsAsync(page, "filter-trigger", "^Api$");
+        // The picker writes the day in its culture's format (11/29/2026 here), or as the address does.
+        var shown = DateTime.ParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await ExpectShowsAsync(page, "filter-range", $"0?{shown.Month}/0?{shown.Day}/{shown.Year}|{day}");
+        await Expect(page.Locator(".mud-pagination .mud-pagination-item-selected")).ToHaveTextAsync("2");
+        await Expect(page.GetByTestId("runs-table").Locator("tbody tr")).ToHaveCountAsync(rows.Count);
+        Assert.Equal(rows, await RowIdsAsync(page));
+    }
+
+    private static async Task<List<string>> RowIdsAsync(IPage page) =>
+        [.. (await page.GetByTestId("runs-table").Locator("tbody tr").EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.testid)"))
+            .Select(t => RowId().Match(t).Groups["id"].Value)];
+
+    private static async Task ChooseAsync(IPage page, string select, string option)
+    {
+        await page.GetByTestId(select).ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
+        await ExpectShowsAsync(page, select, Regex.Escape(option));
+    }
+
+    // Waits until a filter control shows what the pattern (a regular expression) matches: in its input's value (a
+    // MudBlazor field puts the test id on its input) or in its text.
+    private static async Task ExpectShowsAsync(IPage page, string control, string pattern) =>
+        await page.WaitForFunctionAsync(
+            """
+            ([id, pattern]) => {
+              const r = new RegExp(pattern);
+              return [...document.querySelectorAll(`[data-testid=${id}]`)]
+                .some(e => e.tagName === 'INPUT' ? r.test(e.value) : [...e.querySelectorAll('input')].some(i => r.test(i.value)) || r.test(e.textContent));
+            }
+            """,
+            new[] { control, pattern },
+            new() { Timeout = 15_000 });
+
+    private static async Task<Guid> StartThroughTheApiAsync(IPage page, string marker)
+    {
+        var body = await PostAsync(page, "api/workflows/test-filters/runs", new { inputs = new { marker } });
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.GetProperty("id").GetGuid();
+    }
+
+    private static async Task<string> PostAsync(IPage page, string path, object? data)
+    {
+        var response = await page.APIRequest.PostAsync(path, new() { DataObject = data ?? new { } });
+        var text = await response.TextAsync();
+        Assert.True(response.Ok, $"POST {path}: {response.Status} {text}");
+        return text;
+    }
+
+    [GeneratedRegex("^run-row-(?<id>[0-9a-f-]{36})$")]
+    private static partial Regex RowId();
+}
