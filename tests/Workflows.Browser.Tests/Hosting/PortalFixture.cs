@@ -203,20 +203,7 @@ public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
     /// </summary>
     public async Task RunAsync(string? user, Func<IPage, Task> scenario, [CallerMemberName] string name = "")
     {
-        if (browser is null)
-        {
-            throw new InvalidOperationException("The browser did not start.");
-        }
-
-        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = BaseUrl.ToString(),
-            ViewportSize = Desktop,
-            Locale = "en-US",
-            TimezoneId = "UTC",
-            ColorScheme = ColorScheme.Light,
-        });
-        await context.AddInitScriptAsync(InteractivityProbe);
+        await using var context = await NewContextAsync();
         var page = await context.NewPageAsync();
         var console = new ConcurrentQueue<string>();
         page.Console += (_, m) =>
@@ -273,6 +260,29 @@ public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
                 """,
                 ex);
         }
+    }
+
+    /// <summary>
+    /// Opens a fresh browser context (its own cookies, signed out) on the portal at <see cref="Desktop"/> size, as
+    /// <see cref="RunAsync"/> gives each scenario: for a scenario with a second user in a second browser.
+    /// </summary>
+    public async Task<IBrowserContext> NewContextAsync()
+    {
+        if (browser is null)
+        {
+            throw new InvalidOperationException("The browser did not start.");
+        }
+
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseUrl.ToString(),
+            ViewportSize = Desktop,
+            Locale = "en-US",
+            TimezoneId = "UTC",
+            ColorScheme = ColorScheme.Light,
+        });
+        await context.AddInitScriptAsync(InteractivityProbe);
+        return context;
     }
 
     /// <summary>
