@@ -79,6 +79,9 @@ public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
     /// <summary>Gets the server's workflows folder (the repository's workflows and the scenarios), which it watches for changes.</summary>
     public string WorkflowsDirectory => Path.Combine(folder, "workflows");
 
+    /// <summary>Gets the server's data folder (its SQLite databases, <c>workflows.db</c> and <c>hangfire.db</c>).</summary>
+    public string DataDirectory => Path.Combine(folder, "data");
+
     private ServerProcess Server => server ?? throw new InvalidOperationException("The server did not start.");
 
     /// <inheritdoc />
@@ -266,7 +269,8 @@ public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
     /// Opens a fresh browser context (its own cookies, signed out) on the portal at <see cref="Desktop"/> size, as
     /// <see cref="RunAsync"/> gives each scenario: for a scenario with a second user in a second browser.
     /// </summary>
-    public async Task<IBrowserContext> NewContextAsync()
+    /// <param name="baseUrl">The portal's address: null for the fixture's server, or another server a scenario started.</param>
+    public async Task<IBrowserContext> NewContextAsync(Uri? baseUrl = null)
     {
         if (browser is null)
         {
@@ -275,7 +279,7 @@ public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
 
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = BaseUrl.ToString(),
+            BaseURL = (baseUrl ?? BaseUrl).ToString(),
             ViewportSize = Desktop,
             Locale = "en-US",
             TimezoneId = "UTC",
