@@ -36,7 +36,7 @@ public sealed partial class BootstrapAdminTests(PortalFixture portal)
             var page = await context.NewPageAsync();
 
             await page.GotoAsync("runs");
-            await Expect(page).ToHaveURLAsync(new Regex("/login\\?returnUrl=%2Fruns$"));
+            await Expect(page).ToHaveURLAsync(new Regex("/login\\?returnUrl=%2Fruns$", RegexOptions.IgnoreCase)); // ReturnUrl from the cookie check
             await SignInAsync(page, first);
             await Expect(page).ToHaveURLAsync(new Regex("/account/password\\?returnUrl=%2Fruns$"));
             await Expect(page.GetByTestId("password-must-change")).ToBeVisibleAsync();
@@ -52,7 +52,7 @@ public sealed partial class BootstrapAdminTests(PortalFixture portal)
 
             // The README's recovery, with the server's configuration, while the admin's portal is open.
             var recovered = await ResetPasswordAsync(settings["Workflows:DataDirectory"]);
-            await Expect(page).ToHaveURLAsync(new Regex("/login\\?returnUrl=%2Fadmin%2Fusers$"));
+            await Expect(page).ToHaveURLAsync(new Regex("/login\\?returnUrl=%2Fadmin%2Fusers$", RegexOptions.IgnoreCase));
             await SignInAsync(page, "the admin's own long password");
             await Expect(page.GetByTestId("login-error")).ToHaveTextAsync("The user name or password is wrong.");
             await SignInAsync(page, recovered);
