@@ -194,7 +194,10 @@ public sealed class WorkflowCatalog : IWorkflowCatalog, IDisposable
         var errors = new Dictionary<string, IReadOnlyList<DefinitionError>>(StringComparer.Ordinal);
         foreach (var file in files)
         {
-            var rel = Path.GetRelativePath(System.IO.Directory.GetCurrentDirectory(), file);
+            // Named relative to the workflows folder (its file name): what an operator finds in that folder, wherever the
+            // server runs from. Versions stored under an older name (relative to the working directory) stay readable: a
+            // version is keyed by its content hash, the file is only shown.
+            var rel = Path.GetRelativePath(dir, file);
             try
             {
                 await LoadFileAsync(file, rel, current, next, errors, ct);

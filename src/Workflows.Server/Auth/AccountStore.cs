@@ -222,7 +222,18 @@ public sealed class AccountStore(EngineDatabase database, IOptionsMonitor<AuthOp
 
     private static string NewStamp() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
-    private void Forget(string name) => cache.Remove("wf-stamp:" + name);
+    /// <summary>
+    /// Raised with a user's name after their stamp or disabled flag changed on this server (disabled, reset, role or
+    /// password changed): the open portal circuits of that user check their session at once rather than at their next
+    /// <see cref="AuthOptions.SessionCheckInterval"/>.
+    /// </summary>
+    public event Action<string>? SessionsChanged;
+
+    private void Forget(string name)
+    {
+        cache.Remove("wf-stamp:" + name);
+        SessionsChanged?.Invoke(name);
+    }
 
     /// <summary>Finds the token's name, role and groups, or null when unknown, expired or created by a user who is now disabled.</summary>
     public async Task<FoundToken?> FindTokenAsync(string token, CancellationToken ct)

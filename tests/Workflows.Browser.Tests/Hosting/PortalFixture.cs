@@ -79,6 +79,9 @@ public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
     /// <summary>Gets the server's workflows folder (the repository's workflows and the scenarios), which it watches for changes.</summary>
     public string WorkflowsDirectory => Path.Combine(folder, "workflows");
 
+    /// <summary>Gets the server's data folder (its SQLite databases, <c>workflows.db</c> and <c>hangfire.db</c>).</summary>
+    public string DataDirectory => Path.Combine(folder, "data");
+
     private ServerProcess Server => server ?? throw new InvalidOperationException("The server did not start.");
 
     /// <inheritdoc />
@@ -203,20 +206,7 @@ public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
     /// </summary>
     public async Task RunAsync(string? user, Func<IPage, Task> scenario, [CallerMemberName] string name = "")
     {
-        if (browser is null)
-        {
-            throw new InvalidOperationException("The browser did not start.");
-        }
-
-        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = BaseUrl.ToString(),
-            ViewportSize = Desktop,
-            Locale = "en-US",
-            TimezoneId = "UTC",
-            ColorScheme = ColorScheme.Light,
-        });
-        await context.AddInitScriptAsync(InteractivityProbe);
+        await using var context = await NewContextAsync();
         var page = await context.NewPageAsync();
         var console = new ConcurrentQueue<string>();
         page.Console += (_, m) =>
@@ -273,6 +263,30 @@ public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
                 """,
                 ex);
         }
+    }
+
+    /// <summary>
+    /// Opens a fresh browser context (its own cookies, signed out) on the portal at <see cref="Desktop"/> size, as
+    /// <see cref="RunAsync"/> gives each scenario: for a scenario with a second user in a second browser.
+    /// </summary>
+    /// <param name="baseUrl">The portal's address: null for the fixture's server, or another server a scenario started.</param>
+    public async Task<IBrowserContext> NewContextAsync(Uri? baseUrl = null)
+    {
+        if (browser is null)
+        {
+            throw new InvalidOperationException("The browser did not start.");
+        }
+
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = (baseUrl ?? BaseUrl).ToString(),
+            ViewportSize = Desktop,
+            Locale = "en-US",
+            TimezoneId = "UTC",
+            ColorScheme = ColorScheme.Light,
+        });
+        await context.AddInitScriptAsync(InteractivityProbe);
+        return context;
     }
 
     /// <summary>

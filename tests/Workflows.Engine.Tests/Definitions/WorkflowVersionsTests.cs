@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Workflows.Abstractions.Definitions;
+using Workflows.Abstractions.Runs;
 using Workflows.Engine.Definitions;
 using Workflows.Engine.Storage;
 using Workflows.Engine.Tests.Execution;
@@ -55,6 +56,46 @@ public abstract class WorkflowVersionsTests(EngineHost engine)
         Assert.Null(await Versions.GetAsync(name, "0123456789ab"));
         Assert.Null(await Versions.GetAsync("dag", version));
         Assert.Empty(await Versions.ListAsync($"none-{Guid.NewGuid():N}"));
+    }
+
+    [Fact]
+    public async Task Reload_NamesFilesRelativeToTheWorkflowsFolder_WhenTheFolderIsOutsideTheWorkingDirectory()
+    {
+        var name = $"rel-{Guid.NewGuid():N}"[..16];
+        var catalog = engine.Services.GetRequiredService<WorkflowCatalog>();
+        Assert.False(engine.Folder.StartsWith(Directory.GetCurrentDirectory(), StringComparison.Ordinal), "The test needs a workflows folder outside the working directory.");
+        await LoadAsync(name, "one");
+        await File.WriteAllTextAsync(Path.Combine(engine.Folder, "workflows", name + "-broken.yaml"), $"name: {name}-broken\nsteps:\n  - id: a\n    uses: test.record\n    with: {{ value: [1 }}\n");
+
+        await catalog.ReloadAsync();
+
+        Assert.Equal($"{name}.yaml", catalog.Get(name)!.Source);
+        Assert.Equal($"{name}.yaml", Assert.Single(await Versions.ListAsync(name)).File);
+        var error = Assert.Single(catalog.Errors, e => e.File.Contains(name, StringComparison.Ordinal));
+        Assert.Equal($"{name}-broken.yaml", error.File);
+        Assert.Equal(5, error.Line);
+        Assert.Same(error, Assert.Single(catalog.ErrorsOf($"{name}-broken")));
+    }
+
+    [Fact]
+    public async Task AVersionStoredUnderItsOldPathName_StaysReadable_AndIsTheVersionTheSameFileLoadsAs()
+    {
+        // Before, a file was named relative to the server's working directory, and that name was stored with its version.
+        var name = $"legacy-{Guid.NewGuid():N}"[..16];
+        var oldName = $"../../../../tmp/wf-old/workflows/{name}.yaml";
+        var version = DefinitionParser.VersionOf(Yaml(name, "one"));
+        await new DefinitionStore(engine.Services.GetRequiredService<EngineDatabase>()).InsertAsync(version, name, Yaml(name, "one"), oldName, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), default);
+
+        Assert.Equal(version, await LoadAsync(name, "one"));
+        var run = (await engine.StartRunAsync(name)).Id;
+
+        var stored = await Versions.GetAsync(name, version);
+        Assert.NotNull(stored);
+        Assert.Equal((oldName, 1L), (stored.Version.File, stored.Version.Runs));
+        Assert.Equal(Yaml(name, "one"), stored.Text);
+        Assert.Equal(version, Assert.Single(await Versions.ListAsync(name)).Version);
+        Assert.Equal(version, (await engine.Queries.GetAsync(run))!.Run.Version);
+        Assert.NotNull(await engine.Services.GetRequiredService<WorkflowCatalog>().GetVersionAsync(version));
     }
 
     private static string Yaml(string name, string value) =>

@@ -30,6 +30,7 @@ public partial class Login
         "sso-denied" => "Single sign-on was cancelled or declined at the identity provider.",
         "sso-expired" => "Single sign-on took too long or was started in another browser; please try again.",
         "sso-unavailable" => "Single sign-on is unavailable: the identity provider could not be reached. Try again later, or sign in with a local user.",
+        "disabled" => "This user is disabled: an admin must enable it again before it can sign in.",
         "sso" => "Single sign-on failed; an admin finds the reason in the security journal and the server log.",
         _ => "The user name or password is wrong.",
     };
