@@ -93,6 +93,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton<PlanDrift>();
         services.TryAddSingleton<IRunQueries>(sp => sp.GetRequiredService<RunQueries>());
         services.TryAddTransient<StepJob>();
+        services.TryAddSingleton<IQueueBacklog, HangfireQueueBacklog>();
         services.TryAddSingleton<Sweeper>();
         services.TryAddSingleton<QueueWakeUp>();
         services.AddHttpClient("core.http");
