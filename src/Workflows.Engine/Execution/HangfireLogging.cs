@@ -32,6 +32,13 @@ internal sealed class HangfireLogging : ILogProvider
         return new Attachment(factory);
     }
 
+    /// <summary>
+    /// Makes this the process's Hangfire log provider. Called before the engine builds Hangfire objects that take a logger
+    /// in their constructor (the job filters, the storage): a host started before may have left its own provider, over a
+    /// logger factory already disposed.
+    /// </summary>
+    public static void Install() => LogProvider.SetCurrentLogProvider(Instance);
+
     /// <inheritdoc />
     public ILog GetLogger(string name) => new ForwardingLog(this, name);
 

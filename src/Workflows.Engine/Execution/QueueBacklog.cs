@@ -51,7 +51,9 @@ public sealed class HangfireQueueBacklog(JobStorage storage, IOptions<EngineOpti
         {
             // Scores are Unix seconds of the time a scheduled job is due (Hangfire's DelayedJobScheduler reads the same set).
             var nowScore = new DateTimeOffset(now).ToUnixTimeSeconds();
-            if (connection.GetFirstByLowestScoreFromSet("schedule", 0, nowScore) is { } jobId
+            // A value is a job id, or "queue:job id" for a job scheduled to a queue (Hangfire 1.8).
+            if (connection.GetFirstByLowestScoreFromSet("schedule", 0, nowScore) is { } value
+                && value[(value.LastIndexOf(':') + 1)..] is { Length: > 0 } jobId
                 && connection.GetStateData(jobId) is { Name: "Scheduled" } state
                 && state.Data.TryGetValue("EnqueueAt", out var raw)
                 && ParseHangfireTime(raw) is { } due

@@ -62,13 +62,16 @@ internal static class WaitingClones
                     await CopyAsync(c, tx, "hangfire.state", "bench_clone_job b", "x.jobid = b.old_id", new() { ["id"] = "", ["jobid"] = "b.new_id", ["data"] = string.Format(CultureInfo.InvariantCulture, swap, "data") }, template, ct);
                     await CopyAsync(c, tx, "hangfire.jobparameter", "bench_clone_job b", "x.jobid = b.old_id", new() { ["id"] = "", ["jobid"] = "b.new_id", ["value"] = "replace(x.value, @t, b.run_id)" }, template, ct);
                     await CopyAsync(c, tx, "hangfire.jobqueue", "bench_clone_job b", "x.jobid = b.old_id", new() { ["id"] = "", ["jobid"] = "b.new_id" }, template, ct);
-                    await CopyAsync(c, tx, "hangfire.set", "bench_clone_job b", "x.value = b.old_id::text AND x.key = 'schedule'", new() { ["id"] = "", ["value"] = "b.new_id::text" }, template, ct);
+                    // A schedule entry's value is the job id, or "queue:job id" (Hangfire 1.8).
+                    await CopyAsync(c, tx, "hangfire.set", "bench_clone_job b", "x.key = 'schedule' AND (x.value = b.old_id::text OR x.value LIKE '%:' || b.old_id::text)", new() { ["id"] = "", ["value"] = "regexp_replace(x.value, '[0-9]+$', b.new_id::text)" }, template, ct);
                     await ExecAsync(
                         c,
                         tx,
                         """
                         UPDATE hangfire.job j SET stateid = s.id
-                        FROM (SELECT jobid, max(id) AS id FROM hangfire.state WHERE jobid IN (SELECT new_id FROM bench_clone_job) GROUP BY jobid) s
+                        FROM (
+                            SELECT s.jobid, max(s.id) AS id FROM hangfire.state s JOIN hangfire.job k ON k.id = s.jobid AND k.statename = s.name
+                            WHERE s.jobid IN (SELECT new_id FROM bench_clone_job) GROUP BY s.jobid) s
                         WHERE j.id = s.jobid
                         """,
                         template,

@@ -99,6 +99,23 @@ public sealed class SweeperBacklogTests
         Assert.Equal((StepStatus.Scheduled, 2L), await engine.StepAsync(queued)); // its job was deleted too, so it was lost as well
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task MeasureAsync_IsZero_WhenNoJobWaits_AndCountsAScheduledJobWhoseTimeHasCome(string provider)
+    {
+        await using var engine = await Engine.StartAsync(provider);
+        var backlog = engine.Services.GetRequiredService<IQueueBacklog>();
+        Assert.Equal(TimeSpan.Zero, await backlog.MeasureAsync(default));
+
+        // Due five minutes ago and still in the schedule set (no server moves it to the queue here).
+        var jobs = engine.Services.GetRequiredService<IBackgroundJobClient>();
+        jobs.Create(Hangfire.Common.Job.FromExpression<StepJob>(j => j.AdvanceAsync("none")), new Hangfire.States.ScheduledState(engine.Time.GetUtcNow().UtcDateTime - TimeSpan.FromMinutes(5)));
+
+        var measured = await backlog.MeasureAsync(default);
+        Assert.InRange(measured, TimeSpan.FromMinutes(4.9), TimeSpan.FromMinutes(5.1));
+    }
+
     private sealed class Engine : IAsyncDisposable
     {
         private readonly IHost host;
