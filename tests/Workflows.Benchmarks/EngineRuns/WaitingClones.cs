@@ -31,20 +31,22 @@ internal static class WaitingClones
                     throw new InvalidOperationException("The template run has notifications or resources; the copy does not handle them.");
                 }
 
+                // The template's Hangfire jobs (their arguments carry the run id), found once: the scan reads every job.
+                await ExecAsync(c, null, "CREATE TEMP TABLE bench_template_job AS SELECT id FROM hangfire.job WHERE arguments::text LIKE '%' || @t || '%'", template, ct);
                 for (var from = 1; from <= count; from += batch)
                 {
                     var to = Math.Min(count, from + batch - 1);
                     await using var tx = await c.BeginTransactionAsync(ct);
                     await ExecAsync(c, tx, "CREATE TEMP TABLE bench_clone (n INT, run_id TEXT) ON COMMIT DROP", template, ct);
                     await ExecAsync(c, tx, $"INSERT INTO bench_clone SELECT g, gen_random_uuid()::text FROM generate_series({from}, {to}) g", template, ct);
-                    // Every Hangfire job of the template (its arguments carry the run id), once per copy, each with a new id.
+                    // Every Hangfire job of the template, once per copy, each with a new id.
                     await ExecAsync(
                         c,
                         tx,
                         """
                         CREATE TEMP TABLE bench_clone_job ON COMMIT DROP AS
                         SELECT b.n, b.run_id, j.id AS old_id, nextval(pg_get_serial_sequence('hangfire.job', 'id')) AS new_id
-                        FROM bench_clone b CROSS JOIN hangfire.job j WHERE j.arguments::text LIKE '%' || @t || '%'
+                        FROM bench_clone b CROSS JOIN bench_template_job j
                         """,
                         template,
                         ct);
