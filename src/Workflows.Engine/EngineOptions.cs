@@ -56,7 +56,11 @@ public sealed class EngineOptions
     /// </summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Gets or sets how late a dispatched job or poll may be before the sweeper dispatches it again. Default is 2 min.</summary>
+    /// <summary>
+    /// Gets or sets how late a dispatched job or poll may be before the sweeper dispatches it again, on top of the current
+    /// backlog (how long the oldest ready job has waited for a worker): work merely queued behind a backlog is not
+    /// dispatched twice. Default is 2 min.
+    /// </summary>
     public TimeSpan DispatchGrace { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>

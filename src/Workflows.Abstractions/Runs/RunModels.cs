@@ -213,10 +213,14 @@ public sealed record LogSlice(IReadOnlyList<LogChunk> Chunks, long Next);
 /// <summary>A page of results.</summary>
 /// <typeparam name="T">The item type.</typeparam>
 /// <param name="Items">The items.</param>
-/// <param name="Total">The total across pages.</param>
+/// <param name="Total">The total across pages; a lower bound when <paramref name="TotalExact"/> is false.</param>
 /// <param name="Page">This page (1-based).</param>
 /// <param name="PageSize">The page size.</param>
-public sealed record PageOf<T>(IReadOnlyList<T> Items, int Total, int Page, int PageSize);
+/// <param name="TotalExact">
+/// Whether <paramref name="Total"/> is exact; false when counting stopped at a bound (the runs list counts at most
+/// 10,000 rows past the end of the page asked for, so a first page costs the same with 100 runs or a million).
+/// </param>
+public sealed record PageOf<T>(IReadOnlyList<T> Items, int Total, int Page, int PageSize, bool TotalExact = true);
 
 /// <summary>Filters for listing runs.</summary>
 public sealed record RunFilter

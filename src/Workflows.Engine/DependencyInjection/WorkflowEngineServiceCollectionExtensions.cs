@@ -94,6 +94,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton<IRunQueries>(sp => sp.GetRequiredService<RunQueries>());
         services.TryAddTransient<StepJob>();
         services.TryAddSingleton<StepExecutions>();
+        services.TryAddSingleton<IQueueBacklog, HangfireQueueBacklog>();
         services.TryAddSingleton<Sweeper>();
         services.TryAddSingleton<QueueWakeUp>();
         services.AddHttpClient("core.http");
@@ -131,7 +132,11 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton<IGlobalConfiguration, HangfireServicesMarker>();
         services.TryAddSingleton(CreateJobStorage);
         services.TryAddSingleton<JobActivator>(sp => new ScopedJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
-        services.TryAddSingleton<IJobFilterProvider>(_ => EngineJobFilters.Create());
+        services.TryAddSingleton<IJobFilterProvider>(_ =>
+        {
+            HangfireLogging.Install(); // CaptureCultureAttribute takes a logger as it is constructed
+            return EngineJobFilters.Create();
+        });
         services.TryAddSingleton<ITimeZoneResolver, DefaultTimeZoneResolver>();
         services.TryAddSingleton<IBackgroundJobClient>(sp => new BackgroundJobClient(sp.GetRequiredService<JobStorage>(), sp.GetRequiredService<IJobFilterProvider>()));
         services.TryAddSingleton<IRecurringJobManager>(sp => new RecurringJobManager(sp.GetRequiredService<JobStorage>(), sp.GetRequiredService<IJobFilterProvider>(), sp.GetRequiredService<ITimeZoneResolver>()));

@@ -18,8 +18,8 @@ public sealed class RunQueries(RunStore store, WorkflowCatalog catalog) : IRunQu
     {
         var page = Math.Max(1, filter.Page);
         var size = Math.Clamp(filter.PageSize, 1, 500);
-        var (total, rows) = await store.ReadModel.PageAsync(filter, await WaitingForApprovalAsync(filter, cancellationToken), size, (page - 1) * size, cancellationToken);
-        var result = new PageOf<RunSummary>(rows.Select(ToSummary).ToList(), (int)total, page, size);
+        var (total, exact, rows) = await store.ReadModel.PageAsync(filter, await WaitingForApprovalAsync(filter, cancellationToken), size, (page - 1) * size, cancellationToken);
+        var result = new PageOf<RunSummary>(rows.Select(ToSummary).ToList(), (int)total, page, size, exact);
         var running = result.Items.Where(r => r.Status == RunStatus.Running).Select(r => r.Id.ToString()).ToList();
         if (running.Count == 0)
         {

@@ -17,13 +17,17 @@ namespace Workflows.Engine.Execution;
 /// <see cref="EngineOptions.SweepInterval"/> apart, at most <see cref="EngineOptions.LeaseDuration"/>), so a killed
 /// server's running steps are taken over within one lease plus one sweep interval, while an idle server or one whose
 /// runs all wait sends one statement per lease. Overdue dispatches and stalled runs, which only count once they are
-/// <see cref="EngineOptions.DispatchGrace"/> late, are looked for every half grace.
+/// <see cref="EngineOptions.DispatchGrace"/> late, are looked for every half grace. The grace is lengthened by the
+/// current backlog (<see cref="IQueueBacklog"/>: how long the oldest ready job has waited for a worker), so a dispatch
+/// merely queued behind other work is not dispatched again — which would only feed the backlog — while a lost one still
+/// is once it is later than the grace plus the backlog.
 /// </remarks>
 public sealed class Sweeper(
     RunStore store,
     RunMachine machine,
     WorkflowCatalog catalog,
     StepDispatcher dispatcher,
+    IQueueBacklog backlog,
     IOptions<EngineOptions> options,
     TimeProvider clock,
     ILogger<Sweeper> logger) : BackgroundService
@@ -34,8 +38,14 @@ public sealed class Sweeper(
     /// <summary>Runs one full sweep (expired leases, overdue dispatches, stalled runs, pruning); returns how many steps or runs were recovered.</summary>
     public async Task<int> SweepAsync(CancellationToken ct)
     {
-        var grace = (long)options.DispatchGrace.TotalMilliseconds;
-        var recovered = await RecoverAsync(await store.FindStalledAsync(machine.Now, grace, 200, ct), ct);
+        var queued = await backlog.MeasureAsync(ct);
+        var grace = (long)(options.DispatchGrace + queued).TotalMilliseconds;
+        if (queued > options.DispatchGrace)
+        {
+            logger.LogInformation("The oldest ready job has waited {Backlog} for a worker; dispatches count as lost only after {Grace} s", queued, grace / 1000);
+        }
+
+        var recovered = await RecoverAsync(await store.FindStalledAsync(machine.Now, grace, 200, ct), grace, ct);
 
         foreach (var runId in await store.FindIdleRunsAsync(machine.Now - grace, 100, ct))
         {
@@ -86,7 +96,7 @@ public sealed class Sweeper(
     {
         const int Max = 200;
         var (expired, next) = await store.FindExpiredLeasesAsync(machine.Now, Max, ct);
-        var recovered = await RecoverAsync(expired, ct);
+        var recovered = await RecoverAsync(expired, (long)options.DispatchGrace.TotalMilliseconds, ct);
         return (recovered, expired.Count == Max ? machine.Now : next);
     }
 
@@ -138,10 +148,9 @@ public sealed class Sweeper(
         }
     }
 
-    private async Task<int> RecoverAsync(List<(string RunId, string StepId)> steps, CancellationToken ct)
+    private async Task<int> RecoverAsync(List<(string RunId, string StepId)> steps, long grace, CancellationToken ct)
     {
         var recovered = 0;
-        var grace = (long)options.DispatchGrace.TotalMilliseconds;
         foreach (var (runId, stepId) in steps)
         {
             var tx = await store.MutateAsync(

@@ -73,7 +73,25 @@ public static class EngineSchema
         new(8, "runs: whether a plan is stored for the run, so that a step of a run without one reads no plan",
             "ALTER TABLE wf_runs ADD COLUMN has_plan BOOLEAN NOT NULL DEFAULT FALSE; UPDATE wf_runs SET has_plan = TRUE WHERE id IN (SELECT run_id FROM wf_run_plans);",
             "ALTER TABLE wf_runs ADD COLUMN has_plan INTEGER NOT NULL DEFAULT 0; UPDATE wf_runs SET has_plan = 1 WHERE id IN (SELECT run_id FROM wf_run_plans);"),
+        new(9, "runs: whether a step is active (scheduled, running, waiting), kept by every commit, so the sweeper's stalled-run check and its overdue-step check read indexes that hold only their candidates, not every waiting run",
+            """
+            ALTER TABLE wf_runs ADD COLUMN steps_active BOOLEAN NOT NULL DEFAULT FALSE;
+            UPDATE wf_runs SET steps_active = TRUE WHERE id IN (SELECT run_id FROM wf_steps WHERE status IN ('Scheduled', 'Running', 'Waiting'));
+            """ + SweepIndexes,
+            """
+            ALTER TABLE wf_runs ADD COLUMN steps_active INTEGER NOT NULL DEFAULT 0;
+            UPDATE wf_runs SET steps_active = 1 WHERE id IN (SELECT run_id FROM wf_steps WHERE status IN ('Scheduled', 'Running', 'Waiting'));
+            """ + SweepIndexes),
     ];
+
+    // Partial indexes: each holds only what the sweeper may have to act on (a run in an active status with no active
+    // step; a waiting step; a scheduled step), keyed by the time it compares, so a sweep reads the late entries only.
+    // The runs' index is keyed by id, not updated_at, so the updates of updated_at stay heap-only on PostgreSQL.
+    private const string SweepIndexes = """
+        CREATE INDEX ix_wf_runs_idle ON wf_runs (id) WHERE status IN ('Running', 'Compensating', 'Cancelling') AND NOT steps_active;
+        CREATE INDEX ix_wf_steps_poll_due ON wf_steps (next_poll_at) WHERE status = 'Waiting';
+        CREATE INDEX ix_wf_steps_dispatch_due ON wf_steps (dispatched_at) WHERE status = 'Scheduled';
+        """;
 
     private const string Approvals = """
         CREATE TABLE wf_approvals (

@@ -41,6 +41,13 @@ public sealed class RunRow
     /// one reads no plan before it runs.
     /// </summary>
     public bool HasPlan { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether one of the run's steps is scheduled, running or waiting (wf_runs.steps_active), as the last
+    /// commit left it; every commit of the run sets it from its steps, so a run in an active status without one (stalled)
+    /// is found through a small index.
+    /// </summary>
+    public bool StepsActive { get; set; }
 }
 
 /// <summary>A row of wf_steps. Compensations are rows with kind <c>compensation</c> and id <c>compensate:&lt;step&gt;</c>.</summary>

@@ -12,7 +12,7 @@ namespace Workflows.Engine.Storage;
 public sealed partial class RunStore
 {
     private const string StepColumns = "run_id, step_id, kind, position, status, attempt, attempt_base, poll_count, next_action, dispatch_seq, dispatched_at, next_poll_at, lease_until, job_id, deadline_at, started_at, finished_at, start_order, outputs, state, progress, signal, error_code, error_message, error_retryable";
-    private const string RunColumns = "id, workflow, version, status, inputs, concurrency_key, queued_behind, trigger_kind, trigger_actor, trigger_ref, created_at, started_at, finished_at, updated_at, error, failed_step, cause, start_counter, row_version, trace_parent, has_plan";
+    private const string RunColumns = "id, workflow, version, status, inputs, concurrency_key, queued_behind, trigger_kind, trigger_actor, trigger_ref, created_at, started_at, finished_at, updated_at, error, failed_step, cause, start_counter, row_version, trace_parent, has_plan, steps_active";
 
     static RunStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
@@ -113,6 +113,7 @@ public sealed partial class RunStore
         }
 
         run.HasPlan = plan is not null;
+        run.StepsActive = HasActiveStep(rtx.Steps);
         if (rtx.RunDirty)
         {
             // As if the run had been inserted and then changed by its first transition.
@@ -182,12 +183,20 @@ public sealed partial class RunStore
         }
 
         var batch = new WriteBatch(c, tx);
+        var stepsActive = HasActiveStep(steps);
         if (rtx.RunDirty)
         {
             run.RowVersion++;
+            run.StepsActive = stepsActive;
             batch.Add(
-                "UPDATE wf_runs SET status=@StatusName, inputs=@Inputs, queued_behind=@QueuedBehind, started_at=@StartedAt, finished_at=@FinishedAt, updated_at=@UpdatedAt, error=@Error, failed_step=@FailedStep, cause=@Cause, start_counter=@StartCounter, row_version=@RowVersion WHERE id=@Id",
+                "UPDATE wf_runs SET status=@StatusName, inputs=@Inputs, queued_behind=@QueuedBehind, started_at=@StartedAt, finished_at=@FinishedAt, updated_at=@UpdatedAt, error=@Error, failed_step=@FailedStep, cause=@Cause, start_counter=@StartCounter, row_version=@RowVersion, steps_active=@StepsActive WHERE id=@Id",
                 run);
+        }
+        else if (stepsActive != run.StepsActive)
+        {
+            // A step change alone (e.g. the last active step settled): the flag follows, the row's version does not.
+            run.StepsActive = stepsActive;
+            batch.Add("UPDATE wf_runs SET steps_active=@stepsActive WHERE id=@id", new { id = run.Id, stepsActive });
         }
 
         var notifications = await WriteChangesAsync(c, tx, batch, rtx, ct);
@@ -311,6 +320,11 @@ public sealed partial class RunStore
     public Task AppendAuditAsync(IReadOnlyList<AuditRow> audit, CancellationToken ct) => AppendLogsAsync([], audit, ct);
 
     /// <summary>Finds steps whose worker was lost or whose dispatch never ran, for the sweeper.</summary>
+    /// <remarks>
+    /// Each branch reads its own index (ix_wf_steps_sweep, and the partial ix_wf_steps_poll_due and
+    /// ix_wf_steps_dispatch_due) from its oldest entry up to the cut-off, so the cost follows the late steps, not the
+    /// waiting ones.
+    /// </remarks>
     public async Task<List<(string RunId, string StepId)>> FindStalledAsync(long now, long dispatchGraceMs, int max, CancellationToken ct)
     {
         await using var c = await Database.OpenAsync(ct);
@@ -327,19 +341,28 @@ public sealed partial class RunStore
     }
 
     /// <summary>Finds running runs whose steps are all settled but which did not advance (e.g. a crash between two transactions).</summary>
+    /// <remarks>
+    /// Reads the partial index ix_wf_runs_idle, which holds only the runs in an active status without an active step
+    /// (<see cref="RunRow.StepsActive"/>): its cost follows the stalled runs, not the waiting ones. The steps are checked
+    /// again for each candidate, so a flag written by an older server (before the flag existed) cannot kick a busy run.
+    /// </remarks>
     public async Task<List<string>> FindIdleRunsAsync(long olderThan, int max, CancellationToken ct)
     {
         await using var c = await Database.OpenAsync(ct);
         var rows = await c.QueryAsync<string>(
             """
             SELECT r.id FROM wf_runs r
-            WHERE r.status IN ('Running', 'Compensating', 'Cancelling') AND r.updated_at < @olderThan
+            WHERE r.status IN ('Running', 'Compensating', 'Cancelling') AND NOT r.steps_active AND r.updated_at < @olderThan
               AND NOT EXISTS (SELECT 1 FROM wf_steps s WHERE s.run_id = r.id AND s.status IN ('Scheduled', 'Running', 'Waiting'))
             LIMIT @max
             """,
             new { olderThan, max });
         return rows.ToList();
     }
+
+    /// <summary>Whether one of the steps is scheduled, running or waiting: the value of wf_runs.steps_active a commit writes.</summary>
+    internal static bool HasActiveStep(IEnumerable<StepRow> steps) =>
+        steps.Any(s => s.Status is StepStatus.Scheduled or StepStatus.Running or StepStatus.Waiting);
 
     /// <summary>
     /// Takes a concurrency key for a run if it is free (outside a state change: a retry takes it before its transition)
