@@ -132,11 +132,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         services.TryAddSingleton<IGlobalConfiguration, HangfireServicesMarker>();
         services.TryAddSingleton(CreateJobStorage);
         services.TryAddSingleton<JobActivator>(sp => new ScopedJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
-        services.TryAddSingleton<IJobFilterProvider>(_ =>
-        {
-            HangfireLogging.Install(); // CaptureCultureAttribute takes a logger as it is constructed
-            return EngineJobFilters.Create();
-        });
+        services.TryAddSingleton<IJobFilterProvider>(_ => EngineJobFilters.Create());
         services.TryAddSingleton<ITimeZoneResolver, DefaultTimeZoneResolver>();
         services.TryAddSingleton<IBackgroundJobClient>(sp => new BackgroundJobClient(sp.GetRequiredService<JobStorage>(), sp.GetRequiredService<IJobFilterProvider>()));
         services.TryAddSingleton<IRecurringJobManager>(sp => new RecurringJobManager(sp.GetRequiredService<JobStorage>(), sp.GetRequiredService<IJobFilterProvider>(), sp.GetRequiredService<ITimeZoneResolver>()));
