@@ -1,8 +1,6 @@
 using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
 using Workflows.Abstractions.Runs;
 using Workflows.Engine.Storage;
-using Workflows.Engine.Tests.Execution;
 
 namespace Workflows.Engine.Tests.Storage;
 
@@ -10,28 +8,14 @@ namespace Workflows.Engine.Tests.Storage;
 /// The runs list counts at most <see cref="RunReadModel.CountBeyondPage"/> runs past the end of the page asked for, so a
 /// first page costs the same with 100 runs or a million; past that bound the total is a lower bound, and says so.
 /// </summary>
-public sealed class RunsPageCountTests : IAsyncLifetime
+public sealed class RunsPageCountTests(TestDatabase databases) : IClassFixture<TestDatabase>
 {
-    private readonly List<string> folders = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        foreach (var f in folders)
-        {
-            Directory.Delete(f, recursive: true);
-        }
-
-        return Task.CompletedTask;
-    }
-
     [Theory]
     [InlineData("postgres")]
     [InlineData("sqlite")]
     public async Task PageAsync_CountsExactly_UpToTheBoundPastThePage(string provider)
     {
-        var store = new RunStore(await DatabaseAsync(provider));
+        var store = new RunStore(await databases.CreateAsync(provider));
         await InsertRunsAsync(store, 50 + RunReadModel.CountBeyondPage - 1);
 
         var (total, exact, rows) = await store.ReadModel.PageAsync(new RunFilter(), null, take: 50, skip: 0, default);
@@ -47,7 +31,7 @@ public sealed class RunsPageCountTests : IAsyncLifetime
     [InlineData("sqlite")]
     public async Task PageAsync_SaysTheTotalIsALowerBound_WhenMoreRunsMatchThanItCounts(string provider)
     {
-        var store = new RunStore(await DatabaseAsync(provider));
+        var store = new RunStore(await databases.CreateAsync(provider));
         await InsertRunsAsync(store, 50 + RunReadModel.CountBeyondPage + 500);
 
         var first = await store.ReadModel.PageAsync(new RunFilter(), null, take: 50, skip: 0, default);
@@ -71,24 +55,5 @@ public sealed class RunsPageCountTests : IAsyncLifetime
             SELECT 'r' || CAST(n AS TEXT), 'w', 'v', 'Succeeded', '{}', 'Api', 'test', n, n FROM g
             """,
             new { last = n - 1 });
-    }
-
-    private async Task<EngineDatabase> DatabaseAsync(string provider)
-    {
-        EngineDatabase db;
-        if (provider == "postgres")
-        {
-            db = new EngineDatabase(DatabaseKind.Postgres, await EngineHost.CreatePostgresDatabaseAsync(), NullLogger<EngineDatabase>.Instance);
-        }
-        else
-        {
-            var folder = Directory.CreateTempSubdirectory("wf-page-count-").FullName;
-            folders.Add(folder);
-            db = new EngineDatabase(DatabaseKind.Sqlite, $"Data Source={Path.Combine(folder, "workflows.db")}", NullLogger<EngineDatabase>.Instance);
-        }
-
-        await db.MigrateAsync(EngineSchema.Migrations, "engine");
-        await db.MigrateAsync(IdempotencySchema.Migrations, IdempotencySchema.Component);
-        return db;
     }
 }
