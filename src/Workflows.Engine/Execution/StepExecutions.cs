@@ -27,6 +27,7 @@ public sealed class StepExecutions(IServiceScopeFactory scopes, IOptions<EngineO
     private readonly CancellationTokenSource stopping = new();
     private int busy;
     private int inline;
+    private bool disposed;
 
     /// <summary>Gets how many step executions (jobs and background) are under way in this process.</summary>
     public int Busy => Volatile.Read(ref busy);
@@ -84,7 +85,12 @@ public sealed class StepExecutions(IServiceScopeFactory scopes, IOptions<EngineO
     {
         ArgumentNullException.ThrowIfNull(tx);
         var slot = new Slot(this, isBackground: true);
-        var token = stopping.Token;
+        CancellationToken token;
+        lock (stopping)
+        {
+            token = disposed ? new CancellationToken(canceled: true) : stopping.Token;
+        }
+
         var task = Task.Run(async () =>
         {
             try
@@ -116,12 +122,33 @@ public sealed class StepExecutions(IServiceScopeFactory scopes, IOptions<EngineO
     /// <summary>Stops the background executions as a Hangfire server stops its workers: their steps stay Running on their leases.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await stopping.CancelAsync();
+        lock (stopping)
+        {
+            // A host whose container was disposed first (a test factory built from another) still stops its services.
+            if (!disposed)
+            {
+                stopping.Cancel();
+            }
+        }
+
         await Task.WhenAll(background.Keys).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <inheritdoc />
-    public void Dispose() => stopping.Dispose();
+    public void Dispose()
+    {
+        lock (stopping)
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+            stopping.Cancel();
+            stopping.Dispose();
+        }
+    }
 
     private sealed class Slot(StepExecutions owner, bool isBackground) : IDisposable
     {
