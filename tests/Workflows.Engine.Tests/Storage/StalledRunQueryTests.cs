@@ -1,8 +1,6 @@
 using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
 using Workflows.Abstractions.Runs;
 using Workflows.Engine.Storage;
-using Workflows.Engine.Tests.Execution;
 
 namespace Workflows.Engine.Tests.Storage;
 
@@ -11,29 +9,16 @@ namespace Workflows.Engine.Tests.Storage;
 /// partial index that holds only runs in an active status without an active step: a stalled run is found, a waiting
 /// one never is, whatever the number of waiting runs.
 /// </summary>
-public sealed class StalledRunQueryTests : IAsyncLifetime
+public sealed class StalledRunQueryTests(TestDatabase databases) : IClassFixture<TestDatabase>
 {
     private const long Late = 1_000_000;
-    private readonly List<string> folders = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        foreach (var f in folders)
-        {
-            Directory.Delete(f, recursive: true);
-        }
-
-        return Task.CompletedTask;
-    }
 
     [Theory]
     [InlineData("postgres")]
     [InlineData("sqlite")]
     public async Task FindIdleRunsAsync_FindsARun_WhoseLastActiveStepSettledWithoutTheRunAdvancing(string provider)
     {
-        var store = new RunStore(await DatabaseAsync(provider));
+        var store = new RunStore(await databases.CreateAsync(provider));
         var run = await InsertRunAsync(store, StepStatus.Running);
         Assert.True(await StepsActiveAsync(store, run));
 
@@ -50,7 +35,7 @@ public sealed class StalledRunQueryTests : IAsyncLifetime
     [InlineData("sqlite")]
     public async Task FindIdleRunsAsync_ReportsNoRun_WhoseStepsWaitOrAreScheduledOrRunning(string provider)
     {
-        var store = new RunStore(await DatabaseAsync(provider));
+        var store = new RunStore(await databases.CreateAsync(provider));
         var waiting = new List<string>();
         for (var i = 0; i < 20; i++)
         {
@@ -73,7 +58,7 @@ public sealed class StalledRunQueryTests : IAsyncLifetime
     [InlineData("sqlite")]
     public async Task StepsActive_FollowsTheSteps_WhenTheRunRowIsNotRewritten(string provider)
     {
-        var store = new RunStore(await DatabaseAsync(provider));
+        var store = new RunStore(await databases.CreateAsync(provider));
         var run = await InsertRunAsync(store, StepStatus.Succeeded);
         Assert.False(await StepsActiveAsync(store, run));
 
@@ -92,7 +77,7 @@ public sealed class StalledRunQueryTests : IAsyncLifetime
     [InlineData("sqlite")]
     public async Task Migration9_MarksTheRunsThatHadAnActiveStep(string provider)
     {
-        var db = await DatabaseAsync(provider, migrate: false);
+        var db = await databases.CreateAsync(provider, migrate: false);
         await db.MigrateAsync(EngineSchema.Migrations.Where(m => m.Version < 9), "engine");
         await db.MigrateAsync(IdempotencySchema.Migrations, IdempotencySchema.Component);
         await using (var c = await db.OpenAsync())
@@ -125,28 +110,5 @@ public sealed class StalledRunQueryTests : IAsyncLifetime
         var step = new StepRow { RunId = id, StepId = "a", Kind = StepKinds.Step, Position = 0, Status = stepStatus, Attempt = 1, StartedAt = 1, NextPollAt = stepStatus == StepStatus.Waiting ? Late * 10 : null };
         await store.InsertRunAsync(run, [step], [new AuditRow { RunId = id, At = 1, Kind = "run.created", Actor = "test", Message = "created" }], (_, _) => { }, default);
         return id;
-    }
-
-    private async Task<EngineDatabase> DatabaseAsync(string provider, bool migrate = true)
-    {
-        EngineDatabase db;
-        if (provider == "postgres")
-        {
-            db = new EngineDatabase(DatabaseKind.Postgres, await EngineHost.CreatePostgresDatabaseAsync(), NullLogger<EngineDatabase>.Instance);
-        }
-        else
-        {
-            var folder = Directory.CreateTempSubdirectory("wf-stalled-").FullName;
-            folders.Add(folder);
-            db = new EngineDatabase(DatabaseKind.Sqlite, $"Data Source={Path.Combine(folder, "workflows.db")}", NullLogger<EngineDatabase>.Instance);
-        }
-
-        if (migrate)
-        {
-            await db.MigrateAsync(EngineSchema.Migrations, "engine");
-            await db.MigrateAsync(IdempotencySchema.Migrations, IdempotencySchema.Component);
-        }
-
-        return db;
     }
 }

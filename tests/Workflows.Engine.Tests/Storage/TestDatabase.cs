@@ -14,7 +14,8 @@ public sealed class TestDatabase : IDisposable
 
     /// <summary>Creates the database.</summary>
     /// <param name="provider"><c>postgres</c> or <c>sqlite</c>.</param>
-    public async Task<EngineDatabase> CreateAsync(string provider)
+    /// <param name="migrate">False for an empty database (a test that runs the migrations itself).</param>
+    public async Task<EngineDatabase> CreateAsync(string provider, bool migrate = true)
     {
         EngineDatabase db;
         if (provider == "postgres")
@@ -28,8 +29,12 @@ public sealed class TestDatabase : IDisposable
             db = new EngineDatabase(DatabaseKind.Sqlite, $"Data Source={Path.Combine(folder, "workflows.db")}", NullLogger<EngineDatabase>.Instance);
         }
 
-        await db.MigrateAsync(EngineSchema.Migrations, "engine");
-        await db.MigrateAsync(IdempotencySchema.Migrations, IdempotencySchema.Component);
+        if (migrate)
+        {
+            await db.MigrateAsync(EngineSchema.Migrations, "engine");
+            await db.MigrateAsync(IdempotencySchema.Migrations, IdempotencySchema.Component);
+        }
+
         return db;
     }
 
