@@ -25,6 +25,16 @@ public static partial class PortalPageExtensions
     public static async Task<bool> IsSameDocumentAsync(this IPage page) =>
         await page.EvaluateAsync<bool>("() => window.__wfMarked === true");
 
+    /// <summary>Types into an autocomplete, picks the option with exactly that text, and waits until its list has closed
+    /// (an open list lies over the dialog's buttons).</summary>
+    public static async Task PickAsync(this IPage page, ILocator autocomplete, string option)
+    {
+        await autocomplete.FillAsync(option);
+        await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(autocomplete).ToHaveValueAsync(option);
+        await Microsoft.Playwright.Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
+    }
+
     /// <summary>Returns the text input of a workflow input in a generated form.</summary>
     public static ILocator Input(this ILocator scope, string name) => scope.GetByTestId("input-" + name);
 

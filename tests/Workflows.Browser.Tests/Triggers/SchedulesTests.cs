@@ -23,8 +23,7 @@ public sealed class SchedulesTests(PortalFixture portal)
             await page.GetByRole(AriaRole.Option, new() { Name = "test-long-wait", Exact = true }).ClickAsync();
             await dialog.GetByTestId("schedule-name").FillAsync(name);
             await dialog.GetByTestId("schedule-cron").FillAsync("0 3 * * 1-5");
-            await dialog.GetByTestId("schedule-timezone").FillAsync("Europe/Berlin");
-            await dialog.GetByTestId("schedule-timezone").PressAsync("Tab");
+            await page.PickAsync(dialog.GetByTestId("schedule-timezone"), "Europe/Berlin");
             await Expect(dialog.GetByTestId("schedule-description")).ToHaveTextAsync("at 03:00 on Monday–Friday");
             await dialog.GetByTestId("submit").ClickAsync();
 

@@ -81,8 +81,10 @@ public partial class ScheduleDialog
 
     private string? ErrorOf(string field) => errors.TryGetValue(field, out var e) ? string.Join("; ", e) : null;
 
+    // The zones containing the text typed. A text that is a whole zone name lists just that zone (not every zone):
+    // a search that completes after the user has tabbed away must not reopen the list over the dialog's buttons.
     private Task<IEnumerable<string>> SearchZones(string? text, CancellationToken cancellationToken) =>
-        Task.FromResult(string.IsNullOrWhiteSpace(text) || text == timeZone
+        Task.FromResult(string.IsNullOrWhiteSpace(text)
             ? Zones
             : Zones.Where(z => z.Contains(text.Trim(), StringComparison.OrdinalIgnoreCase)));
 
