@@ -1,5 +1,4 @@
 using System.Data;
-using Dapper;
 using Hangfire.PostgreSql;
 using Hangfire.Storage;
 using Microsoft.Extensions.Hosting;
@@ -23,7 +22,7 @@ namespace Workflows.Engine.Execution;
 public sealed class QueueWakeUp : IDisposable
 {
     /// <summary>The notification channel; the payload is the queue name.</summary>
-    public const string Channel = "workflows_job_queued";
+    public const string Channel = QueueNotifications.Channel;
 
     private readonly Lock gate = new();
     private CancellationTokenSource current = new();
@@ -105,7 +104,7 @@ public sealed class WakeUpQueueProvider(IPersistentJobQueueProvider inner, Queue
             inner.Enqueue(connection, queue, jobId);
 
             // Inside Hangfire's write transaction: delivered when it commits, dropped when it rolls back.
-            connection.Execute("SELECT pg_notify(@channel, @queue)", new { channel = QueueWakeUp.Channel, queue });
+            QueueNotifications.NotifyQueued(connection, queue);
         }
     }
 }
@@ -128,21 +127,12 @@ public sealed class QueueWakeUpListener(EngineDatabase database, QueueWakeUp wak
             return;
         }
 
-        // Not pooled: this connection lives as long as the server and must not count against either pool.
-        var cs = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false, KeepAlive = 30 }.ConnectionString;
         var lost = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await using var c = new NpgsqlConnection(cs);
-                c.Notification += (_, _) => wakeUp.Signal();
-                await c.OpenAsync(stoppingToken);
-                await using (var cmd = new NpgsqlCommand($"LISTEN {QueueWakeUp.Channel}", c))
-                {
-                    await cmd.ExecuteNonQueryAsync(stoppingToken);
-                }
-
+                await using var c = await QueueNotifications.ListenAsync(database.ConnectionString, _ => wakeUp.Signal(), stoppingToken);
                 if (lost)
                 {
                     logger.LogInformation("Queue wake-up listener connected again");
