@@ -91,57 +91,50 @@ public sealed partial class RunCommands(
 
         // A free worker of this server takes the first step at once: it is claimed (Running on a lease, no job) in the
         // start transaction and executed in the background after the commit, saving the queue round trip and a claim.
-        var reserved = executions?.TryReserve() == true;
-        RunTx tx;
-        try
+        RunTx? tx;
+        using (var reservation = executions?.TryReserve())
         {
-            tx = await store.InsertRunAsync(
-                run,
-                steps,
-                audit,
-                (t, holder) =>
-                {
-                    if (holder is null)
-                    {
-                        machine.Begin(t, def, started, allowInline: reserved);
-                    }
-                    else
-                    {
-                        machine.Audit(t, "run.queued", $"Waiting for run {holder} which holds concurrency key '{run.ConcurrencyKey}'");
-                    }
-                },
-                cancellationToken,
-                idempotency?.Row(id, now, now + (long)options.Value.IdempotencyKeyLifetime.TotalMilliseconds),
-                planRow);
-        }
-        catch (Exception e) when (reserved && e is not IdempotencyKeyTakenException)
-        {
-            executions!.Release(); // nothing was committed
-            throw;
-        }
-        catch (IdempotencyKeyTakenException)
-        {
-            if (reserved)
+            // Disposing gives the worker back on every path where the step was not handed to it: the transaction
+            // failed, a twin took the idempotency key, the run queued, or its first step did not start.
+            try
             {
-                executions!.Release();
+                tx = await store.InsertRunAsync(
+                    run,
+                    steps,
+                    audit,
+                    (t, holder) =>
+                    {
+                        if (holder is null)
+                        {
+                            machine.Begin(t, def, started, allowInline: reservation is not null);
+                        }
+                        else
+                        {
+                            machine.Audit(t, "run.queued", $"Waiting for run {holder} which holds concurrency key '{run.ConcurrencyKey}'");
+                        }
+                    },
+                    cancellationToken,
+                    idempotency?.Row(id, now, now + (long)options.Value.IdempotencyKeyLifetime.TotalMilliseconds),
+                    planRow);
+            }
+            catch (IdempotencyKeyTakenException)
+            {
+                tx = null;
             }
 
+            if (tx?.InlineNext is not null && reservation is not null)
+            {
+                executions!.Run(reservation, tx, def);
+            }
+        }
+
+        if (tx is null)
+        {
             // A twin request with the same key committed first (it held the key while we waited for it).
             return await ReplayAsync(idempotency!, await store.FindIdempotencyKeyAsync(idempotency!.Scope, idempotency.Key, machine.Now, cancellationToken), cancellationToken);
         }
 
         metrics?.RunStarted(def.Name, request.Trigger.Kind.ToString());
-        if (reserved)
-        {
-            if (tx.InlineNext is not null)
-            {
-                executions!.Run(tx, def);
-            }
-            else
-            {
-                executions!.Release(); // queued, or its first step did not start (failed on its deadline, skipped)
-            }
-        }
 
         // The run exists from here on: whatever fails next, the caller gets its id (a dispatch that never ran is sent
         // again by the sweeper), so a client never retries into a second run.

@@ -43,15 +43,19 @@ public sealed class StepExecutions(IServiceScopeFactory scopes, IOptions<EngineO
     }
 
     /// <summary>
-    /// Reserves a free worker for the first step of a run about to start: true when fewer than <see cref="EngineOptions.Workers"/>
-    /// step executions are under way and the process is not stopping. The caller hands the reservation to <see cref="Run"/>
-    /// or gives it back with <see cref="Release"/>.
+    /// Reserves a free worker for the first step of a run about to start: a reservation when fewer than
+    /// <see cref="EngineOptions.Workers"/> step executions are under way and the process is not stopping, else null.
     /// </summary>
-    public bool TryReserve()
+    /// <remarks>
+    /// The caller disposes the reservation on every path (<c>using</c>); disposing gives the worker back unless the
+    /// reservation was handed to <see cref="Run"/> first, which then owns it until the step is done. So no path leaks a
+    /// reservation and none gives one back twice.
+    /// </remarks>
+    public Reservation? TryReserve()
     {
         if (stopping.IsCancellationRequested)
         {
-            return false;
+            return null;
         }
 
         while (true)
@@ -59,32 +63,32 @@ public sealed class StepExecutions(IServiceScopeFactory scopes, IOptions<EngineO
             var now = Volatile.Read(ref busy);
             if (now >= capacity)
             {
-                return false;
+                return null;
             }
 
             if (Interlocked.CompareExchange(ref busy, now + 1, now) == now)
             {
                 Interlocked.Increment(ref inline);
-                return true;
+                return new Reservation(new Slot(this, isBackground: true));
             }
         }
     }
 
-    /// <summary>Gives back a reservation that was not used (the run queued, or its first step did not start).</summary>
-    public void Release()
-    {
-        Interlocked.Decrement(ref inline);
-        Interlocked.Decrement(ref busy);
-    }
-
     /// <summary>
     /// Executes the step <paramref name="tx"/> claimed (its <see cref="RunTx.InlineNext"/>, committed) in the background on
-    /// the reservation taken by <see cref="TryReserve"/>, and applies its result (and those of the steps it makes ready).
+    /// <paramref name="reservation"/>, which it takes over (disposing it afterwards does nothing), and applies its result
+    /// (and those of the steps it makes ready). The worker is given back when the execution ends.
     /// </summary>
-    public void Run(RunTx tx, WorkflowDefinition def)
+    /// <param name="reservation">A reservation of this instance's, not yet given back or handed over.</param>
+    /// <param name="tx">The committed start transaction with the claimed step.</param>
+    /// <param name="def">The run's definition.</param>
+    /// <exception cref="InvalidOperationException">The reservation was already given back or handed over.</exception>
+    public void Run(Reservation reservation, RunTx tx, WorkflowDefinition def)
     {
+        ArgumentNullException.ThrowIfNull(reservation);
         ArgumentNullException.ThrowIfNull(tx);
-        var slot = new Slot(this, isBackground: true);
+        ArgumentNullException.ThrowIfNull(def);
+        var slot = reservation.HandOver(this);
         CancellationToken token;
         lock (stopping)
         {
@@ -150,8 +154,43 @@ public sealed class StepExecutions(IServiceScopeFactory scopes, IOptions<EngineO
         }
     }
 
-    private sealed class Slot(StepExecutions owner, bool isBackground) : IDisposable
+    /// <summary>
+    /// A free worker reserved for the first step of a run about to start (<see cref="TryReserve"/>): given back when
+    /// disposed, unless it was handed over to <see cref="Run"/> before.
+    /// </summary>
+    public sealed class Reservation : IDisposable
     {
+        private Slot? slot;
+
+        internal Reservation(Slot slot) => this.slot = slot;
+
+        /// <summary>Gets a value indicating whether this reservation still holds its worker (neither given back nor handed over).</summary>
+        public bool IsHeld => Volatile.Read(ref slot) is not null;
+
+        /// <summary>Gives the worker back, unless the reservation was handed over; does nothing the second time.</summary>
+        public void Dispose() => Interlocked.Exchange(ref slot, null)?.Dispose();
+
+        /// <summary>Moves the worker to the execution: from now on it is the execution's to give back.</summary>
+        internal Slot HandOver(StepExecutions owner)
+        {
+            var taken = Interlocked.Exchange(ref slot, null) ?? throw new InvalidOperationException("The reservation was already given back or handed over.");
+            if (!ReferenceEquals(taken.Owner, owner))
+            {
+                // Not ours to run on: give it back to its owner rather than leak it.
+                taken.Dispose();
+                throw new InvalidOperationException("The reservation belongs to another StepExecutions.");
+            }
+
+            return taken;
+        }
+    }
+
+    /// <summary>One step execution counted until disposed (once).</summary>
+    internal sealed class Slot(StepExecutions owner, bool isBackground) : IDisposable
+    {
+        /// <summary>Gets the executions this slot counts in.</summary>
+        public StepExecutions Owner => owner;
+
         private int disposed;
 
         public void Dispose()
@@ -163,7 +202,8 @@ public sealed class StepExecutions(IServiceScopeFactory scopes, IOptions<EngineO
 
             if (isBackground)
             {
-                owner.Release();
+                Interlocked.Decrement(ref owner.inline);
+                Interlocked.Decrement(ref owner.busy);
             }
             else
             {

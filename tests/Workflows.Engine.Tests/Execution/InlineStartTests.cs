@@ -101,6 +101,58 @@ public sealed class InlineStartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartAsync_HandsTheReservationToTheFirstStep_WhichGivesItBackWhenItEnds()
+    {
+        await File.WriteAllTextAsync(gate, "");
+        var executions = engine.Services.GetRequiredService<StepExecutions>();
+
+        var id = (await engine.StartRunAsync("held")).Id;
+        Assert.Equal(1, executions.Background); // the start returned; its reservation now belongs to the step behind the gate
+        Assert.Equal(1, executions.Busy);
+
+        File.Delete(gate);
+        Assert.Equal(RunStatus.Succeeded, (await engine.WaitFinishedAsync(id)).Run.Status);
+        await executions.StopAsync(CancellationToken.None); // waits for the background execution to end
+        Assert.Equal(0, executions.Background);
+        Assert.Equal(0, executions.Busy);
+    }
+
+    [Fact]
+    public async Task StartAsync_GivesTheReservationBack_WhenItsTransactionFails()
+    {
+        var executions = engine.Services.GetRequiredService<StepExecutions>();
+        await using (var c = new NpgsqlConnection(engine.Database))
+        {
+            // What a unique-key conflict inside the start transaction looks like to the engine, after the reservation.
+            await c.ExecuteAsync("""
+                CREATE FUNCTION wf_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'refused by the test' USING ERRCODE = '23505'; END $$;
+                CREATE TRIGGER wf_test_refuse BEFORE INSERT ON wf_steps FOR EACH ROW EXECUTE FUNCTION wf_test_refuse();
+                """);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            // More failed starts than the server has workers: a leaked reservation would show, and starve the next start.
+            var e = await Assert.ThrowsAnyAsync<Exception>(() => engine.StartRunAsync("plain"));
+            Assert.Contains("refused by the test", e.ToString(), StringComparison.Ordinal);
+            Assert.Equal(0, executions.Background);
+            Assert.Equal(0, executions.Busy);
+        }
+
+        await using (var c = new NpgsqlConnection(engine.Database))
+        {
+            await c.ExecuteAsync("DROP TRIGGER wf_test_refuse ON wf_steps");
+        }
+
+        var id = (await engine.StartRunAsync("plain")).Id;
+        Assert.Equal(RunStatus.Succeeded, (await engine.WaitFinishedAsync(id)).Run.Status);
+        Assert.Equal(0, await JobsOfAsync(id)); // a worker was still free for it: it ran inline
+        await using var db = new NpgsqlConnection(engine.Database);
+        Assert.Equal(1, await db.ExecuteScalarAsync<long>("SELECT count(*) FROM wf_runs")); // the failed starts left nothing
+    }
+
+    [Fact]
     public async Task StartAsync_DispatchesTheFirstStepAsAJob_OnAServerWithoutWorkers()
     {
         await using var producer = await EngineHost.StartAsync("postgres", new Dictionary<string, string> { ["plain"] = Plain }, s => s["Workflows:RunWorkers"] = "false");
