@@ -166,23 +166,33 @@ public sealed class RunReadModel
     }
 
     /// <summary>Reads the engine's gauges at <paramref name="now"/> (Unix ms): indexed counts, for the metrics scrape.</summary>
+    /// <remarks>
+    /// One statement (one snapshot), no work per waiting run: a waiting run is a Running run with an active step
+    /// (<c>steps_active</c>, kept by every commit) none of which is scheduled or running. So the count is the Running
+    /// runs (an index-only count of <c>ix_wf_runs_status</c>), less those without an active step (the sweeper's partial
+    /// index <c>ix_wf_runs_idle</c>: only stalled runs), less those with a scheduled or running step (in-flight work,
+    /// bounded by the queue and the workers). The ready steps are read from the two partial indexes of due work.
+    /// </remarks>
     public async Task<EngineGaugeRow> GaugesAsync(long now, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        var waiting = await c.ExecuteScalarAsync<long>(
-            """
-            SELECT COUNT(DISTINCT s.run_id) FROM wf_steps s JOIN wf_runs r ON r.id = s.run_id
-            WHERE s.status = 'Waiting' AND r.status = 'Running'
-              AND NOT EXISTS (SELECT 1 FROM wf_steps b WHERE b.run_id = s.run_id AND b.status IN ('Running', 'Scheduled'))
-            """);
-        var queued = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM wf_runs WHERE status = 'Queued'");
-        var ready = await c.QuerySingleAsync<(long Count, long? Oldest)>(
-            """
-            SELECT COUNT(*), MIN(CASE WHEN status = 'Scheduled' THEN COALESCE(dispatched_at, @now) ELSE next_poll_at END)
-            FROM wf_steps WHERE status = 'Scheduled' OR (status = 'Waiting' AND next_poll_at <= @now)
+        var idle = database.Kind == DatabaseKind.Postgres ? "NOT steps_active" : "steps_active = 0";
+        var g = await c.QuerySingleAsync<(long Waiting, long Queued, long Ready, long? OldestScheduled, long? OldestDue)>(
+            $"""
+            SELECT
+              (SELECT COUNT(*) FROM wf_runs WHERE status = 'Running')
+              - (SELECT COUNT(*) FROM wf_runs WHERE status IN ('Running', 'Compensating', 'Cancelling') AND {idle} AND status = 'Running')
+              - (SELECT COUNT(*) FROM wf_runs r WHERE r.status = 'Running' AND r.id IN (SELECT s.run_id FROM wf_steps s WHERE s.status IN ('Scheduled', 'Running')))
+                AS waiting,
+              (SELECT COUNT(*) FROM wf_runs WHERE status = 'Queued') AS queued,
+              (SELECT COUNT(*) FROM wf_steps WHERE status = 'Scheduled')
+              + (SELECT COUNT(*) FROM wf_steps WHERE status = 'Waiting' AND next_poll_at <= @now) AS ready,
+              (SELECT MIN(COALESCE(dispatched_at, @now)) FROM wf_steps WHERE status = 'Scheduled') AS oldest_scheduled,
+              (SELECT MIN(next_poll_at) FROM wf_steps WHERE status = 'Waiting' AND next_poll_at <= @now) AS oldest_due
             """,
             new { now });
-        return new EngineGaugeRow(waiting, queued, ready.Count, ready.Oldest);
+        var oldest = g.OldestScheduled is { } a && g.OldestDue is { } b ? Math.Min(a, b) : g.OldestScheduled ?? g.OldestDue;
+        return new EngineGaugeRow(g.Waiting, g.Queued, g.Ready, oldest);
     }
 
     /// <summary><c>column IN (values)</c> for a <c>string[]</c> parameter: an array on PostgreSQL, expanded by Dapper on SQLite.</summary>

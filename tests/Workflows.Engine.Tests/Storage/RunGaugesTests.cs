@@ -1,0 +1,117 @@
+using Workflows.Abstractions.Runs;
+using Workflows.Engine.Storage;
+
+namespace Workflows.Engine.Tests.Storage;
+
+/// <summary>
+/// The /metrics gauges read from the database: a run waits when it is Running with a step waiting (a delay, a poll, an
+/// approval) and none scheduled or running; the ready steps are the scheduled ones and the waiting ones due to poll.
+/// </summary>
+public sealed class RunGaugesTests(TestDatabase databases) : IClassFixture<TestDatabase>
+{
+    private const long Now = 1_000_000;
+
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("sqlite")]
+    public async Task GaugesAsync_CountsWaitingQueuedAndReady_ForAMixOfRuns(string provider)
+    {
+        var store = new RunStore(await databases.CreateAsync(provider));
+
+        // Waiting: on a delay (polls later), for an approval (no poll), on a poll that is due now.
+        await InsertAsync(store, RunStatus.Running, Step("a", StepStatus.Succeeded), Step("delay", StepStatus.Waiting, nextPollAt: Now + 60_000));
+        await InsertAsync(store, RunStatus.Running, Step("approve", StepStatus.Waiting));
+        await InsertAsync(store, RunStatus.Running, Step("poll", StepStatus.Waiting, nextPollAt: Now - 2_000));
+
+        // Not waiting: a step running, a step scheduled, parallel branches of which one runs and one waits.
+        await InsertAsync(store, RunStatus.Running, Step("work", StepStatus.Running));
+        await InsertAsync(store, RunStatus.Running, Step("next", StepStatus.Scheduled, dispatchedAt: Now - 5_000));
+        await InsertAsync(store, RunStatus.Running, Step("slow", StepStatus.Waiting, nextPollAt: Now + 60_000), Step("fast", StepStatus.Running));
+
+        // Not waiting either: finished runs, a run queued behind a key, a run compensating with a waiting step, a stalled run.
+        await InsertAsync(store, RunStatus.Succeeded, Step("a", StepStatus.Succeeded), Step("b", StepStatus.Succeeded));
+        await InsertAsync(store, RunStatus.Failed, Step("a", StepStatus.Failed), Step("b", StepStatus.Skipped));
+        await InsertAsync(store, RunStatus.Queued, Step("a", StepStatus.Pending));
+        await InsertAsync(store, RunStatus.Compensating, Step("undo", StepStatus.Waiting, nextPollAt: Now + 60_000));
+        await InsertAsync(store, RunStatus.Running, Step("done", StepStatus.Succeeded));
+
+        // A run that waited and then finished: its commit clears its active step.
+        var finished = await InsertAsync(store, RunStatus.Running, Step("delay", StepStatus.Waiting, nextPollAt: Now + 60_000));
+        await store.MutateAsync(
+            finished,
+            t =>
+            {
+                t.Steps[0].Status = StepStatus.Succeeded;
+                t.Touch(t.Steps[0]);
+                t.Run.Status = RunStatus.Succeeded;
+                t.RunDirty = true;
+                return ValueTask.CompletedTask;
+            },
+            default);
+
+        // A waiting run whose poll came due and was dispatched: scheduled, so ready and no longer waiting.
+        var polled = await InsertAsync(store, RunStatus.Running, Step("poll", StepStatus.Waiting, nextPollAt: Now - 1_000));
+        await store.MutateAsync(
+            polled,
+            t =>
+            {
+                t.Steps[0].Status = StepStatus.Scheduled;
+                t.Steps[0].DispatchedAt = Now - 500;
+                t.Touch(t.Steps[0]);
+                return ValueTask.CompletedTask;
+            },
+            default);
+
+        var g = await store.ReadModel.GaugesAsync(Now, default);
+
+        Assert.Equal(3, g.Waiting);
+        Assert.Equal(1, g.Queued);
+        Assert.Equal(3, g.Ready);              // two scheduled, one due poll
+        Assert.Equal(Now - 5_000, g.OldestReadyAt);
+    }
+
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("sqlite")]
+    public async Task GaugesAsync_ReportsNothing_WhenNoRunIsActive(string provider)
+    {
+        var store = new RunStore(await databases.CreateAsync(provider));
+        await InsertAsync(store, RunStatus.Succeeded, Step("a", StepStatus.Succeeded));
+
+        Assert.Equal(new EngineGaugeRow(0, 0, 0, null), await store.ReadModel.GaugesAsync(Now, default));
+    }
+
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("sqlite")]
+    public async Task GaugesAsync_TakesTheOlderOfTheTwoKindsOfReadyStep_AsTheOldest(string provider)
+    {
+        var store = new RunStore(await databases.CreateAsync(provider));
+        await InsertAsync(store, RunStatus.Running, Step("next", StepStatus.Scheduled, dispatchedAt: Now - 1_000));
+        await InsertAsync(store, RunStatus.Running, Step("poll", StepStatus.Waiting, nextPollAt: Now - 9_000));
+
+        var g = await store.ReadModel.GaugesAsync(Now, default);
+
+        Assert.Equal(Now - 9_000, g.OldestReadyAt);
+        Assert.Equal(2, g.Ready);
+        Assert.Equal(1, g.Waiting);
+    }
+
+    private static StepRow Step(string id, StepStatus status, long? nextPollAt = null, long? dispatchedAt = null) =>
+        new() { StepId = id, Kind = StepKinds.Step, Status = status, Attempt = status == StepStatus.Pending ? 0 : 1, StartedAt = 1, NextPollAt = nextPollAt, DispatchedAt = dispatchedAt };
+
+    /// <summary>Inserts a run with its steps through the store, which sets wf_runs.steps_active as every commit does.</summary>
+    private static async Task<string> InsertAsync(RunStore store, RunStatus status, params StepRow[] steps)
+    {
+        var id = Guid.NewGuid().ToString();
+        var run = new RunRow { Id = id, Workflow = "w", Version = "v", Status = status, TriggerKind = "Api", TriggerActor = "test", CreatedAt = 1, UpdatedAt = 1 };
+        for (var i = 0; i < steps.Length; i++)
+        {
+            steps[i].RunId = id;
+            steps[i].Position = i;
+        }
+
+        await store.InsertRunAsync(run, steps, [new AuditRow { RunId = id, At = 1, Kind = "run.created", Actor = "test", Message = "created" }], (_, _) => { }, default);
+        return id;
+    }
+}
