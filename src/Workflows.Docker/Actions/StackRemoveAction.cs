@@ -3,10 +3,20 @@ using Docker.DotNet.Models;
 using Microsoft.Extensions.Options;
 using Workflows.Abstractions.Actions;
 using Workflows.Docker.Client;
-using Workflows.Docker.Compose;
 using Workflows.Docker.Swarm;
 
 namespace Workflows.Docker.Actions;
+
+/// <summary>
+/// Inputs of <c>docker.stack.remove</c>: the stack and where its engine is. Nothing of a deploy (compose file, variables,
+/// prune, registry credentials): a removal finds the stack's services and networks by its namespace label, and a workflow
+/// that passes a deploy's input here is refused when it loads, naming the input.
+/// </summary>
+public sealed record StackRemoveInputs : DockerEndpointInputs
+{
+    /// <summary>Gets the stack name (the namespace its services and networks carry).</summary>
+    public required string Stack { get; init; }
+}
 
 /// <summary>Outputs of <c>docker.stack.remove</c>.</summary>
 /// <param name="Stack">The stack name.</param>
@@ -19,13 +29,13 @@ public sealed record StackRemoveOutputs(string Stack, IReadOnlyList<string> Serv
 /// like <c>docker stack rm</c>. Named volumes are kept, as the CLI keeps them.
 /// </summary>
 public sealed class StackRemoveAction(IDockerClientFactory clients, IOptions<DockerOptions> options)
-    : DockerAction<StackInputs, StackRemoveOutputs>(clients)
+    : DockerAction<StackRemoveInputs, StackRemoveOutputs>(clients)
 {
     /// <inheritdoc />
-    protected override string Describe(StackInputs inputs) => $"Removing stack {inputs.Stack}";
+    protected override string Describe(StackRemoveInputs inputs) => $"Removing stack {inputs.Stack}";
 
     /// <inheritdoc />
-    protected override async Task<StepResult> ExecuteAsync(StackInputs inputs, StepContext context, IDockerClient client, DockerEndpoint endpoint)
+    protected override async Task<StepResult> ExecuteAsync(StackRemoveInputs inputs, StepContext context, IDockerClient client, DockerEndpoint endpoint)
     {
         var ct = context.CancellationToken;
         var state = context.GetState<StackRemoveOutputs>() ?? new StackRemoveOutputs(inputs.Stack, [], []);

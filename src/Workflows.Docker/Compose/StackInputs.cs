@@ -1,12 +1,12 @@
 namespace Workflows.Docker.Compose;
 
-/// <summary>Inputs of <c>docker.stack.deploy</c> and <c>docker.stack.remove</c>.</summary>
+/// <summary>Inputs of <c>docker.stack.deploy</c> (<c>docker.stack.remove</c> has its own, <see cref="Actions.StackRemoveInputs"/>).</summary>
 public sealed record StackInputs : DockerEndpointInputs
 {
     /// <summary>Gets the stack name (the namespace prefixed to its services, networks and volumes).</summary>
     public required string Stack { get; init; }
 
-    /// <summary>Gets the compose file's text. Either this or <see cref="ComposeFile"/> for a deploy.</summary>
+    /// <summary>Gets the compose file's text. Either this or <see cref="ComposeFile"/>.</summary>
     public string? Compose { get; init; }
 
     /// <summary>Gets the path of a compose file on the server.</summary>

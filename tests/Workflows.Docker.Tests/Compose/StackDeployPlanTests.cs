@@ -1,5 +1,6 @@
 using Docker.DotNet;
 using Workflows.Abstractions.Actions;
+using Workflows.Docker.Actions;
 using Workflows.Docker.Compose;
 using Workflows.Docker.Swarm;
 using Workflows.Docker.Tests.Testing;
@@ -99,7 +100,7 @@ public sealed class StackDeployPlanTests(DockerFixture docker) : IAsyncLifetime
             return;
         }
 
-        await docker.Driver().RunAsync("docker.stack.remove", new StackInputs { Host = docker.Host, Stack = stack });
+        await docker.Driver().RunAsync("docker.stack.remove", new StackRemoveInputs { Host = docker.Host, Stack = stack });
     }
 
     private IDockerClient Client => docker.Require().Client;

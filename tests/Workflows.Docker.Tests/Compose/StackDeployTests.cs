@@ -70,7 +70,7 @@ public sealed class StackDeployTests(DockerFixture docker) : IAsyncLifetime
         var driver = docker.Driver();
         Assert.IsType<CompletedResult>((await driver.RunAsync("docker.stack.deploy", Inputs(WebDb))).Result);
 
-        var removed = ActionDriver.Outputs<StackRemoveOutputs>((await driver.RunAsync("docker.stack.remove", new StackInputs { Host = docker.Host, Stack = stack })).Result);
+        var removed = ActionDriver.Outputs<StackRemoveOutputs>((await driver.RunAsync("docker.stack.remove", new StackRemoveInputs { Host = docker.Host, Stack = stack })).Result);
 
         Assert.Equal(2, removed.Services.Count);
         Assert.Equal([$"{stack}_default"], removed.Networks);
@@ -101,7 +101,7 @@ public sealed class StackDeployTests(DockerFixture docker) : IAsyncLifetime
             return;
         }
 
-        await docker.Driver().RunAsync("docker.stack.remove", new StackInputs { Host = docker.Host, Stack = stack });
+        await docker.Driver().RunAsync("docker.stack.remove", new StackRemoveInputs { Host = docker.Host, Stack = stack });
     }
 
     private IDockerClient Client => docker.Require().Client;

@@ -149,7 +149,7 @@ public sealed class DockerResourceCleanupTests(DockerFixture docker) : IAsyncLif
         }
 
         await docker.Driver().RunAsync("docker.container.remove", new ContainerRemoveInputs { Host = docker.Host, App = app });
-        await docker.Driver().RunAsync("docker.stack.remove", new StackInputs { Host = docker.Host, Stack = stack });
+        await docker.Driver().RunAsync("docker.stack.remove", new StackRemoveInputs { Host = docker.Host, Stack = stack });
     }
 
     private IDockerClient Client => docker.Require().Client;
