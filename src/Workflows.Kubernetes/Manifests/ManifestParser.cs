@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Workflows.Abstractions.Yaml;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Workflows.Kubernetes.Manifests;
@@ -16,30 +15,24 @@ public static partial class ManifestParser
     /// <exception cref="ManifestException">A YAML error or an object without <c>apiVersion</c>, <c>kind</c> or a valid <c>metadata.name</c>.</exception>
     public static IReadOnlyList<ManifestObject> Parse(string yaml)
     {
-        var stream = new YamlStream();
-        var parser = new YamlDotNet.Core.Parser(new StringReader(yaml));
+        IReadOnlyList<YamlNode> documents;
         try
         {
-            stream.Load(parser);
+            documents = YamlReader.ParseDocuments(yaml);
         }
-        catch (YamlException ex)
+        catch (YamlReadException ex)
         {
-            var line = (int)ex.Start.Line;
-            throw new ManifestException(DocumentAt(yaml, line), line, (int)ex.Start.Column, null, $"not valid YAML: {Innermost(ex)}");
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
-        {
-            // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow mapping followed by a new line).
-            var at = parser.Current?.End ?? Mark.Empty;
-            throw new ManifestException(DocumentAt(yaml, (int)at.Line), (int)at.Line, (int)at.Column, null, $"not valid YAML: {ex.Message}");
+            // Not YAML (no path), or a key that is not a plain value (the path of its mapping).
+            var p = ex.Problem;
+            var problem = p.Path.Length == 0 ? $"not valid YAML: {p.Message}" : p.Message;
+            throw new ManifestException(DocumentAt(yaml, p.Line), p.Line, p.Column, p.Path.Length == 0 ? null : p.Path, problem);
         }
 
         var objects = new List<ManifestObject>();
         var number = 0;
-        foreach (var document in stream.Documents)
+        foreach (var root in documents)
         {
             number++;
-            var root = document.RootNode;
             var shape = YamlReader.ShapeOf(root);
             if (shape == YamlShape.Empty || (shape == YamlShape.Scalar && YamlReader.TextOf(root) is ""))
             {
@@ -52,7 +45,17 @@ public static partial class ManifestParser
                 throw Error(number, root, null, "a manifest document must be a mapping (a Kubernetes object)");
             }
 
-            var body = (JsonObject)Convert(new YamlReader(throwOnProblem: true), root, string.Empty, positions, number)!;
+            JsonObject body;
+            try
+            {
+                body = (JsonObject)Convert(new YamlReader(throwOnProblem: true), root, string.Empty, positions, number)!;
+            }
+            catch (YamlReadException ex)
+            {
+                var p = ex.Problem;
+                throw new ManifestException(number, p.Line, p.Column, p.Path.Length == 0 ? null : p.Path, p.Message);
+            }
+
             Require(body, "apiVersion", root, number);
             Require(body, "kind", root, number);
             var metadataNode = Child(root, "metadata");
@@ -166,20 +169,6 @@ public static partial class ManifestParser
         }
 
         return Math.Max(1, leading ? separators : separators + 1);
-    }
-
-    private static string Innermost(Exception ex)
-    {
-        var e = ex;
-        while (e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-
-        // YamlDotNet prefixes "(Line: 3, Col: 5, Idx: 20) - (Line: …): "; the position is already in our message.
-        var message = e.Message;
-        var cut = message.LastIndexOf("): ", StringComparison.Ordinal);
-        return cut >= 0 ? message[(cut + 3)..] : message;
     }
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]

@@ -135,6 +135,29 @@ public class ManifestParserTests
     }
 
     [Fact]
+    public void Parse_NamesThePath_OfAMappingWithAKeyThatIsNotAPlainValue()
+    {
+        var text = MyApp + "\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      env:\n        - ? { x: 1 }\n          : y\n";
+
+        var ex = Assert.Throws<ManifestException>(() => ManifestParser.Parse(text));
+
+        Assert.Equal(3, ex.Document);
+        Assert.Equal("spec.containers[0].env[0]", ex.Field);
+        Assert.Equal((MyApp.Split('\n').Length + 10, 13), (ex.Line, ex.Column)); // the key: { x: 1 }
+        Assert.Contains("field spec.containers[0].env[0]: every key must be a plain value", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ReportsADuplicateKey_AsAManifestError_WithoutQuotingTheDocument()
+    {
+        var ex = Assert.Throws<ManifestException>(() => ManifestParser.Parse("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  token: c2VjcmV0\n  token: b3RoZXI=\n"));
+
+        Assert.Equal(1, ex.Document);
+        Assert.Contains("not valid YAML", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("c2VjcmV0", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Where_PlacesAServerFieldError_OnTheLineOfTheField()
     {
         var deployment = ManifestParser.Parse(MyApp)[0];
