@@ -54,6 +54,9 @@ public sealed class Sweeper(
             recovered++;
         }
 
+        // Keeps the journal of Running runs short whether or not anyone scrapes /metrics.
+        await store.FoldRunCountsAsync(ct);
+
         if (machine.Now - lastPrune > TimeSpan.FromHours(1).TotalMilliseconds)
         {
             lastPrune = machine.Now;

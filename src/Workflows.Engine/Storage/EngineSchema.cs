@@ -82,6 +82,17 @@ public static class EngineSchema
             ALTER TABLE wf_runs ADD COLUMN steps_active INTEGER NOT NULL DEFAULT 0;
             UPDATE wf_runs SET steps_active = 1 WHERE id IN (SELECT run_id FROM wf_steps WHERE status IN ('Scheduled', 'Running', 'Waiting'));
             """ + SweepIndexes),
+        new(10, "runs: how many are Running, as a base row and a journal of changes (one row per run that enters or leaves Running, written with that change and folded into the base by the sweeper and the metrics scrape), so the /metrics gauges read a few rows instead of counting every waiting run",
+            """
+            CREATE TABLE wf_run_counts (id INTEGER PRIMARY KEY, running BIGINT NOT NULL);
+            INSERT INTO wf_run_counts (id, running) SELECT 1, COUNT(*) FROM wf_runs WHERE status = 'Running';
+            CREATE TABLE wf_run_count_changes (id BIGSERIAL PRIMARY KEY, delta INTEGER NOT NULL);
+            """,
+            """
+            CREATE TABLE wf_run_counts (id INTEGER PRIMARY KEY, running BIGINT NOT NULL);
+            INSERT INTO wf_run_counts (id, running) SELECT 1, COUNT(*) FROM wf_runs WHERE status = 'Running';
+            CREATE TABLE wf_run_count_changes (id INTEGER PRIMARY KEY, delta INTEGER NOT NULL);
+            """),
     ];
 
     // Partial indexes: each holds only what the sweeper may have to act on (a run in an active status with no active

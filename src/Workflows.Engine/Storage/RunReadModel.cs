@@ -169,9 +169,10 @@ public sealed class RunReadModel
     /// <remarks>
     /// One statement (one snapshot), no work per waiting run: a waiting run is a Running run with an active step
     /// (<c>steps_active</c>, kept by every commit) none of which is scheduled or running. So the count is the Running
-    /// runs (an index-only count of <c>ix_wf_runs_status</c>), less those without an active step (the sweeper's partial
-    /// index <c>ix_wf_runs_idle</c>: only stalled runs), less those with a scheduled or running step (in-flight work,
-    /// bounded by the queue and the workers). The ready steps are read from the two partial indexes of due work.
+    /// runs (<c>wf_run_counts</c> and the changes not folded into it yet: call <see cref="RunStore.FoldRunCountsAsync"/>
+    /// first to keep those few), less those without an active step (the sweeper's partial index <c>ix_wf_runs_idle</c>:
+    /// only stalled runs), less those with a scheduled or running step (in-flight work, bounded by the queue and the
+    /// workers). The ready steps are read from the two partial indexes of due work.
     /// </remarks>
     public async Task<EngineGaugeRow> GaugesAsync(long now, CancellationToken ct)
     {
@@ -180,7 +181,7 @@ public sealed class RunReadModel
         var g = await c.QuerySingleAsync<(long Waiting, long Queued, long Ready, long? OldestScheduled, long? OldestDue)>(
             $"""
             SELECT
-              (SELECT COUNT(*) FROM wf_runs WHERE status = 'Running')
+              (SELECT running FROM wf_run_counts WHERE id = 1) + (SELECT COALESCE(SUM(delta), 0) FROM wf_run_count_changes)
               - (SELECT COUNT(*) FROM wf_runs WHERE status IN ('Running', 'Compensating', 'Cancelling') AND {idle} AND status = 'Running')
               - (SELECT COUNT(*) FROM wf_runs r WHERE r.status = 'Running' AND r.id IN (SELECT s.run_id FROM wf_steps s WHERE s.status IN ('Scheduled', 'Running')))
                 AS waiting,

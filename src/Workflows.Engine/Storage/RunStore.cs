@@ -122,6 +122,7 @@ public sealed partial class RunStore
 
         var batch = new WriteBatch(c, tx);
         batch.Add($"INSERT INTO wf_runs ({RunColumns}) VALUES ({Params(RunColumns)})", run);
+        CountRunning(batch, wasRunning: false, run.Status);
         if (plan is not null)
         {
             batch.Add("INSERT INTO wf_run_plans (run_id, planned_at, recorded_at, actor, plan) VALUES (@RunId, @PlannedAt, @RecordedAt, @Actor, @Plan)", plan);
@@ -191,6 +192,7 @@ public sealed partial class RunStore
             batch.Add(
                 "UPDATE wf_runs SET status=@StatusName, inputs=@Inputs, queued_behind=@QueuedBehind, started_at=@StartedAt, finished_at=@FinishedAt, updated_at=@UpdatedAt, error=@Error, failed_step=@FailedStep, cause=@Cause, start_counter=@StartCounter, row_version=@RowVersion, steps_active=@StepsActive WHERE id=@Id",
                 run);
+            CountRunning(batch, rtx.StatusBefore == RunStatus.Running, run.Status);
         }
         else if (stepsActive != run.StepsActive)
         {
@@ -358,6 +360,51 @@ public sealed partial class RunStore
             """,
             new { olderThan, max });
         return rows.ToList();
+    }
+
+    /// <summary>
+    /// Journals a run entering or leaving Running (<c>wf_run_count_changes</c>, in the commit that changes it): an insert,
+    /// so concurrent commits never wait on each other for the count, as they would on one counter row.
+    /// </summary>
+    private static void CountRunning(WriteBatch batch, bool wasRunning, RunStatus now)
+    {
+        var delta = (now == RunStatus.Running ? 1 : 0) - (wasRunning ? 1 : 0);
+        if (delta != 0)
+        {
+            batch.Add("INSERT INTO wf_run_count_changes (delta) VALUES (@delta)", new { delta });
+        }
+    }
+
+    /// <summary>
+    /// Folds the journal of Running runs into its base row (<c>wf_run_counts</c>), so the journal holds only the changes
+    /// since the last fold; the sweeper calls it every sweep, the metrics scrape before it reads. Returns how many
+    /// changes were folded.
+    /// </summary>
+    public async Task<int> FoldRunCountsAsync(CancellationToken ct)
+    {
+        await using var c = await Database.OpenAsync(ct);
+        if (Database.Kind == DatabaseKind.Postgres)
+        {
+            // One statement: exactly the rows it deletes are added (a change committed meanwhile stays for the next fold),
+            // and a second server folding at once waits on the rows, then finds them gone.
+            return await c.ExecuteScalarAsync<int>(
+                """
+                WITH d AS (DELETE FROM wf_run_count_changes RETURNING delta),
+                     u AS (UPDATE wf_run_counts SET running = running + (SELECT COALESCE(SUM(delta), 0) FROM d) WHERE id = 1 AND EXISTS (SELECT 1 FROM d))
+                SELECT COUNT(*) FROM d
+                """);
+        }
+
+        // SQLite: one writer at a time, so the sum and the deletion see the same rows inside the transaction.
+        await using var tx = await Database.BeginAsync(c, ct);
+        var folded = await c.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM wf_run_count_changes", transaction: tx);
+        if (folded > 0)
+        {
+            await c.ExecuteAsync("UPDATE wf_run_counts SET running = running + (SELECT COALESCE(SUM(delta), 0) FROM wf_run_count_changes) WHERE id = 1; DELETE FROM wf_run_count_changes", transaction: tx);
+        }
+
+        await tx.CommitAsync(ct);
+        return folded;
     }
 
     /// <summary>Whether one of the steps is scheduled, running or waiting: the value of wf_runs.steps_active a commit writes.</summary>

@@ -112,6 +112,7 @@ public sealed class EngineMetrics : IDisposable
 
     private static async Task<Snapshot> Query(RunStore store, long now)
     {
+        await store.FoldRunCountsAsync(CancellationToken.None);
         var g = await store.ReadModel.GaugesAsync(now, CancellationToken.None);
         return new Snapshot(g.Waiting, g.Queued, g.Ready, g.OldestReadyAt is { } o ? Math.Max(0, now - o) / 1000.0 : 0);
     }

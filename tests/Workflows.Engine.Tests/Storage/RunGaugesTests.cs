@@ -1,3 +1,4 @@
+using Dapper;
 using Workflows.Abstractions.Runs;
 using Workflows.Engine.Storage;
 
@@ -95,6 +96,59 @@ public sealed class RunGaugesTests(TestDatabase databases) : IClassFixture<TestD
         Assert.Equal(Now - 9_000, g.OldestReadyAt);
         Assert.Equal(2, g.Ready);
         Assert.Equal(1, g.Waiting);
+    }
+
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("sqlite")]
+    public async Task FoldRunCountsAsync_EmptiesTheJournal_AndLeavesTheGaugesAsTheyWere(string provider)
+    {
+        var store = new RunStore(await databases.CreateAsync(provider));
+        var waiting = await InsertAsync(store, RunStatus.Running, Step("delay", StepStatus.Waiting, nextPollAt: Now + 60_000));
+        await InsertAsync(store, RunStatus.Running, Step("delay", StepStatus.Waiting, nextPollAt: Now + 60_000));
+        await InsertAsync(store, RunStatus.Queued, Step("a", StepStatus.Pending));
+        await store.MutateAsync(waiting, t => { t.Run.Status = RunStatus.Cancelled; t.Steps[0].Status = StepStatus.Cancelled; t.Touch(t.Steps[0]); t.RunDirty = true; return ValueTask.CompletedTask; }, default);
+        Assert.Equal(1, (await store.ReadModel.GaugesAsync(Now, default)).Waiting);
+
+        Assert.Equal(3, await store.FoldRunCountsAsync(default)); // two runs entered Running, one left it
+        Assert.Equal(0, await store.FoldRunCountsAsync(default));
+
+        await using var c = await store.Database.OpenAsync();
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM wf_run_count_changes"));
+        Assert.Equal(1, await c.ExecuteScalarAsync<long>("SELECT running FROM wf_run_counts WHERE id = 1"));
+        Assert.Equal(1, (await store.ReadModel.GaugesAsync(Now, default)).Waiting);
+    }
+
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("sqlite")]
+    public async Task Migration10_CountsTheRunsThatWereRunningBeforeIt(string provider)
+    {
+        var db = await databases.CreateAsync(provider, migrate: false);
+        await db.MigrateAsync(EngineSchema.Migrations.Where(m => m.Version < 10), "engine");
+        await db.MigrateAsync(IdempotencySchema.Migrations, IdempotencySchema.Component);
+        var old = new RunStore(db);
+        await InsertWithoutJournalAsync(db, "waiting", "Running", "Waiting");
+        await InsertWithoutJournalAsync(db, "busy", "Running", "Running");
+        await InsertWithoutJournalAsync(db, "done", "Succeeded", "Succeeded");
+
+        await db.MigrateAsync(EngineSchema.Migrations, "engine");
+
+        var g = await old.ReadModel.GaugesAsync(Now, default);
+        Assert.Equal(1, g.Waiting);
+        await InsertAsync(old, RunStatus.Running, Step("approve", StepStatus.Waiting));
+        Assert.Equal(2, (await old.ReadModel.GaugesAsync(Now, default)).Waiting);
+    }
+
+    /// <summary>A run as a version before migration 10 wrote it (steps_active set as migration 9 keeps it).</summary>
+    private static async Task InsertWithoutJournalAsync(EngineDatabase db, string id, string status, string stepStatus)
+    {
+        await using var c = await db.OpenAsync();
+        var active = stepStatus is "Waiting" or "Running" or "Scheduled";
+        await c.ExecuteAsync(
+            "INSERT INTO wf_runs (id, workflow, version, status, inputs, trigger_kind, trigger_actor, created_at, updated_at, steps_active) VALUES (@id, 'w', 'v', @status, '{}', 'Api', 'test', 1, 1, @active)",
+            new { id, status, active });
+        await c.ExecuteAsync("INSERT INTO wf_steps (run_id, step_id, kind, position, status) VALUES (@id, 'a', 'step', 0, @stepStatus)", new { id, stepStatus });
     }
 
     private static StepRow Step(string id, StepStatus status, long? nextPollAt = null, long? dispatchedAt = null) =>
