@@ -53,6 +53,8 @@ internal static class WaitingClones
 
                     var ms = new Dictionary<string, string> { ["created_at"] = "x.created_at - b.n", ["started_at"] = "x.started_at - b.n", ["updated_at"] = "x.updated_at - b.n" };
                     await CopyAsync(c, tx, "wf_runs", "bench_clone b", "x.id = @t", new(ms) { ["id"] = "b.run_id" }, template, ct);
+                    // The copies enter Running as their template did: journaled for the count of Running runs (migration 10).
+                    await ExecAsync(c, tx, "INSERT INTO wf_run_count_changes (delta) SELECT COUNT(*) FROM bench_clone b JOIN wf_runs x ON x.id = @t AND x.status = 'Running'", template, ct);
                     await CopyAsync(c, tx, "wf_steps", "bench_clone b", "x.run_id = @t", new() { ["run_id"] = "b.run_id", ["job_id"] = "(SELECT j.new_id::text FROM bench_clone_job j WHERE j.n = b.n AND j.old_id::text = x.job_id)" }, template, ct);
                     await CopyAsync(c, tx, "wf_attempts", "bench_clone b", "x.run_id = @t", new() { ["run_id"] = "b.run_id", ["inputs"] = "replace(x.inputs, @t, b.run_id)" }, template, ct);
                     await CopyAsync(c, tx, "wf_audit", "bench_clone b", "x.run_id = @t", new() { ["id"] = "", ["run_id"] = "b.run_id", ["message"] = "replace(x.message, @t, b.run_id)", ["data"] = "replace(x.data, @t, b.run_id)" }, template, ct);
