@@ -79,6 +79,9 @@ public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
     /// <summary>Gets the server's workflows folder (the repository's workflows and the scenarios), which it watches for changes.</summary>
     public string WorkflowsDirectory => Path.Combine(folder, "workflows");
 
+    /// <summary>Gets the file holding the server's console output (e.g. the address of its OpenStack sandbox).</summary>
+    public string ServerLogFile => Server.LogFile;
+
     /// <summary>Gets the server's data folder (its SQLite databases, <c>workflows.db</c> and <c>hangfire.db</c>).</summary>
     public string DataDirectory => Path.Combine(folder, "data");
 
@@ -140,7 +143,8 @@ public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
         using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
-            server = await ServerProcess.StartAsync(settings, Path.Combine(folder, "server.log"), startup.Token);
+            // With the scenarios' test-only actions (Scenarios/ScenarioActions.cs), e.g. test.log-lines.
+            server = await ServerProcess.StartAsync(settings, Path.Combine(folder, "server.log"), startup.Token, Scenarios.ScenarioActions.Enable);
             await EnsureWebAssetsAreServedAsync(startup.Token);
 
             Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
