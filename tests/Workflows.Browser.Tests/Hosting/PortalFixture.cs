@@ -300,6 +300,9 @@ public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
     public static void ExpectHttpError(IPage page, int status, string path) =>
         ExpectedErrors.GetOrCreateValue(page)[$"{status} {path}"] = true;
 
+    /// <summary>Returns the password of a local test user (<see cref="Operator"/>, <see cref="Viewer"/> or <see cref="Admin"/>).</summary>
+    public string PasswordOf(string user) => passwords[user];
+
     /// <summary>Signs in through the sign-in form and waits until the portal is interactive.</summary>
     public async Task SignInAsync(IPage page, string user)
     {
