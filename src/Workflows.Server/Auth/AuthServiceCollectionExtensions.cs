@@ -38,6 +38,9 @@ public static class AuthServiceCollectionExtensions
             .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
             {
                 o.LoginPath = "/login";
+                // One spelling of the return parameter everywhere (the sign-in page, the portal's own redirect, single
+                // sign-on, the password change), instead of the handler's default "ReturnUrl".
+                o.ReturnUrlParameter = "returnUrl";
                 o.LogoutPath = "/account/logout";
                 o.Cookie.Name = "workflows.auth";
                 o.Cookie.HttpOnly = true;

@@ -79,6 +79,9 @@ public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
     /// <summary>Gets the server's workflows folder (the repository's workflows and the scenarios), which it watches for changes.</summary>
     public string WorkflowsDirectory => Path.Combine(folder, "workflows");
 
+    /// <summary>Gets the file holding the server's console output (e.g. the address of its OpenStack sandbox).</summary>
+    public string ServerLogFile => Server.LogFile;
+
     /// <summary>Gets the server's data folder (its SQLite databases, <c>workflows.db</c> and <c>hangfire.db</c>).</summary>
     public string DataDirectory => Path.Combine(folder, "data");
 
@@ -140,7 +143,8 @@ public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
         using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
-            server = await ServerProcess.StartAsync(settings, Path.Combine(folder, "server.log"), startup.Token);
+            // With the scenarios' test-only actions (Scenarios/ScenarioActions.cs), e.g. test.log-lines.
+            server = await ServerProcess.StartAsync(settings, Path.Combine(folder, "server.log"), startup.Token, Scenarios.ScenarioActions.Enable);
             await EnsureWebAssetsAreServedAsync(startup.Token);
 
             Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
@@ -295,6 +299,9 @@ public sealed class PortalFixture(IMessageSink diagnostics) : IAsyncLifetime
     /// </summary>
     public static void ExpectHttpError(IPage page, int status, string path) =>
         ExpectedErrors.GetOrCreateValue(page)[$"{status} {path}"] = true;
+
+    /// <summary>Returns the password of a local test user (<see cref="Operator"/>, <see cref="Viewer"/> or <see cref="Admin"/>).</summary>
+    public string PasswordOf(string user) => passwords[user];
 
     /// <summary>Signs in through the sign-in form and waits until the portal is interactive.</summary>
     public async Task SignInAsync(IPage page, string user)

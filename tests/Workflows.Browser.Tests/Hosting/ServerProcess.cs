@@ -34,7 +34,8 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <param name="settings">Configuration as key/value pairs, passed as <c>--key=value</c> arguments.</param>
     /// <param name="logFile">Where the console output goes.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
-    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string logFile, CancellationToken cancellationToken)
+    /// <param name="environment">More environment variables for the server, or null.</param>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string logFile, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var folder = AppContext.BaseDirectory;
         var dll = Path.Combine(folder, "Workflows.Server.dll");
@@ -66,6 +67,10 @@ public sealed class ServerProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Development";
         start.Environment.Remove("ASPNETCORE_URLS");
         start.Environment.Remove("ASPNETCORE_HTTP_PORTS");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         var writer = new StreamWriter(logFile, append: false) { AutoFlush = true };
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };

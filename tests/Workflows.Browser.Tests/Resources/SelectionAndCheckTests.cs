@@ -1,6 +1,9 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Workflows.Browser.Tests.Hosting;
+using Workflows.OpenStack.Sandbox;
 using static Microsoft.Playwright.Assertions;
 
 namespace Workflows.Browser.Tests.Resources;
@@ -90,6 +93,113 @@ public sealed partial class SelectionAndCheckTests(PortalFixture portal)
         }
     });
 
+    [BrowserFact]
+    public Task CheckAgainstTheCloud_MarksAServerDeletedBehindThePortalsBack_AsGone_InTheListTheRunsAuditAndItsLedger() => portal.RunAsync(PortalFixture.Operator, async page =>
+    {
+        var name = "gone-" + Guid.NewGuid().ToString("N")[..8];
+        await OrphanAsync(page, name);
+        var runId = RunId().Match(page.Url).Groups["id"].Value;
+        await page.GotoPortalAsync("resources");
+        await page.GetByTestId("filter-orphans").ClickAsync();
+        var orphan = page.GetByTestId("resource-row").Filter(new LocatorFilterOptions { HasText = name });
+        await Expect(orphan).ToHaveCountAsync(1);
+        await Expect(orphan).ToHaveAttributeAsync("data-deleted", "false");
+        var serverId = await orphan.GetAttributeAsync("data-external-id") ?? throw new InvalidOperationException("a resource row without its id");
+
+        // Behind the portal's back: the OpenStack client deletes the server in the fixture's sandbox, and it is gone there.
+        await OpenStackAsync("server", "delete", "--wait", serverId);
+        var left = await OpenStackAsync("server", "list", "--name", name, "-f", "value", "-c", "ID");
+        Assert.DoesNotContain(serverId, left, StringComparison.Ordinal);
+
+        // Check against the cloud: the server is found gone and marked deleted, so it is no orphan any more.
+        await page.GetByTestId("check-cloud").ClickAsync();
+        await Expect(page.GetByTestId("check-summary")).ToHaveTextAsync(CheckSummary(), new() { Timeout = 60_000 });
+        var summary = CheckSummary().Match(await page.GetByTestId("check-summary").InnerTextAsync());
+        Assert.True(int.Parse(summary.Groups["gone"].Value, CultureInfo.InvariantCulture) >= 1, "the check found nothing gone: " + summary.Value);
+        await Expect(page.GetByTestId("check-result")).ToContainTextAsync("the gone ones are now marked deleted");
+        await Expect(orphan).ToHaveCountAsync(0);
+
+        // With the deleted ones: marked deleted, with the time of the check.
+        await page.GetByTestId("filter-orphans").ClickAsync();
+        await page.GetByTestId("filter-deleted").ClickAsync();
+        var row = page.Locator($"[data-testid=resource-row][data-external-id='{serverId}']");
+        await Expect(row).ToHaveAttributeAsync("data-deleted", "true");
+        await Expect(row.Locator("td[data-label=Deleted]")).ToHaveTextAsync(new Regex(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$"));
+
+        // The run that created it: its audit says the check found it gone, its ledger shows it deleted.
+        await page.GotoPortalAsync($"runs/{runId}");
+        await page.GetByRole(AriaRole.Tab, new PageGetByRoleOptions { Name = "Audit" }).ClickAsync();
+        var gone = page.Locator("[data-testid=audit-event][data-kind='resource.gone']");
+        await Expect(gone).ToHaveCountAsync(1);
+        await Expect(gone).ToContainTextAsync($"{name} ({serverId})");
+        await Expect(gone).ToContainTextAsync("no longer exists there; marked deleted by a check against the cloud");
+        await page.GetByRole(AriaRole.Tab, new PageGetByRoleOptions { Name = "Resources" }).ClickAsync();
+        await Expect(page.Locator($"[data-testid=resource-row][data-external-id='{serverId}']")).ToHaveAttributeAsync("data-deleted", "true");
+    });
+
+    /// <summary>
+    /// Runs the OpenStack client (python3-openstackclient) against the fixture server's sandbox, found in the server's log,
+    /// with a clouds.yaml of its own (the sandbox's admin, whose password the fixture leaves at its default).
+    /// </summary>
+    private async Task<string> OpenStackAsync(params string[] arguments)
+    {
+        var log = await ReadSharedAsync(portal.ServerLogFile);
+        var url = SandboxUrl().Match(log) is { Success: true } m ? m.Groups["url"].Value
+            : throw new InvalidOperationException($"The server's log ({portal.ServerLogFile}) does not say where its OpenStack sandbox listens.");
+        var sandbox = new SandboxOptions();
+        var config = Path.Combine(Path.GetTempPath(), $"wf-clouds-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            clouds:
+              sandbox:
+                auth:
+                  auth_url: {url}/identity/v3
+                  username: admin
+                  password: {sandbox.AdminPassword}
+                  project_name: admin
+                  user_domain_name: Default
+                  project_domain_name: Default
+                region_name: {sandbox.Region}
+                interface: public
+                identity_api_version: 3
+            """);
+        try
+        {
+            var start = new ProcessStartInfo("openstack") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.ArgumentList.Add("--os-cloud");
+            start.ArgumentList.Add("sandbox");
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            // Only this clouds.yaml: no OS_* of the machine running the tests.
+            foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("OS_", StringComparison.Ordinal)).ToList())
+            {
+                start.Environment.Remove(key);
+            }
+
+            start.Environment["OS_CLIENT_CONFIG_FILE"] = config;
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("openstack did not start");
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            var stdout = process.StandardOutput.ReadToEndAsync(limit.Token);
+            var stderr = process.StandardError.ReadToEndAsync(limit.Token);
+            await process.WaitForExitAsync(limit.Token);
+            Assert.True(process.ExitCode == 0, $"openstack {string.Join(' ', arguments)} exited with {process.ExitCode}: {await stderr}");
+            return await stdout;
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    private static async Task<string> ReadSharedAsync(string path)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
+    }
+
     /// <summary>Starts <c>test-orphan</c> (Scenarios/test-orphan.yaml), which boots a server, and cancels it while it waits: the server is left behind.</summary>
     private static async Task OrphanAsync(IPage page, string name)
     {
@@ -103,4 +213,10 @@ public sealed partial class SelectionAndCheckTests(PortalFixture portal)
 
     [GeneratedRegex(@"^(?<present>\d+) present, (?<gone>\d+) gone, (?<unknown>\d+) unknown$")]
     private static partial Regex CheckSummary();
+
+    [GeneratedRegex(@"/runs/(?<id>[0-9a-f-]{36})$")]
+    private static partial Regex RunId();
+
+    [GeneratedRegex(@"OpenStack sandbox .*?listening on (?<url>http://127\.0\.0\.1:\d+)")]
+    private static partial Regex SandboxUrl();
 }

@@ -90,6 +90,78 @@ public sealed class RunsPageBulkTests : PortalTestContext
     }
 
     [Fact]
+    public async Task SelectAllMatching_SaysAtLeast_WhenTheTotalIsBounded_AndTheConfirmationSaysTheOperationActsOnNone()
+    {
+        SignIn("olga", "operator");
+        // Past 10,000 runs the list stops counting: its total is a lower bound.
+        Queries.ReportedTotal = (10_002, false);
+        var cut = RenderPage();
+
+        Box(cut, "select-page").Change(true);
+        Assert.Equal("Select all matching (at least 10,002)", cut.Find("[data-testid=bulk-select-all]").TextContent.Trim());
+        await cut.Find("[data-testid=bulk-select-all]").ClickAsync(new());
+        Assert.Equal("All matching runs selected (at least 10,002)", cut.Find("[data-testid=bulk-selected]").TextContent);
+        Assert.DoesNotContain("10,002 run(s)", cut.Markup, StringComparison.Ordinal);
+
+        // The handler waits for the message: answer it before awaiting the click.
+        var listed = Queries.ListCalls.Count;
+        var clicked = cut.Find("[data-testid=bulk-cancel]").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("Too many runs to cancel", dialogs.Markup, StringComparison.Ordinal));
+        var text = dialogs.Markup;
+        Assert.Contains("The filters match at least 10,002 runs.", text, StringComparison.Ordinal);
+        Assert.Contains("acts on at most 10,000 runs and refuses a filter that matches more, so it would cancel none of them", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(dialogs.FindAll("button"), b => b.TextContent.Contains("Cancel 10", StringComparison.Ordinal));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Narrow the filters").Click();
+        await clicked;
+
+        Assert.Empty(bulk.Requests);
+        Assert.True(Queries.ListCalls.Count > listed, "The confirmation counts the matching runs again.");
+    }
+
+    [Fact]
+    public async Task Confirmation_SaysTheExactNumberAboveTheCap_AndSendsNothing_WhenTheTotalIsExactButTooLarge()
+    {
+        SignIn("olga", "operator");
+        Queries.ReportedTotal = (10_001, true);
+        var cut = RenderPage();
+
+        Box(cut, "select-page").Change(true);
+        Assert.Equal("Select all 10,001 matching", cut.Find("[data-testid=bulk-select-all]").TextContent.Trim());
+        await cut.Find("[data-testid=bulk-select-all]").ClickAsync(new());
+        Assert.Equal("All 10,001 matching run(s) selected", cut.Find("[data-testid=bulk-selected]").TextContent);
+
+        var clicked = cut.Find("[data-testid=bulk-retry]").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("The filters match 10,001 runs.", dialogs.Markup, StringComparison.Ordinal));
+        Assert.Contains("so it would retry none of them", dialogs.Markup, StringComparison.Ordinal);
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Narrow the filters").Click();
+        await clicked;
+
+        Assert.Empty(bulk.Requests);
+    }
+
+    [Fact]
+    public async Task Confirmation_CountsTheMatchingRunsAgain_AndStatesThatExactNumber_WhenTheShownTotalWasBounded()
+    {
+        SignIn("olga", "operator");
+        Queries.ReportedTotal = (10_002, false);
+        var cut = RenderPage();
+        Box(cut, "select-page").Change(true);
+        await cut.Find("[data-testid=bulk-select-all]").ClickAsync(new());
+
+        // Meanwhile most runs stopped matching (say, the retention removed them): the count at confirmation is exact.
+        Queries.ReportedTotal = null;
+        bulk.Next = r => new BulkResult("bulk-3", r.Action, Newest.Select(id => new BulkRunResult(id, BulkOutcome.Ok)).ToList());
+        var clicked = cut.Find("[data-testid=bulk-reject]").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("This will reject all 3 run(s) matching the filters.", dialogs.Markup, StringComparison.Ordinal));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Reject 3 run(s)").Click();
+        await clicked;
+
+        cut.WaitForAssertion(() => Assert.Single(bulk.Requests));
+        Assert.Null(bulk.Requests[0].Ids);
+        Assert.NotNull(bulk.Requests[0].Filter);
+    }
+
+    [Fact]
     public async Task Declining_TheConfirmation_SendsNothing_AndKeepsTheSelection()
     {
         SignIn("olga", "operator");

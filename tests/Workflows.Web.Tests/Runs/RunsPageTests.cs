@@ -1,3 +1,4 @@
+using System.Globalization;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,6 +40,39 @@ public sealed class RunsPageTests : PortalTestContext
         Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), filter.From);
         Assert.Equal(new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero), filter.To);
         Assert.Equal(2, filter.Page);
+    }
+
+    [Theory]
+    [InlineData("en-US")]
+    [InlineData("de-DE")]
+    [InlineData("")]
+    public void CreatedRange_ShowsIsoDays_WhateverTheCulture(string culture)
+    {
+        var before = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(culture);
+        try
+        {
+            Navigation.NavigateTo("runs?from=2026-01-05&to=2026-01-31");
+            var popovers = RenderPopovers();
+            var cut = Render<RunsPage>();
+
+            var days = cut.FindAll("input[data-testid=filter-range]").Select(i => i.GetAttribute("value")).ToList();
+            Assert.Equal(["2026-01-05", "2026-01-31"], days);
+
+            // The open calendar: weeks from Monday, the chosen range in its title as ISO days, no AM/PM anywhere.
+            cut.Find("input[data-testid=filter-range]").Click();
+            popovers.WaitForAssertion(() => Assert.NotEmpty(popovers.FindAll(".mud-picker-calendar-header-day")));
+            Assert.Equal("Mon", popovers.FindAll(".mud-picker-calendar-header-day .mud-day-label")[0].TextContent.Trim());
+            var title = popovers.Find(".mud-picker-toolbar").TextContent;
+            Assert.Contains("2026-01-05", title, StringComparison.Ordinal);
+            Assert.Contains("2026-01-31", title, StringComparison.Ordinal);
+            Assert.DoesNotContain("/", title, StringComparison.Ordinal);
+            Assert.DoesNotMatch(@"\b(AM|PM)\b", popovers.Markup);
+        }
+        finally
+        {
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = before;
+        }
     }
 
     [Fact]

@@ -35,6 +35,9 @@ public sealed class FakeRunQueries : IRunQueries
 
     public List<RunFilter> ListCalls { get; } = [];
 
+    /// <summary>Gets or sets the total the runs list reports instead of its count (a bounded count: exact false), or null.</summary>
+    public (int Total, bool Exact)? ReportedTotal { get; set; }
+
     public List<(long After, string? StepId)> LogCalls { get; } = [];
 
     public Task<PageOf<RunSummary>> ListAsync(RunFilter filter, CancellationToken cancellationToken = default)
@@ -50,7 +53,9 @@ public sealed class FakeRunQueries : IRunQueries
             .OrderByDescending(r => r.CreatedAt)
             .ToList();
         var page = all.Skip((filter.Page - 1) * filter.PageSize).Take(filter.PageSize).ToList();
-        return Task.FromResult(new PageOf<RunSummary>(page, all.Count, filter.Page, filter.PageSize));
+        return Task.FromResult(ReportedTotal is var (total, exact)
+            ? new PageOf<RunSummary>(page, total, filter.Page, filter.PageSize, exact)
+            : new PageOf<RunSummary>(page, all.Count, filter.Page, filter.PageSize));
     }
 
     public Task<RunDetail?> GetAsync(Guid runId, CancellationToken cancellationToken = default) =>

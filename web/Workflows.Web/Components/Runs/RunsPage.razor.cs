@@ -15,6 +15,9 @@ namespace Workflows.Web.Components.Runs;
 /// </summary>
 public sealed partial class RunsPage : IDisposable
 {
+    // The day as the address and the rest of the portal write it (ISO), whatever the browser's or the server's language.
+    private const string DayFormat = "yyyy-MM-dd";
+
     private PageOf<RunSummary>? result;
     private IReadOnlyList<string> workflowNames = [];
     private string query = "";
@@ -102,8 +105,8 @@ public sealed partial class RunsPage : IDisposable
         workflow = WorkflowFilter ?? "";
         status = Enum.TryParse<RunStatus>(StatusFilter, true, out var st) && Enum.IsDefined(st) ? st : null;
         trigger = Enum.TryParse<TriggerKind>(TriggerFilter, true, out var tk) && Enum.IsDefined(tk) ? tk : null;
-        DateTime? from = DateTime.TryParseExact(FromFilter, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var f) ? f : null;
-        DateTime? to = DateTime.TryParseExact(ToFilter, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t : null;
+        DateTime? from = DateTime.TryParseExact(FromFilter, DayFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var f) ? f : null;
+        DateTime? to = DateTime.TryParseExact(ToFilter, DayFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t : null;
         range = from is null && to is null ? null : new DateRange(from, to);
         pageNumber = PageFilter is > 0 ? PageFilter.Value : 1;
     }
@@ -117,8 +120,8 @@ public sealed partial class RunsPage : IDisposable
             ["status"] = status?.ToString(),
             ["workflow"] = workflow.Length > 0 ? workflow : null,
             ["trigger"] = trigger?.ToString(),
-            ["from"] = range?.Start?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            ["to"] = range?.End?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["from"] = range?.Start?.ToString(DayFormat, CultureInfo.InvariantCulture),
+            ["to"] = range?.End?.ToString(DayFormat, CultureInfo.InvariantCulture),
             ["page"] = pageNumber > 1 ? pageNumber : null,
         });
         Navigation.NavigateTo(uri, replace: true);

@@ -13,6 +13,13 @@ public static class Formatting
     // (Blazor escapes the text for HTML itself).
     private static readonly JsonSerializerOptions Indented = new(JsonDefaults.Options) { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>
+    /// The culture the portal's date and time controls use, whatever the server's or the browser's language: the
+    /// invariant culture with ISO dates (<c>yyyy-MM-dd</c>), 24-hour times (<c>HH:mm</c>) and weeks from Monday, so a
+    /// picker writes a day the way the portal writes times (<see cref="Time"/>) and the address writes days.
+    /// </summary>
+    public static readonly CultureInfo IsoCulture = CreateIsoCulture();
+
     /// <summary>What the portal shows for an empty or absent value.</summary>
     public const string Empty = "—";
 
@@ -56,4 +63,21 @@ public static class Formatting
 
     /// <summary>Formats a secret input: "not set" when it has no value, else the mask; the value itself is never shown.</summary>
     public static string Secret(JsonNode? node) => IsEmpty(node) ? NotSet : Abstractions.Secrets.Secret.Mask;
+
+    private static CultureInfo CreateIsoCulture()
+    {
+        var culture = (CultureInfo)CultureInfo.InvariantCulture.Clone();
+        var format = culture.DateTimeFormat;
+        format.DateSeparator = "-";
+        format.TimeSeparator = ":";
+        format.ShortDatePattern = "yyyy-MM-dd";
+        format.LongDatePattern = "yyyy-MM-dd";
+        format.ShortTimePattern = "HH:mm";
+        format.LongTimePattern = "HH:mm:ss";
+        format.FullDateTimePattern = "yyyy-MM-dd HH:mm:ss";
+        format.AMDesignator = "";
+        format.PMDesignator = "";
+        format.FirstDayOfWeek = DayOfWeek.Monday;
+        return CultureInfo.ReadOnly(culture);
+    }
 }
