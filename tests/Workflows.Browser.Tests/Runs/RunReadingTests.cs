@@ -132,8 +132,8 @@ public sealed class RunReadingTests(PortalFixture portal)
         await Expect(failed).ToHaveAttributeAsync("data-status", "Failed");
         await Expect(failed).ToBeInViewportAsync();
         await Expect(failed.GetByTestId("step-error")).ToContainTextAsync("is not a duration");
-        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
-        Assert.True(overflow <= 0, $"the page scrolls sideways by {overflow}px");
+        var (overflow, culprits) = await page.HorizontalOverflowAsync();
+        Assert.True(overflow <= 0, $"the page scrolls sideways by {overflow}px: {culprits}");
     });
 
     /// <summary>
