@@ -131,9 +131,14 @@ public sealed class AccessibilityTests(PortalFixture portal)
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    /// <summary>Runs axe-core in the page; returns one line per serious or critical violation, with the elements it names.</summary>
+    /// <summary>
+    /// Runs axe-core in the page once its CSS transitions have ended (a drawer or dialog sliding and fading in, a palette
+    /// changing: axe measures contrast on the colours of the moment); returns one line per serious or critical violation,
+    /// with the elements it names.
+    /// </summary>
     private static async Task<IReadOnlyList<string>> ViolationsAsync(IPage page, string what)
     {
+        await SettledAsync(page);
         var script = Environment.GetEnvironmentVariable("WORKFLOWS_TEST_AXE");
         if (string.IsNullOrEmpty(script) || !File.Exists(script))
         {

@@ -29,7 +29,7 @@ public sealed partial class BootstrapAdminTests(PortalFixture portal)
         await using var server = await ServerProcess.StartAsync(settings, Path.Combine(folder, "server.log"), startup.Token);
         try
         {
-            var printed = OneTimePassword().Match(server.LogTail(400));
+            var printed = await server.WaitForOutputAsync(OneTimePassword(), TimeSpan.FromSeconds(30));
             Assert.True(printed.Success, "The server printed no one-time password for 'admin'.");
             var first = printed.Groups["password"].Value;
             await using var context = await portal.NewContextAsync(server.BaseUrl);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 
 namespace Workflows.Browser.Tests.Hosting;
 
@@ -105,6 +106,27 @@ public sealed class ServerProcess : IAsyncDisposable
         using var reader = new StreamReader(stream);
         var all = reader.ReadToEnd().Split('\n');
         return string.Join('\n', all.TakeLast(lines));
+    }
+
+    /// <summary>
+    /// Waits until the server's output matches <paramref name="pattern"/> and returns the match (unsuccessful after
+    /// <paramref name="timeout"/>). What the server printed before it answered /healthz is not necessarily in the log yet:
+    /// its output reaches the log through a pipe that this process reads in the background.
+    /// </summary>
+    public async Task<Match> WaitForOutputAsync(Regex pattern, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var match = pattern.Match(LogTail(int.MaxValue));
+            if (match.Success || DateTime.UtcNow > deadline || process.HasExited)
+            {
+                return match;
+            }
+
+            await Task.Delay(100); // an upper bound on the wait, not a pace
+        }
     }
 
     /// <inheritdoc />

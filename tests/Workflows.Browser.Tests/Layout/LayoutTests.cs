@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.Playwright;
 using Workflows.Browser.Tests.Hosting;
 using static Microsoft.Playwright.Assertions;
 
@@ -40,25 +41,47 @@ public sealed class LayoutTests(PortalFixture portal)
             var button = page.GetByTestId("logout");
             await Expect(button).ToBeVisibleAsync();
 
-            // The distinct tops of the label's text boxes: 2 when "Sign out" wraps into "SIGN" over "OUT".
-            var lines = await button.EvaluateAsync<int>("""
-                e => {
-                  const tops = new Set();
-                  const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
-                  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-                    if (!n.textContent.trim()) continue;
-                    const range = document.createRange();
-                    range.selectNodeContents(n);
-                    for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
-                  }
-                  return tops.size;
-                }
-                """);
-            Assert.True(lines == 1, $"'Sign out' takes {lines} lines at {size.Width}px");
+            // After a resize MudBlazor lays the app bar and the drawer out again from script, a moment after the window
+            // has its new size: measure once the page has settled (it stops scrolling sideways, and the label fits on one
+            // line, waited for up to 5 s like Playwright's assertions), not in between.
             var (overflow, culprits) = await page.HorizontalOverflowAsync();
+            var lines = await TextLinesAsync(page, button);
+            Assert.True(lines == 1, $"'Sign out' takes {lines} lines at {size.Width}px");
             Assert.True(overflow <= 0, $"the page scrolls sideways by {overflow}px at {size.Width}px: {culprits}");
         }
     });
+
+    /// <summary>
+    /// Returns on how many lines an element's text lies (the distinct tops of its text boxes: 2 when "Sign out" wraps into
+    /// "SIGN" over "OUT"), after waiting up to 5 s for it to lie on one.
+    /// </summary>
+    private static async Task<int> TextLinesAsync(IPage page, ILocator element)
+    {
+        const string Lines = """
+            e => {
+              const tops = new Set();
+              const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+              for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                if (!n.textContent.trim()) continue;
+                const range = document.createRange();
+                range.selectNodeContents(n);
+                for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+              }
+              return tops.size;
+            }
+            """;
+        var handle = await element.ElementHandleAsync();
+        try
+        {
+            await page.WaitForFunctionAsync($"e => ({Lines})(e) === 1", handle, new PageWaitForFunctionOptions { Timeout = 5_000, PollingInterval = 100 });
+        }
+        catch (TimeoutException)
+        {
+            // Still wrapped after 5 s: measured and reported by the caller.
+        }
+
+        return await element.EvaluateAsync<int>(Lines);
+    }
 
     [BrowserFact]
     public Task UnknownPath_ShowsThePortalsOwnNotFoundPage_WithItsNavigation() => portal.RunAsync(PortalFixture.Operator, async page =>

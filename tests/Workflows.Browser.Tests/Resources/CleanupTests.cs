@@ -55,7 +55,7 @@ public sealed class CleanupTests(PortalFixture portal)
             await Expect(page.Locator(".wf-cards tbody tr").First).ToBeVisibleAsync();
             var (overflow, culprits) = await page.HorizontalOverflowAsync();
             Assert.True(overflow <= 0, $"/{path} scrolls sideways by {overflow}px at 390 px: {culprits}");
-            Assert.False(await page.Locator(".wf-cards thead").First.IsVisibleAsync(), $"/{path} still shows a table header on a phone");
+            await Expect(page.Locator(".wf-cards thead").First).ToBeHiddenAsync(); // no table header on a phone
         }
 
         await PortalFixture.ScreenshotAsync(page, "runs-phone.png");

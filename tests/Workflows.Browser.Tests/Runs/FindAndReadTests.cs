@@ -59,10 +59,10 @@ public sealed class FindAndReadTests(PortalFixture portal)
 
         var graph = page.GetByTestId("step-graph");
         await Expect(graph).ToHaveAttributeAsync("data-orientation", "TopToBottom");
-        Assert.Equal(30, await graph.Locator(".wf-step").CountAsync());
-        Assert.Equal(10 + 10 + 18, await graph.Locator("svg.wf-dag-edges path").CountAsync());
-        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
-        Assert.True(overflow <= 0, $"the page scrolls sideways by {overflow}px");
+        await Expect(graph.Locator(".wf-step")).ToHaveCountAsync(30);
+        await Expect(graph.Locator("svg.wf-dag-edges path")).ToHaveCountAsync(10 + 10 + 18);
+        var (overflow, culprits) = await page.HorizontalOverflowAsync();
+        Assert.True(overflow <= 0, $"the page scrolls sideways by {overflow}px: {culprits}");
         foreach (var card in await graph.Locator(".wf-step").AllAsync())
         {
             var box = (await card.BoundingBoxAsync())!;

@@ -29,6 +29,7 @@ public sealed partial class RunFiltersTests(PortalFixture portal)
         var marker = "flt" + Guid.NewGuid().ToString("N")[..12];
         var reason = "reason" + Guid.NewGuid().ToString("N")[..12];
         var ids = new List<Guid>();
+        var firstDay = DateTime.UtcNow.Date; // the runs are created from this day on (the portal's days are UTC here)
         for (var i = 0; i < PageSize + 3; i++)
         {
             ids.Add(await StartThroughTheApiAsync(page, marker));
@@ -66,15 +67,16 @@ public sealed partial class RunFiltersTests(PortalFixture portal)
         await ChooseAsync(page, "filter-trigger", "Api");
         await Expect(page.GetByTestId("runs-total")).ToHaveTextAsync($"{waiting.Count} run(s)", Soon);
         await page.GetByTestId("filter-range").First.ClickAsync();
-        // Today as the first and the last day: the picker opens on this month, the first of its two.
-        var now = DateTime.UtcNow;
-        var day = now.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        var today = page.Locator(".mud-picker-calendar-day:not(.mud-hidden)", new() { HasTextRegex = new Regex($"^\\s*{now.Day}\\s*$") }).First;
-        await today.ClickAsync();
-        await today.ClickAsync();
-        await Expect(page).ToHaveURLAsync(new Regex($"[?&]from={day}&to={day}(&|$)"));
+        // From the day the runs were created to today: the same day, unless the test ran over midnight (UTC), when a
+        // range of today alone would leave out the runs of yesterday. The picker opens on this month, the first of its two.
+        var lastDay = DateTime.UtcNow.Date;
+        var from = firstDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var day = lastDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await CalendarDay(page, firstDay.Day).ClickAsync();
+        await CalendarDay(page, lastDay.Day).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex($"[?&]from={from}&to={day}(&|$)"));
         // The open calendar titles the range in ISO days and starts its weeks on Monday.
-        await Expect(page.Locator(".mud-picker-toolbar .mud-button-date")).ToHaveTextAsync($"{day} - {day}");
+        await Expect(page.Locator(".mud-picker-toolbar .mud-button-date")).ToHaveTextAsync($"{from} - {day}");
         await Expect(page.Locator(".mud-picker-calendar-header-day .mud-day-label").First).ToHaveTextAsync("Mon");
         await page.Keyboard.PressAsync("Escape");
         await Expect(page.GetByTestId("runs-total")).ToHaveTextAsync($"{waiting.Count} run(s)", Soon);
@@ -84,7 +86,7 @@ public sealed partial class RunFiltersTests(PortalFixture portal)
 
         var address = page.Url;
         var query = new Uri(address).Query;
-        foreach (var part in new[] { $"q={marker}", "status=WaitingForApproval", "workflow=test-filters", "trigger=Api", $"from={day}", $"to={day}", "page=2" })
+        foreach (var part in new[] { $"q={marker}", "status=WaitingForApproval", "workflow=test-filters", "trigger=Api", $"from={from}", $"to={day}", "page=2" })
         {
             Assert.Contains(part, query, StringComparison.Ordinal);
         }
@@ -126,6 +128,9 @@ public sealed partial class RunFiltersTests(PortalFixture portal)
         await Expect(page.GetByTestId("runs-table").Locator("tbody tr")).ToHaveCountAsync(rows.Count);
         Assert.Equal(rows, await RowIdsAsync(page));
     }
+
+    private static ILocator CalendarDay(IPage page, int day) =>
+        page.Locator(".mud-picker-calendar-day:not(.mud-hidden)", new() { HasTextRegex = new Regex($"^\\s*{day}\\s*$") }).First;
 
     private static async Task<List<string>> RowIdsAsync(IPage page) =>
         [.. (await page.GetByTestId("runs-table").Locator("tbody tr").EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.testid)"))

@@ -72,8 +72,15 @@ public sealed class RunReadingTests(PortalFixture portal)
         await Expect(first.Locator("time.wf-log-time")).ToHaveTextAsync(new Regex(@"\d{2}:\d{2}:\d{2}"));
         await Expect(first.Locator(".wf-log-step")).ToHaveTextAsync("after");
 
+        // The run page and its log follow the run separately: the log may still fetch its last lines after the header
+        // says Succeeded. Wait until it shows every line the server has (its download, without the separators).
+        var id = new Regex("/runs/(?<id>[0-9a-f-]{36})$").Match(page.Url).Groups["id"].Value;
+        var download = await page.APIRequest.GetAsync($"api/runs/{id}/logs.txt");
+        Assert.True(download.Ok, $"GET api/runs/{id}/logs.txt: {download.Status}");
+        var all = (await download.TextAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => !l.StartsWith("=====", StringComparison.Ordinal));
+        await Expect(lines).ToHaveCountAsync(all);
+
         // A search: its matches are counted and marked.
-        var all = await lines.CountAsync();
         await page.GetByTestId("log-search").FillAsync("waiting 1S");
         await Expect(page.GetByTestId("log-matches")).ToHaveTextAsync("1 matching line(s)");
         await Expect(log.Locator("mark")).ToHaveTextAsync(new[] { "Waiting 1s" });
@@ -125,8 +132,8 @@ public sealed class RunReadingTests(PortalFixture portal)
         await Expect(failed).ToHaveAttributeAsync("data-status", "Failed");
         await Expect(failed).ToBeInViewportAsync();
         await Expect(failed.GetByTestId("step-error")).ToContainTextAsync("is not a duration");
-        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
-        Assert.True(overflow <= 0, $"the page scrolls sideways by {overflow}px");
+        var (overflow, culprits) = await page.HorizontalOverflowAsync();
+        Assert.True(overflow <= 0, $"the page scrolls sideways by {overflow}px: {culprits}");
     });
 
     /// <summary>

@@ -48,6 +48,7 @@ public sealed partial class RunTriesTests(PortalFixture portal)
         await drawer.GetByTestId("step-details-close").ClickAsync();
 
         // Durations: the run's and the failed step's leave out the idle time between the two tries.
+        await Expect(page.GetByTestId("run-duration")).ToHaveTextAsync(new Regex(@" in 2 tries\s*$"));
         var run = ParseDuration(await page.GetByTestId("run-duration").InnerTextAsync(), out var tries);
         Assert.Equal(2, tries);
         var busy = wall.Total - wall.Idle;
@@ -86,8 +87,9 @@ public sealed partial class RunTriesTests(PortalFixture portal)
         var fileRetry = Array.IndexOf(lines, "===== Try 2 =====");
         Assert.All(lines[(fileCompensation + 1)..fileRetry], l => Assert.Contains("[compensate:server]", l, StringComparison.Ordinal));
         Assert.Contains(lines[(fileRetry + 1)..], l => l.Contains("[wait]", StringComparison.Ordinal));
-        // As many lines as the page shows, no more, no fewer.
-        Assert.Equal(await log.GetByTestId("log-line").CountAsync(), steps.Count);
+        // As many lines as the page shows, no more, no fewer (the page's log follows the run on its own, so it may still
+        // be fetching its last lines: wait for them rather than count once).
+        await Expect(log.GetByTestId("log-line")).ToHaveCountAsync(steps.Count);
     });
 
     /// <summary>

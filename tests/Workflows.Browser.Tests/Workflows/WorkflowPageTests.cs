@@ -24,7 +24,7 @@ public sealed class WorkflowPageTests(PortalFixture portal)
         await Expect(page.GetByTestId("workflow-name")).ToHaveTextAsync("boot-vm");
         var graph = page.GetByTestId("step-graph");
         await Expect(graph.Locator(".wf-step").First).ToBeVisibleAsync();
-        Assert.True(await graph.Locator("svg.wf-dag-edges path").CountAsync() >= 1, "the graph draws no edge");
+        await Expect(graph.Locator("svg.wf-dag-edges path").First).ToBeAttachedAsync(); // the graph draws its edges
         await Expect(page.GetByTestId("yaml-source").Locator(".wf-yaml-key").First).ToHaveTextAsync("name");
         await Expect(page.GetByTestId("yaml-source")).ToContainTextAsync("name: boot-vm");
         await Expect(page.GetByTestId("workflow-versions").GetByTestId("version-active")).ToBeVisibleAsync();

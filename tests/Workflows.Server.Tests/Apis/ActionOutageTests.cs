@@ -91,7 +91,9 @@ public sealed class ActionOutageTests : IDisposable
 
         protected override void ConfigureMore(IWebHostBuilder builder)
         {
-            var cs = new NpgsqlConnectionStringBuilder(Database) { Host = "127.0.0.1", Port = port, Timeout = 3 };
+            // Npgsql's own connect timeout (15 s), not a shorter one: the proxy resets connections at once while it is
+            // down, so the outage is seen without waiting, and a 3 s limit only failed opens on a loaded machine.
+            var cs = new NpgsqlConnectionStringBuilder(Database) { Host = "127.0.0.1", Port = port, Timeout = 15 };
             builder.UseSetting("Workflows:ConnectionString", cs.ConnectionString);
             builder.UseSetting("Workflows:LeaseDuration", "00:00:03");
             builder.UseSetting("Workflows:HeartbeatInterval", "00:00:01");
