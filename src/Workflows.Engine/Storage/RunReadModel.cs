@@ -115,9 +115,11 @@ public sealed class RunReadModel
     }
 
     /// <summary>
-    /// Reads the undecided steps (Waiting or Running, no signal) of Running runs — among <paramref name="runIds"/>, or all
-    /// when null; of one step when <paramref name="stepId"/> is given. Which of them are approvals only the run's definition
-    /// version knows, so the caller filters.
+    /// Reads the undecided steps (Waiting, or Running on a poll after the first, no signal) of Running runs — among
+    /// <paramref name="runIds"/>, or all when null; of one step when <paramref name="stepId"/> is given. Which of them are
+    /// approvals only the run's definition version knows, so the caller filters. A step on its first execution (Running,
+    /// no state yet) has not asked anybody anything: its message is not evaluated yet, so it is not listed (the run was
+    /// shown waiting for an approval with the fallback message "Approve to continue" in that window).
     /// </summary>
     public async Task<List<UndecidedStepRow>> UndecidedStepsAsync(IReadOnlyCollection<string>? runIds, string? stepId, CancellationToken ct)
     {
@@ -130,7 +132,7 @@ public sealed class RunReadModel
             SELECT r.id AS RunId, r.workflow AS Workflow, r.version AS Version, r.trigger_kind AS TriggerKind, r.trigger_actor AS TriggerActor,
                    r.created_at AS CreatedAt, s.step_id AS StepId, s.attempt AS Attempt, s.state AS State, s.started_at AS StartedAt
             FROM wf_runs r JOIN wf_steps s ON s.run_id = r.id
-            WHERE r.status = 'Running' AND s.kind = 'step' AND s.status IN ('Waiting', 'Running') AND s.signal IS NULL
+            WHERE r.status = 'Running' AND s.kind = 'step' AND (s.status = 'Waiting' OR (s.status = 'Running' AND s.state IS NOT NULL)) AND s.signal IS NULL
             """;
         if (runIds is not null)
         {
