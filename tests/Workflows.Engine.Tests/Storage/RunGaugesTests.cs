@@ -20,24 +20,24 @@ public sealed class RunGaugesTests(TestDatabase databases) : IClassFixture<TestD
         var store = new RunStore(await databases.CreateAsync(provider));
 
         // Waiting: on a delay (polls later), for an approval (no poll), on a poll that is due now.
-        await InsertAsync(store, RunStatus.Running, Step("a", StepStatus.Succeeded), Step("delay", StepStatus.Waiting, nextPollAt: Now + 60_000));
-        await InsertAsync(store, RunStatus.Running, Step("approve", StepStatus.Waiting));
-        await InsertAsync(store, RunStatus.Running, Step("poll", StepStatus.Waiting, nextPollAt: Now - 2_000));
+        await StoredRuns.InsertAsync(store, RunStatus.Running, Step("a", StepStatus.Succeeded), Step("delay", StepStatus.Waiting, nextPollAt: Now + 60_000));
+        await StoredRuns.InsertAsync(store, RunStatus.Running, Step("approve", StepStatus.Waiting));
+        await StoredRuns.InsertAsync(store, RunStatus.Running, Step("poll", StepStatus.Waiting, nextPollAt: Now - 2_000));
 
         // Not waiting: a step running, a step scheduled, parallel branches of which one runs and one waits.
-        await InsertAsync(store, RunStatus.Running, Step("work", StepStatus.Running));
-        await InsertAsync(store, RunStatus.Running, Step("next", StepStatus.Scheduled, dispatchedAt: Now - 5_000));
-        await InsertAsync(store, RunStatus.Running, Step("slow", StepStatus.Waiting, nextPollAt: Now + 60_000), Step("fast", StepStatus.Running));
+        await StoredRuns.InsertAsync(store, RunStatus.Running, Step("work", StepStatus.Running));
+        await StoredRuns.InsertAsync(store, RunStatus.Running, Step("next", StepStatus.Scheduled, dispatchedAt: Now - 5_000));
+        await StoredRuns.InsertAsync(store, RunStatus.Running, Step("slow", StepStatus.Waiting, nextPollAt: Now + 60_000), Step("fast", StepStatus.Running));
 
         // Not waiting either: finished runs, a run queued behind a key, a run compensating with a waiting step, a stalled run.
-        await InsertAsync(store, RunStatus.Succeeded, Step("a", StepStatus.Succeeded), Step("b", StepStatus.Succeeded));
-        await InsertAsync(store, RunStatus.Failed, Step("a", StepStatus.Failed), Step("b", StepStatus.Skipped));
-        await InsertAsync(store, RunStatus.Queued, Step("a", StepStatus.Pending));
-        await InsertAsync(store, RunStatus.Compensating, Step("undo", StepStatus.Waiting, nextPollAt: Now + 60_000));
-        await InsertAsync(store, RunStatus.Running, Step("done", StepStatus.Succeeded));
+        await StoredRuns.InsertAsync(store, RunStatus.Succeeded, Step("a", StepStatus.Succeeded), Step("b", StepStatus.Succeeded));
+        await StoredRuns.InsertAsync(store, RunStatus.Failed, Step("a", StepStatus.Failed), Step("b", StepStatus.Skipped));
+        await StoredRuns.InsertAsync(store, RunStatus.Queued, Step("a", StepStatus.Pending));
+        await StoredRuns.InsertAsync(store, RunStatus.Compensating, Step("undo", StepStatus.Waiting, nextPollAt: Now + 60_000));
+        await StoredRuns.InsertAsync(store, RunStatus.Running, Step("done", StepStatus.Succeeded));
 
         // A run that waited and then finished: its commit clears its active step.
-        var finished = await InsertAsync(store, RunStatus.Running, Step("delay", StepStatus.Waiting, nextPollAt: Now + 60_000));
+        var finished = await StoredRuns.InsertAsync(store, RunStatus.Running, Step("delay", StepStatus.Waiting, nextPollAt: Now + 60_000));
         await store.MutateAsync(
             finished,
             t =>
@@ -51,7 +51,7 @@ public sealed class RunGaugesTests(TestDatabase databases) : IClassFixture<TestD
             default);
 
         // A waiting run whose poll came due and was dispatched: scheduled, so ready and no longer waiting.
-        var polled = await InsertAsync(store, RunStatus.Running, Step("poll", StepStatus.Waiting, nextPollAt: Now - 1_000));
+        var polled = await StoredRuns.InsertAsync(store, RunStatus.Running, Step("poll", StepStatus.Waiting, nextPollAt: Now - 1_000));
         await store.MutateAsync(
             polled,
             t =>
@@ -77,7 +77,7 @@ public sealed class RunGaugesTests(TestDatabase databases) : IClassFixture<TestD
     public async Task GaugesAsync_ReportsNothing_WhenNoRunIsActive(string provider)
     {
         var store = new RunStore(await databases.CreateAsync(provider));
-        await InsertAsync(store, RunStatus.Succeeded, Step("a", StepStatus.Succeeded));
+        await StoredRuns.InsertAsync(store, RunStatus.Succeeded, Step("a", StepStatus.Succeeded));
 
         Assert.Equal(new EngineGaugeRow(0, 0, 0, null), await store.ReadModel.GaugesAsync(Now, default));
     }
@@ -88,8 +88,8 @@ public sealed class RunGaugesTests(TestDatabase databases) : IClassFixture<TestD
     public async Task GaugesAsync_TakesTheOlderOfTheTwoKindsOfReadyStep_AsTheOldest(string provider)
     {
         var store = new RunStore(await databases.CreateAsync(provider));
-        await InsertAsync(store, RunStatus.Running, Step("next", StepStatus.Scheduled, dispatchedAt: Now - 1_000));
-        await InsertAsync(store, RunStatus.Running, Step("poll", StepStatus.Waiting, nextPollAt: Now - 9_000));
+        await StoredRuns.InsertAsync(store, RunStatus.Running, Step("next", StepStatus.Scheduled, dispatchedAt: Now - 1_000));
+        await StoredRuns.InsertAsync(store, RunStatus.Running, Step("poll", StepStatus.Waiting, nextPollAt: Now - 9_000));
 
         var g = await store.ReadModel.GaugesAsync(Now, default);
 
@@ -104,9 +104,9 @@ public sealed class RunGaugesTests(TestDatabase databases) : IClassFixture<TestD
     public async Task FoldRunCountsAsync_EmptiesTheJournal_AndLeavesTheGaugesAsTheyWere(string provider)
     {
         var store = new RunStore(await databases.CreateAsync(provider));
-        var waiting = await InsertAsync(store, RunStatus.Running, Step("delay", StepStatus.Waiting, nextPollAt: Now + 60_000));
-        await InsertAsync(store, RunStatus.Running, Step("delay", StepStatus.Waiting, nextPollAt: Now + 60_000));
-        await InsertAsync(store, RunStatus.Queued, Step("a", StepStatus.Pending));
+        var waiting = await StoredRuns.InsertAsync(store, RunStatus.Running, Step("delay", StepStatus.Waiting, nextPollAt: Now + 60_000));
+        await StoredRuns.InsertAsync(store, RunStatus.Running, Step("delay", StepStatus.Waiting, nextPollAt: Now + 60_000));
+        await StoredRuns.InsertAsync(store, RunStatus.Queued, Step("a", StepStatus.Pending));
         await store.MutateAsync(waiting, t => { t.Run.Status = RunStatus.Cancelled; t.Steps[0].Status = StepStatus.Cancelled; t.Touch(t.Steps[0]); t.RunDirty = true; return ValueTask.CompletedTask; }, default);
         Assert.Equal(1, (await store.ReadModel.GaugesAsync(Now, default)).Waiting);
 
@@ -136,7 +136,7 @@ public sealed class RunGaugesTests(TestDatabase databases) : IClassFixture<TestD
 
         var g = await old.ReadModel.GaugesAsync(Now, default);
         Assert.Equal(1, g.Waiting);
-        await InsertAsync(old, RunStatus.Running, Step("approve", StepStatus.Waiting));
+        await StoredRuns.InsertAsync(old, RunStatus.Running, Step("approve", StepStatus.Waiting));
         Assert.Equal(2, (await old.ReadModel.GaugesAsync(Now, default)).Waiting);
     }
 
@@ -153,19 +153,4 @@ public sealed class RunGaugesTests(TestDatabase databases) : IClassFixture<TestD
 
     private static StepRow Step(string id, StepStatus status, long? nextPollAt = null, long? dispatchedAt = null) =>
         new() { StepId = id, Kind = StepKinds.Step, Status = status, Attempt = status == StepStatus.Pending ? 0 : 1, StartedAt = 1, NextPollAt = nextPollAt, DispatchedAt = dispatchedAt };
-
-    /// <summary>Inserts a run with its steps through the store, which sets wf_runs.steps_active as every commit does.</summary>
-    private static async Task<string> InsertAsync(RunStore store, RunStatus status, params StepRow[] steps)
-    {
-        var id = Guid.NewGuid().ToString();
-        var run = new RunRow { Id = id, Workflow = "w", Version = "v", Status = status, TriggerKind = "Api", TriggerActor = "test", CreatedAt = 1, UpdatedAt = 1 };
-        for (var i = 0; i < steps.Length; i++)
-        {
-            steps[i].RunId = id;
-            steps[i].Position = i;
-        }
-
-        await store.InsertRunAsync(run, steps, [new AuditRow { RunId = id, At = 1, Kind = "run.created", Actor = "test", Message = "created" }], (_, _) => { }, default);
-        return id;
-    }
 }

@@ -103,12 +103,6 @@ public sealed class StalledRunQueryTests(TestDatabase databases) : IClassFixture
         return await c.ExecuteScalarAsync<bool>("SELECT steps_active FROM wf_runs WHERE id = @runId", new { runId });
     }
 
-    private static async Task<string> InsertRunAsync(RunStore store, StepStatus stepStatus)
-    {
-        var id = Guid.NewGuid().ToString();
-        var run = new RunRow { Id = id, Workflow = "w", Version = "v", Status = RunStatus.Running, TriggerKind = "Api", TriggerActor = "test", CreatedAt = 1, UpdatedAt = 1 };
-        var step = new StepRow { RunId = id, StepId = "a", Kind = StepKinds.Step, Position = 0, Status = stepStatus, Attempt = 1, StartedAt = 1, NextPollAt = stepStatus == StepStatus.Waiting ? Late * 10 : null };
-        await store.InsertRunAsync(run, [step], [new AuditRow { RunId = id, At = 1, Kind = "run.created", Actor = "test", Message = "created" }], (_, _) => { }, default);
-        return id;
-    }
+    private static Task<string> InsertRunAsync(RunStore store, StepStatus stepStatus) =>
+        StoredRuns.InsertAsync(store, RunStatus.Running, new StepRow { StepId = "a", Kind = StepKinds.Step, Status = stepStatus, Attempt = 1, StartedAt = 1, NextPollAt = stepStatus == StepStatus.Waiting ? Late * 10 : null });
 }

@@ -18,11 +18,11 @@ public sealed class UndecidedStepsTests(TestDatabase databases) : IClassFixture<
         var store = new RunStore(await databases.CreateAsync(provider));
         const string asked = """{"expiresAt":"2030-01-01T00:00:00+00:00","message":"Roll out?"}""";
 
-        var waiting = await InsertAsync(store, RunStatus.Running, Step("gate", StepStatus.Waiting, asked));
-        var polled = await InsertAsync(store, RunStatus.Running, Step("gate", StepStatus.Running, asked));
-        var first = await InsertAsync(store, RunStatus.Running, Step("gate", StepStatus.Running, state: null));
-        var decided = await InsertAsync(store, RunStatus.Running, Step("gate", StepStatus.Running, asked, signal: """{"name":"approval"}"""));
-        var finished = await InsertAsync(store, RunStatus.Failed, Step("gate", StepStatus.Waiting, asked));
+        var waiting = await StoredRuns.InsertAsync(store, RunStatus.Running, Step("gate", StepStatus.Waiting, asked));
+        var polled = await StoredRuns.InsertAsync(store, RunStatus.Running, Step("gate", StepStatus.Running, asked));
+        var first = await StoredRuns.InsertAsync(store, RunStatus.Running, Step("gate", StepStatus.Running, state: null));
+        var decided = await StoredRuns.InsertAsync(store, RunStatus.Running, Step("gate", StepStatus.Running, asked, signal: """{"name":"approval"}"""));
+        var finished = await StoredRuns.InsertAsync(store, RunStatus.Failed, Step("gate", StepStatus.Waiting, asked));
 
         var rows = await store.ReadModel.UndecidedStepsAsync([waiting, polled, first, decided, finished], null, default);
 
@@ -32,18 +32,4 @@ public sealed class UndecidedStepsTests(TestDatabase databases) : IClassFixture<
 
     private static StepRow Step(string id, StepStatus status, string? state, string? signal = null) =>
         new() { StepId = id, Kind = StepKinds.Step, Status = status, Attempt = 1, StartedAt = 1, State = state, Signal = signal };
-
-    private static async Task<string> InsertAsync(RunStore store, RunStatus status, params StepRow[] steps)
-    {
-        var id = Guid.NewGuid().ToString();
-        var run = new RunRow { Id = id, Workflow = "w", Version = "v", Status = status, TriggerKind = "Api", TriggerActor = "test", CreatedAt = 1, UpdatedAt = 1 };
-        for (var i = 0; i < steps.Length; i++)
-        {
-            steps[i].RunId = id;
-            steps[i].Position = i;
-        }
-
-        await store.InsertRunAsync(run, steps, [new AuditRow { RunId = id, At = 1, Kind = "run.created", Actor = "test", Message = "created" }], (_, _) => { }, default);
-        return id;
-    }
 }
