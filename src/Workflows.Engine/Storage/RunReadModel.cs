@@ -173,7 +173,8 @@ public sealed class RunReadModel
     /// (<c>steps_active</c>, kept by every commit) none of which is scheduled or running. So the count is the Running
     /// runs (<c>wf_run_counts</c> and the changes not folded into it yet: call <see cref="RunStore.FoldRunCountsAsync"/>
     /// first to keep those few), less those without an active step (the sweeper's partial index <c>ix_wf_runs_idle</c>:
-    /// only stalled runs), less those with a scheduled or running step (in-flight work, bounded by the queue and the
+    /// only stalled runs; the statement repeats that index's predicate, status IN ('Running', 'Compensating', 'Cancelling'), so
+    /// the planner may use it, then keeps the Running ones), less those with a scheduled or running step (in-flight work, bounded by the queue and the
     /// workers). The ready steps are read from the two partial indexes of due work.
     /// </remarks>
     public async Task<EngineGaugeRow> GaugesAsync(long now, CancellationToken ct)
