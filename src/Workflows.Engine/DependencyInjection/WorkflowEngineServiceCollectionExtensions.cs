@@ -131,6 +131,15 @@ public static class WorkflowEngineServiceCollectionExtensions
     {
         services.TryAddSingleton<IGlobalConfiguration, HangfireServicesMarker>();
         services.TryAddSingleton(CreateJobStorage);
+        services.TryAddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
+            return new HangfireConnections(new NpgsqlConnectionStringBuilder(o.ConnectionString)
+            {
+                MaxPoolSize = o.Postgres.HangfireMaxPoolSize,
+                Timeout = (int)Math.Ceiling(o.Postgres.PoolTimeout.TotalSeconds),
+            }.ConnectionString);
+        });
         services.TryAddSingleton<JobActivator>(sp => new ScopedJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.TryAddSingleton<IJobFilterProvider>(_ => EngineJobFilters.Create());
         services.TryAddSingleton<ITimeZoneResolver, DefaultTimeZoneResolver>();
@@ -150,12 +159,7 @@ public static class WorkflowEngineServiceCollectionExtensions
         var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
         if (o.ConnectionString is { Length: > 0 } cs)
         {
-            var hangfireCs = new NpgsqlConnectionStringBuilder(cs)
-            {
-                MaxPoolSize = o.Postgres.HangfireMaxPoolSize,
-                Timeout = (int)Math.Ceiling(o.Postgres.PoolTimeout.TotalSeconds),
-            }.ConnectionString;
-            return HangfirePostgres.CreateStorage(hangfireCs, HangfirePostgres.Options(o), sp.GetRequiredService<QueueWakeUp>(), o.Queue, "default");
+            return HangfirePostgres.CreateStorage(sp.GetRequiredService<HangfireConnections>(), HangfirePostgres.Options(o), sp.GetRequiredService<QueueWakeUp>(), o.Queue, "default");
         }
 
         return new SQLiteStorage(

@@ -1,5 +1,6 @@
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
+using Npgsql;
 
 namespace Workflows.Engine.Execution;
 
@@ -46,10 +47,40 @@ public static class HangfirePostgres
     /// <param name="wakeUp">This process's wake-up (a <see cref="QueueWakeUpListener"/> signals it).</param>
     /// <param name="queues">The queues the provider serves.</param>
     /// <returns>The storage.</returns>
-    public static PostgreSqlStorage CreateStorage(string connectionString, PostgreSqlStorageOptions options, QueueWakeUp wakeUp, params string[] queues)
+    public static PostgreSqlStorage CreateStorage(string connectionString, PostgreSqlStorageOptions options, QueueWakeUp wakeUp, params string[] queues) =>
+        CreateStorage(new NpgsqlConnectionFactory(connectionString, options), options, wakeUp, queues);
+
+    /// <summary>Creates the storage over a connection factory (the engine's <see cref="HangfireConnections"/>).</summary>
+    /// <param name="connections">Where Hangfire's connections come from.</param>
+    /// <param name="options">The storage options (<see cref="Options"/>).</param>
+    /// <param name="wakeUp">This process's wake-up (a <see cref="QueueWakeUpListener"/> signals it).</param>
+    /// <param name="queues">The queues the provider serves.</param>
+    /// <returns>The storage.</returns>
+    public static PostgreSqlStorage CreateStorage(IConnectionFactory connections, PostgreSqlStorageOptions options, QueueWakeUp wakeUp, params string[] queues)
     {
-        var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
+        var storage = new PostgreSqlStorage(connections, options);
         storage.QueueProviders.Add(new WakeUpQueueProvider(new PostgreSqlJobQueueProvider(storage, options), wakeUp), queues);
         return storage;
     }
+}
+
+/// <summary>
+/// Hangfire's PostgreSQL connections, from a data source the engine's container owns. Hangfire.PostgreSql's own factory
+/// opens connections from Npgsql's process-wide pool, which nobody closes: a stopped engine kept up to
+/// <see cref="PostgresPoolOptions.HangfireMaxPoolSize"/> idle connections for the pool's idle lifetime (5 minutes). Disposing
+/// this (the container does, after the Hangfire server stopped) closes them at once.
+/// </summary>
+public sealed class HangfireConnections : IConnectionFactory, IDisposable
+{
+    private readonly NpgsqlDataSource dataSource;
+
+    /// <summary>Creates the data source of Hangfire's pool.</summary>
+    /// <param name="connectionString">The connection string of Hangfire's pool (its own maximum size and timeout).</param>
+    public HangfireConnections(string connectionString) => dataSource = NpgsqlDataSource.Create(connectionString);
+
+    /// <inheritdoc />
+    public NpgsqlConnection GetOrCreateConnection() => dataSource.CreateConnection();
+
+    /// <inheritdoc />
+    public void Dispose() => dataSource.Dispose();
 }

@@ -16,8 +16,12 @@ public enum DatabaseKind
     Postgres,
 }
 
-/// <summary>Opens connections and hides the few SQL differences between SQLite and PostgreSQL.</summary>
-public sealed class EngineDatabase
+/// <summary>
+/// Opens connections and hides the few SQL differences between SQLite and PostgreSQL. Disposing it (the engine's container
+/// does, after its hosted services stopped) closes the PostgreSQL pool's idle connections at once rather than after the
+/// pool's idle lifetime (5 minutes), so a stopped engine no longer holds its share of the server's <c>max_connections</c>.
+/// </summary>
+public sealed class EngineDatabase : IDisposable, IAsyncDisposable
 {
     private readonly ILogger<EngineDatabase> logger;
 
@@ -69,6 +73,12 @@ public sealed class EngineDatabase
 
     /// <summary>Gets the row-lock suffix for SELECTs in a transaction (SQLite locks the whole database instead).</summary>
     public string ForUpdate => Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
+
+    /// <inheritdoc />
+    public void Dispose() => DataSource?.Dispose();
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => DataSource?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>Opens a connection.</summary>
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
