@@ -92,6 +92,7 @@ public sealed class ActionEnvironmentTests
         Assert.Equal("web-renamed", entry.Name);
         Assert.Equal(env.RunId, entry.RunId);
         Assert.Equal(env.Clock.GetUtcNow(), entry.DeletedAt);
+        Assert.Equal(ResourceDeletedReason.Deleted, entry.DeletedReason);
         Assert.Equal(2, env.Recorder.Recorded.Count);
         Assert.Equal(["vm:id-1"], env.Recorder.Deleted);
     }

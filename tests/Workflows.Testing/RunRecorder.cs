@@ -130,7 +130,7 @@ public sealed class RunRecorder : IStepLog, IStepAudit, IResourceLedger
         deleted.Enqueue($"{kind}:{externalId}");
         if (resources.TryGetValue((kind, externalId), out var e))
         {
-            resources[(kind, externalId)] = e with { DeletedAt = Clock.GetUtcNow() };
+            resources[(kind, externalId)] = e with { DeletedAt = Clock.GetUtcNow(), DeletedReason = ResourceDeletedReason.Deleted };
         }
 
         return Task.CompletedTask;

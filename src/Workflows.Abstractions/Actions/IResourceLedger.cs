@@ -44,7 +44,12 @@ public sealed record ResourceRecord(
 /// <param name="Provider">Where it lives.</param>
 /// <param name="Properties">Extra facts.</param>
 /// <param name="CreatedAt">When it was recorded.</param>
-/// <param name="DeletedAt">When it was marked deleted, if it was.</param>
+/// <param name="DeletedAt">When it left the ledger (deleted, or found gone), if it did.</param>
+/// <param name="DeletedReason">
+/// Why it left the ledger, or null while it is live: <see cref="ResourceDeletedReason.Deleted"/> by a run (its own step, its
+/// compensation or a clean-up run), <see cref="ResourceDeletedReason.Gone"/> when a check against the cloud found it missing.
+/// </param>
+/// <param name="DeletedBy">Who ran the check that found it gone (an actor name), or null when unknown or not <see cref="ResourceDeletedReason.Gone"/>.</param>
 public sealed record ResourceEntry(
     Guid RunId,
     string StepId,
@@ -54,4 +59,16 @@ public sealed record ResourceEntry(
     string? Provider,
     IReadOnlyDictionary<string, string> Properties,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? DeletedAt);
+    DateTimeOffset? DeletedAt,
+    ResourceDeletedReason? DeletedReason = null,
+    string? DeletedBy = null);
+
+/// <summary>Why a resource left the ledger.</summary>
+public enum ResourceDeletedReason
+{
+    /// <summary>A run deleted it: the step that owns it, its compensation, or a clean-up run from the Resources page.</summary>
+    Deleted,
+
+    /// <summary>A check against the cloud found it missing: it vanished without a run of ours deleting it.</summary>
+    Gone,
+}

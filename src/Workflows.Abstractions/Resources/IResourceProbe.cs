@@ -32,7 +32,7 @@ public enum ResourcePresence
     /// <summary>The provider has it.</summary>
     Present,
 
-    /// <summary>The provider said it does not exist; the ledger row is marked deleted.</summary>
+    /// <summary>The provider said it does not exist; the ledger row is marked gone (<see cref="Actions.ResourceDeletedReason.Gone"/>).</summary>
     Gone,
 
     /// <summary>Not known: no probe for the kind, or the provider could not be asked.</summary>
@@ -52,7 +52,7 @@ public sealed record ResourceCheckResult(IReadOnlyList<ResourceCheckItem> Items)
     /// <summary>Gets how many are present.</summary>
     public int Present => Items.Count(i => i.Presence == ResourcePresence.Present);
 
-    /// <summary>Gets how many were gone (and are now marked deleted).</summary>
+    /// <summary>Gets how many were gone (and are now marked gone).</summary>
     public int Gone => Items.Count(i => i.Presence == ResourcePresence.Gone);
 
     /// <summary>Gets how many could not be checked.</summary>
@@ -67,7 +67,8 @@ public interface IResourceCheck
 {
     /// <summary>
     /// Looks up every resource not marked deleted (or only <paramref name="resources"/>) in its provider and marks those that no
-    /// longer exist as deleted (reason <c>gone</c>, recorded in the owning run's audit with <paramref name="actor"/>). Never marks on an error.
+    /// longer exist as gone (<see cref="Actions.ResourceDeletedReason.Gone"/>, by <paramref name="actor"/>, recorded in the owning
+    /// run's audit too). Never marks on an error.
     /// </summary>
     /// <param name="resources">The resources to check, or null for all not deleted.</param>
     /// <param name="actor">Who asked.</param>

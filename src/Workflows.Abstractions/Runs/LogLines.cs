@@ -77,6 +77,28 @@ public sealed class LogLines
         return current.IsCompensation && previous is { IsCompensation: false } ? "Compensation" : null;
     }
 
+    /// <summary>
+    /// Returns the name a downloaded log is saved under, one rule for the portal's button and <c>logs.txt</c>:
+    /// <c>&lt;workflow&gt;-&lt;short id&gt;-logs.txt</c>, or <c>&lt;workflow&gt;-&lt;short id&gt;-&lt;step&gt;-logs.txt</c> for
+    /// one step's lines. Every character but ASCII letters, digits, <c>.</c>, <c>_</c> and <c>-</c> becomes <c>-</c>
+    /// (so the name needs no quoting or encoding in a <c>Content-Disposition</c> header and is safe on any file system),
+    /// and a name never starts with a dot.
+    /// </summary>
+    /// <param name="workflow">The run's workflow.</param>
+    /// <param name="runId">The run.</param>
+    /// <param name="stepId">The one step whose lines are downloaded, or null for the whole log.</param>
+    /// <returns>The file name.</returns>
+    public static string FileName(string workflow, Guid runId, string? stepId = null)
+    {
+        var name = new StringBuilder();
+        foreach (var c in stepId is null ? $"{workflow}-{runId.ToString()[..8]}-logs.txt" : $"{workflow}-{runId.ToString()[..8]}-{stepId}-logs.txt")
+        {
+            name.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-');
+        }
+
+        return name.ToString().TrimStart('.');
+    }
+
     /// <summary>Writes lines as text: each with its UTC time and step, boundaries as separator lines.</summary>
     public static string Format(IEnumerable<LogLine> lines, IReadOnlyList<DateTimeOffset> retries)
     {

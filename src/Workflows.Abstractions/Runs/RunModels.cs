@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Definitions;
 
 namespace Workflows.Abstractions.Runs;
@@ -267,6 +268,12 @@ public sealed record ResourceFilter
 
     /// <summary>Gets whether to include deleted resources. Default is false.</summary>
     public bool IncludeDeleted { get; init; }
+
+    /// <summary>
+    /// Gets the only reason to list: resources that left the ledger for it (deleted by a run, or found gone by a check),
+    /// whatever <see cref="IncludeDeleted"/> says; or null for no such restriction. Default is null.
+    /// </summary>
+    public ResourceDeletedReason? DeletedReason { get; init; }
 
     /// <summary>Gets whether to list only orphans: resources still alive whose run has finished unsuccessfully.</summary>
     public bool OrphansOnly { get; init; }

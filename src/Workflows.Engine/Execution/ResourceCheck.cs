@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Resources;
 using Workflows.Engine.Storage;
 
@@ -7,7 +8,8 @@ namespace Workflows.Engine.Execution;
 
 /// <summary>
 /// "Check against the cloud": asks each kind's <see cref="IResourceProbe"/> whether a ledger resource still exists and marks
-/// the ones its provider no longer has as deleted, with the reason in the row and a line in the owning run's audit.
+/// the ones its provider no longer has as gone (<see cref="ResourceDeletedReason.Gone"/>, with who ran the check), with a line
+/// in the owning run's audit.
 /// </summary>
 public sealed class ResourceCheck(RunStore store, IEnumerable<IResourceProbe> probes, TimeProvider clock, ILogger<ResourceCheck> logger) : IResourceCheck
 {
@@ -83,11 +85,12 @@ public sealed class ResourceCheck(RunStore store, IEnumerable<IResourceProbe> pr
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var properties = (row.Properties is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(row.Properties)) ?? [];
+        // Also in the properties, as before the row had a reason of its own (migration 11), for readers of those.
         properties["deletedReason"] = "gone";
-        var audit = new AuditRow { RunId = row.RunId, StepId = row.StepId, At = now, Kind = "resource.gone", Actor = actor, Message = $"{row.Kind} {row.Name ?? row.ExternalId} ({row.ExternalId}) on {row.Provider} no longer exists there; marked deleted by a check against the cloud" };
-        if (await store.MarkResourceDeletedAsync(row.Id, JsonSerializer.Serialize(properties), now, audit, ct))
+        var audit = new AuditRow { RunId = row.RunId, StepId = row.StepId, At = now, Kind = "resource.gone", Actor = actor, Message = $"{row.Kind} {row.Name ?? row.ExternalId} ({row.ExternalId}) on {row.Provider} no longer exists there; marked gone by a check against the cloud" };
+        if (await store.MarkResourceDeletedAsync(row.Id, nameof(ResourceDeletedReason.Gone), actor, JsonSerializer.Serialize(properties), now, audit, ct))
         {
-            logger.LogInformation("{Kind} {ExternalId} on {Provider} is gone; marked deleted", row.Kind, row.ExternalId, row.Provider);
+            logger.LogInformation("{Kind} {ExternalId} on {Provider} is gone; marked gone", row.Kind, row.ExternalId, row.Provider);
         }
     }
 }

@@ -93,7 +93,19 @@ public static class EngineSchema
             INSERT INTO wf_run_counts (id, running) SELECT 1, COUNT(*) FROM wf_runs WHERE status = 'Running';
             CREATE TABLE wf_run_count_changes (id INTEGER PRIMARY KEY, delta INTEGER NOT NULL);
             """),
+        new(11, "resources: why an entry left the ledger (Deleted by a run, or Gone: found missing by a check against the cloud) and who ran that check, so the Resources page tells a clean-up from an object that vanished (issue 16)",
+            ResourceDeletedReasons,
+            ResourceDeletedReasons),
     ];
+
+    // Entries deleted before this migration keep meaning deleted, except those an earlier check marked with its reason in
+    // their properties (the serializer writes them without spaces; a value cannot hold the quoted pair, as JSON escapes
+    // its quotes): those are gone. Who ran that check is only in the run's audit, so it stays unknown.
+    private const string ResourceDeletedReasons = """
+        ALTER TABLE wf_resources ADD COLUMN deleted_reason TEXT NULL;
+        ALTER TABLE wf_resources ADD COLUMN deleted_by TEXT NULL;
+        UPDATE wf_resources SET deleted_reason = CASE WHEN properties LIKE '%"deletedReason":"gone"%' THEN 'Gone' ELSE 'Deleted' END WHERE deleted_at IS NOT NULL;
+        """;
 
     // Partial indexes: each holds only what the sweeper may have to act on (a run in an active status with no active
     // step; a waiting step; a scheduled step), keyed by the time it compares, so a sweep reads the late entries only.

@@ -16,7 +16,7 @@ public sealed class LedgerStore
 
     /// <summary>
     /// Records a resource of a run's step; the same (kind, provider, external id) recorded again takes the new name and
-    /// properties and is no longer deleted.
+    /// properties and is no longer deleted (nor gone).
     /// </summary>
     /// <param name="runId">The run.</param>
     /// <param name="stepId">The step.</param>
@@ -34,17 +34,17 @@ public sealed class LedgerStore
             """
             INSERT INTO wf_resources (run_id, step_id, kind, provider, external_id, name, properties, created_at, deleted_at)
             VALUES (@runId, @stepId, @kind, @provider, @externalId, @name, @properties, @now, NULL)
-            ON CONFLICT (kind, provider, external_id) DO UPDATE SET name = excluded.name, properties = excluded.properties, deleted_at = NULL
+            ON CONFLICT (kind, provider, external_id) DO UPDATE SET name = excluded.name, properties = excluded.properties, deleted_at = NULL, deleted_reason = NULL, deleted_by = NULL
             """,
             new { runId, stepId, kind, provider, externalId, name, properties, now });
     }
 
-    /// <summary>Marks a live resource deleted (of any provider when <paramref name="provider"/> is null); returns how many rows changed.</summary>
+    /// <summary>Marks a live resource deleted by a run (of any provider when <paramref name="provider"/> is null); returns how many rows changed.</summary>
     public async Task<int> MarkDeletedAsync(string kind, string externalId, string? provider, long now, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
         return await c.ExecuteAsync(
-            "UPDATE wf_resources SET deleted_at = @now WHERE kind = @kind AND external_id = @externalId AND (@provider IS NULL OR provider = @provider) AND deleted_at IS NULL",
+            "UPDATE wf_resources SET deleted_at = @now, deleted_reason = 'Deleted' WHERE kind = @kind AND external_id = @externalId AND (@provider IS NULL OR provider = @provider) AND deleted_at IS NULL",
             new { kind, externalId, provider, now });
     }
 

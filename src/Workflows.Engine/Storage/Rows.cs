@@ -166,6 +166,12 @@ public sealed class ResourceRow
     public string? Properties { get; set; }
     public long CreatedAt { get; set; }
     public long? DeletedAt { get; set; }
+
+    /// <summary>Gets or sets why it left the ledger (a <see cref="Abstractions.Actions.ResourceDeletedReason"/> name); null while live, and on a row deleted before migration 11 (meaning deleted).</summary>
+    public string? DeletedReason { get; set; }
+
+    /// <summary>Gets or sets who ran the check that found it gone, or null.</summary>
+    public string? DeletedBy { get; set; }
 }
 
 /// <summary>Step kinds.</summary>

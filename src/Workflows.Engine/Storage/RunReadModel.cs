@@ -99,7 +99,18 @@ public sealed class RunReadModel
             sql.Append(" AND r.kind = @kind");
         }
 
-        if (!filter.IncludeDeleted || filter.OrphansOnly)
+        if (filter.OrphansOnly)
+        {
+            sql.Append(" AND r.deleted_at IS NULL");
+        }
+        else if (filter.DeletedReason is { } reason)
+        {
+            // Rows deleted before migration 11 may carry no reason: they were deleted.
+            sql.Append(reason == Abstractions.Actions.ResourceDeletedReason.Deleted
+                ? " AND r.deleted_at IS NOT NULL AND (r.deleted_reason IS NULL OR r.deleted_reason = 'Deleted')"
+                : " AND r.deleted_at IS NOT NULL AND r.deleted_reason = 'Gone'");
+        }
+        else if (!filter.IncludeDeleted)
         {
             sql.Append(" AND r.deleted_at IS NULL");
         }
@@ -111,7 +122,7 @@ public sealed class RunReadModel
 
         sql.Append(" ORDER BY r.id DESC LIMIT 2000");
         await using var c = await database.OpenAsync(ct);
-        return (await c.QueryAsync<ResourceRow>(sql.ToString(), new { runId = filter.RunId?.ToString(), filter.Kind })).ToList();
+        return (await c.QueryAsync<ResourceRow>(sql.ToString(), new { runId = filter.RunId?.ToString(), kind = filter.Kind })).ToList();
     }
 
     /// <summary>

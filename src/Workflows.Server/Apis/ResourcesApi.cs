@@ -17,7 +17,7 @@ public static class ResourcesApi
         write.MapPost("/cleanup", CleanupAsync).WithName("CleanupResources")
             .WithSummary("Starts one run of the built-in resource-cleanup workflow that deletes the given orphans, one step each; 422 naming each item that is not an orphan or has no delete action (nothing is started).");
         write.MapPost("/check", CheckAsync).WithName("CheckResources")
-            .WithSummary("Looks every resource not marked deleted (or the given ones) up in its provider with read-only calls and marks those that no longer exist as deleted (reason gone, audited); answers present / gone / unknown per resource.");
+            .WithSummary("Looks every resource not marked deleted (or the given ones) up in its provider with read-only calls and marks those that no longer exist as gone (deletedReason Gone, deletedBy the caller, audited); answers present / gone / unknown per resource.");
         return app;
     }
 

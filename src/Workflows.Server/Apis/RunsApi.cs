@@ -20,7 +20,7 @@ public static class RunsApi
         read.MapGet("/{id:guid}", GetAsync).WithName("GetRun").WithSummary("Gets a run with its steps and every attempt.");
         read.MapGet("/{id:guid}/audit", AuditAsync).WithName("GetRunAudit").WithSummary("Gets the run's audit events after an id.");
         read.MapGet("/{id:guid}/logs", LogsAsync).WithName("GetRunLogs").WithSummary("Gets log chunks after a sequence number; poll with ?after=<next> to follow.");
-        read.MapGet("/{id:guid}/logs.txt", LogTextAsync).WithName("DownloadRunLog").WithSummary("Downloads the whole log as text: each line with its UTC time and step, and a separator where a try or the compensation begins.");
+        read.MapGet("/{id:guid}/logs.txt", LogTextAsync).WithName("DownloadRunLog").WithSummary("Downloads the whole log as text, as an attachment named <workflow>-<short id>-logs.txt: each line with its UTC time and step, and a separator where a try or the compensation begins.");
         read.MapGet("/{id:guid}/plan", PlanAsync).WithName("GetRunPlan").WithSummary("Gets the plan the run was started with (JSON, or text with Accept: text/plain).");
         read.MapGet("/{id:guid}/resources", RunResourcesAsync).WithName("GetRunResources").WithSummary("Lists the resources the run created.");
 
@@ -35,7 +35,7 @@ public static class RunsApi
             .WithName("RejectStep").WithSummary("Rejects a waiting approval step under its policy (403 with the reason when the caller may not).");
 
         app.MapGet("/api/resources", ResourcesAsync).WithTags("Resources").RequireAuthorization(Roles.CanRead)
-            .WithName("ListResources").WithSummary("Lists the resource ledger across runs; ?orphans=true lists live resources of failed or cancelled runs.");
+            .WithName("ListResources").WithSummary("Lists the resource ledger across runs; ?orphans=true lists live resources of failed or cancelled runs, ?includeDeleted=true adds the ones that left the ledger, ?deletedReason=Deleted or Gone lists only those deleted by a run or found gone by a check against the cloud.");
         app.MapResourcesApi();
         return app;
     }
@@ -163,9 +163,9 @@ public static class RunsApi
         return TypedResults.Ok(slice);
     }
 
-    private static async Task<IResult> LogTextAsync(Guid id, IRunQueries queries, CancellationToken ct)
+    private static async Task<IResult> LogTextAsync(Guid id, IRunQueries queries, HttpContext http, CancellationToken ct)
     {
-        if (await queries.GetAsync(id, ct) is null)
+        if (await queries.GetAsync(id, ct) is not { } run)
         {
             return TypedResults.Problem(Problems.NotFound($"Run {id} does not exist."));
         }
@@ -204,7 +204,11 @@ public static class RunsApi
         }
 
         var text = LogLines.Format(lines.Lines, retries);
-        return TypedResults.File(Encoding.UTF8.GetBytes(text), "text/plain; charset=utf-8", $"run-{id}.log");
+
+        // Saved under a name that says what it is, as the portal's button saves it; the name is made of safe characters
+        // only, so it is sent quoted as it is (no filename* needed).
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{LogLines.FileName(run.Run.Workflow, id)}\"";
+        return TypedResults.Text(text, "text/plain; charset=utf-8", Encoding.UTF8);
     }
 
     private static async Task<IResult> PlanAsync(Guid id, IRunQueries queries, IRunPlans plans, HttpContext http, CancellationToken ct)
@@ -224,8 +228,26 @@ public static class RunsApi
     private static async Task<Ok<IReadOnlyList<ResourceEntry>>> RunResourcesAsync(Guid id, IRunQueries queries, CancellationToken ct) =>
         TypedResults.Ok(await queries.GetResourcesAsync(new ResourceFilter { RunId = id, IncludeDeleted = true }, ct));
 
-    private static async Task<Ok<IReadOnlyList<ResourceEntry>>> ResourcesAsync(string? kind, bool? orphans, bool? includeDeleted, IRunQueries queries, CancellationToken ct) =>
-        TypedResults.Ok(await queries.GetResourcesAsync(new ResourceFilter { Kind = kind, OrphansOnly = orphans ?? false, IncludeDeleted = includeDeleted ?? false }, ct));
+    private static async Task<Results<Ok<IReadOnlyList<ResourceEntry>>, ValidationProblem>> ResourcesAsync(
+        string? kind, bool? orphans, bool? includeDeleted, string? deletedReason, IRunQueries queries, CancellationToken ct)
+    {
+        ResourceDeletedReason? reason = null;
+        if (!string.IsNullOrEmpty(deletedReason))
+        {
+            if (!Enum.TryParse<ResourceDeletedReason>(deletedReason, true, out var parsed) || !Enum.IsDefined(parsed))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["deletedReason"] = [$"{Problems.Echo(deletedReason)} is not why a resource left the ledger: use {string.Join(" or ", Enum.GetNames<ResourceDeletedReason>())}"],
+                });
+            }
+
+            reason = parsed;
+        }
+
+        return TypedResults.Ok(await queries.GetResourcesAsync(
+            new ResourceFilter { Kind = kind, OrphansOnly = orphans ?? false, IncludeDeleted = includeDeleted ?? false, DeletedReason = reason }, ct));
+    }
 
     private static async Task<Accepted<RunDetail>> CancelAsync(Guid id, [FromBody] CancelBody? body, IRunCommands commands, IRunQueries queries, HttpContext http, CancellationToken ct)
     {

@@ -89,12 +89,15 @@ public sealed partial class SelectionAndCheckTests(PortalFixture portal)
         await page.GetByTestId("filter-deleted").ClickAsync();
         foreach (var id in ids)
         {
-            await Expect(page.Locator($"[data-testid=resource-row][data-external-id='{id}']")).ToHaveAttributeAsync("data-deleted", "true");
+            var deleted = page.Locator($"[data-testid=resource-row][data-external-id='{id}']");
+            await Expect(deleted).ToHaveAttributeAsync("data-deleted", "true");
+            await Expect(deleted).ToHaveAttributeAsync("data-deleted-reason", "Deleted");
+            await Expect(deleted.GetByTestId("resource-deleted")).ToHaveTextAsync("Deleted");
         }
     });
 
     [BrowserFact]
-    public Task CheckAgainstTheCloud_MarksAServerDeletedBehindThePortalsBack_AsGone_InTheListTheRunsAuditAndItsLedger() => portal.RunAsync(PortalFixture.Operator, async page =>
+    public Task CheckAgainstTheCloud_MarksAServerDeletedBehindThePortalsBack_AsGone_InTheListItsFilterTheRunsAuditAndItsLedger() => portal.RunAsync(PortalFixture.Operator, async page =>
     {
         var name = "gone-" + Guid.NewGuid().ToString("N")[..8];
         await OrphanAsync(page, name);
@@ -111,20 +114,35 @@ public sealed partial class SelectionAndCheckTests(PortalFixture portal)
         var left = await OpenStackAsync("server", "list", "--name", name, "-f", "value", "-c", "ID");
         Assert.DoesNotContain(serverId, left, StringComparison.Ordinal);
 
-        // Check against the cloud: the server is found gone and marked deleted, so it is no orphan any more.
+        // Check against the cloud: the server is found gone and marked gone, so it is no orphan any more.
         await page.GetByTestId("check-cloud").ClickAsync();
         await Expect(page.GetByTestId("check-summary")).ToHaveTextAsync(CheckSummary(), new() { Timeout = 60_000 });
         var summary = CheckSummary().Match(await page.GetByTestId("check-summary").InnerTextAsync());
         Assert.True(int.Parse(summary.Groups["gone"].Value, CultureInfo.InvariantCulture) >= 1, "the check found nothing gone: " + summary.Value);
-        await Expect(page.GetByTestId("check-result")).ToContainTextAsync("the gone ones are now marked deleted");
+        await Expect(page.GetByTestId("check-result")).ToContainTextAsync("the gone ones are now marked gone");
         await Expect(orphan).ToHaveCountAsync(0);
 
-        // With the deleted ones: marked deleted, with the time of the check.
+        // With the deleted ones: a "Gone" chip (not "Deleted"), with the time of the check; its tooltip says when and who.
         await page.GetByTestId("filter-orphans").ClickAsync();
         await page.GetByTestId("filter-deleted").ClickAsync();
         var row = page.Locator($"[data-testid=resource-row][data-external-id='{serverId}']");
         await Expect(row).ToHaveAttributeAsync("data-deleted", "true");
-        await Expect(row.Locator("td[data-label=Deleted]")).ToHaveTextAsync(new Regex(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$"));
+        await Expect(row).ToHaveAttributeAsync("data-deleted-reason", "Gone");
+        var chip = row.GetByTestId("resource-gone");
+        await Expect(chip).ToHaveTextAsync("Gone");
+        await Expect(row.GetByTestId("resource-deleted")).ToHaveCountAsync(0);
+        var checkedAt = await row.GetByTestId("resource-deleted-at").InnerTextAsync();
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$", checkedAt);
+        await chip.HoverAsync();
+        var tooltip = page.Locator(".mud-tooltip").Filter(new() { HasText = "found it missing" });
+        await Expect(tooltip).ToBeVisibleAsync();
+        await Expect(tooltip).ToHaveTextAsync($"Gone: a check against the cloud found it missing at {checkedAt}, run by {PortalFixture.Operator}. No run of ours deleted it.");
+
+        // "Gone only" lists it, and only rows a check found gone.
+        await page.GetByTestId("filter-deleted").ClickAsync();
+        await page.GetByTestId("filter-gone").ClickAsync();
+        await Expect(row).ToHaveAttributeAsync("data-deleted-reason", "Gone");
+        await Expect(page.Locator("[data-testid=resource-row]:not([data-deleted-reason=Gone])")).ToHaveCountAsync(0);
 
         // The run that created it: its audit says the check found it gone, its ledger shows it deleted.
         await page.GotoPortalAsync($"runs/{runId}");
@@ -132,9 +150,11 @@ public sealed partial class SelectionAndCheckTests(PortalFixture portal)
         var gone = page.Locator("[data-testid=audit-event][data-kind='resource.gone']");
         await Expect(gone).ToHaveCountAsync(1);
         await Expect(gone).ToContainTextAsync($"{name} ({serverId})");
-        await Expect(gone).ToContainTextAsync("no longer exists there; marked deleted by a check against the cloud");
+        await Expect(gone).ToContainTextAsync("no longer exists there; marked gone by a check against the cloud");
         await page.GetByRole(AriaRole.Tab, new PageGetByRoleOptions { Name = "Resources" }).ClickAsync();
-        await Expect(page.Locator($"[data-testid=resource-row][data-external-id='{serverId}']")).ToHaveAttributeAsync("data-deleted", "true");
+        var own = page.Locator($"[data-testid=resource-row][data-external-id='{serverId}']");
+        await Expect(own).ToHaveAttributeAsync("data-deleted", "true");
+        await Expect(own.GetByTestId("resource-gone")).ToHaveTextAsync("Gone");
     });
 
     /// <summary>

@@ -77,6 +77,7 @@ public sealed class RunReadingTests(PortalFixture portal)
         var id = new Regex("/runs/(?<id>[0-9a-f-]{36})$").Match(page.Url).Groups["id"].Value;
         var download = await page.APIRequest.GetAsync($"api/runs/{id}/logs.txt");
         Assert.True(download.Ok, $"GET api/runs/{id}/logs.txt: {download.Status}");
+        Assert.Equal($"attachment; filename=\"test-secret-input-{id[..8]}-logs.txt\"", download.Headers["content-disposition"]);
         var all = (await download.TextAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => !l.StartsWith("=====", StringComparison.Ordinal));
         await Expect(lines).ToHaveCountAsync(all);
 

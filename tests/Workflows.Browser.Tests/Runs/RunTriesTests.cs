@@ -69,7 +69,7 @@ public sealed partial class RunTriesTests(PortalFixture portal)
         // The download: through the browser, a file with every line's UTC time and step, and the same boundaries.
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("log-download").ClickAsync());
         var id = RunId().Match(page.Url).Groups["id"].Value;
-        Assert.Equal($"run-{id}.log", download.SuggestedFilename);
+        Assert.Equal($"test-compensated-retry-{id[..8]}-logs.txt", download.SuggestedFilename);
         var path = await download.PathAsync();
         var text = await File.ReadAllTextAsync(path);
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);

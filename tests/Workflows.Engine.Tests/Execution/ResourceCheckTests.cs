@@ -9,7 +9,7 @@ using Workflows.Engine.Tests.Storage;
 namespace Workflows.Engine.Tests.Execution;
 
 /// <summary>
-/// A check against the cloud on a real database: a resource its provider no longer has is marked deleted together with
+/// A check against the cloud on a real database: a resource its provider no longer has is marked gone together with
 /// its audit event, so a failure while writing the audit leaves the row live (and the next check marks it), never a
 /// gone row that no run's audit explains.
 /// </summary>
@@ -54,6 +54,7 @@ public sealed class ResourceCheckTests(TestDatabase databases) : IClassFixture<T
         Assert.Empty(await store.Ledger.LiveAsync(10, default));
         var row = Assert.Single(await store.Ledger.ForRunAsync(runId, default));
         Assert.NotNull(row.DeletedAt);
+        Assert.Equal(("Gone", "alice"), (row.DeletedReason, row.DeletedBy));
         Assert.Contains("\"deletedReason\":\"gone\"", row.Properties, StringComparison.Ordinal);
         Assert.Equal(1, await AuditCountAsync(db, runId));
 

@@ -161,6 +161,7 @@ public sealed class ProblemDetailsTests(KestrelServerFactory server) : IClassFix
         { $"/api/runs/{AnyRun}/audit?after=x", "after", "'x' is not an integer" },
         { $"/api/runs/{AnyRun}/logs?max=lots", "max", "'lots' is not an integer" },
         { "/api/resources?orphans=maybe", "orphans", "'maybe' is not true or false" },
+        { "/api/resources?deletedReason=vanished", "deletedReason", "'vanished' is not why a resource left the ledger: use Deleted or Gone" },
         { "/api/webhooks/any/deliveries?max=many", "max", "'many' is not an integer" },
     };
 

@@ -36,6 +36,8 @@ public sealed class ResourceCleanupTests(ResourceCleanupTests.Factory server) : 
         var ledger = await Viewer.GetFromJsonAsync<JsonArray>($"/api/runs/{orphanRun}/resources");
         var row = Assert.Single(ledger!, e => (string?)e!["externalId"] == (string?)server1["externalId"]);
         Assert.NotNull((string?)row!["deletedAt"]);
+        Assert.Equal("Deleted", (string?)row["deletedReason"]);
+        Assert.Null((string?)row["deletedBy"]);
         var orphans = await Viewer.GetFromJsonAsync<JsonArray>("/api/resources?orphans=true");
         Assert.DoesNotContain(orphans!, e => (string?)e!["externalId"] == (string?)server1["externalId"]);
         var audit = await Viewer.GetStringAsync(location + "/audit");
@@ -145,7 +147,10 @@ public sealed class ResourceCleanupTests(ResourceCleanupTests.Factory server) : 
         var ledger = await Viewer.GetFromJsonAsync<JsonArray>($"/api/runs/{goneRun}/resources");
         var goneRow = ledger!.Single(e => (string?)e!["externalId"] == (string?)gone["externalId"]);
         Assert.NotNull((string?)goneRow!["deletedAt"]);
+        Assert.Equal(("Gone", "token:operator"), ((string?)goneRow["deletedReason"], (string?)goneRow["deletedBy"]));
         Assert.Equal("gone", (string?)goneRow["properties"]!["deletedReason"]);
+        Assert.Contains((await Viewer.GetFromJsonAsync<JsonArray>("/api/resources?deletedReason=gone"))!, e => (string?)e!["externalId"] == (string?)gone["externalId"]);
+        Assert.DoesNotContain((await Viewer.GetFromJsonAsync<JsonArray>("/api/resources?deletedReason=Deleted"))!, e => (string?)e!["externalId"] == (string?)gone["externalId"]);
         Assert.Null((string?)ledger!.Single(e => (string?)e!["externalId"] == elsewhere)!["deletedAt"]);
         var liveRow = (await Viewer.GetFromJsonAsync<JsonArray>($"/api/runs/{running}/resources"))!.Single(e => (string?)e!["externalId"] == (string?)live["externalId"]);
         Assert.Null((string?)liveRow!["deletedAt"]);

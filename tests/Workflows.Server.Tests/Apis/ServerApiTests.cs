@@ -77,6 +77,30 @@ public sealed partial class ServerApiTests(ServerFactory server) : IClassFixture
     }
 
     [Fact]
+    public async Task LogText_IsAnAttachmentNamedAfterTheWorkflowAndShortId_WithEveryLinesTimeAndStepAsTheLogApiGivesThem()
+    {
+        var r = await Operator.PostAsJsonAsync("/api/workflows/hello/runs", new { inputs = new { who = "logs" } });
+        var location = r.Headers.Location!.ToString();
+        var id = location["/api/runs/".Length..];
+        await WaitAsync(location, "Succeeded");
+
+        var download = await Viewer.GetAsync(location + "/logs.txt");
+
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("text/plain", download.Content.Headers.ContentType!.MediaType);
+        Assert.Equal($"attachment; filename=\"hello-{id[..8]}-logs.txt\"", Assert.Single(download.Content.Headers.GetValues("Content-Disposition")));
+        Assert.Equal("attachment", download.Content.Headers.ContentDisposition!.DispositionType);
+
+        // Each line as the portal shows it: the time (UTC, to the millisecond) and the step of the chunk that wrote it.
+        var chunks = (await Viewer.GetFromJsonAsync<JsonObject>(location + "/logs"))!["chunks"]!.AsArray();
+        var expected = chunks.SelectMany(c => ((string)c!["text"]!).TrimEnd('\n').Split('\n').Select(line =>
+            $"{DateTimeOffset.Parse((string)c["at"]!, System.Globalization.CultureInfo.InvariantCulture).UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'} [{(string?)c["stepId"] ?? "run"}] {line}")).ToList();
+        var lines = (await download.Content.ReadAsStringAsync()).TrimEnd('\n').Split('\n');
+        Assert.Contains(lines, l => l.Contains(" [wait] Waiting 200ms", StringComparison.Ordinal));
+        Assert.Equal(expected, lines);
+    }
+
+    [Fact]
     public async Task StartRun_IsForbidden_ForViewers()
     {
         var r = await Viewer.PostAsJsonAsync("/api/workflows/hello/runs", new { inputs = new { who = "world" } });

@@ -65,6 +65,29 @@ public sealed class ResourcesPageTests : PortalTestContext
     }
 
     [Fact]
+    public void GoneOnly_ReadsOnlyTheResourcesACheckFoundGone_AndShowsTheirChip()
+    {
+        SignIn("vera", "viewer");
+        var gone = server with { ExternalId = "srv-gone", DeletedAt = TestData.T0.AddHours(1), DeletedReason = ResourceDeletedReason.Gone, DeletedBy = "olga" };
+        Queries.Resources.Add(gone);
+        var cut = RenderPage();
+        Assert.Equal(4, cut.FindAll("[data-testid=resource-row]").Count);
+
+        Box(cut, "filter-gone").Change(true);
+
+        Assert.Equal(ResourceDeletedReason.Gone, Queries.ResourceFilters[^1].DeletedReason);
+        var row = Assert.Single(cut.FindAll("[data-testid=resource-row]"));
+        Assert.Equal("srv-gone", row.GetAttribute("data-external-id"));
+        Assert.Equal("Gone", row.QuerySelector("[data-testid=resource-gone]")!.TextContent.Trim());
+        Assert.True(Box(cut, "filter-deleted").HasAttribute("disabled"));
+
+        Box(cut, "filter-gone").Change(false);
+
+        Assert.Null(Queries.ResourceFilters[^1].DeletedReason);
+        Assert.Equal(4, cut.FindAll("[data-testid=resource-row]").Count);
+    }
+
+    [Fact]
     public void Render_OffersDelete_OnlyOnOrphansOfDeletableKinds_WhenUserIsOperator()
     {
         SignIn("olga", "operator");

@@ -3,7 +3,7 @@ using Workflows.Web.Tests.Testing;
 
 namespace Workflows.Web.Tests.Runs;
 
-/// <summary>The line rule shared by the portal's log view and <c>logs.txt</c> (it lives in Abstractions, which has no test project).</summary>
+/// <summary>The line and file-name rules shared by the portal's log view and <c>logs.txt</c>.</summary>
 public sealed class LogLinesTests
 {
     [Fact]
@@ -37,5 +37,19 @@ public sealed class LogLinesTests
             + "===== Try 2 =====\n"
             + "2026-01-02T03:09:05.000Z [run] retrying\n",
             text);
+    }
+
+    [Theory]
+    [InlineData("install-devstack", null, "install-devstack-0f1e2d3c-logs.txt")]
+    [InlineData("install-devstack", "compensate:server", "install-devstack-0f1e2d3c-compensate-server-logs.txt")]
+    [InlineData("../etc/pass wd\"; rm", null, "-etc-pass-wd---rm-0f1e2d3c-logs.txt")]
+    [InlineData(".hidden", null, "hidden-0f1e2d3c-logs.txt")]
+    [InlineData("déploiement", "étape", "d-ploiement-0f1e2d3c--tape-logs.txt")]
+    public void FileName_SaysWorkflowShortIdAndStep_InSafeCharactersOnly(string workflow, string? step, string expected)
+    {
+        var name = LogLines.FileName(workflow, Guid.Parse("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"), step);
+
+        Assert.Equal(expected, name);
+        Assert.Matches("^[A-Za-z0-9_-][A-Za-z0-9._-]*$", name);
     }
 }

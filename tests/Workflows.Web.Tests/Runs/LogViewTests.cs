@@ -163,6 +163,20 @@ public sealed class LogViewTests : PortalTestContext
         Assert.Equal("2026-01-02T03:04:05.000Z [server] creating\n", text);
     }
 
+    [Fact]
+    public void Download_IsNamedAfterTheWorkflowTheShortIdAndTheStep()
+    {
+        Queries.Logs.Add(new LogChunk(1, "server", TestData.T0, "creating\n"));
+        var whole = Render<LogView>(p => p.Add(l => l.RunId, runId).Add(l => l.Workflow, "boot-vm"));
+        var step = Render<LogView>(p => p.Add(l => l.RunId, runId).Add(l => l.Workflow, "boot-vm").Add(l => l.StepId, "server"));
+
+        whole.Find("[data-testid=log-download]").Click();
+        step.Find("[data-testid=log-download]").Click();
+
+        var names = JSInterop.Invocations["workflowsPortal.download"].Select(i => (string)i.Arguments[0]!).ToList();
+        Assert.Equal([$"boot-vm-{runId.ToString()[..8]}-logs.txt", $"boot-vm-{runId.ToString()[..8]}-server-logs.txt"], names);
+    }
+
     private static List<string> Texts(IRenderedComponent<LogView> cut) =>
         cut.FindAll("[data-testid=log-line] .wf-log-text").Select(e => e.TextContent).ToList();
 

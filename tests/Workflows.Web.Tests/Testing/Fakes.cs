@@ -71,8 +71,17 @@ public sealed class FakeRunQueries : IRunQueries
         return Task.FromResult(new LogSlice(chunks, chunks.Count > 0 ? chunks[^1].Seq : after));
     }
 
-    public Task<IReadOnlyList<ResourceEntry>> GetResourcesAsync(ResourceFilter filter, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<ResourceEntry>>(Resources.Where(r => filter.RunId is null || r.RunId == filter.RunId).ToList());
+    /// <summary>Gets the filters the ledger was read with, oldest first.</summary>
+    public List<ResourceFilter> ResourceFilters { get; } = [];
+
+    public Task<IReadOnlyList<ResourceEntry>> GetResourcesAsync(ResourceFilter filter, CancellationToken cancellationToken = default)
+    {
+        ResourceFilters.Add(filter);
+        return Task.FromResult<IReadOnlyList<ResourceEntry>>(Resources
+            .Where(r => filter.RunId is null || r.RunId == filter.RunId)
+            .Where(r => filter.DeletedReason is null || r.DeletedReason == filter.DeletedReason)
+            .ToList());
+    }
 }
 
 /// <summary>Records the commands the portal sends; a test may make StartAsync fail.</summary>

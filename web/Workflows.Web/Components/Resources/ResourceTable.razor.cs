@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Components;
+using Workflows.Abstractions.Accounts;
 using Workflows.Abstractions.Actions;
 using Workflows.Abstractions.Resources;
+using Workflows.Web.Components.Shared;
 
 namespace Workflows.Web.Components.Resources;
 
@@ -39,6 +41,16 @@ public partial class ResourceTable
     /// <param name="entry">The entry.</param>
     /// <returns>Its key.</returns>
     public static ResourceKey KeyOf(ResourceEntry entry) => new(entry.Kind, entry.Provider ?? "", entry.ExternalId);
+
+    /// <summary>
+    /// Gets what the chip of an entry that left the ledger says on hover: gone (when the check found it missing and who
+    /// ran the check), or deleted by a run.
+    /// </summary>
+    /// <param name="entry">An entry with <see cref="ResourceEntry.DeletedAt"/> set.</param>
+    /// <returns>The tooltip's text.</returns>
+    public static string DeletedHelp(ResourceEntry entry) => entry.DeletedReason == ResourceDeletedReason.Gone
+        ? $"Gone: a check against the cloud found it missing at {Formatting.Time(entry.DeletedAt)}{(entry.DeletedBy is null ? "" : $", run by {Actors.Display(entry.DeletedBy)}")}. No run of ours deleted it."
+        : $"Deleted by a run (its step, its compensation or a clean-up run) at {Formatting.Time(entry.DeletedAt)}.";
 
     private bool IsSelected(ResourceEntry entry) => Selected.Contains(KeyOf(entry));
 

@@ -10,13 +10,17 @@ using Workflows.Web.Components.Shared;
 
 namespace Workflows.Web.Components.Resources;
 
-/// <summary>The resource ledger across runs, with an orphans filter; operators delete orphans one by one or as a selection.</summary>
+/// <summary>
+/// The resource ledger across runs, with filters (orphans; deleted ones too; only those a check found gone); operators
+/// delete orphans one by one or as a selection, and check the ledger against the cloud.
+/// </summary>
 public partial class ResourcesPage
 {
     private readonly HashSet<ResourceKey> selected = [];
     private IReadOnlyList<ResourceEntry> resources = [];
     private bool orphansOnly;
     private bool includeDeleted;
+    private bool goneOnly;
     private string kind = "";
     private bool loading = true;
     private string? loadError;
@@ -72,6 +76,7 @@ public partial class ResourcesPage
             {
                 OrphansOnly = orphansOnly,
                 IncludeDeleted = includeDeleted && !orphansOnly,
+                DeletedReason = goneOnly && !orphansOnly ? ResourceDeletedReason.Gone : null,
                 Kind = kind.Length > 0 ? kind : null,
             });
             loadError = null;
@@ -100,6 +105,12 @@ public partial class ResourcesPage
     private Task DeletedChanged(bool value)
     {
         includeDeleted = value;
+        return LoadAsync();
+    }
+
+    private Task GoneChanged(bool value)
+    {
+        goneOnly = value;
         return LoadAsync();
     }
 

@@ -40,6 +40,10 @@ public sealed partial class LogView : IDisposable
     [Parameter, EditorRequired]
     public Guid RunId { get; set; }
 
+    /// <summary>Gets or sets the run's workflow, which names the downloaded file. Default is <c>run</c>.</summary>
+    [Parameter]
+    public string Workflow { get; set; } = "run";
+
     /// <summary>Gets or sets the one step whose lines to show (the step drawer), or null for every step. Default is null.</summary>
     [Parameter]
     public string? StepId { get; set; }
@@ -261,8 +265,7 @@ public sealed partial class LogView : IDisposable
             after = slice.Next;
         }
 
-        var name = StepId is null ? $"run-{RunId}.log" : $"run-{RunId}-{StepId.Replace(':', '-')}.log";
-        await JS.InvokeVoidAsync("workflowsPortal.download", name, LogLines.Format(all.Lines, Retries));
+        await JS.InvokeVoidAsync("workflowsPortal.download", LogLines.FileName(Workflow, RunId, StepId), LogLines.Format(all.Lines, Retries));
     }
 }
 

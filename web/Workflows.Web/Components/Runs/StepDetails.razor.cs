@@ -25,6 +25,10 @@ public partial class StepDetails
     [Parameter]
     public Guid RunId { get; set; }
 
+    /// <summary>Gets or sets the run's workflow, which names the step's downloaded log. Default is <c>run</c>.</summary>
+    [Parameter]
+    public string Workflow { get; set; } = "run";
+
     /// <summary>Gets or sets whether the run may still write to the log. Default is false.</summary>
     [Parameter]
     public bool Live { get; set; }
