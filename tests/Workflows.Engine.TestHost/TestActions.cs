@@ -176,6 +176,9 @@ public sealed class UndoInputs
 
     /// <summary>Gets or sets whether the undo fails (non-retryable) without deleting anything.</summary>
     public bool Fail { get; set; }
+
+    /// <summary>Gets or sets a file: while it exists the undo keeps working (honours cancellation), so a test acts while it surely runs.</summary>
+    public string? HoldWhile { get; set; }
 }
 
 /// <summary>test.undo: a compensation that records which step it undid, in order.</summary>
@@ -187,6 +190,11 @@ public sealed class UndoAction : StepAction<UndoInputs>
         if (inputs.SleepMs > 0)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(inputs.SleepMs), context.Clock, context.CancellationToken);
+        }
+
+        while (inputs.HoldWhile is { Length: > 0 } hold && File.Exists(hold))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), context.Clock, context.CancellationToken);
         }
 
         var target = context.Compensating?.StepId ?? "?";

@@ -113,7 +113,7 @@ internal sealed class NotificationDelivery(BenchSettings settings)
     /// <summary>A webhook receiver on loopback: answers 204 at once and notes each delivery's delay, once per delivery id.</summary>
     private sealed class Receiver : IDisposable
     {
-        private readonly HttpListener listener = new();
+        private readonly HttpListener listener;
         private readonly ConcurrentDictionary<string, double> seen = new(StringComparer.Ordinal);
         private readonly CancellationTokenSource stop = new();
         private readonly Task loop;
@@ -122,10 +122,24 @@ internal sealed class NotificationDelivery(BenchSettings settings)
 
         public Receiver()
         {
-            var port = ServerProcess.FreePort();
-            Url = $"http://127.0.0.1:{port}/hook/";
-            listener.Prefixes.Add(Url);
-            listener.Start();
+            // HttpListener cannot bind port 0: a port probed free is bound, and probed again if another process took it
+            // in between (the bind fails as a conflict).
+            for (var attempt = 1; ; attempt++)
+            {
+                Url = $"http://127.0.0.1:{ServerProcess.FreePort()}/hook/";
+                listener = new HttpListener();
+                listener.Prefixes.Add(Url);
+                try
+                {
+                    listener.Start();
+                    break;
+                }
+                catch (HttpListenerException) when (attempt < 5)
+                {
+                    listener.Close();
+                }
+            }
+
             loop = Task.Run(LoopAsync);
         }
 

@@ -1,18 +1,20 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Workflows.Benchmarks.Infrastructure;
 
 /// <summary>
 /// The real server (Workflows.Server.dll in its own process, as production runs it: Kestrel, authentication, the API,
-/// the engine on PostgreSQL) with an API token, on a free loopback port; its stderr is echoed with a prefix.
+/// the engine on PostgreSQL) with an API token, on a free loopback port; its stderr is echoed with a prefix. It is started
+/// on port 0 and its address is read from the "Workflows portal:" line it prints once bound: a port probed free beforehand
+/// could be taken by another process before the server binds it.
 /// </summary>
-internal sealed class ServerProcess : IAsyncDisposable
+internal sealed partial class ServerProcess : IAsyncDisposable
 {
     private ServerProcess(Process process, HttpClient http, string name)
     {
@@ -48,12 +50,11 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
 
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var port = FreePort();
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("exec");
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        start.ArgumentList.Add("http://127.0.0.1:0"); // any free port, bound by the server itself
         var env = start.Environment;
         env["ASPNETCORE_ENVIRONMENT"] = "Production";
         env["Workflows__ConnectionString"] = connectionString;
@@ -67,13 +68,21 @@ internal sealed class ServerProcess : IAsyncDisposable
         env["Auth__ApiTokens__0__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(token)));
         env["Auth__ApiTokens__0__Role"] = "operator";
         env["Logging__LogLevel__Default"] = "Warning";
+        env["Logging__LogLevel__Workflows.Server.Hosting.StartupBanner"] = "Information"; // the line with the bound address
         foreach (var (key, value) in settings)
         {
             env[key] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        process.OutputDataReceived += (_, _) => { };
+        var bound = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && PortalLine().Match(line) is { Success: true } m)
+            {
+                bound.TrySetResult(m.Groups["url"].Value);
+            }
+        };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is { } line)
@@ -83,9 +92,22 @@ internal sealed class ServerProcess : IAsyncDisposable
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        string address;
+        try
+        {
+            address = await WaitForAddressAsync(name, process, bound.Task, ct);
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            process.Dispose();
+            throw;
+        }
+
         var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
-            BaseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"),
+            BaseAddress = new Uri(address),
             Timeout = TimeSpan.FromSeconds(60),
         };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
@@ -164,11 +186,37 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Returns a loopback port free at the moment of the call.</summary>
+    /// <summary>Returns a loopback port free at the moment of the call (another process may take it before it is bound).</summary>
     internal static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    [GeneratedRegex(@"Workflows portal: (?<url>http://127\.0\.0\.1:[1-9][0-9]*)\b")]
+    private static partial Regex PortalLine();
+
+    /// <summary>Waits until the server has printed the address it bound; fails if it exits first or after 2 minutes.</summary>
+    private static async Task<string> WaitForAddressAsync(string name, Process process, Task<string> bound, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(TimeSpan.FromMinutes(2));
+        var exited = process.WaitForExitAsync(limit.Token);
+        try
+        {
+            if (await Task.WhenAny(bound, exited) == bound)
+            {
+                return await bound;
+            }
+
+            await exited;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The server {name} did not print its address within 2 minutes.");
+        }
+
+        throw new InvalidOperationException($"The server {name} exited with code {process.ExitCode} before printing its address.");
     }
 }

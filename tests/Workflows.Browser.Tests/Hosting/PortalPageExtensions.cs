@@ -68,7 +68,7 @@ public static partial class PortalPageExtensions
     /// <summary>
     /// Returns how far the page scrolls sideways (0 when it does not) and, when it does, the outermost elements that reach
     /// past the window's right edge, for the assertion's message. Like Playwright's assertions it first waits (up to
-    /// 5 s) for the page to stop scrolling sideways: after a resize or a first render MudBlazor lays some parts out
+    /// 15 s) for the page to stop scrolling sideways: after a resize or a first render MudBlazor lays some parts out
     /// from script (the tabs' scroller, the drawers' breakpoint), a moment after the document has its new width.
     /// </summary>
     public static async Task<(int Overflow, string Culprits)> HorizontalOverflowAsync(this IPage page)
@@ -78,11 +78,11 @@ public static partial class PortalPageExtensions
             await page.WaitForFunctionAsync(
                 "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth",
                 null,
-                new PageWaitForFunctionOptions { Timeout = 5_000, PollingInterval = 100 });
+                new PageWaitForFunctionOptions { Timeout = 15_000, PollingInterval = 100 });
         }
         catch (TimeoutException)
         {
-            // Still scrolling sideways after 5 s: measured and reported below.
+            // Still scrolling sideways after 15 s: measured and reported below.
         }
 
         var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");

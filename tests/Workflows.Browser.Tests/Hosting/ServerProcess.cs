@@ -1,32 +1,31 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 namespace Workflows.Browser.Tests.Hosting;
 
 /// <summary>
 /// The real server (<c>dotnet Workflows.Server.dll</c>) as a child process on a free loopback port, with its
-/// console captured to a log file. It runs in the Development environment: a build output (rather than a
+/// console captured to a log file. It is started on port 0 and its address is read from the "Workflows portal:" line it
+/// prints once bound: a port probed free beforehand could be taken by another process before the server binds it. It runs in the Development environment: a build output (rather than a
 /// published one) serves the static web assets (MudBlazor's CSS and JS, the portal's own files) only
 /// there; in Production those URLs answer 200 with an empty body.
 /// </summary>
-public sealed class ServerProcess : IAsyncDisposable
+public sealed partial class ServerProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly StreamWriter log;
     private readonly Lock logLock = new();
+    private readonly TaskCompletionSource<Uri> bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ServerProcess(Process process, StreamWriter log, string logFile, Uri baseUrl)
+    private ServerProcess(Process process, StreamWriter log, string logFile)
     {
         this.process = process;
         this.log = log;
         LogFile = logFile;
-        BaseUrl = baseUrl;
     }
 
-    /// <summary>Gets the portal's address, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
-    public Uri BaseUrl { get; }
+    /// <summary>Gets the portal's address as the server printed it once bound, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri BaseUrl => bound.Task.IsCompletedSuccessfully ? bound.Task.Result : throw new InvalidOperationException("The server has not printed its address yet.");
 
     /// <summary>Gets the file holding the server's console output.</summary>
     public string LogFile { get; }
@@ -45,8 +44,6 @@ public sealed class ServerProcess : IAsyncDisposable
             throw new InvalidOperationException($"{dll} (with its runtimeconfig.json) is missing: build tests/Workflows.Browser.Tests, which references the server project.");
         }
 
-        var port = FreePort();
-        var baseUrl = new Uri($"http://127.0.0.1:{port}/");
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = folder,
@@ -56,7 +53,7 @@ public sealed class ServerProcess : IAsyncDisposable
         };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(baseUrl.ToString().TrimEnd('/'));
+        start.ArgumentList.Add("http://127.0.0.1:0"); // any free port, bound by the server itself
         start.ArgumentList.Add("--contentRoot");
         start.ArgumentList.Add(folder);
         foreach (var (key, value) in settings)
@@ -75,7 +72,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
         var writer = new StreamWriter(logFile, append: false) { AutoFlush = true };
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var server = new ServerProcess(process, writer, logFile, baseUrl);
+        var server = new ServerProcess(process, writer, logFile);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.Start();
@@ -153,18 +150,16 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private void Append(string? line)
     {
         if (line is null)
         {
             return;
+        }
+
+        if (PortalLine().Match(line) is { Success: true } m)
+        {
+            bound.TrySetResult(new Uri(m.Groups["url"].Value + "/"));
         }
 
         lock (logLock)
@@ -180,11 +175,30 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    [GeneratedRegex(@"Workflows portal: (?<url>http://127\.0\.0\.1:[1-9][0-9]*)\b")]
+    private static partial Regex PortalLine();
+
     private async Task WaitUntilHealthyAsync(CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(5) };
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(TimeSpan.FromSeconds(90));
+
+        // First the address: the server prints it once Kestrel has bound the port (or exits).
+        var exited = process.WaitForExitAsync(deadline.Token);
+        try
+        {
+            if (await Task.WhenAny(bound.Task, exited) != bound.Task)
+            {
+                await exited; // throws if the deadline passed
+                throw new InvalidOperationException($"The server exited with code {process.ExitCode} before printing its address. Its log ({LogFile}):\n{LogTail()}");
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The server did not print its address (\"Workflows portal:\") within 90 s. Its log ({LogFile}):\n{LogTail()}");
+        }
+
+        using var http = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(5) };
         while (true)
         {
             if (process.HasExited)

@@ -43,7 +43,7 @@ public sealed class LayoutTests(PortalFixture portal)
 
             // After a resize MudBlazor lays the app bar and the drawer out again from script, a moment after the window
             // has its new size: measure once the page has settled (it stops scrolling sideways, and the label fits on one
-            // line, waited for up to 5 s like Playwright's assertions), not in between.
+            // line, waited for up to 15 s), not in between.
             var (overflow, culprits) = await page.HorizontalOverflowAsync();
             var lines = await TextLinesAsync(page, button);
             Assert.True(lines == 1, $"'Sign out' takes {lines} lines at {size.Width}px");
@@ -53,7 +53,7 @@ public sealed class LayoutTests(PortalFixture portal)
 
     /// <summary>
     /// Returns on how many lines an element's text lies (the distinct tops of its text boxes: 2 when "Sign out" wraps into
-    /// "SIGN" over "OUT"), after waiting up to 5 s for it to lie on one.
+    /// "SIGN" over "OUT"), after waiting up to 15 s for it to lie on one.
     /// </summary>
     private static async Task<int> TextLinesAsync(IPage page, ILocator element)
     {
@@ -73,11 +73,11 @@ public sealed class LayoutTests(PortalFixture portal)
         var handle = await element.ElementHandleAsync();
         try
         {
-            await page.WaitForFunctionAsync($"e => ({Lines})(e) === 1", handle, new PageWaitForFunctionOptions { Timeout = 5_000, PollingInterval = 100 });
+            await page.WaitForFunctionAsync($"e => ({Lines})(e) === 1", handle, new PageWaitForFunctionOptions { Timeout = 15_000, PollingInterval = 100 });
         }
         catch (TimeoutException)
         {
-            // Still wrapped after 5 s: measured and reported by the caller.
+            // Still wrapped after 15 s: measured and reported by the caller.
         }
 
         return await element.EvaluateAsync<int>(Lines);

@@ -44,9 +44,19 @@ public sealed class LongLogTests(PortalFixture portal, ITestOutputHelper output)
             await Expect(log).ToHaveAttributeAsync("data-virtualized", "true");
             var shown = int.Parse(await log.GetAttributeAsync("data-lines") ?? "0", CultureInfo.InvariantCulture);
             Assert.True(shown >= Lines, $"the view holds {shown} lines, fewer than the {Lines} written");
-            Assert.True(
-                await scroller.EvaluateAsync<bool>("e => e.scrollTop + e.clientHeight >= e.scrollHeight - 2"),
-                "follow mode left the log box short of its end");
+            // Waited for, not read once: the virtualized list may lay itself out again (its spacers' heights) after the
+            // last line is in view, and follow mode scrolls after it.
+            try
+            {
+                await page.WaitForFunctionAsync(
+                    "e => e.scrollTop + e.clientHeight >= e.scrollHeight - 2",
+                    await scroller.ElementHandleAsync(),
+                    new PageWaitForFunctionOptions { Timeout = 15_000, PollingInterval = 100 });
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail("follow mode left the log box short of its end");
+            }
 
             // Virtualized: of the 50,000 lines, the page holds only those around the view.
             var inPage = await page.GetByTestId("log-line").CountAsync();

@@ -70,12 +70,15 @@ public sealed partial class RunFiltersTests(PortalFixture portal)
         // The calendar starts its weeks on Monday (checked while it is open: choosing the range re-renders the page).
         await Expect(page.Locator(".mud-picker-calendar-header-day .mud-day-label").First).ToHaveTextAsync("Mon");
         // From the day the runs were created to today: the same day, unless the test ran over midnight (UTC), when a
-        // range of today alone would leave out the runs of yesterday. The picker opens on this month, the first of its two.
+        // range of today alone would leave out the runs of yesterday. The picker opens on the server's today (the first
+        // of its two months), which is not the month of the first day if the test ran over midnight at a month's end:
+        // it is moved to that month first, and each day is clicked in its own month.
         var lastDay = DateTime.UtcNow.Date;
         var from = firstDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var day = lastDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        await CalendarDay(page, firstDay.Day).ClickAsync();
-        await CalendarDay(page, lastDay.Day).ClickAsync();
+        await ShowMonthFirstAsync(page, firstDay);
+        await CalendarDay(page, firstDay).ClickAsync();
+        await CalendarDay(page, lastDay).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex($"[?&]from={from}&to={day}(&|$)"));
         // The range's fields show ISO days.
         await Expect(page.Locator("input[data-testid=filter-range]").Nth(0)).ToHaveValueAsync(from);
@@ -101,10 +104,10 @@ public sealed partial class RunFiltersTests(PortalFixture portal)
         // A reload, then the address in a fresh page: the same filters in the controls and the same rows.
         await page.ReloadAsync();
         await page.WaitForInteractiveAsync();
-        await ExpectTheSameAsync(page, marker, day, rows);
+        await ExpectTheSameAsync(page, marker, from, day, rows);
         var fresh = await page.Context.NewPageAsync();
         await fresh.GotoPortalAsync(address);
-        await ExpectTheSameAsync(fresh, marker, day, rows);
+        await ExpectTheSameAsync(fresh, marker, from, day, rows);
         await PortalFixture.ScreenshotAsync(fresh, "runs-filtered.png");
         await fresh.CloseAsync();
 
@@ -115,7 +118,7 @@ public sealed partial class RunFiltersTests(PortalFixture portal)
         }
     });
 
-    private static async Task ExpectTheSameAsync(IPage page, string marker, string day, IReadOnlyList<string> rows)
+    private static async Task ExpectTheSameAsync(IPage page, string marker, string from, string day, IReadOnlyList<string> rows)
     {
         await Expect(page.GetByTestId("runs-search")).ToHaveValueAsync(marker);
         await ExpectShowsAsync(page, "filter-status", "WaitingForApproval");
@@ -123,16 +126,51 @@ public sealed partial class RunFiltersTests(PortalFixture portal)
         await ExpectShowsAsync(page, "filter-trigger", "^Api$");
         // The picker writes the day as the address and the rest of the portal do (yyyy-MM-dd), though the browser's
         // language is en-US (PortalFixture): both ends, and no US-format date anywhere in the filter.
+        await ExpectShowsAsync(page, "filter-range", $"^{from}$");
         await ExpectShowsAsync(page, "filter-range", $"^{day}$");
-        Assert.Equal([day, day], await page.Locator("input[data-testid=filter-range]").EvaluateAllAsync<string[]>("es => es.map(e => e.value)"));
+        Assert.Equal([from, day], await page.Locator("input[data-testid=filter-range]").EvaluateAllAsync<string[]>("es => es.map(e => e.value)"));
         Assert.DoesNotMatch(@"\d{1,2}/\d{1,2}/\d{4}|\b[AP]M\b", await page.GetByTestId("run-filters").InnerTextAsync());
         await Expect(page.Locator(".mud-pagination .mud-pagination-item-selected")).ToHaveTextAsync("2");
         await Expect(page.GetByTestId("runs-table").Locator("tbody tr")).ToHaveCountAsync(rows.Count);
         Assert.Equal(rows, await RowIdsAsync(page));
     }
 
-    private static ILocator CalendarDay(IPage page, int day) =>
-        page.Locator(".mud-picker-calendar-day:not(.mud-hidden)", new() { HasTextRegex = new Regex($"^\\s*{day}\\s*$") }).First;
+    // A day of the open range picker, in the month (of the two shown) that it belongs to.
+    private static ILocator CalendarDay(IPage page, DateTime day) =>
+        CalendarMonth(page, day).Locator(".mud-picker-calendar-day:not(.mud-hidden)", new() { HasTextRegex = new Regex($"^\\s*{day.Day}\\s*$") }).First;
+
+    // The month of the open range picker that shows the month of day (its header names the month and the year).
+    private static ILocator CalendarMonth(IPage page, DateTime day) =>
+        page.Locator(".mud-picker-calendar-container")
+            .Filter(new() { HasText = day.ToString("MMMM", System.Globalization.CultureInfo.InvariantCulture) })
+            .Filter(new() { HasText = day.Year.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+    // Moves the open range picker (one month back or on at a time) until its first month is the month of day.
+    private static async Task ShowMonthFirstAsync(IPage page, DateTime day)
+    {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        var header = page.Locator(".mud-picker-calendar-container").First.Locator(".mud-picker-calendar-header-transition");
+        var wanted = new DateTime(day.Year, day.Month, 1);
+        for (var i = 0; i < 24; i++)
+        {
+            // The picker is open and only these clicks move it, so one reading of its header (once it names a month of a
+            // year) is what it shows until the next click.
+            await Expect(header).ToHaveTextAsync(new Regex(@"\d{4}"), new() { Timeout = 15_000 });
+            var text = await header.InnerTextAsync();
+            var month = Array.FindIndex(invariant.DateTimeFormat.MonthNames, m => m.Length > 0 && text.Contains(m, StringComparison.Ordinal)) + 1;
+            var shown = new DateTime(int.Parse(Regex.Match(text, @"\d{4}").Value, invariant), month, 1);
+            if (shown == wanted)
+            {
+                return;
+            }
+
+            var back = shown > wanted;
+            await page.Locator(back ? ".mud-picker-nav-button-prev" : ".mud-picker-nav-button-next").First.ClickAsync();
+            await Expect(header).ToContainTextAsync(shown.AddMonths(back ? -1 : 1).ToString("MMMM", invariant), new() { Timeout = 15_000 });
+        }
+
+        throw new Xunit.Sdk.XunitException($"The range picker never showed {wanted:yyyy-MM} first.");
+    }
 
     private static async Task<List<string>> RowIdsAsync(IPage page) =>
         [.. (await page.GetByTestId("runs-table").Locator("tbody tr").EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.testid)"))

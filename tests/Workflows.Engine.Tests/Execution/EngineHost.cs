@@ -313,10 +313,12 @@ public static class Scenarios
             """,
         ["slowundo"] = """
             name: slowundo
+            inputs:
+              hold: { type: string }
             steps:
               - id: s1
                 uses: test.record
-                compensate: { uses: test.undo, with: { sleepMs: 3000 } }
+                compensate: { uses: test.undo, with: { holdWhile: "${{ inputs.hold }}" } }
               - id: s2
                 needs: [s1]
                 uses: test.record

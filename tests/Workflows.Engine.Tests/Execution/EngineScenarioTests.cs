@@ -119,12 +119,25 @@ public abstract class EngineScenarioTests(EngineHost engine)
     [Fact]
     public async Task Compensation_IsNotInterrupted_ByOtherCommitsOrACancelOfTheRun()
     {
-        var run = await engine.StartRunAsync("slowundo");
-        await engine.WaitAsync(run.Id, r => r.Steps.Any(s => s.StepId == "compensate:s1" && s.Status == StepStatus.Running));
-        // What the sweeper does for a run it finds idle, and what an impatient operator does.
-        engine.Services.GetRequiredService<Workflows.Engine.Execution.StepDispatcher>().Kick(run.Id.ToString());
-        await engine.Commands.CancelAsync(run.Id, "impatient");
-        var r = await engine.WaitFinishedAsync(run.Id);
+        // The undo works until the test lets it finish, so both of these surely land while it runs (a 3 s undo was a
+        // window a loaded machine could miss).
+        var hold = Path.Combine(Path.GetTempPath(), $"wf-slowundo-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(hold, "");
+        RunDetail r;
+        try
+        {
+            var run = await engine.StartRunAsync("slowundo", new { hold });
+            await engine.WaitAsync(run.Id, d => d.Steps.Any(s => s.StepId == "compensate:s1" && s.Status == StepStatus.Running));
+            // What the sweeper does for a run it finds idle, and what an impatient operator does.
+            engine.Services.GetRequiredService<Workflows.Engine.Execution.StepDispatcher>().Kick(run.Id.ToString());
+            await engine.Commands.CancelAsync(run.Id, "impatient");
+            File.Delete(hold);
+            r = await engine.WaitFinishedAsync(run.Id);
+        }
+        finally
+        {
+            File.Delete(hold);
+        }
 
         var undo = r.Steps.Single(s => s.StepId == "compensate:s1");
         Assert.Equal(StepStatus.Succeeded, undo.Status);

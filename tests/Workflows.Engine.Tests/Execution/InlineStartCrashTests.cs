@@ -40,7 +40,12 @@ public sealed class InlineStartCrashTests(ITestOutputHelper output)
         await h.WaitForAsync(ids, rs => rs.All(r => r.Steps.Single(s => s.StepId == "work").Status == StepStatus.Running), TimeSpan.FromSeconds(90), "every first step running on server 1");
         foreach (var id in ids)
         {
-            Assert.Equal(0, await JobsOfAsync(h, id)); // claimed by the start itself: no job was ever created
+            // Claimed by the start itself: no job was created for it. A job appears before the kill only if server 1's
+            // 3 s lease ran out on a loaded machine and a sweep dispatched the step again; that recovery is committed (and
+            // audited) before its job is created, so the audit read after the jobs shows it.
+            var jobs = await JobsOfAsync(h, id);
+            var recovered = (await h.Engine.Queries.GetAuditAsync(id)).Count(a => a.StepId == "work" && a.Kind == "step.recovered");
+            Assert.True(jobs == 0 || recovered > 0, $"run {id} has {jobs} Hangfire job(s) although its first step was never recovered: the start created one");
         }
 
         h.Servers[0].KillHard();

@@ -34,16 +34,31 @@ public sealed class PrivatePostgres : IDisposable
             .OrderBy(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0).LastOrDefault()
             ?? throw new InvalidOperationException("No PostgreSQL in /usr/lib/postgresql (apt-get install postgresql).");
         var folder = Directory.CreateTempSubdirectory("wf-pg-").FullName;
-        using (var l = new TcpListener(IPAddress.Loopback, 0))
+        new PrivatePostgres(bin, folder, 0).Run("initdb", "-D", Path.Combine(folder, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8");
+
+        // PostgreSQL cannot be told to bind port 0: a port probed free is bound, and probed again if another process took
+        // it in between (the start fails and the log says the address is in use).
+        var log = Path.Combine(folder, "server.log");
+        for (var attempt = 1; ; attempt++)
         {
-            l.Start();
-            var port = ((IPEndPoint)l.LocalEndpoint).Port;
-            l.Stop();
+            int port;
+            using (var l = new TcpListener(IPAddress.Loopback, 0))
+            {
+                l.Start();
+                port = ((IPEndPoint)l.LocalEndpoint).Port;
+            }
+
             var pg = new PrivatePostgres(bin, folder, port);
-            pg.Run("initdb", "-D", Path.Combine(folder, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8");
-            pg.Run("pg_ctl", "-D", Path.Combine(folder, "data"), "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60", "-o",
-                $"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={folder} -c max_connections={maxConnections} -c fsync=off", "start");
-            return pg;
+            try
+            {
+                pg.Run("pg_ctl", "-D", Path.Combine(folder, "data"), "-l", log, "-w", "-t", "60", "-o",
+                    $"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={folder} -c max_connections={maxConnections} -c fsync=off", "start");
+                return pg;
+            }
+            catch (InvalidOperationException) when (attempt < 5 && File.Exists(log) && File.ReadAllText(log).Contains("Address already in use", StringComparison.Ordinal))
+            {
+                File.Delete(log);
+            }
         }
     }
 

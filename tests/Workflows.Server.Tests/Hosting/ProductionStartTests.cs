@@ -14,10 +14,17 @@ public sealed class ProductionStartTests
 
         await server.WaitHealthyAsync(TimeSpan.FromMinutes(2));
 
-        // ASPNETCORE_URLS wins: the banner names its address and nothing else.
+        // ASPNETCORE_URLS wins: the banner names its address and nothing else — the port bound, not the 0 asked for,
+        // and one that answers.
+        Assert.Equal("http://127.0.0.1:0", server.Environment["ASPNETCORE_URLS"]);
         var banner = server.Lines.Where(l => l.Contains("Workflows portal:", StringComparison.Ordinal)).ToList();
         Assert.Single(banner);
-        Assert.Contains($"http://127.0.0.1:{server.Port}", banner[0], StringComparison.Ordinal);
+        var url = System.Text.RegularExpressions.Regex.Match(banner[0], @"Workflows portal: (\S+)").Groups[1].Value;
+        Assert.Matches(@"^http://127\.0\.0\.1:[1-9][0-9]*$", url);
+        using (var direct = new HttpClient())
+        {
+            Assert.Equal(HttpStatusCode.OK, (await direct.GetAsync($"{url}/healthz")).StatusCode);
+        }
 
         // Every component's migrations and Hangfire's schema were applied on the empty database.
         await using (var c = new NpgsqlConnection(cs))

@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Npgsql;
 
 namespace Workflows.Server.Tests.Hosting;
@@ -12,9 +12,11 @@ namespace Workflows.Server.Tests.Hosting;
 /// <summary>
 /// The server as the Dockerfile runs it: <c>dotnet publish</c> output (published once per test process), started
 /// with <c>dotnet Workflows.Server.dll</c> in the publish folder, the Dockerfile's environment, and the connection
-/// string in <c>Workflows__ConnectionString</c> as docker-compose.yml passes it.
+/// string in <c>Workflows__ConnectionString</c> as docker-compose.yml passes it. It listens on
+/// <c>http://127.0.0.1:0</c> and its address is read from the "Workflows portal:" line it prints once bound: a port
+/// probed free beforehand could be taken by another process before the server binds it.
 /// </summary>
-public sealed class PublishedServer : IAsyncDisposable
+public sealed partial class PublishedServer : IAsyncDisposable
 {
     /// <summary>A workflow of one short delay, so a run needs nothing but the engine.</summary>
     public const string WaitWorkflow = """
@@ -31,26 +33,29 @@ public sealed class PublishedServer : IAsyncDisposable
 
     private Process process;
     private readonly ConcurrentQueue<string> lines = new();
+    private int port; // 0 until the running process has printed its address
 
-    private PublishedServer(Process process, string folder, int port, IReadOnlyDictionary<string, string> environment)
+    private PublishedServer(Process process, string folder, IReadOnlyDictionary<string, string> environment)
     {
         this.process = process;
         Folder = folder;
-        Port = port;
         Environment = environment;
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        Client = NewClient();
     }
 
     /// <summary>Gets the server's own folder (data, workflows, HOME).</summary>
     public string Folder { get; }
 
-    /// <summary>Gets the loopback port given in ASPNETCORE_URLS.</summary>
-    public int Port { get; }
+    /// <summary>
+    /// Gets the loopback port the running server printed in its "Workflows portal:" line (ASPNETCORE_URLS asks for
+    /// port 0; a restart gets a new port). Known once <see cref="WaitHealthyAsync"/> has returned.
+    /// </summary>
+    public int Port => Volatile.Read(ref port) is > 0 and var p ? p : throw new InvalidOperationException("The server has not printed its address yet.");
 
     /// <summary>Gets the environment the server was started with (minus the inherited one).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; }
 
-    /// <summary>Gets a client for the server's address.</summary>
+    /// <summary>Gets a client for the server's address (requests go to the port of the running server, across restarts).</summary>
     public HttpClient Client { get; }
 
     /// <summary>Gets every line the server wrote to stdout and stderr so far.</summary>
@@ -87,7 +92,7 @@ public sealed class PublishedServer : IAsyncDisposable
         return b.ConnectionString;
     }
 
-    /// <summary>Starts a published server on a free loopback port against <paramref name="connectionString"/>.</summary>
+    /// <summary>Starts a published server on loopback port 0 against <paramref name="connectionString"/>; does not wait for it.</summary>
     public static async Task<PublishedServer> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? extra = null)
     {
         var publish = await Published.Value;
@@ -101,11 +106,11 @@ public sealed class PublishedServer : IAsyncDisposable
 
         await File.WriteAllTextAsync(Path.Combine(workflows, "wait-a-moment.yaml"), WaitWorkflow);
         Directory.CreateDirectory(Path.Combine(folder, "home"));
-        var port = FreePort();
         var env = new Dictionary<string, string>
         {
-            // The Dockerfile's ENV, with the listen address on loopback and the volumes in this test's folder.
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            // The Dockerfile's ENV, with the listen address on loopback (any free port, bound by the server itself)
+            // and the volumes in this test's folder.
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
             ["Workflows__DataDirectory"] = Path.Combine(folder, "data"),
             ["Workflows__WorkflowsDirectory"] = workflows,
             // docker-compose.yml's environment.
@@ -120,7 +125,7 @@ public sealed class PublishedServer : IAsyncDisposable
         }
 
         var process = Start(publish, ["Workflows.Server.dll"], env);
-        var server = new PublishedServer(process, folder, port, env);
+        var server = new PublishedServer(process, folder, env);
         process.OutputDataReceived += (_, e) => server.Add(e.Data);
         process.ErrorDataReceived += (_, e) => server.Add(e.Data);
         process.BeginOutputReadLine();
@@ -158,7 +163,7 @@ public sealed class PublishedServer : IAsyncDisposable
             await Task.Delay(250);
         }
 
-        throw new TimeoutException($"The server on port {Port} was not healthy within {limit} (last: {last}):\n{string.Join('\n', Lines.TakeLast(40))}");
+        throw new TimeoutException($"The server (port {Volatile.Read(ref port)}) was not healthy within {limit} (last: {last}):\n{string.Join('\n', Lines.TakeLast(40))}");
     }
 
     /// <summary>Kills the server with SIGKILL (no shutdown hook runs, nothing is flushed) and waits until it is gone.</summary>
@@ -169,7 +174,10 @@ public sealed class PublishedServer : IAsyncDisposable
         Add($"---- killed (SIGKILL) at {DateTimeOffset.UtcNow:HH:mm:ss.fff} ----");
     }
 
-    /// <summary>Starts the server again after <see cref="KillAsync"/>: same folder, port, database and environment.</summary>
+    /// <summary>
+    /// Starts the server again after <see cref="KillAsync"/>: same folder, database and environment, on a new port
+    /// (<see cref="Client"/> and the clients of <see cref="OperatorClientAsync"/> follow it).
+    /// </summary>
     public async Task RestartAsync()
     {
         if (!process.HasExited)
@@ -179,6 +187,7 @@ public sealed class PublishedServer : IAsyncDisposable
 
         var publish = await Published.Value;
         process.Dispose();
+        Volatile.Write(ref port, 0);
         process = Start(publish, ["Workflows.Server.dll"], Environment);
         process.OutputDataReceived += (_, e) => Add(e.Data);
         process.ErrorDataReceived += (_, e) => Add(e.Data);
@@ -206,7 +215,7 @@ public sealed class PublishedServer : IAsyncDisposable
     public async Task<HttpClient> OperatorClientAsync()
     {
         var token = await RunCommandAsync("create-token", "--name", $"test-{Guid.NewGuid():N}"[..16], "--role", "operator");
-        var c = new HttpClient { BaseAddress = Client.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var c = NewClient();
         c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return c;
     }
@@ -261,6 +270,37 @@ public sealed class PublishedServer : IAsyncDisposable
         if (line is not null)
         {
             lines.Enqueue(line);
+            if (PortalLine().Match(line) is { Success: true } m)
+            {
+                Volatile.Write(ref port, int.Parse(m.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+    }
+
+    [GeneratedRegex(@"Workflows portal: http://127\.0\.0\.1:(\d+)\b")]
+    private static partial Regex PortalLine();
+
+    private HttpClient NewClient() =>
+        new(new ToRunningServer(this) { InnerHandler = new SocketsHttpHandler() })
+        {
+            // The port is filled in by ToRunningServer for each request.
+            BaseAddress = new Uri("http://127.0.0.1"),
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+
+    /// <summary>Sends each request to the port the running server printed; fails like a refused connection before it has.</summary>
+    private sealed class ToRunningServer(PublishedServer server) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var p = Volatile.Read(ref server.port);
+            if (p == 0)
+            {
+                throw new HttpRequestException(HttpRequestError.ConnectionError, "The server has not printed its address (\"Workflows portal:\") yet.");
+            }
+
+            request.RequestUri = new UriBuilder(request.RequestUri!) { Port = p }.Uri;
+            return base.SendAsync(request, cancellationToken);
         }
     }
 
@@ -295,13 +335,6 @@ public sealed class PublishedServer : IAsyncDisposable
         }
 
         return Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start");
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     private static async Task<string> PublishAsync()

@@ -16,11 +16,13 @@ namespace Workflows.Server.Tests.Platform;
 public sealed class DeployK8sAppCrashTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string folder = Directory.CreateTempSubdirectory("wf-k8s-crash-").FullName;
+    // Pods take 3 s to become Ready; the test holds them Pending (the sandbox reads PodReadyDelay at each pass) so that
+    // the update of 3 replicas (one at a time) is surely still rolling when the server dies, not raced on a loaded machine.
+    private readonly KubernetesSandboxOptions kubelet = new() { PodReadyDelay = TimeSpan.FromSeconds(3) };
     private StandaloneKubernetesApi cluster = null!;
 
     public async Task InitializeAsync() =>
-        // Pods take 3 s to become Ready: the update of 3 replicas (one at a time) is still rolling when the server dies.
-        cluster = await KubernetesApiHost.StartStandaloneAsync(folder, "crash", new KubernetesSandboxOptions { PodReadyDelay = TimeSpan.FromSeconds(3) });
+        cluster = await KubernetesApiHost.StartStandaloneAsync(folder, "crash", kubelet);
 
     public async Task DisposeAsync()
     {
@@ -41,12 +43,14 @@ public sealed class DeployK8sAppCrashTests(ITestOutputHelper output) : IAsyncLif
         var first = await StartAsync(client, new JsonObject { ["namespace"] = ns, ["kubeconfig"] = kubeconfig, ["image"] = "registry.local/myapp:v1" });
         Assert.Equal("Succeeded", (string?)(await WaitForAsync(client, first, Finished))["run"]!["status"]);
 
+        kubelet.PodReadyDelay = TimeSpan.FromDays(1); // held: the update's pods stay Pending until the server is killed
         var location = await StartAsync(client, new JsonObject { ["namespace"] = ns, ["kubeconfig"] = kubeconfig, ["image"] = "registry.local/myapp:v2" });
         await WaitForAsync(client, location, r => StatusOf(r, "rollout") is "Waiting" or "Running");
         var midway = (await GetDeploymentAsync(ns))!;
         Assert.Equal("registry.local/myapp:v2", Image(midway));
         Assert.True(((long?)midway["status"]?["updatedReplicas"] ?? 0) < 3, $"the update had rolled out before the kill: {midway["status"]}");
         await server.KillAsync();
+        kubelet.PodReadyDelay = TimeSpan.FromSeconds(3); // released: the rollout goes on without the server, as a real one would
         output.WriteLine($"killed mid-rollout; the Deployment's status then: {midway["status"]?.ToJsonString()}");
 
         await server.RestartAsync();

@@ -76,14 +76,18 @@ public abstract class DeployK8sAppTests(PlatformFactory server, ITestOutputHelpe
     [Fact]
     public async Task DeployK8sApp_CancelledMidRolloutOfAnUpdate_RestoresThePreviousImage_AndWaitsForThatRollout()
     {
-        // Pods that take 2 s to become Ready: an update of 3 replicas (maxSurge 1, maxUnavailable 0) needs about 6 s.
+        // The update is held mid-rollout, not raced: its pods stay Pending until the test lets them become Ready (the
+        // sandbox reads PodReadyDelay at each pass), so the cancel surely lands while the update (maxSurge 1,
+        // maxUnavailable 0) has its new pod Pending. A window of a few seconds was missed on a loaded machine.
         var folder = Directory.CreateTempSubdirectory("wf-k8s-cancel-").FullName;
-        await using var slow = await KubernetesApiHost.StartStandaloneAsync(folder, "slow", new KubernetesSandboxOptions { PodReadyDelay = TimeSpan.FromSeconds(2) });
+        var kubelet = new KubernetesSandboxOptions { PodReadyDelay = TimeSpan.FromMilliseconds(300) };
+        await using var slow = await KubernetesApiHost.StartStandaloneAsync(folder, "slow", kubelet);
         var ns = $"upd-{Guid.NewGuid():N}"[..16];
         var kubeconfig = await File.ReadAllTextAsync(slow.KubeconfigPath);
         var first = await StartAndWaitAsync(new JsonObject { ["namespace"] = ns, ["kubeconfig"] = kubeconfig, ["image"] = "registry.local/myapp:v1" }, "Succeeded");
         Report("3-replica first rollout", Step(first, "rollout"));
 
+        kubelet.PodReadyDelay = TimeSpan.FromDays(1); // held: the update's pods stay Pending
         var location = await StartAsync(new JsonObject { ["namespace"] = ns, ["kubeconfig"] = kubeconfig, ["image"] = "registry.local/myapp:v2" });
         var rolling = await WaitForAsync(location, r => r["steps"]!.AsArray().Any(s => (string?)s!["stepId"] == "rollout" && (string?)s["status"] is "Waiting" or "Running"));
         var midway = (await GetAsync(slow.KubeconfigPath, "apps/v1", "Deployment", ns, "myapp"))!;
@@ -93,6 +97,8 @@ public abstract class DeployK8sAppTests(PlatformFactory server, ITestOutputHelpe
         {
             Assert.True(cancelled.IsSuccessStatusCode, $"cancel answered {(int)cancelled.StatusCode}: {await cancelled.Content.ReadAsStringAsync()}");
         }
+
+        kubelet.PodReadyDelay = TimeSpan.FromSeconds(2); // released: the undo's rollout has pods that take time again
 
         var run = await WaitForAsync(location, r => (string?)r["run"]!["status"] is "Succeeded" or "Failed" or "Cancelled");
         Assert.Equal("Cancelled", (string?)run["run"]!["status"]);
