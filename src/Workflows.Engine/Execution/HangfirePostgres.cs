@@ -78,6 +78,9 @@ public sealed class HangfireConnections : IConnectionFactory, IDisposable
     /// <param name="connectionString">The connection string of Hangfire's pool (its own maximum size and timeout).</param>
     public HangfireConnections(string connectionString) => dataSource = NpgsqlDataSource.Create(connectionString);
 
+    /// <summary>Gets the data source (a tool that must see every connection closed, such as the benchmark, clears it).</summary>
+    public NpgsqlDataSource DataSource => dataSource;
+
     /// <inheritdoc />
     public NpgsqlConnection GetOrCreateConnection() => dataSource.CreateConnection();
 

@@ -23,7 +23,7 @@ internal sealed partial class EngineBench
         var stepIds = Workflows[workflow];
         var db = await BenchDatabase.CreateAsync(settings.AdminConnectionString, $"{workflow.Replace('-', '_')}_srv{(inlineStart ? "i" : "q")}", ct);
         var recorder = new StepRecorder();
-        NpgsqlDataSource? source = null;
+        NpgsqlDataSource[] sources = [];
         try
         {
             var c0 = await db.QuiesceAsync(ct);
@@ -39,7 +39,7 @@ internal sealed partial class EngineBench
                 }
             });
             await host.StartAsync(ct);
-            source = host.Services.GetRequiredService<EngineDatabase>().DataSource;
+            sources = EnginePools.Of(host.Services);
             var runCommands = host.Services.GetRequiredService<IRunCommands>();
             const int warm = 8; // JIT and connections, inside the commit count (as the drains' warm-up is), outside the window
             var warmIds = new List<Guid>();
@@ -63,15 +63,15 @@ internal sealed partial class EngineBench
             await Waiting.UntilAsync(() => done.Count >= runs + warm, recorder.Executions, $"{runs} runs", settings.StallTimeout, null, ct);
             var window = Stopwatch.GetElapsedTime(began, Interlocked.Read(ref lastDone));
             await host.StopAsync(ct);
-            var c1 = await db.QuiesceAsync(ct, source);
+            var c1 = await db.QuiesceAsync(ct, sources);
             var k1 = commands.Snapshot(db.Name);
             return new ServedResult($"engine {workflow} started on a server with workers{(inlineStart ? "" : ", InlineStart off")}", runs, stepIds.Length, (runs + warm) * stepIds.Length, window, c1 - c0, k1 - k0);
         }
         finally
         {
-            if (source is not null)
+            foreach (var s in sources)
             {
-                await source.DisposeAsync();
+                await s.DisposeAsync();
             }
 
             await DropAsync(db);

@@ -36,12 +36,12 @@ internal sealed partial class EngineBench(BenchSettings settings, CommandCounter
         var stepIds = Workflows[workflow];
         var db = await BenchDatabase.CreateAsync(settings.AdminConnectionString, workflow.Replace('-', '_'), ct);
         var recorder = new StepRecorder();
-        NpgsqlDataSource? producerSource = null;
+        NpgsqlDataSource[] producerSources = [];
         try
         {
             using var producer = Build(db.ConnectionString, runWorkers: false, recorder);
             await producer.StartAsync(ct);
-            producerSource = producer.Services.GetRequiredService<EngineDatabase>().DataSource;
+            producerSources = EnginePools.Of(producer.Services);
             var runCommands = producer.Services.GetRequiredService<IRunCommands>();
             var ids = new ConcurrentBag<Guid>();
             const int warm = 8; // installs Hangfire's schema and warms the code paths outside the counted window
@@ -50,7 +50,7 @@ internal sealed partial class EngineBench(BenchSettings settings, CommandCounter
                 ids.Add((await StartAsync(runCommands, workflow, ct)).Id);
             }
 
-            var c0 = await db.QuiesceAsync(ct, producerSource);
+            var c0 = await db.QuiesceAsync(ct, producerSources);
             var k0 = commands.Snapshot(db.Name);
             var watch = Stopwatch.StartNew();
             var next = -1;
@@ -64,11 +64,11 @@ internal sealed partial class EngineBench(BenchSettings settings, CommandCounter
                 },
                 ct)));
             var createTime = watch.Elapsed;
-            var c1 = await db.QuiesceAsync(ct, producerSource);
+            var c1 = await db.QuiesceAsync(ct, producerSources);
             var k1 = commands.Snapshot(db.Name);
 
-            await ProcessAsync(db, recorder, stepIds, ids.ToList(), producerSource, ct);
-            var c2 = await db.QuiesceAsync(ct, producerSource);
+            await ProcessAsync(db, recorder, stepIds, ids.ToList(), producerSources, ct);
+            var c2 = await db.QuiesceAsync(ct, producerSources);
             var k2 = commands.Snapshot(db.Name);
 
             // Read back through the engine's own read model, after the counted window.
@@ -85,9 +85,9 @@ internal sealed partial class EngineBench(BenchSettings settings, CommandCounter
         }
         finally
         {
-            if (producerSource is not null)
+            foreach (var s in producerSources)
             {
-                await producerSource.DisposeAsync();
+                await s.DisposeAsync();
             }
 
             await DropAsync(db);
@@ -151,7 +151,7 @@ internal sealed partial class EngineBench(BenchSettings settings, CommandCounter
                 commands,
                 settings.IdleWindow,
                 () => Build(db.ConnectionString, runWorkers: true, new StepRecorder()),
-                h => h.Services.GetRequiredService<EngineDatabase>().DataSource is { } ds ? [ds] : [],
+                h => EnginePools.Of(h.Services),
                 ct);
         }
         finally
@@ -200,7 +200,7 @@ internal sealed partial class EngineBench(BenchSettings settings, CommandCounter
     private static IEnumerable<double> StoredGaps(IEnumerable<RunDetail> details) =>
         details.SelectMany(d => d.Steps.Zip(d.Steps.Skip(1), (prev, next) => (next.StartedAt!.Value - prev.FinishedAt!.Value).TotalMilliseconds));
 
-    private async Task ProcessAsync(BenchDatabase db, StepRecorder recorder, string[] stepIds, IReadOnlyList<Guid> ids, NpgsqlDataSource? producerSource, CancellationToken ct)
+    private async Task ProcessAsync(BenchDatabase db, StepRecorder recorder, string[] stepIds, IReadOnlyList<Guid> ids, NpgsqlDataSource[] producerSources, CancellationToken ct)
     {
         // Finished = the engine published a change of the run after its last action ran, i.e. after
         // the transaction that recorded the last result committed; no polling of the database.
@@ -215,12 +215,12 @@ internal sealed partial class EngineBench(BenchSettings settings, CommandCounter
         });
         await worker.StartAsync(ct);
         await Waiting.UntilAsync(() => done.Count >= ids.Count, recorder.Executions, $"{ids.Count} runs", settings.StallTimeout, null, ct);
-        var source = worker.Services.GetRequiredService<EngineDatabase>().DataSource;
+        var sources = EnginePools.Of(worker.Services);
         await worker.StopAsync(ct);
-        await db.QuiesceAsync(ct, source, producerSource);
-        if (source is not null)
+        await db.QuiesceAsync(ct, [.. sources, .. producerSources]);
+        foreach (var s in sources)
         {
-            await source.DisposeAsync();
+            await s.DisposeAsync();
         }
     }
 
