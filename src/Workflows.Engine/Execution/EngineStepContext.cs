@@ -244,8 +244,8 @@ internal static class ResourceMapping
         r.Properties is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(r.Properties) ?? [],
         DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt),
         r.DeletedAt is { } d ? DateTimeOffset.FromUnixTimeMilliseconds(d) : null,
-        r.DeletedAt is null ? null : Enum.TryParse<ResourceDeletedReason>(r.DeletedReason, out var reason) ? reason : ResourceDeletedReason.Deleted,
-        r.DeletedAt is null ? null : r.DeletedBy);
+        r.DeletedReason is null ? null : Enum.Parse<ResourceDeletedReason>(r.DeletedReason),
+        r.DeletedBy);
 }
 
 /// <summary>Gives deep code the step context of the current async flow.</summary>

@@ -167,7 +167,7 @@ public sealed class ResourceRow
     public long CreatedAt { get; set; }
     public long? DeletedAt { get; set; }
 
-    /// <summary>Gets or sets why it left the ledger (a <see cref="Abstractions.Actions.ResourceDeletedReason"/> name); null while live, and on a row deleted before migration 11 (meaning deleted).</summary>
+    /// <summary>Gets or sets why it left the ledger (a <see cref="Abstractions.Actions.ResourceDeletedReason"/> name); null while live (migration 11 gave every row deleted before it a reason).</summary>
     public string? DeletedReason { get; set; }
 
     /// <summary>Gets or sets who ran the check that found it gone, or null.</summary>

@@ -103,12 +103,10 @@ public sealed class RunReadModel
         {
             sql.Append(" AND r.deleted_at IS NULL");
         }
-        else if (filter.DeletedReason is { } reason)
+        else if (filter.DeletedReason is not null)
         {
-            // Rows deleted before migration 11 may carry no reason: they were deleted.
-            sql.Append(reason == Abstractions.Actions.ResourceDeletedReason.Deleted
-                ? " AND r.deleted_at IS NOT NULL AND (r.deleted_reason IS NULL OR r.deleted_reason = 'Deleted')"
-                : " AND r.deleted_at IS NOT NULL AND r.deleted_reason = 'Gone'");
+            // Every deletion writes its reason, and migration 11 gave one to every row deleted before it.
+            sql.Append(" AND r.deleted_reason = @deletedReason");
         }
         else if (!filter.IncludeDeleted)
         {
@@ -122,7 +120,7 @@ public sealed class RunReadModel
 
         sql.Append(" ORDER BY r.id DESC LIMIT 2000");
         await using var c = await database.OpenAsync(ct);
-        return (await c.QueryAsync<ResourceRow>(sql.ToString(), new { runId = filter.RunId?.ToString(), kind = filter.Kind })).ToList();
+        return (await c.QueryAsync<ResourceRow>(sql.ToString(), new { runId = filter.RunId?.ToString(), kind = filter.Kind, deletedReason = filter.DeletedReason?.ToString() })).ToList();
     }
 
     /// <summary>

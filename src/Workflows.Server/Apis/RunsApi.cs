@@ -67,6 +67,11 @@ public static class RunsApi
     }
 
     /// <summary>The runs list's filter, one rule for <c>GET /api/runs</c> and <c>POST /api/runs/bulk</c>; errors named <paramref name="prefix"/> + field.</summary>
+    /// <summary>Parses one of <typeparamref name="T"/>'s names, in any case; never a number (which <see cref="Enum.TryParse{TEnum}(string?, bool, out TEnum)"/> would take).</summary>
+    private static bool TryParseName<T>(string value, out T parsed)
+        where T : struct, Enum =>
+        Enum.TryParse(value, true, out parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _);
+
     private static RunFilter ParseFilter(BulkFilterBody f, Dictionary<string, string[]> errors, string prefix)
     {
         List<RunStatus>? statuses = null;
@@ -119,7 +124,7 @@ public static class RunsApi
         {
             errors["action"] = ["is required: cancel, retry, approve or reject"];
         }
-        else if (!Enum.TryParse(body.Action, true, out action) || !Enum.IsDefined(action) || int.TryParse(body.Action, out _))
+        else if (!TryParseName(body.Action, out action))
         {
             errors["action"] = [$"'{body.Action}' is not a bulk action: use cancel, retry, approve or reject"];
         }
@@ -234,7 +239,7 @@ public static class RunsApi
         ResourceDeletedReason? reason = null;
         if (!string.IsNullOrEmpty(deletedReason))
         {
-            if (!Enum.TryParse<ResourceDeletedReason>(deletedReason, true, out var parsed) || !Enum.IsDefined(parsed))
+            if (!TryParseName<ResourceDeletedReason>(deletedReason, out var parsed))
             {
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]>
                 {
